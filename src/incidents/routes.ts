@@ -1,0 +1,495 @@
+/** HTTP for the incident core: validate, authorize, call one command, present the result. */
+import { z } from "zod";
+import type { Policy } from "../policy/model.ts";
+import { actorOf } from "../platform/auth.ts";
+import type { Clock } from "../platform/clock.ts";
+import type { App } from "../platform/http.ts";
+import type { Incident } from "./model.ts";
+import {
+  declareBody,
+  eventSchema,
+  incidentSchema,
+  presentEvent,
+  presentIncident,
+  presentTask,
+  severityId,
+  stateSchema,
+  taskSchema,
+  userIdsOf,
+  userInput,
+  userRef,
+} from "./schemas.ts";
+import type { IncidentService } from "./service.ts";
+import type { UserRef } from "./store.ts";
+
+const tags = ["incidents"];
+const idParams = z.object({ id: z.coerce.number().int().positive() });
+const reason = z.string().max(2000);
+const csv = z
+  .string()
+  .optional()
+  .transform((v) => (v ? v.split(",").filter(Boolean) : undefined));
+const responder = { minRole: "responder" as const };
+
+export function incidentRoutes(
+  service: IncidentService,
+  deps: { policy: Policy; clock: Clock },
+) {
+  const users = (ids: number[]): Promise<Map<number, UserRef>> => service.users(ids);
+  const present = async (i: Incident) =>
+    presentIncident(i, await users(userIdsOf(i)), deps.policy, deps.clock.now());
+
+  return async (app: App) => {
+    app.post(
+      "/incidents",
+      {
+        config: responder,
+        schema: {
+          tags,
+          summary: "Declare an incident (DEC-1)",
+          body: declareBody,
+          response: { 201: incidentSchema },
+        },
+      },
+      async (req, reply) => {
+        const incident = await service.declare(actorOf(req), req.body);
+        reply.code(201).header("location", `/api/v1/incidents/${incident.id}`);
+        return present(incident);
+      },
+    );
+
+    app.get(
+      "/incidents",
+      {
+        schema: {
+          tags,
+          summary: "List incidents you can see, newest first",
+          querystring: z.object({
+            state: z
+              .string()
+              .optional()
+              .transform((v) => (v ? v.split(",").filter(Boolean) : undefined))
+              .pipe(z.array(stateSchema).optional())
+              .describe("comma-separated states"),
+            severity: csv.describe("comma-separated severities"),
+            type: csv.describe("comma-separated types"),
+            owner: z.coerce.number().int().positive().optional().describe("owner's user id"),
+            q: z.string().max(200).optional().describe("search in titles"),
+            limit: z.coerce.number().int().min(1).max(500).default(100),
+            before: z.coerce.number().int().positive().optional().describe("page: ids below this one"),
+          }),
+          response: { 200: z.object({ incidents: z.array(incidentSchema) }) },
+        },
+      },
+      async (req) => {
+        const q = req.query;
+        const list = await service.list(actorOf(req), {
+          states: q.state,
+          severities: q.severity,
+          types: q.type,
+          ownerId: q.owner,
+          search: q.q,
+          limit: q.limit,
+          beforeId: q.before,
+        });
+        const people = await users(list.flatMap(userIdsOf));
+        const now = deps.clock.now();
+        return { incidents: list.map((i) => presentIncident(i, people, deps.policy, now)) };
+      },
+    );
+
+    app.get(
+      "/incidents/:id",
+      { schema: { tags, summary: "Read an incident", params: idParams, response: { 200: incidentSchema } } },
+      async (req) => present(await service.get(actorOf(req), req.params.id)),
+    );
+
+    app.patch(
+      "/incidents/:id",
+      {
+        config: responder,
+        schema: {
+          tags,
+          summary: "Edit title, summary or the 'Blocks Deployments' field",
+          params: idParams,
+          body: z
+            .object({
+              title: z.string().max(200).optional(),
+              summary: z.string().max(20_000).optional(),
+              blocksDeployments: z.boolean().optional(),
+            })
+            .strict(),
+          response: { 200: incidentSchema },
+        },
+      },
+      async (req) => present((await service.editFields(actorOf(req), req.params.id, req.body)).incident),
+    );
+
+    app.post(
+      "/incidents/:id/status",
+      {
+        config: responder,
+        schema: {
+          tags,
+          summary: "Move the incident through its workflow (LC-1): accept, decline, fix, mitigate, resolve, close, reopen",
+          params: idParams,
+          body: z
+            .object({
+              status: stateSchema.exclude(["merged"]),
+              severity: severityId.optional().describe("when accepting a triage incident"),
+              reason: reason.optional(),
+            })
+            .strict(),
+          response: { 200: incidentSchema },
+        },
+      },
+      async (req) => {
+        const { status, ...rest } = req.body;
+        return present((await service.transition(actorOf(req), req.params.id, { to: status, ...rest })).incident);
+      },
+    );
+
+    app.post(
+      "/incidents/:id/severity",
+      {
+        config: responder,
+        schema: {
+          tags,
+          summary: "Change severity, with the reason (SEV-1, SEV-2)",
+          params: idParams,
+          body: z.object({ severity: severityId, reason: reason.min(1) }).strict(),
+          response: { 200: incidentSchema },
+        },
+      },
+      async (req) =>
+        present(
+          (await service.changeSeverity(actorOf(req), req.params.id, req.body.severity, req.body.reason)).incident,
+        ),
+    );
+
+    app.post(
+      "/incidents/:id/owner",
+      {
+        config: responder,
+        schema: {
+          tags,
+          summary: "Hand ownership to another person (OWN-1)",
+          params: idParams,
+          body: z.object({ owner: userInput, reason: reason.optional() }).strict(),
+          response: { 200: incidentSchema },
+        },
+      },
+      async (req) =>
+        present(
+          (await service.changeOwner(actorOf(req), req.params.id, req.body.owner, req.body.reason ?? "")).incident,
+        ),
+    );
+
+    app.post(
+      "/incidents/:id/escalate",
+      {
+        config: responder,
+        schema: {
+          tags,
+          summary: "Escalate ownership to the incident's IM (OWN-1)",
+          params: idParams,
+          body: z.object({ reason: reason.optional() }).strict().optional(),
+          response: { 200: incidentSchema },
+        },
+      },
+      async (req) =>
+        present(
+          (await service.escalateToIncidentManager(actorOf(req), req.params.id, req.body?.reason ?? "")).incident,
+        ),
+    );
+
+    const roleParams = idParams.extend({ role: z.string().min(1).max(64) });
+    app.put(
+      "/incidents/:id/roles/:role",
+      {
+        config: responder,
+        schema: {
+          tags,
+          summary: "Give a role on the incident to a person (OWN-5)",
+          params: roleParams,
+          body: z.object({ user: userInput }).strict(),
+          response: { 200: incidentSchema },
+        },
+      },
+      async (req) =>
+        present((await service.assignRole(actorOf(req), req.params.id, req.params.role, req.body.user)).incident),
+    );
+    app.delete(
+      "/incidents/:id/roles/:role",
+      {
+        config: responder,
+        schema: { tags, summary: "Leave a role unheld", params: roleParams, response: { 200: incidentSchema } },
+      },
+      async (req) =>
+        present((await service.assignRole(actorOf(req), req.params.id, req.params.role, null)).incident),
+    );
+
+    app.post(
+      "/incidents/:id/impact",
+      {
+        config: responder,
+        schema: {
+          tags,
+          summary: "Record when customer impact started or ended (TL-3)",
+          params: idParams,
+          body: z
+            .object({ edge: z.enum(["started", "ended"]), at: z.iso.datetime({ offset: true }).optional() })
+            .strict(),
+          response: { 200: incidentSchema },
+        },
+      },
+      async (req) => {
+        const at = req.body.at ? new Date(req.body.at) : undefined;
+        return present((await service.recordImpact(actorOf(req), req.params.id, req.body.edge, at)).incident);
+      },
+    );
+
+    app.post(
+      "/incidents/:id/merge",
+      {
+        config: responder,
+        schema: {
+          tags,
+          summary: "Merge this duplicate into an open primary incident (LC-2)",
+          params: idParams,
+          body: z.object({ into: z.number().int().positive(), reason: reason.optional() }).strict(),
+          response: { 200: z.object({ duplicate: incidentSchema, primary: incidentSchema }) },
+        },
+      },
+      async (req) => {
+        const r = await service.merge(actorOf(req), req.params.id, req.body.into, req.body.reason ?? "");
+        return { duplicate: await present(r.duplicate), primary: await present(r.primary) };
+      },
+    );
+
+    app.get(
+      "/incidents/:id/participants",
+      {
+        schema: {
+          tags,
+          summary: "People taking part (they see the incident even when it is private)",
+          params: idParams,
+          response: { 200: z.object({ participants: z.array(userRef) }) },
+        },
+      },
+      async (req) => {
+        const ids = await service.participants(actorOf(req), req.params.id);
+        const people = await users(ids);
+        return { participants: ids.flatMap((id) => people.get(id) ?? []) };
+      },
+    );
+    app.post(
+      "/incidents/:id/participants",
+      {
+        config: responder,
+        schema: {
+          tags,
+          summary: "Add a participant (the way to share a private incident, DATA-3)",
+          params: idParams,
+          body: z.object({ user: userInput }).strict(),
+          response: { 201: userRef },
+        },
+      },
+      async (req, reply) => {
+        reply.code(201);
+        return service.addParticipant(actorOf(req), req.params.id, req.body.user);
+      },
+    );
+
+    // -- timeline -----------------------------------------------------------------------------
+
+    const timelineResponse = z.object({ events: z.array(eventSchema) });
+    app.get(
+      "/incidents/:id/timeline",
+      {
+        schema: {
+          tags,
+          summary: "The append-only timeline (TL-1), including merged duplicates'",
+          params: idParams,
+          querystring: z.object({ pinned: z.enum(["true", "false"]).optional().describe("only highlights (TL-2)") }),
+          response: { 200: timelineResponse },
+        },
+      },
+      async (req) => {
+        let events = await service.timeline(actorOf(req), req.params.id);
+        if (req.query.pinned === "true") events = events.filter((e) => e.pinned);
+        const people = await users(events.flatMap((e) => (e.actorId === null ? [] : [e.actorId])));
+        return { events: events.map((e) => presentEvent(e, people)) };
+      },
+    );
+
+    const oneEvent = async (e: Parameters<typeof presentEvent>[0]) =>
+      presentEvent(e, await users(e.actorId === null ? [] : [e.actorId]));
+
+    app.post(
+      "/incidents/:id/notes",
+      {
+        config: responder,
+        schema: {
+          tags,
+          summary: "Add a note; internal notes are seen only by participants and admins (DATA-2)",
+          params: idParams,
+          body: z.object({ body: z.string().min(1).max(20_000), internal: z.boolean().default(false) }).strict(),
+          response: { 201: eventSchema },
+        },
+      },
+      async (req, reply) => {
+        reply.code(201);
+        return oneEvent(await service.addNote(actorOf(req), req.params.id, req.body.body, req.body.internal));
+      },
+    );
+
+    app.post(
+      "/incidents/:id/updates",
+      {
+        config: responder,
+        schema: {
+          tags,
+          summary: "Post a status update: current customer impact and actions under way (COMM-1)",
+          params: idParams,
+          body: z
+            .object({
+              impact: z.string().min(1).max(5000),
+              actions: z.string().min(1).max(5000),
+              nextUpdateAt: z.iso.datetime({ offset: true }).optional(),
+            })
+            .strict(),
+          response: { 201: eventSchema },
+        },
+      },
+      async (req, reply) => {
+        const { nextUpdateAt, ...rest } = req.body;
+        const e = await service.addStatusUpdate(actorOf(req), req.params.id, {
+          ...rest,
+          nextUpdateAt: nextUpdateAt ? new Date(nextUpdateAt) : undefined,
+        });
+        reply.code(201);
+        return oneEvent(e);
+      },
+    );
+
+    const pinParams = idParams.extend({ eventId: z.coerce.number().int().positive() });
+    for (const [method, pinned] of [
+      ["put", true],
+      ["delete", false],
+    ] as const) {
+      app[method](
+        "/incidents/:id/timeline/:eventId/pin",
+        {
+          config: responder,
+          schema: {
+            tags,
+            summary: pinned ? "Pin an event into the highlights (TL-2)" : "Unpin an event",
+            params: pinParams,
+            response: { 201: eventSchema },
+          },
+        },
+        async (req, reply) => {
+          reply.code(201);
+          return oneEvent(await service.pin(actorOf(req), req.params.id, req.params.eventId, pinned));
+        },
+      );
+    }
+
+    // -- actions and follow-ups ---------------------------------------------------------------
+
+    const taskUsers = (ts: { assigneeId: number | null; createdBy: number }[]) =>
+      users(ts.flatMap((t) => [t.createdBy, ...(t.assigneeId ? [t.assigneeId] : [])]));
+
+    app.get(
+      "/incidents/:id/tasks",
+      {
+        schema: {
+          tags,
+          summary: "Actions (during) and follow-ups (after) of an incident (FU-1)",
+          params: idParams,
+          response: { 200: z.object({ tasks: z.array(taskSchema) }) },
+        },
+      },
+      async (req) => {
+        const tasks = await service.tasks(actorOf(req), req.params.id);
+        const people = await taskUsers(tasks);
+        return { tasks: tasks.map((t) => presentTask(t, people)) };
+      },
+    );
+    app.post(
+      "/incidents/:id/tasks",
+      {
+        config: responder,
+        schema: {
+          tags,
+          summary: "Add an action or follow-up",
+          params: idParams,
+          body: z
+            .object({
+              kind: z.enum(["action", "follow-up"]),
+              title: z.string().min(1).max(500),
+              assignee: userInput.optional(),
+            })
+            .strict(),
+          response: { 201: taskSchema },
+        },
+      },
+      async (req, reply) => {
+        const t = await service.addTask(actorOf(req), req.params.id, req.body);
+        reply.code(201);
+        return presentTask(t, await taskUsers([t]));
+      },
+    );
+    app.patch(
+      "/incidents/:id/tasks/:taskId",
+      {
+        config: responder,
+        schema: {
+          tags,
+          summary: "Change an action or follow-up: title, assignee (null to clear) or state",
+          params: idParams.extend({ taskId: z.coerce.number().int().positive() }),
+          body: z
+            .object({
+              title: z.string().min(1).max(500).optional(),
+              assignee: userInput.nullable().optional(),
+              state: z.enum(["open", "done", "cancelled"]).optional(),
+            })
+            .strict(),
+          response: { 200: taskSchema },
+        },
+      },
+      async (req) => {
+        const t = await service.updateTask(actorOf(req), req.params.id, req.params.taskId, req.body);
+        return presentTask(t, await taskUsers([t]));
+      },
+    );
+
+    app.get(
+      "/deploy-gate",
+      {
+        schema: {
+          tags,
+          summary: "May a pipeline deploy (or change feature flags) now? (LC-4)",
+          querystring: z.object({ for: z.enum(["deployments", "feature-flags"]).default("deployments") }),
+          response: {
+            200: z.object({
+              blocked: z.boolean(),
+              kind: z.enum(["deployments", "feature-flags"]),
+              incidents: z.array(
+                z.object({
+                  id: z.number().nullable(),
+                  title: z.string().nullable(),
+                  severity: z.string(),
+                  state: stateSchema,
+                  private: z.boolean(),
+                }),
+              ),
+            }),
+          },
+        },
+      },
+      async (req) => service.deployGate(actorOf(req), req.query.for),
+    );
+  };
+}

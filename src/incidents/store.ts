@@ -1,0 +1,411 @@
+/** SQL for the incident core. Every function takes the connection or transaction it runs on. */
+import { type ColumnType, type Generated, type Kysely, sql } from "kysely";
+import type { PlatformTables } from "../platform/db.ts";
+import type { ClosedIncident, EventDraft, Incident, State, Visibility } from "./model.ts";
+
+export interface IncidentTables {
+  incidents: {
+    id: Generated<number>;
+    title: string;
+    type: string;
+    severity: string;
+    max_severity: string;
+    state: string;
+    visibility: string;
+    summary: string;
+    owner_id: number;
+    declared_by: number;
+    blocks_deployments: boolean;
+    labels: string[];
+    roles: ColumnType<Record<string, number>, string, string>; // jsonb: written as JSON text
+    declared_at: Date;
+    accepted_at: Date | null;
+    mitigated_at: Date | null;
+    resolved_at: Date | null;
+    closed_at: Date | null;
+    impact_started_at: Date | null;
+    impact_ended_at: Date | null;
+    merged_into: number | null;
+    updated_at: Date;
+  };
+  incident_participants: { incident_id: number; user_id: number; added_at: Date };
+  timeline_events: {
+    id: Generated<number>;
+    incident_id: number;
+    kind: string;
+    actor_id: number | null;
+    at: Date;
+    internal: boolean;
+    body: string;
+    data: ColumnType<Record<string, unknown>, string, string>;
+  };
+  incident_tasks: {
+    id: Generated<number>;
+    incident_id: number;
+    kind: "action" | "follow-up";
+    title: string;
+    assignee_id: number | null;
+    state: "open" | "done" | "cancelled";
+    created_by: number;
+    created_at: Date;
+    updated_at: Date;
+  };
+}
+
+export type IncidentDb = Kysely<PlatformTables & IncidentTables>;
+
+type Row = Omit<IncidentTables["incidents"], "id" | "roles"> & { id: number; roles: Record<string, number> };
+type NewRow = Omit<IncidentTables["incidents"], "id" | "roles"> & { roles: string };
+
+function fromRow(r: Row): Incident {
+  return {
+    id: r.id,
+    title: r.title,
+    type: r.type,
+    severity: r.severity,
+    maxSeverity: r.max_severity,
+    state: r.state as State,
+    visibility: r.visibility as Visibility,
+    summary: r.summary,
+    ownerId: r.owner_id,
+    declaredBy: r.declared_by,
+    blocksDeployments: r.blocks_deployments,
+    labels: r.labels,
+    roles: r.roles,
+    declaredAt: r.declared_at,
+    acceptedAt: r.accepted_at,
+    mitigatedAt: r.mitigated_at,
+    resolvedAt: r.resolved_at,
+    closedAt: r.closed_at,
+    impactStartedAt: r.impact_started_at,
+    impactEndedAt: r.impact_ended_at,
+    mergedInto: r.merged_into,
+    updatedAt: r.updated_at,
+  };
+}
+
+function toRow(i: Omit<Incident, "id">): NewRow {
+  return {
+    title: i.title,
+    type: i.type,
+    severity: i.severity,
+    max_severity: i.maxSeverity,
+    state: i.state,
+    visibility: i.visibility,
+    summary: i.summary,
+    owner_id: i.ownerId,
+    declared_by: i.declaredBy,
+    blocks_deployments: i.blocksDeployments,
+    labels: i.labels,
+    roles: JSON.stringify(i.roles),
+    declared_at: i.declaredAt,
+    accepted_at: i.acceptedAt,
+    mitigated_at: i.mitigatedAt,
+    resolved_at: i.resolvedAt,
+    closed_at: i.closedAt,
+    impact_started_at: i.impactStartedAt,
+    impact_ended_at: i.impactEndedAt,
+    merged_into: i.mergedInto,
+    updated_at: i.updatedAt,
+  };
+}
+
+export async function insertIncident(db: IncidentDb, i: Omit<Incident, "id">): Promise<Incident> {
+  const row = await db.insertInto("incidents").values(toRow(i)).returningAll().executeTakeFirstOrThrow();
+  return fromRow(row);
+}
+
+export async function updateIncident(db: IncidentDb, i: Incident): Promise<void> {
+  await db.updateTable("incidents").set(toRow(i)).where("id", "=", i.id).execute();
+}
+
+/** Reads an incident and locks its row until the transaction ends, so commands on it queue. */
+export async function lockIncident(db: IncidentDb, id: number): Promise<Incident | undefined> {
+  const row = await db.selectFrom("incidents").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
+  return row && fromRow(row);
+}
+
+export async function getIncident(db: IncidentDb, id: number): Promise<Incident | undefined> {
+  const row = await db.selectFrom("incidents").selectAll().where("id", "=", id).executeTakeFirst();
+  return row && fromRow(row);
+}
+
+/** DATA-3: who may see an incident at all. */
+export type Viewer = { id: number; admin: boolean };
+
+export async function isParticipant(db: IncidentDb, incidentId: number, userId: number): Promise<boolean> {
+  const row = await db
+    .selectFrom("incident_participants")
+    .select("user_id")
+    .where("incident_id", "=", incidentId)
+    .where("user_id", "=", userId)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function addParticipants(db: IncidentDb, incidentId: number, userIds: number[], at: Date) {
+  const unique = [...new Set(userIds)];
+  if (unique.length === 0) return;
+  await db
+    .insertInto("incident_participants")
+    .values(unique.map((user_id) => ({ incident_id: incidentId, user_id, added_at: at })))
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}
+
+export async function listParticipants(db: IncidentDb, incidentId: number): Promise<number[]> {
+  const rows = await db
+    .selectFrom("incident_participants")
+    .select("user_id")
+    .where("incident_id", "=", incidentId)
+    .orderBy("added_at")
+    .execute();
+  return rows.map((r) => r.user_id);
+}
+
+export type IncidentFilter = {
+  states?: State[];
+  severities?: string[];
+  types?: string[];
+  ownerId?: number;
+  search?: string;
+  limit: number;
+  beforeId?: number;
+};
+
+export async function listIncidents(db: IncidentDb, viewer: Viewer, f: IncidentFilter): Promise<Incident[]> {
+  let q = db.selectFrom("incidents").selectAll();
+  if (!viewer.admin) {
+    q = q.where((eb) =>
+      eb.or([
+        eb("visibility", "=", "public"),
+        eb.exists(
+          eb
+            .selectFrom("incident_participants as p")
+            .select("p.user_id")
+            .whereRef("p.incident_id", "=", "incidents.id")
+            .where("p.user_id", "=", viewer.id),
+        ),
+      ]),
+    );
+  }
+  if (f.states?.length) q = q.where("state", "in", f.states);
+  if (f.severities?.length) q = q.where("severity", "in", f.severities);
+  if (f.types?.length) q = q.where("type", "in", f.types);
+  if (f.ownerId !== undefined) q = q.where("owner_id", "=", f.ownerId);
+  if (f.search) q = q.where("title", "ilike", `%${f.search.replace(/[\\%_]/g, "\\$&")}%`);
+  if (f.beforeId !== undefined) q = q.where("id", "<", f.beforeId);
+  const rows = await q.orderBy("id", "desc").limit(f.limit).execute();
+  return rows.map(fromRow);
+}
+
+/** SEV-4 looks at incidents closed since `since`. */
+export async function closedSince(db: IncidentDb, since: Date): Promise<ClosedIncident[]> {
+  const rows = await db
+    .selectFrom("incidents")
+    .select(["id", "severity", "closed_at", "visibility"])
+    .where("state", "=", "closed")
+    .where("closed_at", ">=", since)
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    severity: r.severity,
+    closedAt: r.closed_at!,
+    visibility: r.visibility as Visibility,
+  }));
+}
+
+/** LC-4: open incidents carrying the deploy-blocking labels. */
+export async function deployBlockers(db: IncidentDb, label: string): Promise<Incident[]> {
+  const rows = await db
+    .selectFrom("incidents")
+    .selectAll()
+    .where("state", "in", ["triage", "investigating", "fixing", "monitoring"])
+    .where(sql<boolean>`${label} = ANY(labels)`)
+    .orderBy("id")
+    .execute();
+  return rows.map(fromRow);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timeline
+
+export type TimelineEvent = {
+  id: number;
+  incidentId: number;
+  kind: string;
+  actorId: number | null;
+  at: Date;
+  internal: boolean;
+  body: string;
+  data: Record<string, unknown>;
+};
+
+export async function appendEvents(
+  db: IncidentDb,
+  incidentId: number,
+  actorId: number | null,
+  at: Date,
+  drafts: EventDraft[],
+): Promise<TimelineEvent[]> {
+  if (drafts.length === 0) return [];
+  const rows = await db
+    .insertInto("timeline_events")
+    .values(
+      drafts.map((d) => ({
+        incident_id: incidentId,
+        kind: d.kind,
+        actor_id: actorId,
+        at,
+        internal: d.internal ?? false,
+        body: d.body ?? "",
+        data: JSON.stringify(d.data),
+      })),
+    )
+    .returningAll()
+    .execute();
+  return rows.map(eventFromRow);
+}
+
+function eventFromRow(r: {
+  id: number;
+  incident_id: number;
+  kind: string;
+  actor_id: number | null;
+  at: Date;
+  internal: boolean;
+  body: string;
+  data: Record<string, unknown>;
+}): TimelineEvent {
+  return {
+    id: r.id,
+    incidentId: r.incident_id,
+    kind: r.kind,
+    actorId: r.actor_id,
+    at: r.at,
+    internal: r.internal,
+    body: r.body,
+    data: r.data,
+  };
+}
+
+/** An incident's timeline, including the timelines of duplicates merged into it (LC-2). */
+export async function readTimeline(db: IncidentDb, incidentId: number, withInternal: boolean) {
+  let q = db
+    .selectFrom("timeline_events")
+    .selectAll()
+    .where((eb) =>
+      eb.or([
+        eb("incident_id", "=", incidentId),
+        eb("incident_id", "in", eb.selectFrom("incidents").select("id").where("merged_into", "=", incidentId)),
+      ]),
+    );
+  if (!withInternal) q = q.where("internal", "=", false);
+  const rows = await q.orderBy("at").orderBy("id").execute();
+  return rows.map(eventFromRow);
+}
+
+export async function getEvent(db: IncidentDb, eventId: number): Promise<TimelineEvent | undefined> {
+  const row = await db.selectFrom("timeline_events").selectAll().where("id", "=", eventId).executeTakeFirst();
+  return row && eventFromRow(row);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Actions and follow-ups (FU-1)
+
+export type Task = {
+  id: number;
+  incidentId: number;
+  kind: "action" | "follow-up";
+  title: string;
+  assigneeId: number | null;
+  state: "open" | "done" | "cancelled";
+  createdBy: number;
+  createdAt: Date;
+  updatedAt: Date;
+};
+
+function taskFromRow(r: Omit<IncidentTables["incident_tasks"], "id"> & { id: number }): Task {
+  return {
+    id: r.id,
+    incidentId: r.incident_id,
+    kind: r.kind,
+    title: r.title,
+    assigneeId: r.assignee_id,
+    state: r.state,
+    createdBy: r.created_by,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+export async function insertTask(db: IncidentDb, t: Omit<Task, "id">): Promise<Task> {
+  const row = await db
+    .insertInto("incident_tasks")
+    .values({
+      incident_id: t.incidentId,
+      kind: t.kind,
+      title: t.title,
+      assignee_id: t.assigneeId,
+      state: t.state,
+      created_by: t.createdBy,
+      created_at: t.createdAt,
+      updated_at: t.updatedAt,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return taskFromRow(row);
+}
+
+export async function lockTask(db: IncidentDb, incidentId: number, id: number): Promise<Task | undefined> {
+  const row = await db
+    .selectFrom("incident_tasks")
+    .selectAll()
+    .where("id", "=", id)
+    .where("incident_id", "=", incidentId)
+    .forUpdate()
+    .executeTakeFirst();
+  return row && taskFromRow(row);
+}
+
+export async function updateTask(db: IncidentDb, t: Task): Promise<void> {
+  await db
+    .updateTable("incident_tasks")
+    .set({ title: t.title, assignee_id: t.assigneeId, state: t.state, updated_at: t.updatedAt })
+    .where("id", "=", t.id)
+    .execute();
+}
+
+export async function listTasks(db: IncidentDb, incidentId: number): Promise<Task[]> {
+  const rows = await db
+    .selectFrom("incident_tasks")
+    .selectAll()
+    .where("incident_id", "=", incidentId)
+    .orderBy("id")
+    .execute();
+  return rows.map(taskFromRow);
+}
+
+/** Moves a duplicate's actions and follow-ups to its primary (LC-2). */
+export async function moveTasks(db: IncidentDb, fromId: number, toId: number): Promise<void> {
+  await db.updateTable("incident_tasks").set({ incident_id: toId }).where("incident_id", "=", fromId).execute();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Users referenced by incidents
+
+export type UserRef = { id: number; username: string; name: string };
+
+export async function findUsers(db: IncidentDb, ids: number[]): Promise<Map<number, UserRef>> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Map();
+  const rows = await db.selectFrom("users").select(["id", "username", "name"]).where("id", "in", unique).execute();
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+/** Resolves a user given by id or username; only active users can hold work. */
+export async function findActiveUser(db: IncidentDb, ref: number | string): Promise<UserRef | undefined> {
+  let q = db.selectFrom("users").select(["id", "username", "name"]).where("deactivated_at", "is", null);
+  q = typeof ref === "number" ? q.where("id", "=", ref) : q.where("username", "=", ref);
+  return q.executeTakeFirst();
+}

@@ -1,0 +1,128 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+
+/**
+ * Every setting Firebreak reads, with its default. `docs/configuration.md` is checked against this
+ * table by a test, so the two cannot drift apart.
+ */
+export const settings = {
+  PORT: { default: "8080", doc: "TCP port the HTTP server listens on." },
+  HOST: { default: "0.0.0.0", doc: "Address the HTTP server binds to (`127.0.0.1` to keep it local)." },
+  DATABASE_URL: {
+    default: "",
+    doc: "PostgreSQL to use. Empty: Firebreak starts and manages its own embedded PostgreSQL.",
+  },
+  FIREBREAK_DATA_DIR: {
+    default: "./data",
+    doc: "Where the embedded PostgreSQL keeps its files (unused with `DATABASE_URL`).",
+  },
+  FIREBREAK_BOOTSTRAP_TOKEN: {
+    default: "",
+    doc: "On first start, create the admin API token with this value. Empty: a random one is printed once.",
+  },
+  FIREBREAK_POLICY_FILE: {
+    default: "",
+    doc: "Policy file (YAML). Empty: the shipped default, the handbook's process. See `docs/policy.md`.",
+  },
+  FIREBREAK_PUBLIC_URL: {
+    default: "",
+    doc: "Address people reach Firebreak at, used in links. Empty: `http://localhost:PORT`.",
+  },
+  FIREBREAK_CONFIG_FILE: {
+    default: "",
+    doc: "Optional YAML/JSON file with any of these settings; the environment wins over it.",
+  },
+  LOG_LEVEL: { default: "info", doc: "`fatal`, `error`, `warn`, `info`, `debug` or `trace`." },
+  BODY_LIMIT_BYTES: { default: "1048576", doc: "Largest request body accepted; larger ones get 413." },
+  DATABASE_POOL_SIZE: { default: "20", doc: "Connections each replica keeps to PostgreSQL." },
+} as const;
+
+export type SettingName = keyof typeof settings;
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535),
+  HOST: z.string().min(1),
+  DATABASE_URL: z
+    .string()
+    .refine((v) => v === "" || /^postgres(ql)?:\/\//.test(v), "expected a postgres:// or postgresql:// URL"),
+  FIREBREAK_DATA_DIR: z.string().min(1),
+  FIREBREAK_BOOTSTRAP_TOKEN: z
+    .string()
+    .refine((v) => v === "" || v.length >= 16, "expected at least 16 characters (it is an admin credential)"),
+  FIREBREAK_POLICY_FILE: z.string(),
+  FIREBREAK_PUBLIC_URL: z.string().refine((v) => v === "" || /^https?:\/\//.test(v), "expected an http(s) URL"),
+  FIREBREAK_CONFIG_FILE: z.string(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000),
+});
+
+export type Config = {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  bootstrapToken: string | undefined;
+  policyFile: string | undefined;
+  publicUrl: string;
+  logLevel: z.infer<typeof schema>["LOG_LEVEL"];
+  bodyLimitBytes: number;
+  databasePoolSize: number;
+};
+
+export class ConfigError extends Error {}
+
+function readConfigFile(file: string): Record<string, string> {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new ConfigError(`FIREBREAK_CONFIG_FILE ${file}: cannot read it (${(err as Error).message})`);
+  }
+  const parsed: unknown = parseYaml(text);
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new ConfigError(`FIREBREAK_CONFIG_FILE ${file}: expected a mapping of setting names to values`);
+  }
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    if (!(key in settings)) {
+      throw new ConfigError(
+        `FIREBREAK_CONFIG_FILE ${file}: unknown setting ${key}; known settings: ${Object.keys(settings).join(", ")}`,
+      );
+    }
+    out[key] = String(value);
+  }
+  return out;
+}
+
+/** Reads settings from the environment (and the optional file) and checks them; throws ConfigError. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const fileName = env.FIREBREAK_CONFIG_FILE;
+  const fromFile = fileName ? readConfigFile(fileName) : {};
+  const raw: Record<string, string> = {};
+  for (const [name, setting] of Object.entries(settings)) {
+    raw[name] = env[name] ?? fromFile[name] ?? setting.default;
+  }
+  const result = schema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map(
+      (i) => `${String(i.path[0])}=${JSON.stringify(raw[String(i.path[0])])}: ${i.message}`,
+    );
+    throw new ConfigError(`invalid configuration: ${problems.join("; ")}`);
+  }
+  const c = result.data;
+  return {
+    port: c.PORT,
+    host: c.HOST,
+    databaseUrl: c.DATABASE_URL || undefined,
+    dataDir: path.resolve(c.FIREBREAK_DATA_DIR),
+    bootstrapToken: c.FIREBREAK_BOOTSTRAP_TOKEN || undefined,
+    policyFile: c.FIREBREAK_POLICY_FILE || undefined,
+    publicUrl: (c.FIREBREAK_PUBLIC_URL || `http://localhost:${c.PORT}`).replace(/\/$/, ""),
+    logLevel: c.LOG_LEVEL,
+    bodyLimitBytes: c.BODY_LIMIT_BYTES,
+    databasePoolSize: c.DATABASE_POOL_SIZE,
+  };
+}

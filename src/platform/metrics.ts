@@ -1,0 +1,31 @@
+import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+
+/** One registry per app instance, so tests can build several apps in one process. */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "firebreak_" });
+  return {
+    registry,
+    httpRequests: new Histogram({
+      name: "firebreak_http_request_duration_seconds",
+      help: "HTTP requests by route and status",
+      labelNames: ["method", "route", "status"],
+      buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    httpErrors: new Counter({
+      name: "firebreak_http_errors_total",
+      help: "Requests answered with a problem document, by error code",
+      labelNames: ["code"],
+      registers: [registry],
+    }),
+    incidentsDeclared: new Counter({
+      name: "firebreak_incidents_declared_total",
+      help: "Incidents declared, by severity",
+      labelNames: ["severity"],
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

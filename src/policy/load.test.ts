@@ -1,0 +1,257 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadPolicy, PolicyError, parsePolicy } from "./load.ts";
+import { findSeverity, findType } from "./model.ts";
+
+describe("the shipped default policy", () => {
+  const policy = loadPolicy();
+  const severity = (id: string) => findSeverity(policy, id)!;
+
+  it("DEC-1: has the four incident types and the severities S1–S4, most severe first", () => {
+    expect(policy.incidentTypes.map((t) => t.name)).toEqual(["GitLab.com", "Dedicated", "SIRT", "Gameday"]);
+    expect(policy.severities.map((s) => s.id)).toEqual(["S1", "S2", "S3", "S4"]);
+  });
+
+  it("DEC-4: suggests S2 to a reporter who is unsure", () => {
+    expect(policy.defaultSeverityWhenUnsure).toBe("S2");
+  });
+
+  it("DEC-5: makes only SIRT a security type", () => {
+    expect(policy.incidentTypes.filter((t) => t.security).map((t) => t.name)).toEqual(["SIRT"]);
+    expect(findType(policy, "SIRT")?.security).toBe(true);
+  });
+
+  it("PAGE-1: S1/S2 page the incident manager, S3/S4 do not", () => {
+    expect(policy.severities.map((s) => s.pagesIncidentManager)).toEqual([true, true, false, false]);
+  });
+
+  it("LC-4: S1/S2 block deployments, S3/S4 do not", () => {
+    expect(policy.severities.map((s) => s.blocksDeployments)).toEqual([true, true, false, false]);
+  });
+
+  it("LC-5: the default policy delays closing S1/S2 by 30 minutes", () => {
+    expect([severity("S1").closeDelayMinutes, severity("S2").closeDelayMinutes]).toEqual([30, 30]);
+    expect([severity("S3").closeDelayMinutes, severity("S4").closeDelayMinutes]).toEqual([0, 0]);
+  });
+
+  it("COMM-1: a more severe incident gets updates at least as often", () => {
+    const cadences = policy.severities.map((s) => s.updateCadenceMinutes);
+    expect(cadences).toEqual([...cadences].sort((a, b) => a - b));
+  });
+
+  it("SEV-4: a recurrence of S2/S3 within 180 minutes becomes S2", () => {
+    expect(policy.recurrence).toEqual({ windowMinutes: 180, severities: ["S2", "S3"], upgradeTo: "S2" });
+  });
+
+  it("OWN-5: has the role catalogue, and escalations go to the IM", () => {
+    expect(policy.roles.map((r) => r.name)).toEqual([
+      "EOC",
+      "IM",
+      "CMOC",
+      "Incident Lead",
+      "Infrastructure Leader",
+      "Infrastructure Liaison",
+      "Security EOC",
+      "Incident Manager",
+      "Incident Coordinator",
+      "Incident Analyst",
+      "Executive Sponsor",
+    ]);
+    expect(policy.incidentManagerRole).toBe("IM");
+  });
+});
+
+// A small valid policy; tests replace numbered lines (1-based) and expect errors on those lines.
+const valid = `version: 1
+incidentTypes:
+  - name: GitLab.com
+  - name: SIRT
+    security: true
+severities:
+  - id: S1
+    name: Critical
+    description: Down for everyone.
+    pagesIncidentManager: true
+    blocksDeployments: true
+    closeDelayMinutes: 30
+    updateCadenceMinutes: 15
+  - id: S2
+    name: High
+    description: Down for some.
+    pagesIncidentManager: true
+    blocksDeployments: true
+    closeDelayMinutes: 30
+    updateCadenceMinutes: 30
+  - id: S3
+    name: Medium
+    description: A nuisance.
+    pagesIncidentManager: false
+    blocksDeployments: false
+    closeDelayMinutes: 0
+    updateCadenceMinutes: 60
+defaultSeverityWhenUnsure: S2
+roles:
+  - name: EOC
+    description: Engineer on call.
+  - name: IM
+    description: Incident manager.
+incidentManagerRole: IM
+recurrence:
+  windowMinutes: 180
+  severities: [S2, S3]
+  upgradeTo: S2
+`;
+
+/** `valid` with some lines replaced; `null` deletes a line (later lines move up). */
+function edited(lines: Record<number, string | null>): string {
+  return valid
+    .split("\n")
+    .flatMap((text, i) => {
+      const replacement = lines[i + 1];
+      if (replacement === null) return [];
+      return [replacement ?? text];
+    })
+    .join("\n");
+}
+
+function errorOf(text: string): PolicyError {
+  try {
+    parsePolicy(text, "/etc/firebreak/policy.yaml");
+  } catch (err) {
+    if (err instanceof PolicyError) return err;
+    throw err;
+  }
+  throw new Error("expected a PolicyError");
+}
+
+describe("parsePolicy", () => {
+  it("accepts the small valid policy", () => {
+    expect(parsePolicy(valid, "test.yaml").severities).toHaveLength(3);
+  });
+
+  it("names the line, the key and what was expected for a wrong value", () => {
+    const err = errorOf(edited({ 19: "    closeDelayMinutes: soon" }));
+    expect([err.line, err.column]).toEqual([19, 5]);
+    expect(err.message).toBe(
+      'policy file /etc/firebreak/policy.yaml, line 19, column 5: severities[1].closeDelayMinutes: expected a whole number >= 0, got "soon"',
+    );
+    expect(err.problem).toBe('severities[1].closeDelayMinutes: expected a whole number >= 0, got "soon"');
+  });
+
+  it("says `yes` is not a boolean (YAML 1.2 reads it as text)", () => {
+    const err = errorOf(edited({ 5: "    security: yes" }));
+    expect(err.line).toBe(5);
+    expect(err.problem).toBe('incidentTypes[1].security: expected true or false, got "yes"');
+  });
+
+  it("points a missing key at its parent mapping", () => {
+    const err = errorOf(edited({ 38: null }));
+    expect(err.line).toBe(35);
+    expect(err.problem).toMatch(/^recurrence: missing required key `upgradeTo`/);
+  });
+
+  it("points a key missing from a list item at the item", () => {
+    const err = errorOf(edited({ 26: null }));
+    expect([err.line, err.column]).toEqual([21, 5]);
+    expect(err.problem).toMatch(/^severities\[2\]: missing required key `closeDelayMinutes`/);
+  });
+
+  it("names an unknown key and its line, suggesting the key that was meant", () => {
+    const err = errorOf(edited({ 12: "    closeDelay: 30" }));
+    expect([err.line, err.column]).toEqual([12, 5]);
+    expect(err.problem).toBe("severities[0]: unknown key `closeDelay`; did you mean `closeDelayMinutes`?");
+    expect(err.moreProblems).toEqual([]); // the typo, not also "closeDelayMinutes is missing"
+  });
+
+  it("lists the known keys when an unknown top-level key looks like none of them", () => {
+    const err = errorOf(edited({ 1: "version: 1\nmitigatedStates: [monitoring]" }));
+    expect(err.line).toBe(2);
+    expect(err.problem).toMatch(/^unknown key `mitigatedStates`; expected one of version, incidentTypes/);
+  });
+
+  it("SEV-4: names the line of a recurrence severity that does not exist", () => {
+    const err = errorOf(edited({ 37: "  severities:\n    - S2\n    - S9" }));
+    expect(err.line).toBe(39);
+    expect(err.problem).toBe('recurrence.severities[1]: unknown severity "S9"; expected one of S1, S2, S3');
+  });
+
+  it("DEC-4: names the line of an unsure-default that is not a severity", () => {
+    const err = errorOf(edited({ 28: "defaultSeverityWhenUnsure: S4" }));
+    expect([err.line, err.column]).toEqual([28, 1]);
+    expect(err.problem).toMatch(/^defaultSeverityWhenUnsure: unknown severity "S4"/);
+  });
+
+  it("names the second of two severities with the same id", () => {
+    const err = errorOf(edited({ 21: "  - id: S1" }));
+    expect(err.line).toBe(21);
+    expect(err.problem).toMatch(/^severities\[2\]\.id: duplicate severity id "S1"/);
+  });
+
+  it("reports YAML syntax errors at their line", () => {
+    const err = errorOf(edited({ 37: "  severities: [S2, S3" }));
+    expect(err.line).toBe(38);
+    expect(err.problem).toMatch(/^YAML syntax error: /);
+  });
+
+  it("reports a key that appears twice in one mapping", () => {
+    const err = errorOf(edited({ 34: "incidentManagerRole: IM\nincidentManagerRole: EOC" }));
+    expect(err.line).toBe(35);
+    expect(err.problem).toMatch(/unique/);
+  });
+
+  it("reports an alias to an anchor that does not exist", () => {
+    const err = errorOf(edited({ 28: "defaultSeverityWhenUnsure: *unsure" }));
+    expect(err.line).toBe(28);
+    expect(err.problem).toMatch(/unsure/);
+  });
+
+  it("reports an empty file and a file that is not a mapping", () => {
+    expect(errorOf("# nothing yet\n").problem).toMatch(/the file is empty/);
+    expect(errorOf("- S1\n- S2\n").problem).toBe("expected a mapping of keys to values, got a list");
+  });
+
+  it("reports every problem, the first in the file leading", () => {
+    const err = errorOf(edited({ 13: "    updateCadenceMinutes: 0", 36: "  windowMinutes: -5" }));
+    expect(err.line).toBe(13);
+    expect(err.moreProblems.map((p) => p.line)).toEqual([36]);
+    expect(err.message).toContain(
+      "\n  and line 36, column 3: recurrence.windowMinutes: expected a whole number >= 1",
+    );
+  });
+});
+
+describe("loadPolicy", () => {
+  it("reads the file it is given", () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "firebreak-policy-")), "policy.yaml");
+    writeFileSync(file, edited({ 28: "defaultSeverityWhenUnsure: S1" }));
+    expect(loadPolicy(file).defaultSeverityWhenUnsure).toBe("S1");
+  });
+
+  it("names a file that does not exist, without a line", () => {
+    const err = (() => {
+      try {
+        loadPolicy("/nonexistent/policy.yaml");
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(PolicyError);
+    expect(err).toMatchObject({ file: "/nonexistent/policy.yaml", line: undefined, column: undefined });
+    expect((err as PolicyError).message).toMatch(/^policy file \/nonexistent\/policy.yaml: file not found/);
+  });
+});
+
+describe("docs/policy.md", () => {
+  it("documents every key of the shipped default", () => {
+    const doc = readFileSync(new URL("../../docs/policy.md", import.meta.url), "utf8");
+    const policy = loadPolicy();
+    const keys = new Set<string>(Object.keys(policy));
+    for (const list of [policy.incidentTypes, policy.severities, policy.roles, [policy.recurrence]])
+      for (const item of list) for (const key of Object.keys(item)) keys.add(key);
+    // As `key` or as the last part of a path such as `severities[].key`.
+    const undocumented = [...keys].filter((key) => !new RegExp(`[\`.]${key}\``).test(doc));
+    expect(undocumented).toEqual([]);
+  });
+});

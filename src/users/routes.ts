@@ -1,0 +1,135 @@
+/** HTTP for people and API tokens. */
+import { z } from "zod";
+import { actorOf } from "../platform/auth.ts";
+import type { App } from "../platform/http.ts";
+import type { UserService } from "./service.ts";
+import type { Token, User } from "./store.ts";
+
+const tags = ["users"];
+const role = z.enum(["viewer", "responder", "admin"]);
+const userSchema = z.object({
+  id: z.number(),
+  username: z.string(),
+  name: z.string(),
+  email: z.string().nullable(),
+  role,
+  active: z.boolean(),
+  createdAt: z.string(),
+});
+const tokenSchema = z.object({
+  id: z.number(),
+  name: z.string(),
+  prefix: z.string(),
+  createdAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+});
+const presentUser = (u: User) => ({
+  id: u.id,
+  username: u.username,
+  name: u.name,
+  email: u.email,
+  role: u.role,
+  active: u.deactivatedAt === null,
+  createdAt: u.createdAt.toISOString(),
+});
+const presentToken = (t: Token) => ({
+  id: t.id,
+  name: t.name,
+  prefix: t.prefix,
+  createdAt: t.createdAt.toISOString(),
+  lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
+  revokedAt: t.revokedAt?.toISOString() ?? null,
+});
+const idParams = z.object({ id: z.coerce.number().int().positive() });
+
+export function userRoutes(service: UserService) {
+  return async (app: App) => {
+    app.get(
+      "/me",
+      { schema: { tags, summary: "The user the token belongs to", response: { 200: userSchema } } },
+      async (req) => presentUser(await service.get(actorOf(req).id)),
+    );
+    app.get(
+      "/users",
+      { schema: { tags, summary: "Everyone", response: { 200: z.object({ users: z.array(userSchema) }) } } },
+      async () => ({ users: (await service.list()).map(presentUser) }),
+    );
+    app.post(
+      "/users",
+      {
+        config: { minRole: "admin" },
+        schema: {
+          tags,
+          summary: "Create a user (admin)",
+          body: z
+            .object({
+              username: z
+                .string()
+                .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, "expected lowercase letters, digits, . _ - (up to 63)"),
+              name: z.string().min(1).max(200),
+              email: z.email().optional(),
+              role,
+            })
+            .strict(),
+          response: { 201: userSchema },
+        },
+      },
+      async (req, reply) => {
+        reply.code(201);
+        return presentUser(await service.create(actorOf(req), req.body));
+      },
+    );
+    app.patch(
+      "/users/:id",
+      {
+        schema: {
+          tags,
+          summary: "Change a user: own name/email, or (admin) role and active",
+          params: idParams,
+          body: z
+            .object({
+              name: z.string().min(1).max(200).optional(),
+              email: z.email().nullable().optional(),
+              role: role.optional(),
+              active: z.boolean().optional(),
+            })
+            .strict(),
+          response: { 200: userSchema },
+        },
+      },
+      async (req) => presentUser(await service.update(actorOf(req), req.params.id, req.body)),
+    );
+    app.get(
+      "/tokens",
+      {
+        schema: { tags, summary: "Your API tokens", response: { 200: z.object({ tokens: z.array(tokenSchema) }) } },
+      },
+      async (req) => ({ tokens: (await service.listTokens(actorOf(req))).map(presentToken) }),
+    );
+    app.post(
+      "/tokens",
+      {
+        schema: {
+          tags,
+          summary: "Create an API token for yourself; the secret is shown only in this response",
+          body: z.object({ name: z.string().min(1).max(100) }).strict(),
+          response: { 201: tokenSchema.extend({ token: z.string() }) },
+        },
+      },
+      async (req, reply) => {
+        const t = await service.createToken(actorOf(req), req.body.name);
+        reply.code(201);
+        return { ...presentToken(t), token: t.secret };
+      },
+    );
+    app.delete(
+      "/tokens/:id",
+      { schema: { tags, summary: "Revoke a token (yours, or any as admin)", params: idParams } },
+      async (req, reply) => {
+        await service.revokeToken(actorOf(req), req.params.id);
+        reply.code(204).send();
+      },
+    );
+  };
+}

@@ -1,0 +1,106 @@
+/** People, roles and API tokens. */
+import { sql } from "kysely";
+import { type Actor, hashToken, newTokenSecret, type Role, tokenPrefix } from "../platform/auth.ts";
+import type { Clock } from "../platform/clock.ts";
+import type { Db } from "../platform/db.ts";
+import { AppError, forbidden, notFound } from "../platform/errors.ts";
+import * as store from "./store.ts";
+
+export type UserDeps = { db: Db; clock: Clock };
+
+const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === "23505";
+
+export function createUserService({ db, clock }: UserDeps) {
+  async function issueToken(tx: Db, userId: number, name: string, secret = newTokenSecret()) {
+    const token = await store.insertToken(tx, {
+      userId,
+      name,
+      hash: hashToken(secret),
+      prefix: tokenPrefix(secret),
+      createdAt: clock.now(),
+    });
+    return { ...token, secret };
+  }
+
+  return {
+    /**
+     * First start: create the admin user and its token (the given one for scripted installs, or a
+     * random one shown once). Later starts change nothing.
+     */
+    async bootstrap(given?: string): Promise<{ username: string; secret: string | null } | null> {
+      return db.transaction().execute(async (tx) => {
+        // Replicas starting together on an empty database queue here; only the first creates the admin.
+        await sql`SELECT pg_advisory_xact_lock(7314222)`.execute(tx);
+        if ((await store.countUsers(tx)) > 0) return null;
+        const admin = await store.insertUser(tx, {
+          username: "admin",
+          name: "Administrator",
+          email: null,
+          role: "admin",
+          createdAt: clock.now(),
+        });
+        const t = await issueToken(tx, admin.id, "bootstrap", given);
+        return { username: admin.username, secret: given ? null : t.secret };
+      });
+    },
+
+    async create(actor: Actor, input: { username: string; name: string; email?: string; role: Role }) {
+      if (actor.role !== "admin") throw forbidden("only admins create users");
+      try {
+        return await store.insertUser(db, { ...input, email: input.email ?? null, createdAt: clock.now() });
+      } catch (err) {
+        if (isUniqueViolation(err)) {
+          throw new AppError("conflict", `username ${input.username} is taken; choose another`, { field: "username" });
+        }
+        throw err;
+      }
+    },
+
+    list: () => store.listUsers(db),
+
+    async get(ref: number | string) {
+      const u = await store.findUser(db, ref);
+      if (!u) throw notFound("user", ref);
+      return u;
+    },
+
+    async update(
+      actor: Actor,
+      id: number,
+      changes: { name?: string; email?: string | null; role?: Role; active?: boolean },
+    ) {
+      if (actor.role !== "admin" && (actor.id !== id || changes.role || changes.active !== undefined)) {
+        throw forbidden("people may change their own name and email; roles and deactivation need an admin");
+      }
+      return db.transaction().execute(async (tx) => {
+        const u = await store.findUser(tx, id);
+        if (!u) throw notFound("user", id);
+        const next = await store.updateUser(tx, id, {
+          name: changes.name,
+          email: changes.email,
+          role: changes.role,
+          deactivatedAt: changes.active === undefined ? undefined : changes.active ? null : clock.now(),
+        });
+        // Keep at least one admin who can still sign in.
+        if (u.role === "admin" && (await store.countActiveAdmins(tx)) === 0) {
+          throw new AppError("conflict", "this would leave no active admin; make someone else admin first");
+        }
+        return next;
+      });
+    },
+
+    /** Creates a token for the caller; the secret is returned this once and stored only hashed. */
+    createToken: (actor: Actor, name: string) => issueToken(db, actor.id, name),
+
+    listTokens: (actor: Actor) => store.listTokens(db, actor.id),
+
+    async revokeToken(actor: Actor, id: number) {
+      const t = await store.findToken(db, id);
+      if (!t || (t.userId !== actor.id && actor.role !== "admin")) throw notFound("token", id);
+      if (t.revokedAt) throw new AppError("conflict", `token ${id} is already revoked`);
+      await store.revokeToken(db, id, clock.now());
+    },
+  };
+}
+
+export type UserService = ReturnType<typeof createUserService>;

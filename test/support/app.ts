@@ -1,0 +1,86 @@
+/** Starts the real HTTP server on a fresh database with a test clock, and gives typed API clients. */
+import { buildApp } from "../../src/app.ts";
+import { loadPolicy } from "../../src/policy/load.ts";
+import type { Policy } from "../../src/policy/model.ts";
+import { TestClock } from "../../src/platform/clock.ts";
+import { openDatabase } from "../../src/platform/db.ts";
+import { createLogger } from "../../src/platform/logger.ts";
+import { createTestDatabase } from "./database.ts";
+
+// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON bodies
+type Json = any;
+export type Reply = { status: number; body: Json; headers: Headers };
+
+export type Client = {
+  token: string;
+  request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Reply>;
+  get(path: string): Promise<Reply>;
+};
+
+export function client(base: string, token: string): Client {
+  const request = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const res = await fetch(base + path, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: res.status, body: parsed, headers: res.headers };
+  };
+  return { token, request, get: (path: string) => request("GET", path) };
+}
+
+export type TestApp = Awaited<ReturnType<typeof startTestApp>>;
+
+export async function startTestApp(opts: { policy?: Policy; bodyLimitBytes?: number } = {}) {
+  const url = await createTestDatabase();
+  const database = openDatabase(url, 10);
+  const clock = new TestClock("2026-03-02T10:00:00Z");
+  const { app, services } = await buildApp({
+    database,
+    clock,
+    policy: opts.policy ?? loadPolicy(),
+    log: createLogger("silent"),
+    bodyLimitBytes: opts.bodyLimitBytes ?? 1024 * 1024,
+  });
+  await app.listen({ port: 0, host: "127.0.0.1" });
+  const address = app.server.address();
+  const base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+  const boot = await services.users.bootstrap();
+  const admin = client(base, boot!.secret!);
+
+  /** Creates a user with the given role through the API and returns a client holding its token. */
+  async function user(username: string, role: "viewer" | "responder" | "admin" = "responder") {
+    const created = await admin.request("POST", "/api/v1/users", { username, name: username, role });
+    if (created.status !== 201) throw new Error(`creating ${username}: ${JSON.stringify(created.body)}`);
+    // Tokens are issued only to their own user, so mint it through the service as that user would.
+    const t = await services.users.createToken(
+      { id: created.body.id, username, role, tokenId: 0 },
+      `${username}-test`,
+    );
+    return { id: created.body.id as number, username, ...client(base, t.secret) };
+  }
+
+  return {
+    base,
+    clock,
+    admin,
+    user,
+    services,
+    database,
+    async close() {
+      await app.close();
+      await database.close();
+    },
+  };
+}
