@@ -3,7 +3,6 @@ import { readFileSync } from "node:fs";
 import { incidentRoutes } from "./incidents/routes.ts";
 import { createIncidentService } from "./incidents/service.ts";
 import type { IncidentDb } from "./incidents/store.ts";
-import type { Policy } from "./policy/model.ts";
 import { authenticate } from "./platform/auth.ts";
 import type { Clock } from "./platform/clock.ts";
 import type { Database } from "./platform/db.ts";
@@ -11,10 +10,13 @@ import { type App, createHttp } from "./platform/http.ts";
 import type { Logger } from "./platform/logger.ts";
 import { createMetrics } from "./platform/metrics.ts";
 import { migrationsComplete } from "./platform/migrate.ts";
+import type { Policy } from "./policy/model.ts";
 import { userRoutes } from "./users/routes.ts";
 import { createUserService } from "./users/service.ts";
 
-export const version: string = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version;
+export const version: string = JSON.parse(
+  readFileSync(new URL("../package.json", import.meta.url), "utf8"),
+).version;
 
 export type AppDeps = {
   database: Database;

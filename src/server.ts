@@ -1,12 +1,12 @@
 /** `firebreak serve`: database (embedded or DATABASE_URL), migrations, first-start admin, HTTP. */
 import { buildApp } from "./app.ts";
-import { loadPolicy } from "./policy/load.ts";
 import { systemClock } from "./platform/clock.ts";
 import type { Config } from "./platform/config.ts";
 import { openDatabase } from "./platform/db.ts";
 import { type EmbeddedServer, startEmbedded } from "./platform/embedded.ts";
 import { createLogger } from "./platform/logger.ts";
 import { migrate } from "./platform/migrate.ts";
+import { loadPolicy } from "./policy/load.ts";
 
 /** Resolves a database URL: the configured one, or a PostgreSQL Firebreak starts itself. */
 export async function openConfiguredDatabase(config: Config, log: ReturnType<typeof createLogger>) {
@@ -65,7 +65,9 @@ export async function serve(config: Config): Promise<void> {
   } else if (boot) {
     lines.push("  First start: created the admin user with the token from FIREBREAK_BOOTSTRAP_TOKEN.");
   } else {
-    lines.push("  Sign in with an API token: FIREBREAK_TOKEN=<token> npx firebreak list (admins create tokens)");
+    lines.push(
+      "  Sign in with an API token: FIREBREAK_TOKEN=<token> npx firebreak list (admins create tokens)",
+    );
   }
   lines.push("  Press Ctrl-C to stop.");
   process.stdout.write(`${lines.join("\n")}\n`);

@@ -3,8 +3,9 @@
  * events). No I/O and no clock: `now` and the policy come in the context, so every rule here is
  * tested without a database.
  */
-import { type Policy, severityRank } from "../policy/model.ts";
+
 import { AppError } from "../platform/errors.ts";
+import { type Policy, severityRank } from "../policy/model.ts";
 
 export const states = [
   "triage",
@@ -101,7 +102,8 @@ export function deriveLabels(
   const labels = ["incident"];
   if (state === "investigating" || state === "fixing") labels.push("Incident::Active");
   if (state === "monitoring") labels.push("Incident::Mitigated");
-  if (state === "resolved" || state === "post-incident" || state === "closed") labels.push("Incident::Resolved");
+  if (state === "resolved" || state === "post-incident" || state === "closed")
+    labels.push("Incident::Resolved");
   labels.push(`severity::${severity}`);
   if (blocksDeploys(policy, severity, blocksDeploymentsField)) {
     labels.push("blocks deployments", "blocks feature-flags");
@@ -404,7 +406,8 @@ export function editFields(i: Incident, changes: FieldChanges, ctx: Context): De
     const to = changes[key];
     if (to !== undefined && to !== i[key]) changed[key] = { from: i[key], to };
   }
-  if (Object.keys(changed).length === 0) throw new AppError("conflict", "nothing to change: the values are the same");
+  if (Object.keys(changed).length === 0)
+    throw new AppError("conflict", "nothing to change: the values are the same");
   const next = withLabels(ctx.policy, { ...i, ...changes, updatedAt: ctx.now });
   return { incident: next, events: [{ kind: "fields-changed", data: { changed } }] };
 }
@@ -427,7 +430,9 @@ export function recordImpact(i: Incident, edge: "started" | "ended", at: Date, c
       : { ...i, impactEndedAt: at, updatedAt: ctx.now };
   return {
     incident: next,
-    events: [{ kind: edge === "started" ? "impact-started" : "impact-ended", data: { at: at.toISOString() } }],
+    events: [
+      { kind: edge === "started" ? "impact-started" : "impact-ended", data: { at: at.toISOString() } },
+    ],
   };
 }
 
@@ -439,7 +444,9 @@ export function merge(
   ctx: Context,
 ): { duplicate: Decision; primary: Decision } {
   if (duplicate.id === primary.id) {
-    throw new AppError("invalid-request", "into: an incident cannot be merged into itself", { field: "into" });
+    throw new AppError("invalid-request", "into: an incident cannot be merged into itself", {
+      field: "into",
+    });
   }
   if (!openStates.includes(primary.state)) {
     throw refuse(
@@ -462,7 +469,12 @@ export function merge(
   const now = ctx.now;
   return {
     duplicate: {
-      incident: withLabels(ctx.policy, { ...duplicate, state: "merged", mergedInto: primary.id, updatedAt: now }),
+      incident: withLabels(ctx.policy, {
+        ...duplicate,
+        state: "merged",
+        mergedInto: primary.id,
+        updatedAt: now,
+      }),
       events: [{ kind: "merged", body: reason, data: { into: primary.id, from: duplicate.state } }],
     },
     primary: {

@@ -1,9 +1,9 @@
 /** HTTP for the incident core: validate, authorize, call one command, present the result. */
 import { z } from "zod";
-import type { Policy } from "../policy/model.ts";
 import { actorOf } from "../platform/auth.ts";
 import type { Clock } from "../platform/clock.ts";
 import type { App } from "../platform/http.ts";
+import type { Policy } from "../policy/model.ts";
 import type { Incident } from "./model.ts";
 import {
   declareBody,
@@ -31,10 +31,7 @@ const csv = z
   .transform((v) => (v ? v.split(",").filter(Boolean) : undefined));
 const responder = { minRole: "responder" as const };
 
-export function incidentRoutes(
-  service: IncidentService,
-  deps: { policy: Policy; clock: Clock },
-) {
+export function incidentRoutes(service: IncidentService, deps: { policy: Policy; clock: Clock }) {
   const users = (ids: number[]): Promise<Map<number, UserRef>> => service.users(ids);
   const present = async (i: Incident) =>
     presentIncident(i, await users(userIdsOf(i)), deps.policy, deps.clock.now());
@@ -131,7 +128,8 @@ export function incidentRoutes(
         config: responder,
         schema: {
           tags,
-          summary: "Move the incident through its workflow (LC-1): accept, decline, fix, mitigate, resolve, close, reopen",
+          summary:
+            "Move the incident through its workflow (LC-1): accept, decline, fix, mitigate, resolve, close, reopen",
           params: idParams,
           body: z
             .object({
@@ -145,7 +143,9 @@ export function incidentRoutes(
       },
       async (req) => {
         const { status, ...rest } = req.body;
-        return present((await service.transition(actorOf(req), req.params.id, { to: status, ...rest })).incident);
+        return present(
+          (await service.transition(actorOf(req), req.params.id, { to: status, ...rest })).incident,
+        );
       },
     );
 
@@ -163,7 +163,8 @@ export function incidentRoutes(
       },
       async (req) =>
         present(
-          (await service.changeSeverity(actorOf(req), req.params.id, req.body.severity, req.body.reason)).incident,
+          (await service.changeSeverity(actorOf(req), req.params.id, req.body.severity, req.body.reason))
+            .incident,
         ),
     );
 
@@ -181,7 +182,8 @@ export function incidentRoutes(
       },
       async (req) =>
         present(
-          (await service.changeOwner(actorOf(req), req.params.id, req.body.owner, req.body.reason ?? "")).incident,
+          (await service.changeOwner(actorOf(req), req.params.id, req.body.owner, req.body.reason ?? ""))
+            .incident,
         ),
     );
 
@@ -199,7 +201,8 @@ export function incidentRoutes(
       },
       async (req) =>
         present(
-          (await service.escalateToIncidentManager(actorOf(req), req.params.id, req.body?.reason ?? "")).incident,
+          (await service.escalateToIncidentManager(actorOf(req), req.params.id, req.body?.reason ?? ""))
+            .incident,
         ),
     );
 
@@ -217,13 +220,20 @@ export function incidentRoutes(
         },
       },
       async (req) =>
-        present((await service.assignRole(actorOf(req), req.params.id, req.params.role, req.body.user)).incident),
+        present(
+          (await service.assignRole(actorOf(req), req.params.id, req.params.role, req.body.user)).incident,
+        ),
     );
     app.delete(
       "/incidents/:id/roles/:role",
       {
         config: responder,
-        schema: { tags, summary: "Leave a role unheld", params: roleParams, response: { 200: incidentSchema } },
+        schema: {
+          tags,
+          summary: "Leave a role unheld",
+          params: roleParams,
+          response: { 200: incidentSchema },
+        },
       },
       async (req) =>
         present((await service.assignRole(actorOf(req), req.params.id, req.params.role, null)).incident),
@@ -311,7 +321,9 @@ export function incidentRoutes(
           tags,
           summary: "The append-only timeline (TL-1), including merged duplicates'",
           params: idParams,
-          querystring: z.object({ pinned: z.enum(["true", "false"]).optional().describe("only highlights (TL-2)") }),
+          querystring: z.object({
+            pinned: z.enum(["true", "false"]).optional().describe("only highlights (TL-2)"),
+          }),
           response: { 200: timelineResponse },
         },
       },
@@ -334,7 +346,9 @@ export function incidentRoutes(
           tags,
           summary: "Add a note; internal notes are seen only by participants and admins (DATA-2)",
           params: idParams,
-          body: z.object({ body: z.string().min(1).max(20_000), internal: z.boolean().default(false) }).strict(),
+          body: z
+            .object({ body: z.string().min(1).max(20_000), internal: z.boolean().default(false) })
+            .strict(),
           response: { 201: eventSchema },
         },
       },

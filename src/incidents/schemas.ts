@@ -19,47 +19,59 @@ export const declareBody = z
     severity: severityId,
     status: z.enum(["triage", "active"]).describe("triage: a problem to look at; active: being worked now"),
     summary: text(20_000).optional(),
-    visibility: z.enum(["public", "private"]).optional().describe("default public (private for security types)"),
+    visibility: z
+      .enum(["public", "private"])
+      .optional()
+      .describe("default public (private for security types)"),
     owner: userInput.optional().describe("the incident lead; defaults to the declarer"),
     blocksDeployments: z.boolean().optional().describe("the 'Blocks Deployments' field (LC-4)"),
   })
   .strict();
 
-export const userRef = z.object({ id: z.number(), username: z.string(), name: z.string() });
+export const userRef = z
+  .object({ id: z.number(), username: z.string(), name: z.string() })
+  .meta({ id: "UserRef" });
 
-export const incidentSchema = z.object({
-  id: z.number(),
-  title: z.string(),
-  type: z.string(),
-  severity: z.string(),
-  maxSeverity: z.string(),
-  state: stateSchema,
-  visibility: z.enum(["public", "private"]),
-  summary: z.string(),
-  labels: z.array(z.string()),
-  owner: userRef,
-  declaredBy: userRef,
-  roles: z.record(z.string(), userRef),
-  blocksDeployments: z.boolean().describe("the field as set by people"),
-  blocks: z.object({ deployments: z.boolean(), featureFlags: z.boolean() }),
-  nextStates: z.array(stateSchema).describe("states the workflow allows next"),
-  closableAt: z.string().nullable().describe("LC-5: when a resolved S1/S2 may close"),
-  declaredAt: z.string(),
-  acceptedAt: z.string().nullable(),
-  mitigatedAt: z.string().nullable(),
-  resolvedAt: z.string().nullable(),
-  closedAt: z.string().nullable(),
-  impactStartedAt: z.string().nullable(),
-  impactEndedAt: z.string().nullable(),
-  mergedInto: z.number().nullable(),
-  updatedAt: z.string(),
-});
+export const incidentSchema = z
+  .object({
+    id: z.number(),
+    title: z.string(),
+    type: z.string(),
+    severity: z.string(),
+    maxSeverity: z.string(),
+    state: stateSchema,
+    visibility: z.enum(["public", "private"]),
+    summary: z.string(),
+    labels: z.array(z.string()),
+    owner: userRef,
+    declaredBy: userRef,
+    roles: z.record(z.string(), userRef),
+    blocksDeployments: z.boolean().describe("the field as set by people"),
+    blocks: z.object({ deployments: z.boolean(), featureFlags: z.boolean() }),
+    nextStates: z.array(stateSchema).describe("states the workflow allows next"),
+    closableAt: z.string().nullable().describe("LC-5: when a resolved S1/S2 may close"),
+    declaredAt: z.string(),
+    acceptedAt: z.string().nullable(),
+    mitigatedAt: z.string().nullable(),
+    resolvedAt: z.string().nullable(),
+    closedAt: z.string().nullable(),
+    impactStartedAt: z.string().nullable(),
+    impactEndedAt: z.string().nullable(),
+    mergedInto: z.number().nullable(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: "Incident" });
 export type IncidentView = z.infer<typeof incidentSchema>;
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 const unknownUser = (id: number): UserRef => ({ id, username: `user-${id}`, name: "unknown" });
 
-export function presentIncident(i: Incident, users: Map<number, UserRef>, policy: Policy, now: Date): IncidentView {
+export function presentIncident(
+  i: Incident,
+  users: Map<number, UserRef>,
+  policy: Policy,
+  now: Date,
+): IncidentView {
   const ref = (id: number) => users.get(id) ?? unknownUser(id);
   const blocking = i.labels.includes("blocks deployments");
   return {
@@ -78,7 +90,8 @@ export function presentIncident(i: Incident, users: Map<number, UserRef>, policy
     blocksDeployments: i.blocksDeployments,
     blocks: { deployments: blocking, featureFlags: i.labels.includes("blocks feature-flags") },
     nextStates: [...nextStates(i)],
-    closableAt: i.state === "resolved" || i.state === "post-incident" ? iso(earliestClose(policy, i, now)) : null,
+    closableAt:
+      i.state === "resolved" || i.state === "post-incident" ? iso(earliestClose(policy, i, now)) : null,
     declaredAt: i.declaredAt.toISOString(),
     acceptedAt: iso(i.acceptedAt),
     mitigatedAt: iso(i.mitigatedAt),
@@ -95,17 +108,21 @@ export function userIdsOf(i: Incident): number[] {
   return [i.ownerId, i.declaredBy, ...Object.values(i.roles)];
 }
 
-export const eventSchema = z.object({
-  id: z.number(),
-  incidentId: z.number().describe("differs from the incident read when the event came from a merged duplicate"),
-  kind: z.string(),
-  at: z.string(),
-  actor: userRef.nullable(),
-  internal: z.boolean(),
-  body: z.string(),
-  data: z.record(z.string(), z.unknown()),
-  pinned: z.boolean(),
-});
+export const eventSchema = z
+  .object({
+    id: z.number(),
+    incidentId: z
+      .number()
+      .describe("differs from the incident read when the event came from a merged duplicate"),
+    kind: z.string(),
+    at: z.string(),
+    actor: userRef.nullable(),
+    internal: z.boolean(),
+    body: z.string(),
+    data: z.record(z.string(), z.unknown()),
+    pinned: z.boolean(),
+  })
+  .meta({ id: "TimelineEvent" });
 
 export function presentEvent(e: TimelineEvent & { pinned?: boolean }, users: Map<number, UserRef>) {
   return {
@@ -121,17 +138,19 @@ export function presentEvent(e: TimelineEvent & { pinned?: boolean }, users: Map
   };
 }
 
-export const taskSchema = z.object({
-  id: z.number(),
-  incidentId: z.number(),
-  kind: z.enum(["action", "follow-up"]),
-  title: z.string(),
-  assignee: userRef.nullable(),
-  state: z.enum(["open", "done", "cancelled"]),
-  createdBy: userRef,
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
+export const taskSchema = z
+  .object({
+    id: z.number(),
+    incidentId: z.number(),
+    kind: z.enum(["action", "follow-up"]),
+    title: z.string(),
+    assignee: userRef.nullable(),
+    state: z.enum(["open", "done", "cancelled"]),
+    createdBy: userRef,
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: "Task" });
 
 export function presentTask(t: Task, users: Map<number, UserRef>) {
   return {

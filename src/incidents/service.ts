@@ -3,16 +3,17 @@
  * model.ts, write the new state, append its timeline events, record participants. Either all of
  * it happens or none of it does.
  */
-import type { Policy } from "../policy/model.ts";
+
 import type { Actor } from "../platform/auth.ts";
 import type { Clock } from "../platform/clock.ts";
 import { AppError, invalid, notFound } from "../platform/errors.ts";
 import type { Metrics } from "../platform/metrics.ts";
-import * as model from "./model.ts";
+import type { Policy } from "../policy/model.ts";
 import type { Decision, Incident, State, Visibility } from "./model.ts";
+import * as model from "./model.ts";
 import { describeRedData, findRedData } from "./reddata.ts";
-import * as store from "./store.ts";
 import type { IncidentDb, IncidentFilter, Task, TimelineEvent } from "./store.ts";
+import * as store from "./store.ts";
 
 export type IncidentDeps = { db: IncidentDb; clock: Clock; policy: Policy; metrics?: Metrics };
 export type UserInput = number | string;
@@ -49,7 +50,11 @@ export function createIncidentService(deps: IncidentDeps) {
   async function visible(tx: IncidentDb, actor: Actor, id: number, lock: boolean): Promise<Incident> {
     const i = lock ? await store.lockIncident(tx, id) : await store.getIncident(tx, id);
     if (!i) throw notFound("incident", id);
-    if (i.visibility === "private" && actor.role !== "admin" && !(await store.isParticipant(tx, id, actor.id))) {
+    if (
+      i.visibility === "private" &&
+      actor.role !== "admin" &&
+      !(await store.isParticipant(tx, id, actor.id))
+    ) {
       throw notFound("incident", id);
     }
     return i;
@@ -93,7 +98,10 @@ export function createIncidentService(deps: IncidentDeps) {
       assertNoRedData({ title: input.title, summary: input.summary });
       const type = policy.incidentTypes.find((t) => t.name === input.type);
       if (!type) {
-        throw invalid("type", `unknown type ${JSON.stringify(input.type)}; expected one of ${policy.incidentTypes.map((t) => t.name).join(", ")}`);
+        throw invalid(
+          "type",
+          `unknown type ${JSON.stringify(input.type)}; expected one of ${policy.incidentTypes.map((t) => t.name).join(", ")}`,
+        );
       }
       if (!policy.severities.some((s) => s.id === input.severity)) {
         throw invalid("severity", `expected one of ${policy.severities.map((s) => s.id).join(", ")}`);
@@ -171,7 +179,10 @@ export function createIncidentService(deps: IncidentDeps) {
       return command(actor, id, async (i, tx) => {
         const holderId = holder === null ? null : (await user(tx, holder, "user")).id;
         // The new holder takes part in the incident from now on (sees it even if private).
-        return { ...model.assignRole(i, role, holderId, ctx(actor)), participants: holderId ? [holderId] : [] };
+        return {
+          ...model.assignRole(i, role, holderId, ctx(actor)),
+          participants: holderId ? [holderId] : [],
+        };
       });
     },
 
@@ -249,7 +260,11 @@ export function createIncidentService(deps: IncidentDeps) {
       return appendOnly(actor, id, {
         kind: "status-update",
         body: input.impact,
-        data: { impact: input.impact, actions: input.actions, nextUpdateAt: input.nextUpdateAt?.toISOString() ?? null },
+        data: {
+          impact: input.impact,
+          actions: input.actions,
+          nextUpdateAt: input.nextUpdateAt?.toISOString() ?? null,
+        },
       });
     },
 
@@ -286,10 +301,14 @@ export function createIncidentService(deps: IncidentDeps) {
       return db.transaction().execute(async (tx) => {
         const i = await visible(tx, actor, id, true);
         if (i.state === "merged") {
-          throw new AppError("invalid-transition", `incident ${id} is merged into ${i.mergedInto}; add it there`, {
-            currentState: i.state,
-            allowed: [],
-          });
+          throw new AppError(
+            "invalid-transition",
+            `incident ${id} is merged into ${i.mergedInto}; add it there`,
+            {
+              currentState: i.state,
+              allowed: [],
+            },
+          );
         }
         const assignee = input.assignee === undefined ? null : await user(tx, input.assignee, "assignee");
         const now = clock.now();
@@ -304,7 +323,11 @@ export function createIncidentService(deps: IncidentDeps) {
           updatedAt: now,
         });
         await store.appendEvents(tx, id, actor.id, now, [
-          { kind: "action-added", body: input.title, data: { taskId: task.id, kind: input.kind, assigneeId: task.assigneeId } },
+          {
+            kind: "action-added",
+            body: input.title,
+            data: { taskId: task.id, kind: input.kind, assigneeId: task.assigneeId },
+          },
         ]);
         await store.addParticipants(tx, id, [actor.id, ...(assignee ? [assignee.id] : [])], now);
         return task;
@@ -337,13 +360,17 @@ export function createIncidentService(deps: IncidentDeps) {
           updatedAt: now,
         };
         const changed = (["title", "state", "assigneeId"] as const).filter((k) => next[k] !== task[k]);
-        if (changed.length === 0) throw new AppError("conflict", "nothing to change: the values are the same");
+        if (changed.length === 0)
+          throw new AppError("conflict", "nothing to change: the values are the same");
         await store.updateTask(tx, next);
         await store.appendEvents(tx, id, actor.id, now, [
           {
             kind: "action-changed",
             body: next.title,
-            data: { taskId, changed: Object.fromEntries(changed.map((k) => [k, { from: task[k], to: next[k] }])) },
+            data: {
+              taskId,
+              changed: Object.fromEntries(changed.map((k) => [k, { from: task[k], to: next[k] }])),
+            },
           },
         ]);
         await store.addParticipants(tx, id, [actor.id, ...(assigneeId ? [assigneeId] : [])], now);
@@ -366,29 +393,36 @@ export function createIncidentService(deps: IncidentDeps) {
       const listed = await Promise.all(
         blockers.map(async (i) => {
           const seen =
-            i.visibility === "public" || actor.role === "admin" || (await store.isParticipant(db, i.id, actor.id));
+            i.visibility === "public" ||
+            actor.role === "admin" ||
+            (await store.isParticipant(db, i.id, actor.id));
           return seen
-            ? { id: i.id, title: i.title, severity: i.severity, state: i.state, private: i.visibility === "private" }
+            ? {
+                id: i.id,
+                title: i.title,
+                severity: i.severity,
+                state: i.state,
+                private: i.visibility === "private",
+              }
             : { id: null, title: null, severity: i.severity, state: i.state, private: true };
         }),
       );
       return { blocked: listed.length > 0, kind, incidents: listed };
     },
-
   };
 
-  async function appendOnly(
-    actor: Actor,
-    id: number,
-    draft: model.EventDraft,
-  ): Promise<TimelineEvent> {
+  async function appendOnly(actor: Actor, id: number, draft: model.EventDraft): Promise<TimelineEvent> {
     return db.transaction().execute(async (tx) => {
       const i = await visible(tx, actor, id, true);
       if (i.state === "merged") {
-        throw new AppError("invalid-transition", `incident ${id} is merged into ${i.mergedInto}; write there`, {
-          currentState: i.state,
-          allowed: [],
-        });
+        throw new AppError(
+          "invalid-transition",
+          `incident ${id} is merged into ${i.mergedInto}; write there`,
+          {
+            currentState: i.state,
+            allowed: [],
+          },
+        );
       }
       const now = clock.now();
       const [event] = await store.appendEvents(tx, id, actor.id, now, [draft]);

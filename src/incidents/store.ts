@@ -121,7 +121,12 @@ export async function updateIncident(db: IncidentDb, i: Incident): Promise<void>
 
 /** Reads an incident and locks its row until the transaction ends, so commands on it queue. */
 export async function lockIncident(db: IncidentDb, id: number): Promise<Incident | undefined> {
-  const row = await db.selectFrom("incidents").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
+  const row = await db
+    .selectFrom("incidents")
+    .selectAll()
+    .where("id", "=", id)
+    .forUpdate()
+    .executeTakeFirst();
   return row && fromRow(row);
 }
 
@@ -297,7 +302,11 @@ export async function readTimeline(db: IncidentDb, incidentId: number, withInter
     .where((eb) =>
       eb.or([
         eb("incident_id", "=", incidentId),
-        eb("incident_id", "in", eb.selectFrom("incidents").select("id").where("merged_into", "=", incidentId)),
+        eb(
+          "incident_id",
+          "in",
+          eb.selectFrom("incidents").select("id").where("merged_into", "=", incidentId),
+        ),
       ]),
     );
   if (!withInternal) q = q.where("internal", "=", false);
@@ -388,7 +397,11 @@ export async function listTasks(db: IncidentDb, incidentId: number): Promise<Tas
 
 /** Moves a duplicate's actions and follow-ups to its primary (LC-2). */
 export async function moveTasks(db: IncidentDb, fromId: number, toId: number): Promise<void> {
-  await db.updateTable("incident_tasks").set({ incident_id: toId }).where("incident_id", "=", fromId).execute();
+  await db
+    .updateTable("incident_tasks")
+    .set({ incident_id: toId })
+    .where("incident_id", "=", fromId)
+    .execute();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -399,7 +412,11 @@ export type UserRef = { id: number; username: string; name: string };
 export async function findUsers(db: IncidentDb, ids: number[]): Promise<Map<number, UserRef>> {
   const unique = [...new Set(ids)];
   if (unique.length === 0) return new Map();
-  const rows = await db.selectFrom("users").select(["id", "username", "name"]).where("id", "in", unique).execute();
+  const rows = await db
+    .selectFrom("users")
+    .select(["id", "username", "name"])
+    .where("id", "in", unique)
+    .execute();
   return new Map(rows.map((r) => [r.id, r]));
 }
 

@@ -57,7 +57,11 @@ async function findActor(db: Db, secret: string): Promise<Actor | null> {
   const now = Date.now();
   if ((lastTouched.get(row.tokenId) ?? 0) < now - 60_000) {
     lastTouched.set(row.tokenId, now);
-    await db.updateTable("api_tokens").set({ last_used_at: new Date(now) }).where("id", "=", row.tokenId).execute();
+    await db
+      .updateTable("api_tokens")
+      .set({ last_used_at: new Date(now) })
+      .where("id", "=", row.tokenId)
+      .execute();
   }
   return row;
 }

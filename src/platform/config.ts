@@ -52,7 +52,9 @@ const schema = z.object({
     .string()
     .refine((v) => v === "" || v.length >= 16, "expected at least 16 characters (it is an admin credential)"),
   FIREBREAK_POLICY_FILE: z.string(),
-  FIREBREAK_PUBLIC_URL: z.string().refine((v) => v === "" || /^https?:\/\//.test(v), "expected an http(s) URL"),
+  FIREBREAK_PUBLIC_URL: z
+    .string()
+    .refine((v) => v === "" || /^https?:\/\//.test(v), "expected an http(s) URL"),
   FIREBREAK_CONFIG_FILE: z.string(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024),

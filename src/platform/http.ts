@@ -5,6 +5,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
+  jsonSchemaTransformObject,
   serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
@@ -45,13 +46,22 @@ function fromFastifyError(err: FastifyError, bodyLimit: number): AppError {
     return new AppError("invalid-request", detail, { field: problems[0]?.field, errors: problems });
   }
   const byCode: Record<string, [ErrorCode, string]> = {
-    FST_ERR_CTP_BODY_TOO_LARGE: ["body-too-large", `the request body is over the limit of ${bodyLimit} bytes`],
+    FST_ERR_CTP_BODY_TOO_LARGE: [
+      "body-too-large",
+      `the request body is over the limit of ${bodyLimit} bytes`,
+    ],
     FST_ERR_CTP_INVALID_MEDIA_TYPE: [
       "unsupported-media-type",
       "send the body as application/json (Content-Type: application/json)",
     ],
-    FST_ERR_CTP_EMPTY_JSON_BODY: ["invalid-request", "body: the request has Content-Type application/json but no body"],
-    FST_ERR_CTP_INVALID_CONTENT_LENGTH: ["invalid-request", "the Content-Length header does not match the body"],
+    FST_ERR_CTP_EMPTY_JSON_BODY: [
+      "invalid-request",
+      "body: the request has Content-Type application/json but no body",
+    ],
+    FST_ERR_CTP_INVALID_CONTENT_LENGTH: [
+      "invalid-request",
+      "the Content-Length header does not match the body",
+    ],
   };
   const known = err.code ? byCode[err.code] : undefined;
   if (known) return new AppError(known[0], known[1]);
@@ -98,10 +108,7 @@ export async function createHttp(opts: HttpOptions): Promise<App> {
       err.message = `an internal error occurred; quote request id ${req.id} when reporting it`;
     }
     opts.metrics.httpErrors.labels(err.code).inc();
-    reply
-      .code(err.status)
-      .type("application/problem+json")
-      .send(problemOf(err, req.url));
+    reply.code(err.status).type("application/problem+json").send(problemOf(err, req.url));
   });
   app.setNotFoundHandler((req, reply) => {
     const err = new AppError("not-found", `no route ${req.method} ${req.url.split("?")[0]}; see /api/docs`);
@@ -122,13 +129,20 @@ export async function createHttp(opts: HttpOptions): Promise<App> {
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
   });
   await app.register(swaggerUi, { routePrefix: "/api/docs" });
 
   const health = { tags: ["operations"], security: [] };
   app.get(
     "/healthz",
-    { schema: { ...health, summary: "The process is up", response: { 200: z.object({ status: z.literal("ok") }) } } },
+    {
+      schema: {
+        ...health,
+        summary: "The process is up",
+        response: { 200: z.object({ status: z.literal("ok") }) },
+      },
+    },
     async () => ({ status: "ok" as const }),
   );
   app.get(
@@ -142,14 +156,19 @@ export async function createHttp(opts: HttpOptions): Promise<App> {
     },
     async () => {
       const ready = await opts.ready().catch(() => false);
-      if (!ready) throw new AppError("unavailable", "the database is unreachable or migrations are not applied yet");
+      if (!ready)
+        throw new AppError("unavailable", "the database is unreachable or migrations are not applied yet");
       return { status: "ready" as const };
     },
   );
-  app.get("/metrics", { schema: { ...health, summary: "Prometheus metrics (text format)" } }, async (_req, reply) => {
-    reply.type(opts.metrics.registry.contentType);
-    return opts.metrics.registry.metrics();
-  });
+  app.get(
+    "/metrics",
+    { schema: { ...health, summary: "Prometheus metrics (text format)" } },
+    async (_req, reply) => {
+      reply.type(opts.metrics.registry.contentType);
+      return opts.metrics.registry.metrics();
+    },
+  );
   app.get(
     "/api/openapi.json",
     { schema: { ...health, summary: "This API as an OpenAPI 3 document" } },

@@ -9,7 +9,14 @@ export function createLogger(level: string): Logger {
     base: { service: "firebreak" },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: {
-      paths: ["req.headers.authorization", "req.headers.cookie", "token", "password", "*.token", "*.password"],
+      paths: [
+        "req.headers.authorization",
+        "req.headers.cookie",
+        "token",
+        "password",
+        "*.token",
+        "*.password",
+      ],
       censor: "[redacted]",
     },
   });

@@ -51,6 +51,8 @@ export async function migrate(pool: pg.Pool): Promise<string[]> {
 /** True when the database answers and every known migration is applied (for /readyz). */
 export async function migrationsComplete(pool: pg.Pool): Promise<boolean> {
   const latest = listMigrations().at(-1)?.id ?? 0;
-  const { rows } = await pool.query<{ max: number | null }>("SELECT max(id) AS max FROM firebreak_migrations");
+  const { rows } = await pool.query<{ max: number | null }>(
+    "SELECT max(id) AS max FROM firebreak_migrations",
+  );
   return (rows[0]?.max ?? 0) >= latest;
 }

@@ -103,7 +103,11 @@ export function userRoutes(service: UserService) {
     app.get(
       "/tokens",
       {
-        schema: { tags, summary: "Your API tokens", response: { 200: z.object({ tokens: z.array(tokenSchema) }) } },
+        schema: {
+          tags,
+          summary: "Your API tokens",
+          response: { 200: z.object({ tokens: z.array(tokenSchema) }) },
+        },
       },
       async (req) => ({ tokens: (await service.listTokens(actorOf(req))).map(presentToken) }),
     );

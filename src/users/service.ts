@@ -50,7 +50,9 @@ export function createUserService({ db, clock }: UserDeps) {
         return await store.insertUser(db, { ...input, email: input.email ?? null, createdAt: clock.now() });
       } catch (err) {
         if (isUniqueViolation(err)) {
-          throw new AppError("conflict", `username ${input.username} is taken; choose another`, { field: "username" });
+          throw new AppError("conflict", `username ${input.username} is taken; choose another`, {
+            field: "username",
+          });
         }
         throw err;
       }

@@ -1,6 +1,7 @@
 /** SQL for people and their API tokens. */
-import type { Db } from "../platform/db.ts";
+
 import type { Role } from "../platform/auth.ts";
+import type { Db } from "../platform/db.ts";
 
 export type User = {
   id: number;
@@ -37,7 +38,10 @@ function fromRow(r: UserRow): User {
 }
 
 export async function countUsers(db: Db): Promise<number> {
-  const r = await db.selectFrom("users").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+  const r = await db
+    .selectFrom("users")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .executeTakeFirstOrThrow();
   return Number(r.n);
 }
 
@@ -55,7 +59,10 @@ export async function insertUser(
 
 export async function findUser(db: Db, ref: number | string): Promise<User | undefined> {
   const q = db.selectFrom("users").select(userColumns);
-  const row = await (typeof ref === "number" ? q.where("id", "=", ref) : q.where("username", "=", ref)).executeTakeFirst();
+  const row = await (typeof ref === "number"
+    ? q.where("id", "=", ref)
+    : q.where("username", "=", ref)
+  ).executeTakeFirst();
   return row && fromRow(row);
 }
 
@@ -130,18 +137,32 @@ export async function insertToken(
 ): Promise<Token> {
   const row = await db
     .insertInto("api_tokens")
-    .values({ user_id: t.userId, name: t.name, token_hash: t.hash, prefix: t.prefix, created_at: t.createdAt })
+    .values({
+      user_id: t.userId,
+      name: t.name,
+      token_hash: t.hash,
+      prefix: t.prefix,
+      created_at: t.createdAt,
+    })
     .returning(tokenColumns)
     .executeTakeFirstOrThrow();
   return tokenFromRow(row);
 }
 
 export async function tokenHashExists(db: Db, hash: string): Promise<boolean> {
-  return (await db.selectFrom("api_tokens").select("id").where("token_hash", "=", hash).executeTakeFirst()) !== undefined;
+  return (
+    (await db.selectFrom("api_tokens").select("id").where("token_hash", "=", hash).executeTakeFirst()) !==
+    undefined
+  );
 }
 
 export async function listTokens(db: Db, userId: number): Promise<Token[]> {
-  const rows = await db.selectFrom("api_tokens").select(tokenColumns).where("user_id", "=", userId).orderBy("id").execute();
+  const rows = await db
+    .selectFrom("api_tokens")
+    .select(tokenColumns)
+    .where("user_id", "=", userId)
+    .orderBy("id")
+    .execute();
   return rows.map(tokenFromRow);
 }
 

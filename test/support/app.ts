@@ -1,10 +1,10 @@
 /** Starts the real HTTP server on a fresh database with a test clock, and gives typed API clients. */
 import { buildApp } from "../../src/app.ts";
-import { loadPolicy } from "../../src/policy/load.ts";
-import type { Policy } from "../../src/policy/model.ts";
 import { TestClock } from "../../src/platform/clock.ts";
 import { openDatabase } from "../../src/platform/db.ts";
 import { createLogger } from "../../src/platform/logger.ts";
+import { loadPolicy } from "../../src/policy/load.ts";
+import type { Policy } from "../../src/policy/model.ts";
 import { createTestDatabase } from "./database.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON bodies
@@ -18,7 +18,12 @@ export type Client = {
 };
 
 export function client(base: string, token: string): Client {
-  const request = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+  const request = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) => {
     const res = await fetch(base + path, {
       method,
       headers: {
