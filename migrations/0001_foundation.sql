@@ -45,6 +45,7 @@ CREATE TABLE incidents (
   closed_at timestamptz,
   impact_started_at timestamptz,
   impact_ended_at timestamptz,
+  last_status_update_at timestamptz,
   merged_into bigint REFERENCES incidents (id),
   updated_at timestamptz NOT NULL
 );

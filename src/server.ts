@@ -4,6 +4,7 @@ import { systemClock } from "./platform/clock.ts";
 import type { Config } from "./platform/config.ts";
 import { openDatabase } from "./platform/db.ts";
 import { type EmbeddedServer, startEmbedded } from "./platform/embedded.ts";
+import type { App } from "./platform/http.ts";
 import { createLogger } from "./platform/logger.ts";
 import { migrate } from "./platform/migrate.ts";
 import { loadPolicy } from "./policy/load.ts";
@@ -26,12 +27,13 @@ export async function serve(config: Config): Promise<void> {
   // A bad policy file must stop start-up before anything else happens.
   const policy = loadPolicy(config.policyFile);
   const { database, embedded } = await openConfiguredDatabase(config, log);
+  let app: App | undefined;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "stopping");
-    await app.close().catch((err) => log.error({ err }, "closing HTTP failed"));
+    await app?.close().catch((err) => log.error({ err }, "closing HTTP failed"));
     await database.close().catch(() => undefined);
     await embedded?.stop().catch((err) => log.error({ err }, "stopping PostgreSQL failed"));
     process.exit(0);
@@ -44,14 +46,15 @@ export async function serve(config: Config): Promise<void> {
 
   const applied = await migrate(database.pool);
   if (applied.length) log.info({ applied }, "migrations applied");
-  const { app, services } = await buildApp({
+  const built = await buildApp({
     database,
     clock: systemClock,
     policy,
     log,
     bodyLimitBytes: config.bodyLimitBytes,
   });
-  const boot = await services.users.bootstrap(config.bootstrapToken);
+  app = built.app;
+  const boot = await built.services.users.bootstrap(config.bootstrapToken);
   await app.listen({ port: config.port, host: config.host });
 
   const lines = [`Firebreak is listening on ${config.publicUrl} (bound to ${config.host}:${config.port})`];

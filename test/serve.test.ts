@@ -77,7 +77,7 @@ describe("firebreak serve", () => {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(me.status).toBe(200);
-    expect((await me.json()).role).toBe("admin");
+    expect(((await me.json()) as { role: string }).role).toBe("admin");
     r.child.kill("SIGINT");
     expect(await r.exited).toBe(0);
 

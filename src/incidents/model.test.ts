@@ -16,6 +16,8 @@ import {
   type Incident,
   merge,
   nextStates,
+  nextUpdateDue,
+  postStatusUpdate,
   recordImpact,
   recurrenceUpgrade,
   type State,
@@ -223,6 +225,26 @@ describe("SEV severity", () => {
     expect(recurrenceUpgrade(policy, "S4", t0, recent)).toBeNull();
     expect(recurrenceUpgrade(policy, "S1", t0, recent)).toBeNull();
     expect(recurrenceUpgrade(policy, "S3", t0, recent)?.to).toBe("S2");
+  });
+});
+
+describe("COMM-1 status updates", () => {
+  it("COMM-1: an update is due one cadence after acceptance, then after each update; none once resolved", () => {
+    const s2 = declared("S2");
+    const cadence = policy.severities.find((x) => x.id === "S2")!.updateCadenceMinutes;
+    expect(nextUpdateDue(policy, s2)).toEqual(at(cadence));
+    const updated = postStatusUpdate(
+      s2,
+      { impact: "checkout slow", actions: "rolling back" },
+      ctx(alice, 10),
+    );
+    expect(updated.events[0]).toMatchObject({
+      kind: "status-update",
+      data: { impact: "checkout slow", actions: "rolling back" },
+    });
+    expect(nextUpdateDue(policy, updated.incident)).toEqual(at(10 + cadence));
+    expect(nextUpdateDue(policy, walk(updated.incident, ["resolved"]))).toBeNull();
+    expect(nextUpdateDue(policy, declared("S2", "triage"))).toBeNull();
   });
 });
 

@@ -50,6 +50,7 @@ export type Incident = {
   closedAt: Date | null;
   impactStartedAt: Date | null;
   impactEndedAt: Date | null;
+  lastStatusUpdateAt: Date | null;
   mergedInto: number | null;
   updatedAt: Date;
 };
@@ -182,6 +183,7 @@ export function declare(
     closedAt: null,
     impactStartedAt: null,
     impactEndedAt: null,
+    lastStatusUpdateAt: null,
     mergedInto: null,
     updatedAt: now,
   };
@@ -434,6 +436,43 @@ export function recordImpact(i: Incident, edge: "started" | "ended", at: Date, c
       { kind: edge === "started" ? "impact-started" : "impact-ended", data: { at: at.toISOString() } },
     ],
   };
+}
+
+/** COMM-1: a status update states current customer impact and actions; it resets the cadence. */
+export function postStatusUpdate(
+  i: Incident,
+  input: { impact: string; actions: string; nextUpdateAt?: Date },
+  ctx: Context,
+): Decision {
+  if (i.state === "merged") {
+    throw refuse(`incident ${i.id} is merged into ${i.mergedInto}; post updates there`, {
+      currentState: i.state,
+      allowed: [],
+    });
+  }
+  return {
+    incident: { ...i, lastStatusUpdateAt: ctx.now, updatedAt: ctx.now },
+    events: [
+      {
+        kind: "status-update",
+        body: input.impact,
+        data: {
+          impact: input.impact,
+          actions: input.actions,
+          nextUpdateAt: input.nextUpdateAt?.toISOString() ?? null,
+        },
+      },
+    ],
+  };
+}
+
+/** COMM-1: when the next status update is due by the policy's cadence (null once no longer open). */
+export function nextUpdateDue(policy: Policy, i: Incident): Date | null {
+  if (!openStates.includes(i.state) || i.state === "triage") return null;
+  const cadence = policy.severities.find((s) => s.id === i.severity)?.updateCadenceMinutes;
+  if (!cadence) return null;
+  const from = i.lastStatusUpdateAt ?? i.acceptedAt ?? i.declaredAt;
+  return new Date(from.getTime() + cadence * 60_000);
 }
 
 /** LC-2: a duplicate ends as `merged` into an open primary; the primary's timeline shows both. */

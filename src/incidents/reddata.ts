@@ -391,8 +391,9 @@ function cardShaped(sizes: readonly number[]): boolean {
 }
 
 // A number right after an id label or "#" is an identifier (order ids, decimal trace/span ids), which
-// can pass Luhn by chance. The label must be a whole word: "paid 4111…" is not an id.
-const ID_LABEL_BEFORE = /(?:^|[^A-Za-z0-9])(?:[A-Za-z]+[_.-])?ids?["']?\s*[:=#]?\s*["']?$|#\s*$/i;
+// can pass Luhn by chance. The label must be a whole word followed by a separator ("order id 4…",
+// "trace_id=4…", "\"span_id\": \"4…"): after "paid 4…" or "id4…" a number can still be a card.
+const ID_LABEL_BEFORE = /(?:^|[^A-Za-z0-9])(?:[A-Za-z]+[_.-])?ids?["']?(?:\s*[:=#]\s*|\s+)["']?$|#\s*$/i;
 
 type DigitGroup = { start: number; end: number; digits: string };
 
@@ -412,40 +413,43 @@ function findCardNumber(text: string): Hit | null {
     return c === " " || c === "-" ? c : null;
   };
 
-  /** Do groups from..to form a card-shaped number: joined throughout by one kind of separator? */
-  const shaped = (from: number, to: number): boolean => {
-    if (from < 0) return false;
-    const sizes: number[] = [];
-    for (let k = from; k <= to; k++) {
-      if (k > from && (joiner(k - 1) === null || joiner(k - 1) !== joiner(from))) return false;
-      sizes.push(groups[k]?.digits.length ?? 0);
-    }
-    return cardShaped(sizes);
-  };
-
   for (let i = 0; i < groups.length; i++) {
     const first = groups[i];
     if (!first) continue;
+    // A card is one run of 13–19 digits or starts with a group of four; skip anything else cheaply.
+    const firstSize = first.digits.length;
+    if (firstSize !== 4 && (firstSize < 13 || firstSize > 19)) continue;
     // Not a card start: "+4915…" is a phone number, "0.4532…" a decimal fraction, and "order id 4…" or
     // "#4…" an identifier.
     const before = text[first.start - 1];
     if (before === "+" || (before === "." && isDigit(text[first.start - 2]))) continue;
     if (ID_LABEL_BEFORE.test(text.slice(Math.max(0, first.start - 40), first.start))) continue;
 
+    // Grow the candidate one group at a time, all groups joined by the same separator.
+    const separator = joiner(i);
+    const sizes: number[] = [];
     let digits = "";
     for (let j = i; j < groups.length; j++) {
-      digits += groups[j]?.digits ?? "";
+      if (j > i && (separator === null || joiner(j - 1) !== separator)) break;
+      const group = groups[j];
+      if (!group) break;
+      digits += group.digits;
+      sizes.push(group.digits.length);
       if (digits.length > 19) break;
-      if (!shaped(i, j)) continue;
+      if (!cardShaped(sizes)) continue;
       // The card must not continue a card-shaped number from the left ("1234 4111 1111 1111 1" reads as
       // one 17-digit number, not a card at "4111"). Digits after a complete card are allowed: a CVV or
       // an expiry often follows ("4111 1111 1111 1111 123").
-      if (shaped(i - 1, j)) continue;
-      const last = groups[j];
-      if (last && text[last.end] === "." && isDigit(text[last.end + 1])) continue;
+      const previous = groups[i - 1];
+      const leftJoiner = joiner(i - 1);
+      if (previous && leftJoiner !== null && (j === i || leftJoiner === separator)) {
+        if (cardShaped([previous.digits.length, ...sizes])) continue;
+      }
+      if (text[group.end] === "." && isDigit(text[group.end + 1])) continue;
       const issuer = cardIssuer(digits);
-      if (issuer && luhnValid(digits))
+      if (issuer && luhnValid(digits)) {
         return { offset: first.start, label: `a payment card number (${issuer.name})` };
+      }
     }
   }
   return null;

@@ -1,7 +1,7 @@
 /** The incident API's shapes (validation, types and OpenAPI from one schema) and presenters. */
 import { z } from "zod";
 import type { Policy } from "../policy/model.ts";
-import { earliestClose, type Incident, nextStates, states } from "./model.ts";
+import { earliestClose, type Incident, nextStates, nextUpdateDue, states } from "./model.ts";
 import type { Task, TimelineEvent, UserRef } from "./store.ts";
 
 const text = (max: number) => z.string().max(max);
@@ -57,6 +57,11 @@ export const incidentSchema = z
     closedAt: z.string().nullable(),
     impactStartedAt: z.string().nullable(),
     impactEndedAt: z.string().nullable(),
+    lastStatusUpdateAt: z.string().nullable(),
+    nextUpdateDueAt: z
+      .string()
+      .nullable()
+      .describe("COMM-1: when a status update is due by the policy's cadence"),
     mergedInto: z.number().nullable(),
     updatedAt: z.string(),
   })
@@ -99,6 +104,8 @@ export function presentIncident(
     closedAt: iso(i.closedAt),
     impactStartedAt: iso(i.impactStartedAt),
     impactEndedAt: iso(i.impactEndedAt),
+    lastStatusUpdateAt: iso(i.lastStatusUpdateAt),
+    nextUpdateDueAt: iso(nextUpdateDue(policy, i)),
     mergedInto: i.mergedInto,
     updatedAt: i.updatedAt.toISOString(),
   };

@@ -257,15 +257,8 @@ export function createIncidentService(deps: IncidentDeps) {
       input: { impact: string; actions: string; nextUpdateAt?: Date },
     ): Promise<TimelineEvent> {
       assertNoRedData({ impact: input.impact, actions: input.actions });
-      return appendOnly(actor, id, {
-        kind: "status-update",
-        body: input.impact,
-        data: {
-          impact: input.impact,
-          actions: input.actions,
-          nextUpdateAt: input.nextUpdateAt?.toISOString() ?? null,
-        },
-      });
+      const r = await command(actor, id, (i) => model.postStatusUpdate(i, input, ctx(actor)));
+      return r.events[0]!;
     },
 
     async pin(actor: Actor, id: number, eventId: number, pinned: boolean): Promise<TimelineEvent> {

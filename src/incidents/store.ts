@@ -25,6 +25,7 @@ export interface IncidentTables {
     closed_at: Date | null;
     impact_started_at: Date | null;
     impact_ended_at: Date | null;
+    last_status_update_at: Date | null;
     merged_into: number | null;
     updated_at: Date;
   };
@@ -79,6 +80,7 @@ function fromRow(r: Row): Incident {
     closedAt: r.closed_at,
     impactStartedAt: r.impact_started_at,
     impactEndedAt: r.impact_ended_at,
+    lastStatusUpdateAt: r.last_status_update_at,
     mergedInto: r.merged_into,
     updatedAt: r.updated_at,
   };
@@ -105,6 +107,7 @@ function toRow(i: Omit<Incident, "id">): NewRow {
     closed_at: i.closedAt,
     impact_started_at: i.impactStartedAt,
     impact_ended_at: i.impactEndedAt,
+    last_status_update_at: i.lastStatusUpdateAt,
     merged_into: i.mergedInto,
     updated_at: i.updatedAt,
   };

@@ -37,7 +37,7 @@ export type Database = { pool: pg.Pool; db: Db; close(): Promise<void> };
 export function openDatabase(url: string, poolSize: number, log?: Logger): Database {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, idleTimeoutMillis: 30_000 });
   // An idle client losing its server (restart, failover) must not crash the process.
-  pool.on("error", (err) => log?.warn({ err }, "idle database connection failed"));
+  pool.on("error", (err) => log?.warn({ error: err.message }, "idle database connection failed"));
   const db = new Kysely<PlatformTables>({ dialect: new PostgresDialect({ pool }) });
   return {
     pool,
