@@ -1,7 +1,8 @@
 /** The `firebreak` command: `serve` and `migrate` run the server side; the rest talk to the API. */
-import { loadConfig, ConfigError } from "../platform/config.ts";
-import { PolicyError } from "../policy/load.ts";
-import { runClientCommand, clientCommands, usage } from "./commands.ts";
+import { clientCommands, runClientCommand, usage } from "./commands.ts";
+
+/** Errors of the server's set-up (configuration, policy file) exit with EX_CONFIG. */
+const setupErrors = new Set(["ConfigError", "PolicyError"]);
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
@@ -10,6 +11,8 @@ async function main(argv: string[]): Promise<number> {
     return command ? 0 : 2;
   }
   if (command === "serve" || command === "migrate") {
+    // Loaded only here: client commands start faster without the server's modules.
+    const { loadConfig } = await import("../platform/config.ts");
     const config = loadConfig();
     if (command === "serve") {
       const { serve } = await import("../server.ts");
@@ -30,7 +33,7 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exit(code);
   },
   (err: unknown) => {
-    if (err instanceof ConfigError || err instanceof PolicyError) {
+    if (err instanceof Error && setupErrors.has(err.name)) {
       process.stderr.write(`firebreak: ${err.message}\n`);
       process.exit(78); // EX_CONFIG
     }

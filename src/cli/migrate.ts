@@ -9,7 +9,9 @@ export async function migrateOnly(config: Config): Promise<void> {
   const { database, embedded } = await openConfiguredDatabase(config, log);
   try {
     const applied = await migrate(database.pool);
-    process.stdout.write(applied.length ? `applied: ${applied.join(", ")}\n` : "the database is up to date\n");
+    process.stdout.write(
+      applied.length ? `applied: ${applied.join(", ")}\n` : "the database is up to date\n",
+    );
   } finally {
     await database.close();
     await embedded?.stop();

@@ -71,7 +71,8 @@ export type EventKind =
   | "merged"
   | "duplicate-merged"
   | "action-added"
-  | "action-changed";
+  | "action-changed"
+  | "participant-added";
 
 export type EventDraft = {
   kind: EventKind;
@@ -385,6 +386,13 @@ export function assignRole(i: Incident, role: string, userId: number | null, ctx
       { field: "role" },
     );
   }
+  // OWN-1: the owner role is ownership itself, so there is never a second "lead".
+  if (role === ctx.policy.ownerRole) {
+    if (userId === null) {
+      throw new AppError("conflict", `an incident always has one ${role}; hand it to someone else instead`);
+    }
+    return changeOwner(i, userId, `given the ${role} role`, ctx);
+  }
   const from = i.roles[role] ?? null;
   if (from === userId) throw new AppError("conflict", `role ${role} on incident ${i.id} is already so`);
   const roles = { ...i.roles };
@@ -394,6 +402,11 @@ export function assignRole(i: Incident, role: string, userId: number | null, ctx
     incident: { ...i, roles, updatedAt: ctx.now },
     events: [{ kind: "role-changed", data: { role, from, to: userId } }],
   };
+}
+
+/** Roles as people see them: the owner role (if the policy names one) always shows the owner. */
+export function rolesWithOwner(policy: Policy, i: Incident): Record<string, number> {
+  return policy.ownerRole ? { ...i.roles, [policy.ownerRole]: i.ownerId } : i.roles;
 }
 
 // ---------------------------------------------------------------------------------------------

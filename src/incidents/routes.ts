@@ -400,11 +400,11 @@ export function incidentRoutes(service: IncidentService, deps: { policy: Policy;
             tags,
             summary: pinned ? "Pin an event into the highlights (TL-2)" : "Unpin an event",
             params: pinParams,
-            response: { 201: eventSchema },
+            response: { [pinned ? 201 : 200]: eventSchema },
           },
         },
         async (req, reply) => {
-          reply.code(201);
+          reply.code(pinned ? 201 : 200);
           return oneEvent(await service.pin(actorOf(req), req.params.id, req.params.eventId, pinned));
         },
       );

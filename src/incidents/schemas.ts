@@ -1,7 +1,7 @@
 /** The incident API's shapes (validation, types and OpenAPI from one schema) and presenters. */
 import { z } from "zod";
 import type { Policy } from "../policy/model.ts";
-import { earliestClose, type Incident, nextStates, nextUpdateDue, states } from "./model.ts";
+import { earliestClose, type Incident, nextStates, nextUpdateDue, rolesWithOwner, states } from "./model.ts";
 import type { Task, TimelineEvent, UserRef } from "./store.ts";
 
 const text = (max: number) => z.string().max(max);
@@ -91,7 +91,7 @@ export function presentIncident(
     labels: i.labels,
     owner: ref(i.ownerId),
     declaredBy: ref(i.declaredBy),
-    roles: Object.fromEntries(Object.entries(i.roles).map(([role, id]) => [role, ref(id)])),
+    roles: Object.fromEntries(Object.entries(rolesWithOwner(policy, i)).map(([role, id]) => [role, ref(id)])),
     blocksDeployments: i.blocksDeployments,
     blocks: { deployments: blocking, featureFlags: i.labels.includes("blocks feature-flags") },
     nextStates: [...nextStates(i)],

@@ -40,9 +40,21 @@ export function createIncidentService(deps: IncidentDeps) {
     return { actor, now: clock.now(), policy };
   }
 
-  async function user(tx: IncidentDb, ref: UserInput, field: string): Promise<store.UserRef> {
+  async function user(tx: IncidentDb, ref: UserInput, field: string): Promise<store.ActiveUser> {
     const u = await store.findActiveUser(tx, ref);
     if (!u) throw invalid(field, `no active user ${JSON.stringify(ref)}; give a username or user id`);
+    return u;
+  }
+
+  /** Whoever owns an incident must be able to resolve it, so viewers cannot own one. */
+  async function ownerCandidate(tx: IncidentDb, ref: UserInput, field: string): Promise<store.ActiveUser> {
+    const u = await user(tx, ref, field);
+    if (u.role === "viewer") {
+      throw invalid(
+        field,
+        `${u.username} is a viewer and could not run the incident; choose a responder or admin`,
+      );
+    }
     return u;
   }
 
@@ -108,7 +120,7 @@ export function createIncidentService(deps: IncidentDeps) {
       }
       const c = ctx(actor);
       return db.transaction().execute(async (tx) => {
-        const owner = input.owner === undefined ? null : await user(tx, input.owner, "owner");
+        const owner = input.owner === undefined ? null : await ownerCandidate(tx, input.owner, "owner");
         const since = new Date(c.now.getTime() - policy.recurrence.windowMinutes * 60_000);
         const d = model.declare(
           {
@@ -165,7 +177,7 @@ export function createIncidentService(deps: IncidentDeps) {
     async changeOwner(actor: Actor, id: number, owner: UserInput, reason: string) {
       assertNoRedData({ reason });
       return command(actor, id, async (i, tx) => {
-        const u = await user(tx, owner, "owner");
+        const u = await ownerCandidate(tx, owner, "owner");
         return model.changeOwner(i, u.id, reason, ctx(actor));
       });
     },
@@ -177,7 +189,8 @@ export function createIncidentService(deps: IncidentDeps) {
 
     assignRole(actor: Actor, id: number, role: string, holder: UserInput | null) {
       return command(actor, id, async (i, tx) => {
-        const holderId = holder === null ? null : (await user(tx, holder, "user")).id;
+        const pick = role === policy.ownerRole ? ownerCandidate : user;
+        const holderId = holder === null ? null : (await pick(tx, holder, "user")).id;
         // The new holder takes part in the incident from now on (sees it even if private).
         return {
           ...model.assignRole(i, role, holderId, ctx(actor)),
@@ -224,6 +237,10 @@ export function createIncidentService(deps: IncidentDeps) {
         const i = await visible(tx, actor, id, true);
         const u = await user(tx, who, "user");
         const now = clock.now();
+        // Sharing an incident is a change people must be able to audit (TL-1, DATA-3).
+        await store.appendEvents(tx, i.id, actor.id, now, [
+          { kind: "participant-added", body: u.username, data: { userId: u.id } },
+        ]);
         await store.addParticipants(tx, i.id, [actor.id, u.id], now);
         return u;
       });

@@ -297,23 +297,26 @@ function eventFromRow(r: {
   };
 }
 
-/** An incident's timeline, including the timelines of duplicates merged into it (LC-2). */
+/**
+ * An incident's timeline, including the timelines of duplicates merged into it (LC-2) — and of
+ * duplicates merged into those, however deep the chain.
+ */
 export async function readTimeline(db: IncidentDb, incidentId: number, withInternal: boolean) {
-  let q = db
-    .selectFrom("timeline_events")
-    .selectAll()
-    .where((eb) =>
-      eb.or([
-        eb("incident_id", "=", incidentId),
-        eb(
-          "incident_id",
-          "in",
-          eb.selectFrom("incidents").select("id").where("merged_into", "=", incidentId),
+  const rows = await db
+    .withRecursive("family(id)", (qb) =>
+      qb
+        .selectNoFrom(sql<number>`${incidentId}::bigint`.as("id"))
+        .unionAll((q) =>
+          q.selectFrom("incidents as i").innerJoin("family as f", "i.merged_into", "f.id").select("i.id"),
         ),
-      ]),
-    );
-  if (!withInternal) q = q.where("internal", "=", false);
-  const rows = await q.orderBy("at").orderBy("id").execute();
+    )
+    .selectFrom("timeline_events")
+    .selectAll("timeline_events")
+    .where("incident_id", "in", (eb) => eb.selectFrom("family").select("family.id"))
+    .$if(!withInternal, (q) => q.where("internal", "=", false))
+    .orderBy("at")
+    .orderBy("id")
+    .execute();
   return rows.map(eventFromRow);
 }
 
@@ -411,6 +414,7 @@ export async function moveTasks(db: IncidentDb, fromId: number, toId: number): P
 // Users referenced by incidents
 
 export type UserRef = { id: number; username: string; name: string };
+export type ActiveUser = UserRef & { role: "viewer" | "responder" | "admin" };
 
 export async function findUsers(db: IncidentDb, ids: number[]): Promise<Map<number, UserRef>> {
   const unique = [...new Set(ids)];
@@ -424,8 +428,11 @@ export async function findUsers(db: IncidentDb, ids: number[]): Promise<Map<numb
 }
 
 /** Resolves a user given by id or username; only active users can hold work. */
-export async function findActiveUser(db: IncidentDb, ref: number | string): Promise<UserRef | undefined> {
-  let q = db.selectFrom("users").select(["id", "username", "name"]).where("deactivated_at", "is", null);
+export async function findActiveUser(db: IncidentDb, ref: number | string): Promise<ActiveUser | undefined> {
+  let q = db
+    .selectFrom("users")
+    .select(["id", "username", "name", "role"])
+    .where("deactivated_at", "is", null);
   q = typeof ref === "number" ? q.where("id", "=", ref) : q.where("username", "=", ref);
   return q.executeTakeFirst();
 }

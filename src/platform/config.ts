@@ -74,7 +74,9 @@ export type Config = {
   databasePoolSize: number;
 };
 
-export class ConfigError extends Error {}
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
 
 function readConfigFile(file: string): Record<string, string> {
   let text: string;

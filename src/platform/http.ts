@@ -88,6 +88,8 @@ export async function createHttp(opts: HttpOptions): Promise<App> {
     ajv: { customOptions: { coerceTypes: false } },
   }).withTypeProvider<ZodTypeProvider>() as unknown as App;
 
+  // Bodies are JSON only: anything else is a 415, not a string that fails validation.
+  app.removeContentTypeParser(["text/plain"]);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest("actor", null);

@@ -84,6 +84,8 @@ const basePolicySchema = z
     defaultSeverityWhenUnsure: text,
     roles: z.array(roleSchema).min(1, { error: "expected at least one role" }),
     incidentManagerRole: text,
+    /** OWN-1: the role that is the incident's owner; giving it hands ownership over. */
+    ownerRole: text.optional(),
     recurrence: recurrenceSchema,
   })
   .strict();
@@ -99,6 +101,9 @@ function crossChecks(policy: z.infer<typeof basePolicySchema>): Issue[] {
     ...duplicates(policy.roles, (r) => r.name, ["roles"], "name", "role"),
     ...mustBeOneOf(policy.defaultSeverityWhenUnsure, severityIds, ["defaultSeverityWhenUnsure"], "severity"),
     ...mustBeOneOf(policy.incidentManagerRole, roleNames, ["incidentManagerRole"], "role"),
+    ...(policy.ownerRole === undefined
+      ? []
+      : mustBeOneOf(policy.ownerRole, roleNames, ["ownerRole"], "role")),
     ...recurrence.severities.flatMap((id, i) =>
       mustBeOneOf(id, severityIds, ["recurrence", "severities", i], "severity"),
     ),

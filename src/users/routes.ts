@@ -127,6 +127,24 @@ export function userRoutes(service: UserService) {
         return { ...presentToken(t), token: t.secret };
       },
     );
+    app.post(
+      "/users/:id/tokens",
+      {
+        config: { minRole: "admin" },
+        schema: {
+          tags,
+          summary: "Create an API token for another user (admin); the secret is shown only in this response",
+          params: idParams,
+          body: z.object({ name: z.string().min(1).max(100) }).strict(),
+          response: { 201: tokenSchema.extend({ token: z.string() }) },
+        },
+      },
+      async (req, reply) => {
+        const t = await service.createTokenFor(actorOf(req), req.params.id, req.body.name);
+        reply.code(201);
+        return { ...presentToken(t), token: t.secret };
+      },
+    );
     app.delete(
       "/tokens/:id",
       { schema: { tags, summary: "Revoke a token (yours, or any as admin)", params: idParams } },

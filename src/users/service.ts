@@ -94,6 +94,14 @@ export function createUserService({ db, clock }: UserDeps) {
     /** Creates a token for the caller; the secret is returned this once and stored only hashed. */
     createToken: (actor: Actor, name: string) => issueToken(db, actor.id, name),
 
+    /** An admin issues a user's first token (how a new person or a pipeline gets access). */
+    async createTokenFor(actor: Actor, userId: number, name: string) {
+      if (actor.role !== "admin") throw forbidden("only admins create tokens for other users");
+      const u = await store.findUser(db, userId);
+      if (!u || u.deactivatedAt) throw notFound("active user", userId);
+      return issueToken(db, userId, name);
+    },
+
     listTokens: (actor: Actor) => store.listTokens(db, actor.id),
 
     async revokeToken(actor: Actor, id: number) {

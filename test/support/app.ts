@@ -68,12 +68,11 @@ export async function startTestApp(opts: { policy?: Policy; bodyLimitBytes?: num
   async function user(username: string, role: "viewer" | "responder" | "admin" = "responder") {
     const created = await admin.request("POST", "/api/v1/users", { username, name: username, role });
     if (created.status !== 201) throw new Error(`creating ${username}: ${JSON.stringify(created.body)}`);
-    // Tokens are issued only to their own user, so mint it through the service as that user would.
-    const t = await services.users.createToken(
-      { id: created.body.id, username, role, tokenId: 0 },
-      `${username}-test`,
-    );
-    return { id: created.body.id as number, username, ...client(base, t.secret) };
+    const t = await admin.request("POST", `/api/v1/users/${created.body.id}/tokens`, {
+      name: `${username}-test`,
+    });
+    if (t.status !== 201) throw new Error(`token for ${username}: ${JSON.stringify(t.body)}`);
+    return { id: created.body.id as number, username, ...client(base, t.body.token) };
   }
 
   return {
