@@ -3,10 +3,18 @@ import { readFileSync } from "node:fs";
 import { incidentRoutes } from "./incidents/routes.ts";
 import { createIncidentService } from "./incidents/service.ts";
 import type { IncidentDb } from "./incidents/store.ts";
+import { createChannels } from "./notify/registry.ts";
+import { calendarFeedRoutes, oncallRoutes } from "./oncall/routes.ts";
+import { createOncallService } from "./oncall/service.ts";
+import type { OncallDb } from "./oncall/store.ts";
+import { ackLinkRoutes, pagingRoutes } from "./paging/routes.ts";
+import { createPagingService } from "./paging/service.ts";
+import type { PagingDb } from "./paging/store.ts";
 import { authenticate } from "./platform/auth.ts";
 import type { Clock } from "./platform/clock.ts";
 import type { Database } from "./platform/db.ts";
 import { type App, createHttp } from "./platform/http.ts";
+import { createJobs } from "./platform/jobs.ts";
 import type { Logger } from "./platform/logger.ts";
 import { createMetrics } from "./platform/metrics.ts";
 import { migrationsComplete } from "./platform/migrate.ts";
@@ -24,14 +32,65 @@ export type AppDeps = {
   policy: Policy;
   log: Logger;
   bodyLimitBytes: number;
+  publicUrl?: string;
+  smtpUrl?: string;
+  emailFrom?: string;
+  /** Outgoing HTTP for webhooks and chat (tests point it at local servers). */
+  fetch?: typeof fetch;
 };
 
 export async function buildApp(deps: AppDeps) {
   const { database, clock, policy, log } = deps;
+  const publicUrl = deps.publicUrl ?? "http://localhost:8080";
   const metrics = createMetrics();
-  const db = database.db as unknown as IncidentDb; // one pool; each capability sees its own tables
+  // One pool; each capability sees its own tables.
+  const incidentDb = database.db as unknown as IncidentDb;
+  const pagingDb = database.db as unknown as PagingDb;
+  const oncallDb = database.db as unknown as OncallDb;
+
+  const jobs = createJobs(database.pool, log, clock);
+  const channels = createChannels({
+    smtpUrl: deps.smtpUrl,
+    emailFrom: deps.emailFrom ?? "Firebreak <firebreak@localhost>",
+    fetch: deps.fetch,
+  });
   const users = createUserService({ db: database.db, clock });
-  const incidents = createIncidentService({ db, clock, policy, metrics });
+  const incidents = createIncidentService({ db: incidentDb, clock, policy, metrics });
+  const oncall = createOncallService({
+    db: oncallDb,
+    clock,
+    publicUrl,
+    policiesUsingSchedule: (tx, id) =>
+      (tx as unknown as PagingDb)
+        .selectFrom("escalation_policies")
+        .select(["id", "name"])
+        .where((eb) =>
+          eb.fn("jsonb_path_exists", [
+            eb.ref("levels"),
+            eb.val(`$[*].targets[*] ? (@.kind == "schedule" && @.id == ${id})`),
+          ]),
+        )
+        .execute(),
+  });
+  const paging = createPagingService({
+    db: pagingDb,
+    clock,
+    jobs,
+    log,
+    publicUrl,
+    send: (n) => channels.send(n),
+    onCall: (tx, scheduleId, at) => oncall.onCall(tx as unknown as OncallDb, scheduleId, at),
+    scheduleExists: (tx, id) => oncall.scheduleExists(tx as unknown as OncallDb, id),
+    incidentTimeline: (tx, incidentId, e, actorId, at) =>
+      incidents.recordEvent(
+        tx as unknown as IncidentDb,
+        incidentId,
+        { ...e, kind: e.kind as `page-${string}` },
+        actorId,
+        at,
+      ),
+    onDelivery: (channel, status) => metrics.deliveries.labels(channel, status).inc(),
+  });
 
   const app: App = await createHttp({
     log,
@@ -45,9 +104,17 @@ export async function buildApp(deps: AppDeps) {
       api.addHook("onRequest", authenticate(database.db));
       await api.register(userRoutes(users));
       await api.register(incidentRoutes(incidents, { policy, clock }));
+      await api.register(oncallRoutes(oncall));
+      await api.register(pagingRoutes(paging));
     },
     { prefix: "/api/v1" },
   );
+  await app.register(ackLinkRoutes(paging));
+  await app.register(calendarFeedRoutes(oncall));
+  app.addHook("onClose", async () => {
+    await jobs.stop();
+    await channels.close();
+  });
   await app.ready();
-  return { app, services: { users, incidents }, metrics };
+  return { app, services: { users, incidents, oncall, paging }, jobs, metrics };
 }

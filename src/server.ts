@@ -52,8 +52,13 @@ export async function serve(config: Config): Promise<void> {
     policy,
     log,
     bodyLimitBytes: config.bodyLimitBytes,
+    publicUrl: config.publicUrl,
+    smtpUrl: config.smtpUrl,
+    emailFrom: config.emailFrom,
   });
   app = built.app;
+  // Every replica runs jobs: escalation timers and notifications go to whichever is free.
+  await built.jobs.start();
   const boot = await built.services.users.bootstrap(config.bootstrapToken);
   await app.listen({ port: config.port, host: config.host });
 

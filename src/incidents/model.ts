@@ -72,7 +72,8 @@ export type EventKind =
   | "duplicate-merged"
   | "action-added"
   | "action-changed"
-  | "participant-added";
+  | "participant-added"
+  | `page-${string}`; // a page's life, written by the paging capability
 
 export type EventDraft = {
   kind: EventKind;

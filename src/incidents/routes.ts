@@ -195,7 +195,7 @@ export function incidentRoutes(service: IncidentService, deps: { policy: Policy;
           tags,
           summary: "Escalate ownership to the incident's IM (OWN-1)",
           params: idParams,
-          body: z.object({ reason: reason.optional() }).strict().optional(),
+          body: z.object({ reason: reason.optional() }).strict().nullish(),
           response: { 200: incidentSchema },
         },
       },

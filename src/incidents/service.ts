@@ -388,6 +388,17 @@ export function createIncidentService(deps: IncidentDeps) {
       });
     },
 
+    /** Another capability's event on an incident's timeline (e.g. a page and its acknowledgement). */
+    async recordEvent(
+      tx: IncidentDb,
+      incidentId: number,
+      e: { kind: `page-${string}`; body: string; data: Record<string, unknown> },
+      actorId: number | null,
+      at: Date,
+    ): Promise<void> {
+      await store.appendEvents(tx, incidentId, actorId, at, [e]);
+    },
+
     /** The people an incident refers to, for presenting it. */
     users: (ids: number[]) => store.findUsers(db, ids),
 

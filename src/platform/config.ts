@@ -34,6 +34,11 @@ export const settings = {
     default: "",
     doc: "Optional YAML/JSON file with any of these settings; the environment wins over it.",
   },
+  SMTP_URL: {
+    default: "",
+    doc: "SMTP server for email notifications, e.g. `smtp://user:pass@mail.example.com:587`. Empty: email is off.",
+  },
+  FIREBREAK_EMAIL_FROM: { default: "Firebreak <firebreak@localhost>", doc: "Sender of notification emails." },
   LOG_LEVEL: { default: "info", doc: "`fatal`, `error`, `warn`, `info`, `debug` or `trace`." },
   BODY_LIMIT_BYTES: { default: "1048576", doc: "Largest request body accepted; larger ones get 413." },
   DATABASE_POOL_SIZE: { default: "20", doc: "Connections each replica keeps to PostgreSQL." },
@@ -56,6 +61,10 @@ const schema = z.object({
     .string()
     .refine((v) => v === "" || /^https?:\/\//.test(v), "expected an http(s) URL"),
   FIREBREAK_CONFIG_FILE: z.string(),
+  SMTP_URL: z
+    .string()
+    .refine((v) => v === "" || /^smtps?:\/\//.test(v), "expected an smtp:// or smtps:// URL"),
+  FIREBREAK_EMAIL_FROM: z.string().min(3),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000),
@@ -69,6 +78,8 @@ export type Config = {
   bootstrapToken: string | undefined;
   policyFile: string | undefined;
   publicUrl: string;
+  smtpUrl: string | undefined;
+  emailFrom: string;
   logLevel: z.infer<typeof schema>["LOG_LEVEL"];
   bodyLimitBytes: number;
   databasePoolSize: number;
@@ -125,6 +136,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bootstrapToken: c.FIREBREAK_BOOTSTRAP_TOKEN || undefined,
     policyFile: c.FIREBREAK_POLICY_FILE || undefined,
     publicUrl: (c.FIREBREAK_PUBLIC_URL || `http://localhost:${c.PORT}`).replace(/\/$/, ""),
+    smtpUrl: c.SMTP_URL || undefined,
+    emailFrom: c.FIREBREAK_EMAIL_FROM,
     logLevel: c.LOG_LEVEL,
     bodyLimitBytes: c.BODY_LIMIT_BYTES,
     databasePoolSize: c.DATABASE_POOL_SIZE,

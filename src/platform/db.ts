@@ -4,6 +4,10 @@ import type { Logger } from "./logger.ts";
 
 // int8 (ids, counts) as JS numbers: ids stay far below 2^53, and strings would leak into the API.
 pg.types.setTypeParser(20, (v) => Number(v));
+// int8[] too (pg's enum of builtin type ids lacks array types).
+const INT8_ARRAY = 1016 as Parameters<typeof pg.types.getTypeParser>[0];
+const parseInt8Array = pg.types.getTypeParser(INT8_ARRAY);
+pg.types.setTypeParser(INT8_ARRAY, (v: string) => (parseInt8Array(v) as string[]).map(Number));
 
 /** Tables owned by the platform. Capabilities add theirs with `db.withTables<…>()` in their store. */
 export interface PlatformTables {

@@ -19,6 +19,12 @@ export function createMetrics() {
       labelNames: ["code"],
       registers: [registry],
     }),
+    deliveries: new Counter({
+      name: "firebreak_notification_deliveries_total",
+      help: "Notification delivery attempts by channel and outcome (failed-permanent needs a person)",
+      labelNames: ["channel", "status"],
+      registers: [registry],
+    }),
     incidentsDeclared: new Counter({
       name: "firebreak_incidents_declared_total",
       help: "Incidents declared, by severity",

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import type pg from "pg";
+import { migrateJobs } from "./jobs.ts";
 
 /** Numbered, forward-only plain SQL files: migrations/0001_name.sql, applied in order, each once. */
 const migrationsDir = new URL("../../migrations/", import.meta.url);
@@ -20,8 +21,17 @@ export function listMigrations(): Migration[] {
 // Any fixed number: replicas starting together queue on it instead of migrating twice.
 const MIGRATION_LOCK = 7_314_221;
 
-/** Applies pending migrations in one transaction under an advisory lock; returns the names applied. */
+/**
+ * Applies pending migrations in one transaction under an advisory lock, then graphile-worker's own
+ * schema (durable jobs); returns the names of Firebreak's migrations applied.
+ */
 export async function migrate(pool: pg.Pool): Promise<string[]> {
+  const applied = await migrateFirebreak(pool);
+  await migrateJobs(pool);
+  return applied;
+}
+
+async function migrateFirebreak(pool: pg.Pool): Promise<string[]> {
   const client = await pool.connect();
   try {
     await client.query("BEGIN");

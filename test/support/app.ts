@@ -47,16 +47,27 @@ export function client(base: string, token: string): Client {
 
 export type TestApp = Awaited<ReturnType<typeof startTestApp>>;
 
-export async function startTestApp(opts: { policy?: Policy; bodyLimitBytes?: number } = {}) {
+export async function startTestApp(
+  opts: {
+    policy?: Policy;
+    bodyLimitBytes?: number;
+    /** Where the test clock starts; jobs' retry back-off uses the database's clock, so paging tests start near now. */
+    clockStart?: Date | string;
+    smtpUrl?: string;
+  } = {},
+) {
   const url = await createTestDatabase();
   const database = openDatabase(url, 10);
-  const clock = new TestClock("2026-03-02T10:00:00Z");
-  const { app, services } = await buildApp({
+  const clock = new TestClock(opts.clockStart ?? "2026-03-02T10:00:00Z");
+  const { app, services, jobs } = await buildApp({
     database,
     clock,
     policy: opts.policy ?? loadPolicy(),
-    log: createLogger("silent"),
+    log: createLogger(process.env.TEST_LOG_LEVEL ?? "silent"),
     bodyLimitBytes: opts.bodyLimitBytes ?? 1024 * 1024,
+    publicUrl: "http://firebreak.test",
+    smtpUrl: opts.smtpUrl,
+    emailFrom: "Firebreak <firebreak@test>",
   });
   await app.listen({ port: 0, host: "127.0.0.1" });
   const address = app.server.address();
@@ -82,6 +93,13 @@ export async function startTestApp(opts: { policy?: Policy; bodyLimitBytes?: num
     user,
     services,
     database,
+    /** Fast-forward: run every job due at the test clock's time (escalations, notifications). */
+    runJobs: () => jobs.runDue(clock.now()),
+    /** Moves the clock and runs what became due. */
+    async advanceMinutes(minutes: number) {
+      clock.advanceMinutes(minutes);
+      await jobs.runDue(clock.now());
+    },
     async close() {
       await app.close();
       await database.close();

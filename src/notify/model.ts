@@ -1,0 +1,148 @@
+/**
+ * Notification channels: the one small interface every provider (email, webhook, chat; later SMS,
+ * voice, push) implements, and the pure helpers they share. No I/O here.
+ */
+
+export type ContactMethod =
+  | { kind: "email"; address: string }
+  | { kind: "webhook"; url: string; secret: string }
+  /** Slack incoming-webhook compatible (Slack, Mattermost, Rocket.Chat, …). */
+  | { kind: "chat"; url: string };
+
+export type PageRef = { id: number; title: string; urgency: "high" | "low"; ackUrl?: string };
+export type Link = { label: string; url: string };
+
+export type Notification = {
+  /** The same key twice never produces two deliveries where the provider can deduplicate. */
+  idempotencyKey: string;
+  to: ContactMethod;
+  subject: string;
+  text: string;
+  links: Link[];
+  /** What this notification is about: one page, or several when the throttle batched them. */
+  pages: PageRef[];
+};
+
+export type DeliveryResult =
+  | { status: "delivered"; providerId?: string }
+  | { status: "failed-retryable"; reason: string; retryAfterMs?: number }
+  | { status: "failed-permanent"; reason: string };
+
+/** A provider. `send` never throws: every outcome is a DeliveryResult the engine can act on. */
+export interface Channel {
+  kind: ContactMethod["kind"];
+  send(n: Notification): Promise<DeliveryResult>;
+}
+
+export const delivered = (providerId?: string): DeliveryResult =>
+  providerId === undefined ? { status: "delivered" } : { status: "delivered", providerId };
+export const retryable = (reason: string, retryAfterMs?: number): DeliveryResult =>
+  retryAfterMs === undefined
+    ? { status: "failed-retryable", reason }
+    : { status: "failed-retryable", reason, retryAfterMs };
+export const permanent = (reason: string): DeliveryResult => ({ status: "failed-permanent", reason });
+
+/**
+ * Identifies a contact method for throttling and logs. The webhook secret is left out on purpose:
+ * keys end up in job keys and log lines, secrets must not.
+ */
+export function contactKey(to: ContactMethod): string {
+  switch (to.kind) {
+    case "email":
+      return `email:${to.address.trim().toLowerCase()}`;
+    case "webhook":
+      return `webhook:${to.url}`;
+    case "chat":
+      return `chat:${to.url}`;
+  }
+}
+
+/**
+ * Keys travel in headers and Message-IDs: printable ASCII, bounded. The engine builds them from
+ * what they are about (`page:12:rule:3:step:1`), so anything else is a bug worth failing loudly on.
+ */
+export function invalidKeyReason(key: string): string | undefined {
+  if (!/^[\x21-\x7e]{1,200}$/.test(key)) {
+    return "idempotency key must be 1-200 printable ASCII characters without spaces";
+  }
+  return undefined;
+}
+
+/** Only http(s): a stored `file:` or `javascript:` URL must never be fetched or rendered as a link. */
+export function isHttpUrl(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return u.protocol === "http:" || u.protocol === "https:";
+  } catch {
+    return false;
+  }
+}
+
+/** One line, bounded: subjects go into headers and chat titles where newlines break things. */
+export function oneLine(value: string, max = 200): string {
+  const flat = value.replace(/\s+/g, " ").trim();
+  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
+}
+
+const htmlEntities: Record<string, string> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#39;",
+};
+
+/** Escapes text for HTML element content and quoted attribute values. */
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => htmlEntities[c] ?? c);
+}
+
+/** The plain-text body every text-based channel sends: the text, then one line per link. */
+export function plainText(n: Notification): string {
+  if (n.links.length === 0) return n.text;
+  return `${n.text}\n\n${n.links.map((l) => `${oneLine(l.label, 80)}: ${l.url}`).join("\n")}`;
+}
+
+/** A receiver's Retry-After is capped: a page must not sit for hours on a receiver's say-so. */
+export const maxRetryAfterMs = 60 * 60_000;
+
+/**
+ * `Retry-After` (RFC 9110 §10.2.3) as milliseconds from `now`: delta-seconds or an HTTP-date.
+ * Undefined when absent or unparseable, so the engine's own back-off applies.
+ */
+export function parseRetryAfter(value: string | null | undefined, now: Date): number | undefined {
+  if (value == null) return undefined;
+  const v = value.trim();
+  let ms: number;
+  if (/^\d+$/.test(v)) {
+    ms = Number(v) * 1000;
+  } else if (/^[A-Za-z]{3}/.test(v)) {
+    // Every HTTP-date form starts with a day name; V8's Date.parse would also take "-5".
+    const at = Date.parse(v);
+    if (Number.isNaN(at)) return undefined;
+    ms = at - now.getTime();
+  } else {
+    return undefined;
+  }
+  return Math.min(Math.max(ms, 0), maxRetryAfterMs);
+}
+
+/**
+ * The HTTP answer of a webhook-style receiver as a DeliveryResult. 408, 429 and 5xx are the
+ * receiver's temporary trouble; any other 4xx (and a redirect, which we do not follow so the
+ * signed body is never re-sent elsewhere) will fail the same way next time.
+ */
+export function classifyHttpStatus(
+  status: number,
+  detail: string,
+  retryAfter: string | null,
+  now: Date,
+): DeliveryResult {
+  const reason = detail ? `HTTP ${status}: ${oneLine(detail, 200)}` : `HTTP ${status}`;
+  if (status >= 200 && status < 300) return delivered();
+  if (status === 408 || status === 429 || status >= 500)
+    return retryable(reason, parseRetryAfter(retryAfter, now));
+  if (status >= 300 && status < 400)
+    return permanent(`${reason} (redirects are not followed: use the final URL)`);
+  return permanent(reason);
+}

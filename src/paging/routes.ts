@@ -1,0 +1,449 @@
+/** HTTP for escalation policies, contact methods, notification rules and pages. */
+import { z } from "zod";
+import { actorOf } from "../platform/auth.ts";
+import { AppError } from "../platform/errors.ts";
+import type { App } from "../platform/http.ts";
+import type { Page } from "./model.ts";
+import type { PagingService } from "./service.ts";
+import type { ContactMethod, Delivery, NotificationRule } from "./store.ts";
+
+const id = z.object({ id: z.coerce.number().int().positive() });
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "expected HH:MM");
+const target = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("user"), id: z.number().int().positive() }).strict(),
+  z.object({ kind: z.literal("schedule"), id: z.number().int().positive() }).strict(),
+]);
+const policyBody = z
+  .object({
+    name: z.string().min(1).max(100),
+    description: z.string().max(2000).optional(),
+    levels: z.array(z.object({ timeoutMinutes: z.number(), targets: z.array(target) }).strict()).max(20),
+    repeat: z.number().int().optional(),
+    ackTimeoutMinutes: z.number().int().optional(),
+    businessHours: z
+      .object({
+        timeZone: z.string().min(1),
+        days: z.array(z.number().int().min(1).max(7)).min(1),
+        start: hhmm,
+        end: hhmm,
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+const policySchema = policyBody
+  .extend({
+    id: z.number(),
+    description: z.string(),
+    repeat: z.number(),
+    ackTimeoutMinutes: z.number(),
+    businessHours: z.object({
+      timeZone: z.string(),
+      days: z.array(z.number()),
+      start: z.string(),
+      end: z.string(),
+    }),
+  })
+  .meta({ id: "EscalationPolicy" });
+
+const pageSchema = z
+  .object({
+    id: z.number(),
+    policyId: z.number(),
+    incidentId: z.number().nullable(),
+    title: z.string(),
+    urgency: z.enum(["high", "low"]),
+    state: z.enum(["triggered", "acknowledged", "resolved"]),
+    level: z.number().describe("0-based escalation level notified last"),
+    round: z.number(),
+    assignedTo: z.array(z.number()),
+    acknowledgedBy: z.number().nullable(),
+    acknowledgedAt: z.string().nullable(),
+    resolvedBy: z.number().nullable(),
+    resolvedAt: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .meta({ id: "Page" });
+const iso = (d: Date | null) => d?.toISOString() ?? null;
+const presentPage = (p: Page) => ({
+  id: p.id,
+  policyId: p.policyId,
+  incidentId: p.incidentId,
+  title: p.title,
+  urgency: p.urgency,
+  state: p.state,
+  level: p.level,
+  round: p.round,
+  assignedTo: p.assignedTo,
+  acknowledgedBy: p.acknowledgedBy,
+  acknowledgedAt: iso(p.acknowledgedAt),
+  resolvedBy: p.resolvedBy,
+  resolvedAt: iso(p.resolvedAt),
+  createdAt: p.createdAt.toISOString(),
+});
+const contactSchema = z.object({
+  id: z.number(),
+  kind: z.enum(["email", "webhook", "chat"]),
+  label: z.string(),
+  address: z.string(),
+  secret: z.string().nullable().describe("webhooks: the HMAC signing secret"),
+});
+const presentContact = (c: ContactMethod) => ({
+  id: c.id,
+  kind: c.kind,
+  label: c.label,
+  address: c.address,
+  secret: c.secret,
+});
+const ruleSchema = z.object({
+  id: z.number(),
+  contactMethodId: z.number(),
+  urgency: z.enum(["high", "low"]),
+  delayMinutes: z.number(),
+});
+const presentRule = (r: NotificationRule) => ({
+  id: r.id,
+  contactMethodId: r.contact_method_id,
+  urgency: r.urgency,
+  delayMinutes: r.delay_minutes,
+});
+const presentDelivery = (d: Delivery) => ({
+  id: d.id,
+  contactMethodId: d.contact_method_id,
+  userId: d.user_id,
+  pageIds: d.page_ids,
+  status: d.status,
+  attempts: d.attempts,
+  lastError: d.last_error,
+  sentAt: iso(d.sent_at),
+});
+
+export function pagingRoutes(service: PagingService) {
+  return async (app: App) => {
+    const tags = ["paging"];
+    const admin = { minRole: "admin" as const };
+    const responder = { minRole: "responder" as const };
+
+    app.get(
+      "/escalation-policies",
+      {
+        schema: {
+          tags,
+          summary: "Escalation policies",
+          response: { 200: z.object({ policies: z.array(policySchema) }) },
+        },
+      },
+      async () => ({
+        policies: await service.listPolicies(),
+      }),
+    );
+    app.post(
+      "/escalation-policies",
+      {
+        config: admin,
+        schema: {
+          tags,
+          summary: "Create an escalation policy (PAGE-2)",
+          body: policyBody,
+          response: { 201: policySchema },
+        },
+      },
+      async (req, reply) => {
+        reply.code(201);
+        return service.createPolicy(req.body);
+      },
+    );
+    app.get(
+      "/escalation-policies/:id",
+      { schema: { tags, summary: "Read a policy", params: id, response: { 200: policySchema } } },
+      async (req) => service.getPolicy(req.params.id),
+    );
+    app.put(
+      "/escalation-policies/:id",
+      {
+        config: admin,
+        schema: {
+          tags,
+          summary: "Replace a policy",
+          params: id,
+          body: policyBody,
+          response: { 200: policySchema },
+        },
+      },
+      async (req) => service.updatePolicy(req.params.id, req.body),
+    );
+    app.delete(
+      "/escalation-policies/:id",
+      { config: admin, schema: { tags, summary: "Delete a policy without pages", params: id } },
+      async (req, reply) => {
+        await service.deletePolicy(req.params.id);
+        reply.code(204).send();
+      },
+    );
+
+    app.get(
+      "/me/contact-methods",
+      {
+        schema: {
+          tags,
+          summary: "Your contact methods",
+          response: { 200: z.object({ contactMethods: z.array(contactSchema) }) },
+        },
+      },
+      async (req) => ({
+        contactMethods: (await service.listContactMethods(actorOf(req))).map(presentContact),
+      }),
+    );
+    app.post(
+      "/me/contact-methods",
+      {
+        schema: {
+          tags,
+          summary: "Add a contact method: email, webhook (signed) or chat (Slack incoming webhook)",
+          body: z
+            .object({
+              kind: z.enum(["email", "webhook", "chat"]),
+              label: z.string().min(1).max(100),
+              address: z.string().min(3).max(2000),
+            })
+            .strict(),
+          response: { 201: contactSchema },
+        },
+      },
+      async (req, reply) => {
+        reply.code(201);
+        return presentContact(await service.addContactMethod(actorOf(req), req.body));
+      },
+    );
+    app.delete(
+      "/me/contact-methods/:id",
+      { schema: { tags, summary: "Remove a contact method", params: id } },
+      async (req, reply) => {
+        await service.deleteContactMethod(actorOf(req), req.params.id);
+        reply.code(204).send();
+      },
+    );
+    app.get(
+      "/me/notification-rules",
+      {
+        schema: {
+          tags,
+          summary: "Your notification rules",
+          response: { 200: z.object({ rules: z.array(ruleSchema) }) },
+        },
+      },
+      async (req) => ({
+        rules: (await service.listRules(actorOf(req))).map(presentRule),
+      }),
+    );
+    app.post(
+      "/me/notification-rules",
+      {
+        schema: {
+          tags,
+          summary: 'Add a rule: "for high-urgency pages, use this contact method N minutes in"',
+          body: z
+            .object({
+              contactMethodId: z.number().int().positive(),
+              urgency: z.enum(["high", "low"]),
+              delayMinutes: z.number().int().min(0).max(1440),
+            })
+            .strict(),
+          response: { 201: ruleSchema },
+        },
+      },
+      async (req, reply) => {
+        reply.code(201);
+        return presentRule(await service.addRule(actorOf(req), req.body));
+      },
+    );
+    app.delete(
+      "/me/notification-rules/:id",
+      { schema: { tags, summary: "Remove a rule", params: id } },
+      async (req, reply) => {
+        await service.deleteRule(actorOf(req), req.params.id);
+        reply.code(204).send();
+      },
+    );
+
+    app.get(
+      "/pages",
+      {
+        schema: {
+          tags,
+          summary: "Pages, newest first",
+          querystring: z.object({
+            state: z.enum(["triggered", "acknowledged", "resolved"]).optional(),
+            incident: z.coerce.number().int().positive().optional(),
+            limit: z.coerce.number().int().min(1).max(500).default(100),
+          }),
+          response: { 200: z.object({ pages: z.array(pageSchema) }) },
+        },
+      },
+      async (req) => ({
+        pages: (
+          await service.list({
+            states: req.query.state ? [req.query.state] : undefined,
+            incidentId: req.query.incident,
+            limit: req.query.limit,
+          })
+        ).map(presentPage),
+      }),
+    );
+    app.post(
+      "/pages",
+      {
+        config: responder,
+        schema: {
+          tags,
+          summary: "Page an escalation policy",
+          body: z
+            .object({
+              policyId: z.number().int().positive(),
+              title: z.string().min(1).max(300),
+              urgency: z.enum(["high", "low"]).optional(),
+            })
+            .strict(),
+          response: { 201: pageSchema },
+        },
+      },
+      async (req, reply) => {
+        reply.code(201);
+        return presentPage(await service.trigger(actorOf(req), req.body));
+      },
+    );
+    app.get(
+      "/pages/:id",
+      {
+        schema: {
+          tags,
+          summary: "A page with its events and deliveries (failed ones included)",
+          params: id,
+          response: {
+            200: pageSchema.extend({
+              events: z.array(
+                z.object({
+                  kind: z.string(),
+                  at: z.string(),
+                  actorId: z.number().nullable(),
+                  data: z.record(z.string(), z.unknown()),
+                }),
+              ),
+              deliveries: z.array(
+                z.object({
+                  id: z.number(),
+                  contactMethodId: z.number(),
+                  userId: z.number(),
+                  pageIds: z.array(z.number()),
+                  status: z.string(),
+                  attempts: z.number(),
+                  lastError: z.string().nullable(),
+                  sentAt: z.string().nullable(),
+                }),
+              ),
+            }),
+          },
+        },
+      },
+      async (req) => {
+        const page = await service.get(req.params.id);
+        const events = await service.events(page.id);
+        const deliveries = await service.deliveries(page.id);
+        return {
+          ...presentPage(page),
+          events: events.map((e) => ({
+            kind: e.kind,
+            at: e.at.toISOString(),
+            actorId: e.actor_id,
+            data: e.data,
+          })),
+          deliveries: deliveries.map(presentDelivery),
+        };
+      },
+    );
+    const act = (
+      path: string,
+      summary: string,
+      run: (
+        actor: ReturnType<typeof actorOf>,
+        pageId: number,
+        body: { level?: number; policyId?: number },
+      ) => Promise<Page>,
+    ) =>
+      app.post(
+        `/pages/:id/${path}`,
+        {
+          config: responder,
+          schema: {
+            tags,
+            summary,
+            params: id,
+            body: z
+              .object({
+                level: z.number().int().min(0).optional(),
+                policyId: z.number().int().positive().optional(),
+              })
+              .strict()
+              .nullish(),
+            response: { 200: pageSchema },
+          },
+        },
+        async (req) => presentPage(await run(actorOf(req), req.params.id, req.body ?? {})),
+      );
+    act("acknowledge", "Acknowledge: stops escalation and every pending notification at once", (a, p) =>
+      service.acknowledge(a, p),
+    );
+    act("resolve", "Resolve the page", (a, p) => service.resolve(a, p));
+    act("escalate", "Escalate now, to the next level or to `level` (0-based)", (a, p, b) =>
+      service.escalate(a, p, b.level),
+    );
+    act("reassign", "Reassign to another escalation policy (starts at its first level)", (a, p, b) => {
+      if (b.policyId === undefined)
+        throw new AppError("invalid-request", "policyId: required to reassign", { field: "policyId" });
+      return service.reassign(a, p, b.policyId);
+    });
+  };
+}
+
+const escapeHtml = (s: string) =>
+  s.replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c,
+  );
+const htmlPage = (title: string, body: string) =>
+  `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title></head><body style="font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem">${body}</body></html>`;
+
+/**
+ * The one-click acknowledge link. GET only shows a button: mail scanners fetch links, and a GET that
+ * acknowledged would silence real pages. The POST from that button acknowledges.
+ */
+export function ackLinkRoutes(service: PagingService) {
+  return async (app: App) => {
+    const params = z.object({ token: z.string().min(10).max(200) });
+    const schema = { tags: ["paging"], security: [], params, hide: true };
+    // The acknowledge button posts an empty HTML form.
+    app.addContentTypeParser("application/x-www-form-urlencoded", (_req, _body, done) => done(null, {}));
+    app.get("/ack/:token", { schema }, async (req, reply) => {
+      reply.type("text/html; charset=utf-8");
+      return htmlPage(
+        "Acknowledge page",
+        `<h1>Acknowledge this page?</h1><form method="post"><button type="submit" style="font-size:1.2rem;padding:.6rem 1.2rem">Acknowledge</button></form>`,
+      );
+    });
+    app.post("/ack/:token", { schema }, async (req, reply) => {
+      reply.type("text/html; charset=utf-8");
+      try {
+        const r = await service.acknowledgeByLink(req.params.token);
+        const what = r.outcome === "acknowledged" ? "Acknowledged" : `Already ${r.page.state}`;
+        return htmlPage(
+          what,
+          `<h1>${escapeHtml(what)}</h1><p>Page ${r.page.id}: ${escapeHtml(r.page.title)}</p>`,
+        );
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        reply.code(err.status);
+        return htmlPage("Cannot acknowledge", `<h1>Cannot acknowledge</h1><p>${escapeHtml(err.message)}</p>`);
+      }
+    });
+  };
+}

@@ -1,0 +1,334 @@
+/**
+ * Paging commands: escalation policies, contact methods, notification rules, and pages (trigger,
+ * acknowledge, resolve, escalate now, reassign). Each command is one transaction that also arms or
+ * cancels the page's durable timers, so a crash can neither lose a page nor leave a stale timer.
+ */
+import { randomBytes } from "node:crypto";
+import type { Actor } from "../platform/auth.ts";
+import { hashToken } from "../platform/auth.ts";
+import { AppError, invalid, notFound } from "../platform/errors.ts";
+import { createEngine, type EngineDeps, escalationKey } from "./engine.ts";
+import type { EscalationPolicy, Page, Target, Urgency } from "./model.ts";
+import * as model from "./model.ts";
+import type { PagingDb } from "./store.ts";
+import * as store from "./store.ts";
+
+export type PolicyBody = {
+  name: string;
+  description?: string;
+  levels: { timeoutMinutes: number; targets: Target[] }[];
+  repeat?: number;
+  ackTimeoutMinutes?: number;
+  businessHours?: model.BusinessHours;
+};
+
+const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === "23505";
+
+export function createPagingService(
+  deps: EngineDeps & { scheduleExists: (db: PagingDb, id: number) => Promise<boolean> },
+) {
+  const { db, clock, jobs } = deps;
+  const engine = createEngine(deps);
+  engine.register();
+
+  async function checkTargets(tx: PagingDb, levels: PolicyBody["levels"]) {
+    for (const [i, level] of levels.entries()) {
+      for (const [j, t] of level.targets.entries()) {
+        const field = `levels[${i}].targets[${j}]`;
+        if (t.kind === "user") {
+          const u = await tx
+            .selectFrom("users")
+            .select("id")
+            .where("id", "=", t.id)
+            .where("deactivated_at", "is", null)
+            .executeTakeFirst();
+          if (!u) throw invalid(field, `no active user ${t.id}`);
+        } else if (!(await deps.scheduleExists(tx, t.id))) {
+          throw invalid(field, `no schedule ${t.id}`);
+        }
+      }
+    }
+  }
+
+  function policyFrom(body: PolicyBody): Omit<EscalationPolicy, "id"> {
+    const p = {
+      name: body.name,
+      description: body.description ?? "",
+      levels: body.levels,
+      repeat: body.repeat ?? 0,
+      ackTimeoutMinutes: body.ackTimeoutMinutes ?? 30,
+      businessHours: body.businessHours ?? model.defaultBusinessHours,
+    };
+    const problems = model.validatePolicy(p);
+    if (problems[0]) {
+      throw new AppError("invalid-request", problems.map((x) => `${x.field}: ${x.message}`).join("; "), {
+        field: problems[0].field,
+        errors: problems,
+      });
+    }
+    return p;
+  }
+
+  async function lockVisiblePage(tx: PagingDb, id: number): Promise<Page> {
+    const page = await store.lockPage(tx, id);
+    if (!page) throw notFound("page", id);
+    return page;
+  }
+
+  /** Applies a human change to a page: write it, cancel what is owed, re-arm its one timer. */
+  async function change(
+    actor: Actor | null,
+    id: number,
+    decide: (page: Page, tx: PagingDb) => Promise<Page> | Page,
+    kind: string,
+    body: (p: Page) => string,
+    outer?: PagingDb,
+  ): Promise<Page> {
+    const now = clock.now();
+    const run = async (tx: PagingDb) => {
+      const before = await lockVisiblePage(tx, id);
+      const page = await decide(before, tx);
+      await store.updatePage(tx, page);
+      await store.cancelPendingNotifications(tx, page.id);
+      await jobs.remove(tx, escalationKey(page.id));
+      if (page.state === "acknowledged") {
+        const policy = await store.getPolicy(tx, page.policyId);
+        const at = new Date(now.getTime() + (policy?.ackTimeoutMinutes ?? 30) * 60_000);
+        await jobs.add(
+          tx,
+          "page.ack-timeout",
+          { pageId: page.id, step: page.step },
+          { runAt: at, key: escalationKey(page.id) },
+        );
+      }
+      if (page.state === "triggered") await engine.armNow(tx, page, now);
+      await engine.record(
+        tx,
+        page,
+        kind,
+        body(page),
+        { state: page.state, level: page.level },
+        actor?.id ?? null,
+        now,
+      );
+      return page;
+    };
+    return outer ? run(outer) : db.transaction().execute(run);
+  }
+
+  return {
+    // -- escalation policies -------------------------------------------------------------------
+    async createPolicy(body: PolicyBody): Promise<EscalationPolicy> {
+      const p = policyFrom(body);
+      return db.transaction().execute(async (tx) => {
+        await checkTargets(tx, p.levels);
+        try {
+          return await store.insertPolicy(tx, p, clock.now());
+        } catch (err) {
+          if (isUniqueViolation(err))
+            throw new AppError("conflict", `an escalation policy named ${p.name} exists`, { field: "name" });
+          throw err;
+        }
+      });
+    },
+    async updatePolicy(id: number, body: PolicyBody): Promise<EscalationPolicy> {
+      const p = policyFrom(body);
+      return db.transaction().execute(async (tx) => {
+        if (!(await store.getPolicy(tx, id))) throw notFound("escalation policy", id);
+        await checkTargets(tx, p.levels);
+        const next = { ...p, id };
+        await store.updatePolicy(tx, next, clock.now());
+        return next;
+      });
+    },
+    async getPolicy(id: number) {
+      const p = await store.getPolicy(db, id);
+      if (!p) throw notFound("escalation policy", id);
+      return p;
+    },
+    listPolicies: () => store.listPolicies(db),
+    async deletePolicy(id: number) {
+      await db.transaction().execute(async (tx) => {
+        if (!(await store.getPolicy(tx, id))) throw notFound("escalation policy", id);
+        if (await store.policyHasPages(tx, id)) {
+          throw new AppError("conflict", `escalation policy ${id} has pages; it is kept for their history`);
+        }
+        await store.deletePolicy(tx, id);
+      });
+    },
+    policiesNamingUser: (userId: number) => store.policiesNamingUser(db, userId),
+
+    // -- contact methods and notification rules -------------------------------------------------
+    async addContactMethod(
+      actor: Actor,
+      body: { kind: "email" | "webhook" | "chat"; label: string; address: string },
+    ) {
+      if (body.kind === "email" && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(body.address)) {
+        throw invalid("address", "expected an email address like oncall@example.com");
+      }
+      if (body.kind !== "email" && !/^https?:\/\/\S+$/.test(body.address)) {
+        throw invalid("address", "expected an http:// or https:// URL");
+      }
+      return store.insertContactMethod(db, {
+        user_id: actor.id,
+        kind: body.kind,
+        label: body.label,
+        address: body.address,
+        // Webhook receivers verify Firebreak's signature with this secret (see docs/notifications.md).
+        secret: body.kind === "webhook" ? randomBytes(24).toString("base64url") : null,
+        created_at: clock.now(),
+      });
+    },
+    listContactMethods: (actor: Actor) => store.listContactMethods(db, actor.id),
+    async deleteContactMethod(actor: Actor, id: number) {
+      const cm = await store.getContactMethod(db, id);
+      if (!cm || cm.user_id !== actor.id) throw notFound("contact method", id);
+      await store.deleteContactMethod(db, id);
+    },
+    async addRule(actor: Actor, body: { contactMethodId: number; urgency: Urgency; delayMinutes: number }) {
+      const cm = await store.getContactMethod(db, body.contactMethodId);
+      if (!cm || cm.user_id !== actor.id)
+        throw invalid("contactMethodId", `you have no contact method ${body.contactMethodId}`);
+      return store.insertRule(db, {
+        user_id: actor.id,
+        contact_method_id: cm.id,
+        urgency: body.urgency,
+        delay_minutes: body.delayMinutes,
+        created_at: clock.now(),
+      });
+    },
+    listRules: (actor: Actor) => store.listRules(db, [actor.id]),
+    async deleteRule(actor: Actor, id: number) {
+      if (!(await store.deleteRule(db, id, actor.id))) throw notFound("notification rule", id);
+    },
+
+    // -- pages --------------------------------------------------------------------------------
+    /** Triggers a page on a policy; `tx` lets another command (declaring an incident) include it. */
+    async trigger(
+      actor: Actor | null,
+      body: { policyId: number; title: string; urgency?: Urgency; incidentId?: number | null },
+      tx: PagingDb = db,
+    ): Promise<Page> {
+      const run = async (t: PagingDb) => {
+        const policy = await store.getPolicy(t, body.policyId);
+        if (!policy) throw invalid("policyId", `no escalation policy ${body.policyId}`);
+        const now = clock.now();
+        const page = await store.insertPage(t, {
+          policyId: policy.id,
+          incidentId: body.incidentId ?? null,
+          title: body.title,
+          urgency: body.urgency ?? "high",
+          state: "triggered",
+          level: 0,
+          round: 0,
+          step: 1,
+          assignedTo: [],
+          acknowledgedBy: null,
+          acknowledgedAt: null,
+          resolvedBy: null,
+          resolvedAt: null,
+          createdBy: actor?.id ?? null,
+          createdAt: now,
+          updatedAt: now,
+        });
+        await engine.record(
+          t,
+          page,
+          "page-triggered",
+          `paged ${policy.name}: ${page.title}`,
+          { policyId: policy.id, urgency: page.urgency },
+          actor?.id ?? null,
+          now,
+        );
+        await engine.armNow(t, page, now);
+        return page;
+      };
+      return tx === db ? db.transaction().execute(run) : run(tx);
+    },
+
+    acknowledge: (actor: Actor, id: number) =>
+      change(
+        actor,
+        id,
+        (p) => model.acknowledge(p, actor.id, clock.now()),
+        "page-acknowledged",
+        () => "acknowledged",
+      ),
+
+    resolve: (actor: Actor, id: number) =>
+      change(
+        actor,
+        id,
+        (p) => model.resolve(p, actor.id, clock.now()),
+        "page-resolved",
+        () => "resolved",
+      ),
+
+    escalate: (actor: Actor, id: number, level?: number) =>
+      change(
+        actor,
+        id,
+        async (p, tx) => {
+          const policy = await store.getPolicy(tx, p.policyId);
+          if (!policy) throw notFound("escalation policy", p.policyId);
+          const target =
+            level === undefined
+              ? (model.nextLevel(policy, p) ?? { level: p.level, round: p.round })
+              : { level, round: p.round };
+          return model.escalateTo(p, policy, target.level, target.round, clock.now());
+        },
+        "page-escalated-now",
+        (p) => `escalated now to level ${p.level + 1}`,
+      ),
+
+    reassign: (actor: Actor, id: number, policyId: number) =>
+      change(
+        actor,
+        id,
+        async (p, tx) => {
+          const policy = await store.getPolicy(tx, policyId);
+          if (!policy) throw invalid("policyId", `no escalation policy ${policyId}`);
+          return model.escalateTo({ ...p, policyId }, policy, 0, 0, clock.now());
+        },
+        "page-reassigned",
+        () => "reassigned",
+      ),
+
+    /** One-click acknowledge from a notification: single-use, expiring, for the person it was sent to. */
+    async acknowledgeByLink(secret: string): Promise<{ page: Page; outcome: "acknowledged" | "already" }> {
+      const now = clock.now();
+      return db.transaction().execute(async (tx) => {
+        const l = await store.lockAckLink(tx, hashToken(secret));
+        if (!l) throw new AppError("not-found", "this acknowledge link is not valid");
+        if (l.used_at) throw new AppError("conflict", "this acknowledge link was already used");
+        if (l.expires_at < now)
+          throw new AppError("conflict", "this acknowledge link has expired; acknowledge in Firebreak");
+        await store.useAckLink(tx, l.token_hash, now);
+        const page = await store.getPage(tx, l.page_id);
+        if (!page) throw notFound("page", l.page_id);
+        if (page.state !== "triggered") return { page, outcome: "already" as const };
+        const actor: Actor = { id: l.user_id, username: "", role: "responder", tokenId: 0 };
+        const acked = await change(
+          actor,
+          page.id,
+          (p) => model.acknowledge(p, actor.id, now),
+          "page-acknowledged",
+          () => "acknowledged from the notification link",
+          tx,
+        );
+        return { page: acked, outcome: "acknowledged" as const };
+      });
+    },
+
+    async get(id: number) {
+      const page = await store.getPage(db, id);
+      if (!page) throw notFound("page", id);
+      return page;
+    },
+    list: (f: { states?: model.PageState[]; incidentId?: number; limit: number }) => store.listPages(db, f),
+    events: (id: number) => store.listPageEvents(db, id),
+    deliveries: (id: number) => store.listDeliveries(db, id),
+  };
+}
+
+export type PagingService = ReturnType<typeof createPagingService>;

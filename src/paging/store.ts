@@ -1,0 +1,493 @@
+/** SQL for escalation policies, contact methods, notification rules, pages and their messages. */
+import { type ColumnType, type Generated, type Kysely, sql } from "kysely";
+import type { PlatformTables } from "../platform/db.ts";
+import type { BusinessHours, EscalationPolicy, Level, Page, PageState, Urgency } from "./model.ts";
+
+type Json<T> = ColumnType<T, string, string>;
+
+export interface PagingTables {
+  escalation_policies: {
+    id: Generated<number>;
+    name: string;
+    description: string;
+    levels: Json<Level[]>;
+    repeat: number;
+    ack_timeout_minutes: number;
+    business_hours: Json<BusinessHours>;
+    created_at: Date;
+    updated_at: Date;
+  };
+  contact_methods: {
+    id: Generated<number>;
+    user_id: number;
+    kind: "email" | "webhook" | "chat";
+    label: string;
+    address: string;
+    secret: string | null;
+    created_at: Date;
+  };
+  notification_rules: {
+    id: Generated<number>;
+    user_id: number;
+    contact_method_id: number;
+    urgency: Urgency;
+    delay_minutes: number;
+    created_at: Date;
+  };
+  pages: {
+    id: Generated<number>;
+    policy_id: number;
+    incident_id: number | null;
+    title: string;
+    urgency: Urgency;
+    state: PageState;
+    level: number;
+    round: number;
+    step: number;
+    assigned_to: number[];
+    acknowledged_by: number | null;
+    acknowledged_at: Date | null;
+    resolved_by: number | null;
+    resolved_at: Date | null;
+    created_by: number | null;
+    created_at: Date;
+    updated_at: Date;
+  };
+  page_events: {
+    id: Generated<number>;
+    page_id: number;
+    kind: string;
+    actor_id: number | null;
+    at: Date;
+    data: Json<Record<string, unknown>>;
+  };
+  notifications: {
+    id: Generated<number>;
+    key: string;
+    page_id: number;
+    user_id: number;
+    contact_method_id: number;
+    due_at: Date;
+    state: "pending" | "batched" | "cancelled";
+    delivery_id: number | null;
+    created_at: Date;
+  };
+  deliveries: {
+    id: Generated<number>;
+    idempotency_key: string;
+    contact_method_id: number;
+    user_id: number;
+    page_ids: number[];
+    status: DeliveryStatus;
+    attempts: Generated<number>;
+    last_error: string | null;
+    attempt_started_at: Date | null;
+    sent_at: Date | null;
+    created_at: Date;
+  };
+}
+
+export interface AckLinkTable {
+  ack_links: {
+    token_hash: string;
+    page_id: number;
+    user_id: number;
+    expires_at: Date;
+    used_at: Date | null;
+    created_at: Date;
+  };
+}
+
+export type DeliveryStatus =
+  | "pending"
+  | "sending"
+  | "delivered"
+  | "failed-retryable"
+  | "failed-permanent"
+  | "cancelled";
+
+export type PagingDb = Kysely<PlatformTables & PagingTables & AckLinkTable>;
+
+// -- escalation policies ------------------------------------------------------------------------
+
+type PolicyRow = Omit<PagingTables["escalation_policies"], "id" | "levels" | "business_hours"> & {
+  id: number;
+  levels: Level[];
+  business_hours: BusinessHours;
+};
+
+function policyFromRow(r: PolicyRow): EscalationPolicy {
+  return {
+    id: r.id,
+    name: r.name,
+    description: r.description,
+    levels: r.levels,
+    repeat: r.repeat,
+    ackTimeoutMinutes: r.ack_timeout_minutes,
+    businessHours: r.business_hours,
+  };
+}
+
+export type PolicyInput = Omit<EscalationPolicy, "id">;
+
+export async function insertPolicy(db: PagingDb, p: PolicyInput, now: Date): Promise<EscalationPolicy> {
+  const row = await db
+    .insertInto("escalation_policies")
+    .values({
+      name: p.name,
+      description: p.description,
+      levels: JSON.stringify(p.levels),
+      repeat: p.repeat,
+      ack_timeout_minutes: p.ackTimeoutMinutes,
+      business_hours: JSON.stringify(p.businessHours),
+      created_at: now,
+      updated_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return policyFromRow(row);
+}
+
+export async function updatePolicy(db: PagingDb, p: EscalationPolicy, now: Date): Promise<void> {
+  await db
+    .updateTable("escalation_policies")
+    .set({
+      name: p.name,
+      description: p.description,
+      levels: JSON.stringify(p.levels),
+      repeat: p.repeat,
+      ack_timeout_minutes: p.ackTimeoutMinutes,
+      business_hours: JSON.stringify(p.businessHours),
+      updated_at: now,
+    })
+    .where("id", "=", p.id)
+    .execute();
+}
+
+export async function getPolicy(db: PagingDb, id: number): Promise<EscalationPolicy | undefined> {
+  const row = await db.selectFrom("escalation_policies").selectAll().where("id", "=", id).executeTakeFirst();
+  return row && policyFromRow(row);
+}
+
+export async function findPolicyByName(db: PagingDb, name: string): Promise<EscalationPolicy | undefined> {
+  const row = await db
+    .selectFrom("escalation_policies")
+    .selectAll()
+    .where("name", "=", name)
+    .executeTakeFirst();
+  return row && policyFromRow(row);
+}
+
+export async function listPolicies(db: PagingDb): Promise<EscalationPolicy[]> {
+  const rows = await db.selectFrom("escalation_policies").selectAll().orderBy("name").execute();
+  return rows.map(policyFromRow);
+}
+
+export async function deletePolicy(db: PagingDb, id: number): Promise<void> {
+  await db.deleteFrom("escalation_policies").where("id", "=", id).execute();
+}
+
+export async function policyHasPages(db: PagingDb, id: number): Promise<boolean> {
+  const row = await db
+    .selectFrom("pages")
+    .select("id")
+    .where("policy_id", "=", id)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Policies whose levels name the user: deleting that user would leave a hole in them. */
+export async function policiesNamingUser(
+  db: PagingDb,
+  userId: number,
+): Promise<{ id: number; name: string }[]> {
+  return db
+    .selectFrom("escalation_policies")
+    .select(["id", "name"])
+    .where(
+      sql<boolean>`exists (select 1 from jsonb_array_elements(levels) l, jsonb_array_elements(l->'targets') t
+        where t->>'kind' = 'user' and (t->>'id')::bigint = ${userId})`,
+    )
+    .execute();
+}
+
+// -- contact methods and notification rules -----------------------------------------------------
+
+export type ContactMethod = Omit<PagingTables["contact_methods"], "id"> & { id: number };
+export type NotificationRule = Omit<PagingTables["notification_rules"], "id"> & { id: number };
+
+export async function insertContactMethod(
+  db: PagingDb,
+  c: Omit<ContactMethod, "id">,
+): Promise<ContactMethod> {
+  return db.insertInto("contact_methods").values(c).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function listContactMethods(db: PagingDb, userId: number): Promise<ContactMethod[]> {
+  return db.selectFrom("contact_methods").selectAll().where("user_id", "=", userId).orderBy("id").execute();
+}
+
+export async function getContactMethod(db: PagingDb, id: number): Promise<ContactMethod | undefined> {
+  return db.selectFrom("contact_methods").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+/** Locks a contact method so two flushes for it queue (the throttle needs one at a time). */
+export async function lockContactMethod(db: PagingDb, id: number): Promise<ContactMethod | undefined> {
+  return db.selectFrom("contact_methods").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
+}
+
+export async function deleteContactMethod(db: PagingDb, id: number): Promise<void> {
+  await db.deleteFrom("contact_methods").where("id", "=", id).execute();
+}
+
+export async function insertRule(db: PagingDb, r: Omit<NotificationRule, "id">): Promise<NotificationRule> {
+  return db.insertInto("notification_rules").values(r).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function listRules(
+  db: PagingDb,
+  userIds: number[],
+  urgency?: Urgency,
+): Promise<NotificationRule[]> {
+  if (userIds.length === 0) return [];
+  let q = db.selectFrom("notification_rules").selectAll().where("user_id", "in", userIds);
+  if (urgency) q = q.where("urgency", "=", urgency);
+  return q.orderBy("user_id").orderBy("delay_minutes").orderBy("id").execute();
+}
+
+export async function deleteRule(db: PagingDb, id: number, userId: number): Promise<boolean> {
+  const r = await db
+    .deleteFrom("notification_rules")
+    .where("id", "=", id)
+    .where("user_id", "=", userId)
+    .executeTakeFirst();
+  return r.numDeletedRows > 0n;
+}
+
+// -- pages ------------------------------------------------------------------------------------
+
+type PageRow = Omit<PagingTables["pages"], "id"> & { id: number };
+
+function pageFromRow(r: PageRow): Page {
+  return {
+    id: r.id,
+    policyId: r.policy_id,
+    incidentId: r.incident_id,
+    title: r.title,
+    urgency: r.urgency,
+    state: r.state,
+    level: r.level,
+    round: r.round,
+    step: r.step,
+    assignedTo: r.assigned_to,
+    acknowledgedBy: r.acknowledged_by,
+    acknowledgedAt: r.acknowledged_at,
+    resolvedBy: r.resolved_by,
+    resolvedAt: r.resolved_at,
+    createdBy: r.created_by,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+function pageToRow(p: Omit<Page, "id">): Omit<PageRow, "id"> {
+  return {
+    policy_id: p.policyId,
+    incident_id: p.incidentId,
+    title: p.title,
+    urgency: p.urgency,
+    state: p.state,
+    level: p.level,
+    round: p.round,
+    step: p.step,
+    assigned_to: p.assignedTo,
+    acknowledged_by: p.acknowledgedBy,
+    acknowledged_at: p.acknowledgedAt,
+    resolved_by: p.resolvedBy,
+    resolved_at: p.resolvedAt,
+    created_by: p.createdBy,
+    created_at: p.createdAt,
+    updated_at: p.updatedAt,
+  };
+}
+
+export async function insertPage(db: PagingDb, p: Omit<Page, "id">): Promise<Page> {
+  return pageFromRow(
+    await db.insertInto("pages").values(pageToRow(p)).returningAll().executeTakeFirstOrThrow(),
+  );
+}
+
+export async function updatePage(db: PagingDb, p: Page): Promise<void> {
+  await db.updateTable("pages").set(pageToRow(p)).where("id", "=", p.id).execute();
+}
+
+export async function lockPage(db: PagingDb, id: number): Promise<Page | undefined> {
+  const row = await db.selectFrom("pages").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
+  return row && pageFromRow(row);
+}
+
+export async function getPage(db: PagingDb, id: number): Promise<Page | undefined> {
+  const row = await db.selectFrom("pages").selectAll().where("id", "=", id).executeTakeFirst();
+  return row && pageFromRow(row);
+}
+
+export async function getPages(db: PagingDb, ids: number[]): Promise<Page[]> {
+  if (ids.length === 0) return [];
+  return (await db.selectFrom("pages").selectAll().where("id", "in", ids).orderBy("id").execute()).map(
+    pageFromRow,
+  );
+}
+
+export async function listPages(
+  db: PagingDb,
+  f: { states?: PageState[]; incidentId?: number; limit: number },
+): Promise<Page[]> {
+  let q = db.selectFrom("pages").selectAll();
+  if (f.states?.length) q = q.where("state", "in", f.states);
+  if (f.incidentId !== undefined) q = q.where("incident_id", "=", f.incidentId);
+  return (await q.orderBy("id", "desc").limit(f.limit).execute()).map(pageFromRow);
+}
+
+export async function appendPageEvent(
+  db: PagingDb,
+  e: { pageId: number; kind: string; actorId: number | null; at: Date; data: Record<string, unknown> },
+): Promise<void> {
+  await db
+    .insertInto("page_events")
+    .values({ page_id: e.pageId, kind: e.kind, actor_id: e.actorId, at: e.at, data: JSON.stringify(e.data) })
+    .execute();
+}
+
+export async function listPageEvents(db: PagingDb, pageId: number) {
+  return db.selectFrom("page_events").selectAll().where("page_id", "=", pageId).orderBy("id").execute();
+}
+
+// -- notifications and deliveries -------------------------------------------------------------
+
+export async function insertNotifications(
+  db: PagingDb,
+  rows: Omit<PagingTables["notifications"], "id" | "delivery_id" | "state">[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  await db
+    .insertInto("notifications")
+    .values(rows.map((r) => ({ ...r, state: "pending" as const, delivery_id: null })))
+    .onConflict((oc) => oc.column("key").doNothing())
+    .execute();
+}
+
+/** Acknowledging or resolving a page stops every message still owed for it, at once. */
+export async function cancelPendingNotifications(db: PagingDb, pageId: number): Promise<number> {
+  const r = await db
+    .updateTable("notifications")
+    .set({ state: "cancelled" })
+    .where("page_id", "=", pageId)
+    .where("state", "=", "pending")
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/** Pending notifications of a contact method due by `now`, for pages still triggered. */
+export async function dueNotifications(db: PagingDb, contactMethodId: number, now: Date) {
+  return db
+    .selectFrom("notifications as n")
+    .innerJoin("pages as p", "p.id", "n.page_id")
+    .select(["n.id", "n.page_id", "n.user_id", "n.key"])
+    .where("n.contact_method_id", "=", contactMethodId)
+    .where("n.state", "=", "pending")
+    .where("n.due_at", "<=", now)
+    .where("p.state", "=", "triggered")
+    .orderBy("n.id")
+    .execute();
+}
+
+export async function markBatched(db: PagingDb, ids: number[], deliveryId: number): Promise<void> {
+  await db
+    .updateTable("notifications")
+    .set({ state: "batched", delivery_id: deliveryId })
+    .where("id", "in", ids)
+    .execute();
+}
+
+export async function lastDeliveryAt(db: PagingDb, contactMethodId: number): Promise<Date | null> {
+  const row = await db
+    .selectFrom("deliveries")
+    .select("created_at")
+    .where("contact_method_id", "=", contactMethodId)
+    .orderBy("created_at", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  return row?.created_at ?? null;
+}
+
+export type Delivery = Omit<PagingTables["deliveries"], "id" | "attempts"> & { id: number; attempts: number };
+
+export async function insertDelivery(
+  db: PagingDb,
+  d: Pick<Delivery, "idempotency_key" | "contact_method_id" | "user_id" | "page_ids" | "created_at">,
+): Promise<Delivery | undefined> {
+  return db
+    .insertInto("deliveries")
+    .values({ ...d, status: "pending", last_error: null, attempt_started_at: null, sent_at: null })
+    .onConflict((oc) => oc.column("idempotency_key").doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function lockDelivery(db: PagingDb, id: number): Promise<Delivery | undefined> {
+  return db.selectFrom("deliveries").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
+}
+
+export async function updateDelivery(
+  db: PagingDb,
+  id: number,
+  set: Partial<Pick<Delivery, "status" | "attempts" | "last_error" | "attempt_started_at" | "sent_at">>,
+): Promise<void> {
+  await db.updateTable("deliveries").set(set).where("id", "=", id).execute();
+}
+
+export async function listDeliveries(db: PagingDb, pageId: number): Promise<Delivery[]> {
+  return db
+    .selectFrom("deliveries")
+    .selectAll()
+    .where(sql<boolean>`${pageId}::bigint = ANY(page_ids)`)
+    .orderBy("id")
+    .execute();
+}
+
+/** Deliveries whose sender died mid-attempt (kill -9): they are sent again by the sweeper. */
+export async function stuckDeliveries(db: PagingDb, startedBefore: Date): Promise<number[]> {
+  const rows = await db
+    .selectFrom("deliveries")
+    .select("id")
+    .where("status", "=", "sending")
+    .where("attempt_started_at", "<", startedBefore)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+// -- one-click acknowledge links ----------------------------------------------------------------
+
+export async function insertAckLink(
+  db: PagingDb,
+  link: Omit<AckLinkTable["ack_links"], "used_at">,
+): Promise<void> {
+  await db
+    .insertInto("ack_links")
+    .values({ ...link, used_at: null })
+    .execute();
+}
+
+export async function lockAckLink(db: PagingDb, tokenHash: string) {
+  return db
+    .selectFrom("ack_links")
+    .selectAll()
+    .where("token_hash", "=", tokenHash)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+export async function useAckLink(db: PagingDb, tokenHash: string, at: Date): Promise<void> {
+  await db.updateTable("ack_links").set({ used_at: at }).where("token_hash", "=", tokenHash).execute();
+}

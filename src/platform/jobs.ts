@@ -1,0 +1,118 @@
+/**
+ * Durable jobs and timers on graphile-worker. A command enqueues its side effects with `add` on its
+ * own transaction, so the change and its consequences commit together (or not at all). Every
+ * replica runs a worker; PostgreSQL hands each job to exactly one of them (SKIP LOCKED), and a
+ * replica that dies mid-job leaves it to be retried by another.
+ */
+
+import type { Runner, Task, TaskList, Logger as WorkerLogger } from "graphile-worker";
+import { Logger as GraphileLogger, run, runMigrations, runOnce } from "graphile-worker";
+import { type Kysely, sql } from "kysely";
+import type pg from "pg";
+import type { Clock } from "./clock.ts";
+import type { Logger } from "./logger.ts";
+
+export type JobHandler = (payload: Record<string, unknown>) => Promise<void>;
+
+export type AddJob = {
+  /** When it should run (defaults to the clock's now); timers are jobs with a future `runAt`. */
+  runAt?: Date;
+  /** A job with the same key replaces the pending one, so a timer is re-armed, never doubled. */
+  key?: string;
+  maxAttempts?: number;
+};
+
+// biome-ignore lint/suspicious/noExplicitAny: jobs are added on any capability's transaction
+type AnyDb = Kysely<any>;
+
+function quietLogger(log: Logger): WorkerLogger {
+  return new GraphileLogger(() => (level, message, meta) => {
+    if (level === "error") log.error({ ...meta }, message);
+    else if (level === "warning") log.warn({ ...meta }, message);
+    else log.debug({ ...meta }, message);
+  });
+}
+
+export function createJobs(pool: pg.Pool, log: Logger, clock: Clock) {
+  const handlers = new Map<string, JobHandler>();
+  let runner: Runner | undefined;
+  const logger = quietLogger(log);
+
+  function taskList(): TaskList {
+    const list: TaskList = {};
+    for (const [name, handler] of handlers) {
+      const task: Task = async (payload) => handler((payload ?? {}) as Record<string, unknown>);
+      list[name] = task;
+    }
+    return list;
+  }
+
+  return {
+    register(name: string, handler: JobHandler): void {
+      if (handlers.has(name)) throw new Error(`job ${name} is registered twice`);
+      handlers.set(name, handler);
+    },
+
+    /** Enqueues a job inside the caller's transaction. */
+    async add(db: AnyDb, name: string, payload: Record<string, unknown>, opts: AddJob = {}): Promise<void> {
+      await sql`SELECT graphile_worker.add_job(
+        ${name}::text,
+        ${JSON.stringify(payload)}::json,
+        run_at => ${(opts.runAt ?? clock.now()).toISOString()}::timestamptz,
+        job_key => ${opts.key ?? null}::text,
+        max_attempts => ${opts.maxAttempts ?? 25}::int,
+        job_key_mode => 'replace'
+      )`.execute(db);
+    },
+
+    /** Cancels a pending job by key (a no-op when it already ran or never existed). */
+    async remove(db: AnyDb, key: string): Promise<void> {
+      await sql`SELECT graphile_worker.remove_job(${key}::text)`.execute(db);
+    },
+
+    /** Starts this replica's worker (LISTEN/NOTIFY wakes it within milliseconds of a commit). */
+    async start(concurrency = 4): Promise<void> {
+      runner = await run(
+        { pgPool: pool, concurrency, noHandleSignals: true, pollInterval: 1000, logger },
+        taskList(),
+      );
+    },
+
+    /**
+     * Runs every job due at `now` until none is left, then returns. Tests use it to fast-forward:
+     * graphile-worker reads the time from `Date` when `useNodeTime` is on, so it is pinned to `now`
+     * for the duration.
+     */
+    async runDue(now: Date): Promise<void> {
+      const RealDate = Date;
+      const offset = now.getTime() - RealDate.now();
+      class PinnedDate extends RealDate {
+        constructor(...args: ConstructorParameters<DateConstructor> | []) {
+          if (args.length === 0) super(RealDate.now() + offset);
+          else super(...(args as ConstructorParameters<DateConstructor>));
+        }
+        static override now() {
+          return RealDate.now() + offset;
+        }
+      }
+      globalThis.Date = PinnedDate as DateConstructor;
+      try {
+        await runOnce({ pgPool: pool, useNodeTime: true, noHandleSignals: true, logger }, taskList());
+      } finally {
+        globalThis.Date = RealDate;
+      }
+    },
+
+    async stop(): Promise<void> {
+      await runner?.stop();
+      runner = undefined;
+    },
+  };
+}
+
+export type Jobs = ReturnType<typeof createJobs>;
+
+/** graphile-worker's own schema, installed beside Firebreak's migrations. */
+export async function migrateJobs(pool: pg.Pool): Promise<void> {
+  await runMigrations({ pgPool: pool, logger: new GraphileLogger(() => () => undefined) });
+}
