@@ -7,8 +7,9 @@ import { createChannels } from "./notify/registry.ts";
 import { calendarFeedRoutes, oncallRoutes } from "./oncall/routes.ts";
 import { createOncallService } from "./oncall/service.ts";
 import type { OncallDb } from "./oncall/store.ts";
+import { defaultBusinessHours, urgencyFor } from "./paging/model.ts";
 import { ackLinkRoutes, pagingRoutes } from "./paging/routes.ts";
-import { createPagingService } from "./paging/service.ts";
+import { createPagingService, type PagingService } from "./paging/service.ts";
 import type { PagingDb } from "./paging/store.ts";
 import { authenticate } from "./platform/auth.ts";
 import type { Clock } from "./platform/clock.ts";
@@ -55,7 +56,28 @@ export async function buildApp(deps: AppDeps) {
     fetch: deps.fetch,
   });
   const users = createUserService({ db: database.db, clock });
-  const incidents = createIncidentService({ db: incidentDb, clock, policy, metrics });
+  // Paging is created after incidents; the pager reaches it through this late-bound reference.
+  let pagingRef: PagingService | undefined;
+  const incidents = createIncidentService({
+    db: incidentDb,
+    clock,
+    policy,
+    metrics,
+    pager: {
+      async page(tx, { policyName, incident, actor, reason }) {
+        const paging = policy.paging;
+        if (!pagingRef || !paging) return;
+        const hours = { ...defaultBusinessHours, timeZone: paging.timeZone };
+        await pagingRef.pageForIncident(tx as unknown as PagingDb, {
+          policyName,
+          title: `${incident.severity} incident #${incident.id} ${reason}: ${incident.title || "(untitled)"}`,
+          urgency: urgencyFor(incident.severity, paging.weekendLowUrgency, hours, clock.now()),
+          incidentId: incident.id,
+          actor,
+        });
+      },
+    },
+  });
   const oncall = createOncallService({
     db: oncallDb,
     clock,
@@ -89,8 +111,11 @@ export async function buildApp(deps: AppDeps) {
         actorId,
         at,
       ),
+    incidentParticipants: (tx, incidentId, userIds, at) =>
+      incidents.addParticipants(tx as unknown as IncidentDb, incidentId, userIds, at),
     onDelivery: (channel, status) => metrics.deliveries.labels(channel, status).inc(),
   });
+  pagingRef = paging;
 
   const app: App = await createHttp({
     log,

@@ -1,5 +1,6 @@
 /** `firebreak serve`: database (embedded or DATABASE_URL), migrations, first-start admin, HTTP. */
 import { buildApp } from "./app.ts";
+import { seedOnCallDefaults } from "./defaults.ts";
 import { systemClock } from "./platform/clock.ts";
 import type { Config } from "./platform/config.ts";
 import { openDatabase } from "./platform/db.ts";
@@ -60,6 +61,7 @@ export async function serve(config: Config): Promise<void> {
   // Every replica runs jobs: escalation timers and notifications go to whichever is free.
   await built.jobs.start();
   const boot = await built.services.users.bootstrap(config.bootstrapToken);
+  if (boot) await seedOnCallDefaults({ ...built.services, clock: systemClock }, boot.userId);
   await app.listen({ port: config.port, host: config.host });
 
   const lines = [`Firebreak is listening on ${config.publicUrl} (bound to ${config.host}:${config.port})`];

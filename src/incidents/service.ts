@@ -15,7 +15,15 @@ import { describeRedData, findRedData } from "./reddata.ts";
 import type { IncidentDb, IncidentFilter, Task, TimelineEvent } from "./store.ts";
 import * as store from "./store.ts";
 
-export type IncidentDeps = { db: IncidentDb; clock: Clock; policy: Policy; metrics?: Metrics };
+/** Paging, as the incident core needs it (PAGE-1, SEV-3); wired to the paging capability in app.ts. */
+export type Pager = {
+  page(
+    tx: IncidentDb,
+    input: { policyName: string; incident: Incident; actor: Actor; reason: string },
+  ): Promise<void>;
+};
+
+export type IncidentDeps = { db: IncidentDb; clock: Clock; policy: Policy; metrics?: Metrics; pager?: Pager };
 export type UserInput = number | string;
 
 /** DATA-1: refuse RED data before anything is written. */
@@ -140,6 +148,16 @@ export function createIncidentService(deps: IncidentDeps) {
         const incident = await store.insertIncident(tx, d.incident);
         await store.appendEvents(tx, incident.id, actor.id, c.now, d.events);
         await store.addParticipants(tx, incident.id, [actor.id, incident.ownerId], c.now);
+        // PAGE-1: serious incidents page the incident manager, in the same transaction.
+        const paging = policy.paging;
+        if (paging && policy.severities.find((s) => s.id === incident.severity)?.pagesIncidentManager) {
+          await deps.pager?.page(tx, {
+            policyName: paging.incidentManagerPolicy,
+            incident,
+            actor,
+            reason: "declared",
+          });
+        }
         deps.metrics?.incidentsDeclared.labels(incident.severity).inc();
         return incident;
       });
@@ -171,7 +189,21 @@ export function createIncidentService(deps: IncidentDeps) {
       if (!policy.severities.some((s) => s.id === severity)) {
         throw invalid("severity", `expected one of ${policy.severities.map((s) => s.id).join(", ")}`);
       }
-      return command(actor, id, (i) => model.changeSeverity(i, severity, reason, ctx(actor)));
+      return command(actor, id, async (i, tx) => {
+        const d = model.changeSeverity(i, severity, reason, ctx(actor));
+        // SEV-3: raising severity pages the EOC, the IM and the CMOC.
+        if (d.events[0]?.data.raised && policy.paging) {
+          for (const policyName of policy.paging.severityRaisedPolicies) {
+            await deps.pager?.page(tx, {
+              policyName,
+              incident: d.incident,
+              actor,
+              reason: `raised to ${severity}`,
+            });
+          }
+        }
+        return d;
+      });
     },
 
     async changeOwner(actor: Actor, id: number, owner: UserInput, reason: string) {
@@ -398,6 +430,10 @@ export function createIncidentService(deps: IncidentDeps) {
     ): Promise<void> {
       await store.appendEvents(tx, incidentId, actorId, at, [e]);
     },
+
+    /** People paged for an incident take part in it (they must see it, even when private). */
+    addParticipants: (tx: IncidentDb, incidentId: number, userIds: number[], at: Date) =>
+      store.addParticipants(tx, incidentId, userIds, at),
 
     /** The people an incident refers to, for presenting it. */
     users: (ids: number[]) => store.findUsers(db, ids),

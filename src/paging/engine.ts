@@ -48,6 +48,8 @@ export type EngineDeps = {
   /** Who a schedule has on call at an instant (the on-call capability). */
   onCall: (db: PagingDb, scheduleId: number, at: Date) => Promise<number[]>;
   incidentTimeline?: IncidentTimeline;
+  /** People paged for an incident become its participants (they see it even when private). */
+  incidentParticipants?: (db: PagingDb, incidentId: number, userIds: number[], at: Date) => Promise<void>;
   onDelivery?: (channel: string, status: string) => void;
 };
 
@@ -120,6 +122,9 @@ export function createEngine(deps: EngineDeps) {
     for (const f of flushes.values())
       await jobs.add(tx, "notify.flush", { contactMethodId: f.cm }, { runAt: f.at });
 
+    if (page.incidentId !== null && assigned.length) {
+      await deps.incidentParticipants?.(tx, page.incidentId, assigned, now);
+    }
     const withoutRules = assigned.filter((u) => !rules.some((r) => r.user_id === u));
     const next = { ...page, assignedTo: assigned, updatedAt: now };
     await store.updatePage(tx, next);

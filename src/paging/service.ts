@@ -246,6 +246,36 @@ export function createPagingService(
       return tx === db ? db.transaction().execute(run) : run(tx);
     },
 
+    /**
+     * Pages the escalation policy with this name for an incident (PAGE-1, SEV-3), inside the
+     * incident command's transaction. A missing policy is said on the incident's timeline, not hidden.
+     */
+    async pageForIncident(
+      tx: PagingDb,
+      input: { policyName: string; title: string; urgency: Urgency; incidentId: number; actor: Actor | null },
+    ): Promise<Page | null> {
+      const policy = await store.findPolicyByName(tx, input.policyName);
+      if (!policy) {
+        await deps.incidentTimeline?.(
+          tx,
+          input.incidentId,
+          {
+            kind: "page-not-sent",
+            body: `no escalation policy named ${input.policyName}; nobody was paged (create it, or change paging in the policy file)`,
+            data: { policyName: input.policyName },
+          },
+          input.actor?.id ?? null,
+          clock.now(),
+        );
+        return null;
+      }
+      return this.trigger(
+        input.actor,
+        { policyId: policy.id, title: input.title, urgency: input.urgency, incidentId: input.incidentId },
+        tx,
+      );
+    },
+
     acknowledge: (actor: Actor, id: number) =>
       change(
         actor,

@@ -248,7 +248,13 @@ describe("docs/policy.md", () => {
     const doc = readFileSync(new URL("../../docs/policy.md", import.meta.url), "utf8");
     const policy = loadPolicy();
     const keys = new Set<string>(Object.keys(policy));
-    for (const list of [policy.incidentTypes, policy.severities, policy.roles, [policy.recurrence]])
+    for (const list of [
+      policy.incidentTypes,
+      policy.severities,
+      policy.roles,
+      [policy.recurrence],
+      [policy.paging ?? {}],
+    ])
       for (const item of list) for (const key of Object.keys(item)) keys.add(key);
     // As `key` or as the last part of a path such as `severities[].key`.
     const undocumented = [...keys].filter((key) => !new RegExp(`[\`.]${key}\``).test(doc));

@@ -50,6 +50,19 @@ const recurrenceSchema = z
   })
   .strict();
 
+const pagingSchema = z
+  .object({
+    /** PAGE-1: the escalation policy paged when an incident of a `pagesIncidentManager` severity is declared. */
+    incidentManagerPolicy: text,
+    /** SEV-3: the escalation policies paged when an incident's severity is raised (EOC, IM, CMOC). */
+    severityRaisedPolicies: z.array(text),
+    /** SEV-5: severities whose pages are low urgency on weekends. */
+    weekendLowUrgency: z.array(text),
+    /** The time zone in which weekends and business hours are reckoned. */
+    timeZone: text,
+  })
+  .strict();
+
 type Path = (string | number)[];
 type Issue = { path: Path; message: string };
 
@@ -87,6 +100,7 @@ const basePolicySchema = z
     /** OWN-1: the role that is the incident's owner; giving it hands ownership over. */
     ownerRole: text.optional(),
     recurrence: recurrenceSchema,
+    paging: pagingSchema.optional(),
   })
   .strict();
 
@@ -108,6 +122,9 @@ function crossChecks(policy: z.infer<typeof basePolicySchema>): Issue[] {
       mustBeOneOf(id, severityIds, ["recurrence", "severities", i], "severity"),
     ),
     ...mustBeOneOf(recurrence.upgradeTo, severityIds, ["recurrence", "upgradeTo"], "severity"),
+    ...(policy.paging?.weekendLowUrgency ?? []).flatMap((id, i) =>
+      mustBeOneOf(id, severityIds, ["paging", "weekendLowUrgency", i], "severity"),
+    ),
   ];
 }
 

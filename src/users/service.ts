@@ -27,7 +27,9 @@ export function createUserService({ db, clock }: UserDeps) {
      * First start: create the admin user and its token (the given one for scripted installs, or a
      * random one shown once). Later starts change nothing.
      */
-    async bootstrap(given?: string): Promise<{ username: string; secret: string | null } | null> {
+    async bootstrap(
+      given?: string,
+    ): Promise<{ userId: number; username: string; secret: string | null } | null> {
       return db.transaction().execute(async (tx) => {
         // Replicas starting together on an empty database queue here; only the first creates the admin.
         await sql`SELECT pg_advisory_xact_lock(7314222)`.execute(tx);
@@ -40,7 +42,7 @@ export function createUserService({ db, clock }: UserDeps) {
           createdAt: clock.now(),
         });
         const t = await issueToken(tx, admin.id, "bootstrap", given);
-        return { username: admin.username, secret: given ? null : t.secret };
+        return { userId: admin.id, username: admin.username, secret: given ? null : t.secret };
       });
     },
 

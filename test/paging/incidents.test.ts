@@ -1,0 +1,167 @@
+/** Incidents page people: PAGE-1 on declaration, SEV-3 on raising severity, SEV-5 weekend urgency. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seedOnCallDefaults } from "../../src/defaults.ts";
+import { startTestApp, type TestApp } from "../support/app.ts";
+import { startSmtp } from "../support/smtp.ts";
+
+let t: TestApp;
+let smtp: Awaited<ReturnType<typeof startSmtp>>;
+type Person = Awaited<ReturnType<TestApp["user"]>>;
+let alice: Person;
+let bob: Person;
+
+async function declare(who: Person, body: Record<string, unknown>) {
+  const r = await who.request("POST", "/api/v1/incidents", {
+    type: "GitLab.com",
+    status: "active",
+    title: "x",
+    ...body,
+  });
+  expect(r.status, JSON.stringify(r.body)).toBe(201);
+  await t.runJobs();
+  return r.body as { id: number; severity: string };
+}
+
+const pagesOf = async (incidentId: number) =>
+  (await t.admin.get(`/api/v1/pages?incident=${incidentId}`)).body.pages as {
+    policyId: number;
+    urgency: string;
+    assignedTo: number[];
+  }[];
+
+const policyId = async (name: string) =>
+  ((await t.admin.get("/api/v1/escalation-policies")).body.policies as { id: number; name: string }[]).find(
+    (p) => p.name === name,
+  )!.id;
+
+beforeAll(async () => {
+  smtp = await startSmtp();
+  // A Wednesday, near the wall clock's year so job back-off stays in step with the test clock.
+  t = await startTestApp({ clockStart: "2026-11-18T12:00:00Z", smtpUrl: smtp.url });
+  alice = await t.user("alice");
+  bob = await t.user("bob");
+  await seedOnCallDefaults({ ...t.services, clock: t.clock }, 1);
+  // Bob takes the IM rotation and is reachable by email.
+  const schedules = (await t.admin.get("/api/v1/schedules")).body.schedules as {
+    id: number;
+    name: string;
+    layers: unknown[];
+  }[];
+  const im = schedules.find((s) => s.name === "IM")!;
+  const layer = { ...(im.layers[0] as Record<string, unknown>), participants: [bob.id] };
+  const put = await t.admin.request("PUT", `/api/v1/schedules/${im.id}`, {
+    name: "IM",
+    timeZone: "UTC",
+    layers: [layer],
+  });
+  expect(put.status, JSON.stringify(put.body)).toBe(200);
+  const cm = await bob.request("POST", "/api/v1/me/contact-methods", {
+    kind: "email",
+    label: "work",
+    address: "bob@example.com",
+  });
+  await bob.request("POST", "/api/v1/me/notification-rules", {
+    contactMethodId: cm.body.id,
+    urgency: "high",
+    delayMinutes: 0,
+  });
+});
+afterAll(async () => {
+  await t?.close();
+  await smtp?.close();
+});
+
+describe("incidents page people", () => {
+  it("PAGE-2: the shipped default escalation is EOC, then IM after 15 minutes, then the Infrastructure Leader", async () => {
+    const p = (await t.admin.get(`/api/v1/escalation-policies/${await policyId("Engineer On Call")}`)).body;
+    const schedules = (await t.admin.get("/api/v1/schedules")).body.schedules as {
+      id: number;
+      name: string;
+    }[];
+    const name = (id: number) => schedules.find((s) => s.id === id)?.name;
+    expect(
+      p.levels.map((l: { timeoutMinutes: number; targets: { id: number }[] }) => [
+        name(l.targets[0]!.id),
+        l.timeoutMinutes,
+      ]),
+    ).toEqual([
+      ["EOC", 15],
+      ["IM", 15],
+      ["Infrastructure Leader", 15],
+    ]);
+  });
+
+  it("PAGE-1: declaring an S1 pages the IM rotation; the page is on the incident's timeline", async () => {
+    const i = await declare(alice, { severity: "S1", title: "checkout down" });
+    const pages = await pagesOf(i.id);
+    expect(pages).toHaveLength(1);
+    expect(pages[0]).toMatchObject({
+      policyId: await policyId("Incident Manager"),
+      urgency: "high",
+      assignedTo: [bob.id],
+    });
+    expect(smtp.to("bob@example.com").at(-1)?.subject).toContain("checkout down");
+    const kinds = (await alice.get(`/api/v1/incidents/${i.id}/timeline`)).body.events.map(
+      (e: { kind: string }) => e.kind,
+    );
+    expect(kinds).toEqual(
+      expect.arrayContaining(["declared", "page-triggered", "page-escalated", "page-notified"]),
+    );
+  });
+
+  it("PAGE-1: an S3 declaration pages nobody", async () => {
+    const i = await declare(alice, { severity: "S3" });
+    expect(await pagesOf(i.id)).toEqual([]);
+  });
+
+  it("SEV-3: raising severity pages the EOC, the IM and the CMOC", async () => {
+    const i = await declare(alice, { severity: "S3" });
+    const r = await alice.request("POST", `/api/v1/incidents/${i.id}/severity`, {
+      severity: "S1",
+      reason: "all regions",
+    });
+    expect(r.status).toBe(200);
+    const pages = await pagesOf(i.id);
+    const ids = await Promise.all(
+      ["Engineer On Call", "Incident Manager", "Communications Manager"].map(policyId),
+    );
+    expect(pages.map((p) => p.policyId).sort()).toEqual(ids.sort());
+  });
+
+  it("DATA-3: someone paged for a private incident becomes a participant and can see it", async () => {
+    const i = await declare(alice, { severity: "S2", visibility: "private", title: "secret" });
+    const seen = await bob.get(`/api/v1/incidents/${i.id}`);
+    expect(seen.status).toBe(200);
+  });
+
+  it("SEV-5: on a Saturday, raising an S4 to S3 pages at low urgency; S1 stays high", async () => {
+    t.clock.set("2026-11-21T12:00:00Z"); // Saturday
+    const i = await declare(alice, { severity: "S4" });
+    await alice.request("POST", `/api/v1/incidents/${i.id}/severity`, {
+      severity: "S3",
+      reason: "more users",
+    });
+    expect((await pagesOf(i.id)).map((p) => p.urgency)).toEqual(["low", "low", "low"]);
+    const s1 = await declare(alice, { severity: "S1" });
+    expect((await pagesOf(s1.id)).map((p) => p.urgency)).toEqual(["high"]);
+  });
+});
+
+describe("without the escalation policies", () => {
+  it("PAGE-1: a missing policy is said on the timeline instead of paging nobody silently", async () => {
+    const bare = await startTestApp();
+    try {
+      const r = await bare.admin.request("POST", "/api/v1/incidents", {
+        type: "GitLab.com",
+        status: "active",
+        title: "x",
+        severity: "S2",
+      });
+      const events = (await bare.admin.get(`/api/v1/incidents/${r.body.id}/timeline`)).body.events;
+      const notSent = events.find((e: { kind: string }) => e.kind === "page-not-sent");
+      expect(notSent?.body).toContain("Incident Manager");
+    } finally {
+      await bare.close();
+    }
+  });
+});
