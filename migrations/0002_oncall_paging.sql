@@ -137,3 +137,11 @@ CREATE TABLE ack_links (
   used_at timestamptz,
   created_at timestamptz NOT NULL
 );
+
+-- Replicas running jobs, with a heartbeat: the jobs of one that stops beating (kill -9, a lost
+-- machine) are unlocked for the others at once instead of after graphile-worker's 4-hour expiry.
+CREATE TABLE firebreak_replicas (
+  id text PRIMARY KEY,
+  worker_ids text[] NOT NULL,
+  heartbeat_at timestamptz NOT NULL
+);

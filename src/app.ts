@@ -55,7 +55,13 @@ export async function buildApp(deps: AppDeps) {
     emailFrom: deps.emailFrom ?? "Firebreak <firebreak@localhost>",
     fetch: deps.fetch,
   });
-  const users = createUserService({ db: database.db, clock });
+  // Late-bound: on-call and paging are created below.
+  let placesOf: ((userId: number) => Promise<string[]>) | undefined;
+  const users = createUserService({
+    db: database.db,
+    clock,
+    placesOf: (id) => placesOf?.(id) ?? Promise.resolve([]),
+  });
   // Paging is created after incidents; the pager reaches it through this late-bound reference.
   let pagingRef: PagingService | undefined;
   const incidents = createIncidentService({
@@ -116,6 +122,10 @@ export async function buildApp(deps: AppDeps) {
     onDelivery: (channel, status) => metrics.deliveries.labels(channel, status).inc(),
   });
   pagingRef = paging;
+  placesOf = async (userId) => [
+    ...(await oncall.schedulesNamingUser(userId)).map((s) => `schedule ${s.name} (#${s.id})`),
+    ...(await paging.policiesNamingUser(userId)).map((p) => `escalation policy ${p.name} (#${p.id})`),
+  ];
 
   const app: App = await createHttp({
     log,

@@ -4,10 +4,11 @@
  */
 import { type Command, commandHelp, parse, synopsis, write } from "./args.ts";
 import { CliError, connect, defaultUrl, UsageError } from "./client.ts";
+import { oncallCommands } from "./oncall.ts";
 import { readCommands } from "./reads.ts";
 import { writeCommands } from "./writes.ts";
 
-const commands: Record<string, Command> = { ...readCommands, ...writeCommands };
+const commands: Record<string, Command> = { ...readCommands, ...oncallCommands, ...writeCommands };
 
 export const clientCommands: Readonly<Record<string, Command>> = commands;
 
@@ -18,7 +19,7 @@ export function usage(): string {
     "usage: firebreak <command> [arguments] [--json]",
     "",
     "Read (through the API):",
-    ...Object.entries(readCommands).map(([name, cmd]) => line(name, cmd.summary)),
+    ...Object.entries({ ...readCommands, ...oncallCommands }).map(([name, cmd]) => line(name, cmd.summary)),
     "",
     "Act (through the API):",
     ...Object.entries(writeCommands).map(([name, cmd]) => line(name, cmd.summary)),

@@ -9,7 +9,6 @@ import type { StoredSchedule } from "./store.ts";
 
 const tags = ["on-call"];
 const id = z.object({ id: z.coerce.number().int().positive() });
-const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "expected HH:MM");
 const rotation = z
   .object({
     name: z.string().min(1).max(100),
@@ -18,7 +17,9 @@ const rotation = z
     shiftLength: z.object({ unit: z.enum(["hours", "days", "weeks"]), count: z.number() }).strict(),
     start: z.string().describe('local date-time of the first hand-off, "2026-03-02T09:00"'),
     restrictions: z
-      .array(z.object({ days: z.array(z.number().int()), start: hhmm, end: hhmm }).strict())
+      .array(
+        z.object({ days: z.array(z.number()), start: z.string().max(10), end: z.string().max(10) }).strict(),
+      )
       .optional()
       .describe("on call only inside these local windows"),
   })
@@ -46,7 +47,7 @@ const shiftSchema = z.object({
   end: z.string(),
   source: z.union([
     z.object({ kind: z.literal("layer"), layer: z.number() }),
-    z.object({ kind: z.literal("override"), index: z.number() }),
+    z.object({ kind: z.literal("override"), index: z.number(), overrideId: z.number().optional() }),
   ]),
 });
 const presentSchedule = (s: StoredSchedule) => ({

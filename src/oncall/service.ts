@@ -164,7 +164,12 @@ export function createOncallService(deps: {
         throw new AppError("invalid-request", "until: a window is at most 366 days", { field: "until" });
       }
       const s = await load(db, id, from);
-      return finalSchedule(asSchedule(s), from, to);
+      // An override's shifts name it by id, so a client knows which one to remove.
+      return finalSchedule(asSchedule(s), from, to).map((sh) =>
+        sh.source.kind === "override"
+          ? { ...sh, source: { ...sh.source, overrideId: s.overrides[sh.source.index]?.id } }
+          : sh,
+      );
     },
 
     /** PAGE-7: who is on call now in every schedule (one source of truth per rotation). */
@@ -210,24 +215,24 @@ export function createOncallService(deps: {
       const now = clock.now();
       // Cut at a day boundary so the first shift (and its UID) stays the same between fetches.
       const from = new Date(Math.floor((now.getTime() - FEED_PAST_DAYS * DAY) / DAY) * DAY);
-      const to = new Date(now.getTime() + FEED_FUTURE_DAYS * DAY);
+      const to = new Date(Math.floor((now.getTime() + FEED_FUTURE_DAYS * DAY) / DAY) * DAY);
       const scheduleIds =
         feed.schedule_id !== null ? [feed.schedule_id] : (await store.listScheduleIds(db)).map((s) => s.id);
       const shifts: { userId: number; start: Date; end: Date; schedule: string }[] = [];
+      let scheduleName = "";
       for (const sid of scheduleIds) {
         const s = await load(db, sid, from);
+        scheduleName = s.name;
         for (const sh of finalSchedule(asSchedule(s), from, to)) {
           if (feed.user_id === null || sh.userId === feed.user_id) shifts.push({ ...sh, schedule: s.name });
         }
       }
-      const names = await store.userNames(
-        db,
-        shifts.map((s) => s.userId),
-      );
+      const names = await store.userNames(db, [
+        ...shifts.map((s) => s.userId),
+        ...(feed.user_id ? [feed.user_id] : []),
+      ]);
       const title =
-        feed.schedule_id !== null
-          ? (shifts[0]?.schedule ?? `schedule ${feed.schedule_id}`)
-          : `${names.get(feed.user_id ?? 0) ?? "My"} on-call`;
+        feed.schedule_id !== null ? scheduleName : `${names.get(feed.user_id ?? 0) ?? "My"} on-call`;
       return renderCalendar({
         name: title,
         id: feed.schedule_id !== null ? `schedule-${feed.schedule_id}` : `user-${feed.user_id}`,

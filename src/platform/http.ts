@@ -39,8 +39,14 @@ function fromFastifyError(err: FastifyError, bodyLimit: number): AppError {
   if (hasZodFastifySchemaValidationErrors(err)) {
     const context = err.validationContext ?? "body";
     const problems = err.validation.map((v) => {
-      const path = v.instancePath.replace(/^\//, "").replaceAll("/", ".");
-      return { field: path ? `${context}.${path}` : context, message: v.message ?? "invalid" };
+      // "/layers/1/start" → "layers[1].start"; body fields are named as the body spells them.
+      const path = v.instancePath
+        .split("/")
+        .filter(Boolean)
+        .map((seg, i) => (/^\d+$/.test(seg) ? `[${seg}]` : i === 0 ? seg : `.${seg}`))
+        .join("");
+      const field = context === "body" ? path || "body" : path ? `${context}.${path}` : context;
+      return { field, message: v.message ?? "invalid" };
     });
     const detail = problems.map((p) => `${p.field}: ${p.message}`).join("; ");
     return new AppError("invalid-request", detail, { field: problems[0]?.field, errors: problems });

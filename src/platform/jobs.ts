@@ -5,7 +5,9 @@
  * replica that dies mid-job leaves it to be retried by another.
  */
 
-import type { Runner, Task, TaskList, Logger as WorkerLogger } from "graphile-worker";
+import { randomUUID } from "node:crypto";
+import { EventEmitter } from "node:events";
+import type { Runner, Task, TaskList, WorkerEvents, Logger as WorkerLogger } from "graphile-worker";
 import { Logger as GraphileLogger, run, runMigrations, runOnce } from "graphile-worker";
 import { type Kysely, sql } from "kysely";
 import type pg from "pg";
@@ -33,9 +35,37 @@ function quietLogger(log: Logger): WorkerLogger {
   });
 }
 
+/** How often a replica says it is alive, and how long silence means it is gone. */
+const HEARTBEAT_MS = 5_000;
+const DEAD_AFTER_SECONDS = 20;
+
 export function createJobs(pool: pg.Pool, log: Logger, clock: Clock) {
   const handlers = new Map<string, JobHandler>();
   let runner: Runner | undefined;
+  let beat: NodeJS.Timeout | undefined;
+  const replicaId = randomUUID();
+  const workerIds: string[] = [];
+
+  /**
+   * Heartbeat, then unlock the jobs of replicas that stopped beating so the living take them over.
+   * Wall-clock (database) time on purpose: liveness is about real seconds, not the product's clock.
+   */
+  async function heartbeatAndSweep(): Promise<void> {
+    await pool.query(
+      `INSERT INTO firebreak_replicas (id, worker_ids, heartbeat_at) VALUES ($1, $2, now())
+       ON CONFLICT (id) DO UPDATE SET worker_ids = $2, heartbeat_at = now()`,
+      [replicaId, workerIds],
+    );
+    const { rows } = await pool.query<{ worker_ids: string[] }>(
+      `DELETE FROM firebreak_replicas WHERE heartbeat_at < now() - make_interval(secs => $1) RETURNING worker_ids`,
+      [DEAD_AFTER_SECONDS],
+    );
+    const orphaned = rows.flatMap((r) => r.worker_ids);
+    if (orphaned.length) {
+      await pool.query("SELECT graphile_worker.force_unlock_workers($1::text[])", [orphaned]);
+      log.warn({ workers: orphaned.length }, "took over the jobs of a replica that stopped");
+    }
+  }
   const logger = quietLogger(log);
 
   function taskList(): TaskList {
@@ -104,7 +134,10 @@ export function createJobs(pool: pg.Pool, log: Logger, clock: Clock) {
     },
 
     async stop(): Promise<void> {
+      if (beat) clearInterval(beat);
       await runner?.stop();
+      if (runner)
+        await pool.query("DELETE FROM firebreak_replicas WHERE id = $1", [replicaId]).catch(() => undefined);
       runner = undefined;
     },
   };

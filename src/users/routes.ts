@@ -100,6 +100,20 @@ export function userRoutes(service: UserService) {
       },
       async (req) => presentUser(await service.update(actorOf(req), req.params.id, req.body)),
     );
+    app.delete(
+      "/users/:id",
+      {
+        config: { minRole: "admin" },
+        schema: {
+          tags,
+          summary:
+            "Remove a person: deactivates them (their history stays); refused while a rotation or policy names them",
+          params: idParams,
+          response: { 200: userSchema },
+        },
+      },
+      async (req) => presentUser(await service.update(actorOf(req), req.params.id, { active: false })),
+    );
     app.get(
       "/tokens",
       {

@@ -6,11 +6,16 @@ import type { Db } from "../platform/db.ts";
 import { AppError, forbidden, notFound } from "../platform/errors.ts";
 import * as store from "./store.ts";
 
-export type UserDeps = { db: Db; clock: Clock };
+export type UserDeps = {
+  db: Db;
+  clock: Clock;
+  /** Where a person is relied on (rotations, escalation policies): they cannot leave while there. */
+  placesOf?: (userId: number) => Promise<string[]>;
+};
 
 const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === "23505";
 
-export function createUserService({ db, clock }: UserDeps) {
+export function createUserService({ db, clock, placesOf }: UserDeps) {
   async function issueToken(tx: Db, userId: number, name: string, secret = newTokenSecret()) {
     const token = await store.insertToken(tx, {
       userId,
@@ -75,6 +80,16 @@ export function createUserService({ db, clock }: UserDeps) {
     ) {
       if (actor.role !== "admin" && (actor.id !== id || changes.role || changes.active !== undefined)) {
         throw forbidden("people may change their own name and email; roles and deactivation need an admin");
+      }
+      if (changes.active === false) {
+        const places = (await placesOf?.(id)) ?? [];
+        if (places.length) {
+          throw new AppError(
+            "conflict",
+            `user ${id} is still relied on by ${places.join(", ")}; take them off those first so no page goes unanswered`,
+            { places },
+          );
+        }
       }
       return db.transaction().execute(async (tx) => {
         const u = await store.findUser(tx, id);
