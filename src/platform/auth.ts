@@ -44,12 +44,35 @@ declare module "fastify" {
 // last_used_at is a convenience for people auditing tokens; write it at most once a minute per token.
 const lastTouched = new Map<number, number>();
 
+/**
+ * Tokens seen in the last few seconds, so a burst of requests costs one lookup. A revoked token or a
+ * changed role takes effect on this replica at once (forgetTokens) and on others within the TTL.
+ */
+const TOKEN_CACHE_MS = 5_000;
+const tokenCache = new Map<string, { actor: Actor; until: number }>();
+
+export function forgetTokens(): void {
+  tokenCache.clear();
+}
+
 async function findActor(db: Db, secret: string): Promise<Actor | null> {
+  const hash = hashToken(secret);
+  const cached = tokenCache.get(hash);
+  if (cached && cached.until > Date.now()) return cached.actor;
+  const actor = await lookUpActor(db, hash);
+  if (actor) {
+    if (tokenCache.size > 10_000) tokenCache.clear(); // bounded: a flood of tokens cannot grow it
+    tokenCache.set(hash, { actor, until: Date.now() + TOKEN_CACHE_MS });
+  }
+  return actor;
+}
+
+async function lookUpActor(db: Db, hash: string): Promise<Actor | null> {
   const row = await db
     .selectFrom("api_tokens as t")
     .innerJoin("users as u", "u.id", "t.user_id")
     .select(["t.id as tokenId", "u.id as id", "u.username", "u.role"])
-    .where("t.token_hash", "=", hashToken(secret))
+    .where("t.token_hash", "=", hash)
     .where("t.revoked_at", "is", null)
     .where("u.deactivated_at", "is", null)
     .executeTakeFirst();

@@ -1,6 +1,13 @@
 /** People, roles and API tokens. */
 import { sql } from "kysely";
-import { type Actor, hashToken, newTokenSecret, type Role, tokenPrefix } from "../platform/auth.ts";
+import {
+  type Actor,
+  forgetTokens,
+  hashToken,
+  newTokenSecret,
+  type Role,
+  tokenPrefix,
+} from "../platform/auth.ts";
 import type { Clock } from "../platform/clock.ts";
 import type { Db } from "../platform/db.ts";
 import { AppError, forbidden, notFound } from "../platform/errors.ts";
@@ -104,6 +111,7 @@ export function createUserService({ db, clock, placesOf }: UserDeps) {
         if (u.role === "admin" && (await store.countActiveAdmins(tx)) === 0) {
           throw new AppError("conflict", "this would leave no active admin; make someone else admin first");
         }
+        forgetTokens(); // a new role or a deactivation applies to the next request
         return next;
       });
     },
@@ -126,6 +134,7 @@ export function createUserService({ db, clock, placesOf }: UserDeps) {
       if (!t || (t.userId !== actor.id && actor.role !== "admin")) throw notFound("token", id);
       if (t.revokedAt) throw new AppError("conflict", `token ${id} is already revoked`);
       await store.revokeToken(db, id, clock.now());
+      forgetTokens();
     },
   };
 }
