@@ -117,6 +117,7 @@ export async function buildApp(deps: AppDeps) {
         actorId,
         at,
       ),
+    visibleIncidents: (actor, ids) => incidents.visibleIds(actor, ids),
     incidentParticipants: (tx, incidentId, userIds, at) =>
       incidents.addParticipants(tx as unknown as IncidentDb, incidentId, userIds, at),
     onDelivery: (channel, status) => metrics.deliveries.labels(channel, status).inc(),

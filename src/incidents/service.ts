@@ -431,6 +431,11 @@ export function createIncidentService(deps: IncidentDeps) {
       await store.appendEvents(tx, incidentId, actorId, at, [e]);
     },
 
+    /** DATA-3: the subset of these incidents the actor may see. */
+    async visibleIds(actor: Actor, ids: number[]): Promise<Set<number>> {
+      return store.visibleIncidentIds(db, viewerOf(actor), ids);
+    },
+
     /** People paged for an incident take part in it (they must see it, even when private). */
     addParticipants: (tx: IncidentDb, incidentId: number, userIds: number[], at: Date) =>
       store.addParticipants(tx, incidentId, userIds, at),

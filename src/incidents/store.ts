@@ -171,6 +171,30 @@ export async function listParticipants(db: IncidentDb, incidentId: number): Prom
   return rows.map((r) => r.user_id);
 }
 
+export async function visibleIncidentIds(
+  db: IncidentDb,
+  viewer: Viewer,
+  ids: number[],
+): Promise<Set<number>> {
+  if (ids.length === 0) return new Set();
+  let q = db.selectFrom("incidents").select("id").where("id", "in", ids);
+  if (!viewer.admin) {
+    q = q.where((eb) =>
+      eb.or([
+        eb("visibility", "=", "public"),
+        eb.exists(
+          eb
+            .selectFrom("incident_participants as p")
+            .select("p.user_id")
+            .whereRef("p.incident_id", "=", "incidents.id")
+            .where("p.user_id", "=", viewer.id),
+        ),
+      ]),
+    );
+  }
+  return new Set((await q.execute()).map((r) => r.id));
+}
+
 export type IncidentFilter = {
   states?: State[];
   severities?: string[];

@@ -282,7 +282,7 @@ export function pagingRoutes(service: PagingService) {
       },
       async (req) => ({
         pages: (
-          await service.list({
+          await service.list(actorOf(req), {
             states: req.query.state ? [req.query.state] : undefined,
             incidentId: req.query.incident,
             limit: req.query.limit,
@@ -346,7 +346,7 @@ export function pagingRoutes(service: PagingService) {
         },
       },
       async (req) => {
-        const page = await service.get(req.params.id);
+        const page = await service.get(actorOf(req), req.params.id);
         const events = await service.events(page.id);
         const deliveries = await service.deliveries(page.id);
         return {

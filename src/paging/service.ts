@@ -25,7 +25,11 @@ export type PolicyBody = {
 const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === "23505";
 
 export function createPagingService(
-  deps: EngineDeps & { scheduleExists: (db: PagingDb, id: number) => Promise<boolean> },
+  deps: EngineDeps & {
+    scheduleExists: (db: PagingDb, id: number) => Promise<boolean>;
+    /** DATA-3: which of these incidents the actor may see (pages of private incidents are theirs too). */
+    visibleIncidents?: (actor: Actor, incidentIds: number[]) => Promise<Set<number>>;
+  },
 ) {
   const { db, clock, jobs } = deps;
   const engine = createEngine(deps);
@@ -69,6 +73,14 @@ export function createPagingService(
     return p;
   }
 
+  /** Pages of incidents the actor cannot see are not there for them (DATA-3). */
+  async function visible(actor: Actor, pages: Page[]): Promise<Page[]> {
+    const ids = [...new Set(pages.flatMap((p) => (p.incidentId === null ? [] : [p.incidentId])))];
+    if (ids.length === 0 || !deps.visibleIncidents) return pages;
+    const seen = await deps.visibleIncidents(actor, ids);
+    return pages.filter((p) => p.incidentId === null || seen.has(p.incidentId));
+  }
+
   async function lockVisiblePage(tx: PagingDb, id: number): Promise<Page> {
     const page = await store.lockPage(tx, id);
     if (!page) throw notFound("page", id);
@@ -87,6 +99,7 @@ export function createPagingService(
     const now = clock.now();
     const run = async (tx: PagingDb) => {
       const before = await lockVisiblePage(tx, id);
+      if (actor && !(await visible(actor, [before])).length) throw notFound("page", id);
       const page = await decide(before, tx);
       await store.updatePage(tx, page);
       await store.cancelPendingNotifications(tx, page.id);
@@ -350,12 +363,14 @@ export function createPagingService(
       });
     },
 
-    async get(id: number) {
+    async get(actor: Actor, id: number) {
       const page = await store.getPage(db, id);
-      if (!page) throw notFound("page", id);
+      if (!page || !(await visible(actor, [page])).length) throw notFound("page", id);
       return page;
     },
-    list: (f: { states?: model.PageState[]; incidentId?: number; limit: number }) => store.listPages(db, f),
+    async list(actor: Actor, f: { states?: model.PageState[]; incidentId?: number; limit: number }) {
+      return visible(actor, await store.listPages(db, f));
+    },
     events: (id: number) => store.listPageEvents(db, id),
     deliveries: (id: number) => store.listDeliveries(db, id),
   };

@@ -134,6 +134,18 @@ describe("incidents page people", () => {
     expect(seen.status).toBe(200);
   });
 
+  it("DATA-3: the pages of a private incident are invisible to non-participants", async () => {
+    const carol = await t.user("carol");
+    const i = await declare(alice, { severity: "S1", visibility: "private", title: "quiet" });
+    const [page] = (await t.admin.get(`/api/v1/pages?incident=${i.id}`)).body.pages as { id: number }[];
+    expect(page).toBeDefined();
+    const listed = (await carol.get("/api/v1/pages")).body.pages as { id: number }[];
+    expect(listed.map((p) => p.id)).not.toContain(page!.id);
+    expect((await carol.get(`/api/v1/pages/${page!.id}`)).status).toBe(404);
+    expect((await carol.request("POST", `/api/v1/pages/${page!.id}/acknowledge`)).status).toBe(404);
+    expect((await bob.get(`/api/v1/pages/${page!.id}`)).status).toBe(200); // paged, so a participant
+  });
+
   it("SEV-5: on a Saturday, raising an S4 to S3 pages at low urgency; S1 stays high", async () => {
     t.clock.set("2026-11-21T12:00:00Z"); // Saturday
     const i = await declare(alice, { severity: "S4" });
