@@ -172,6 +172,22 @@ describe("escalation", () => {
     await resolvePage(alice, page.id);
   });
 
+  it("reassigning starts over at the first level of another policy", async () => {
+    const first = await policy([{ users: [alice] }]);
+    const other = await policy([{ users: [carol] }]);
+    const page = await trigger(first);
+    const before = mailsTo(carol).length;
+    const r = await alice.request("POST", `/api/v1/pages/${page.id}/reassign`, { policyId: other });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body).toMatchObject({ policyId: other, level: 0, state: "triggered" });
+    await t.advanceMinutes(1); // carol was mailed in the last minute: the throttle holds this one back
+    expect(mailsTo(carol).length).toBe(before + 1);
+    const missing = await alice.request("POST", `/api/v1/pages/${page.id}/reassign`, {});
+    expect(missing.status).toBe(400);
+    expect(missing.body.field).toBe("policyId");
+    await resolvePage(alice, page.id);
+  });
+
   it("the throttle: several pages within a minute reach one person as one message listing them", async () => {
     await t.advanceMinutes(5); // clear the throttle window of earlier tests
     const p = await policy([{ users: [bob] }]);
