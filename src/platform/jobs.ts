@@ -102,10 +102,19 @@ export function createJobs(pool: pg.Pool, log: Logger, clock: Clock) {
 
     /** Starts this replica's worker (LISTEN/NOTIFY wakes it within milliseconds of a commit). */
     async start(concurrency = 4): Promise<void> {
+      const events: WorkerEvents = new EventEmitter();
+      events.on("worker:create", ({ worker }) => {
+        workerIds.push(worker.workerId);
+      });
       runner = await run(
-        { pgPool: pool, concurrency, noHandleSignals: true, pollInterval: 1000, logger },
+        { pgPool: pool, concurrency, noHandleSignals: true, pollInterval: 1000, logger, events },
         taskList(),
       );
+      await heartbeatAndSweep();
+      beat = setInterval(() => {
+        heartbeatAndSweep().catch((err) => log.warn({ error: String(err) }, "replica heartbeat failed"));
+      }, HEARTBEAT_MS);
+      beat.unref();
     },
 
     /**
