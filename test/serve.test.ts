@@ -2,14 +2,12 @@
  * `firebreak serve` as a user runs it: a real process, the embedded PostgreSQL, signals.
  * Each start initialises or reuses a real database cluster, so these take a few seconds each.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { chownSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort } from "../src/platform/embedded.ts";
+import { startServe, waitReady } from "./support/serve.ts";
 
-const bin = path.resolve("bin/firebreak.js");
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
@@ -21,48 +19,6 @@ function tempDir(): string {
   return d;
 }
 
-type Running = { child: ChildProcess; port: number; output: () => string; exited: Promise<number | null> };
-
-async function start(
-  env: Record<string, string>,
-  opts: { uid?: number; gid?: number } = {},
-): Promise<Running> {
-  const port = await freePort();
-  let out = "";
-  const child = spawn(process.execPath, [bin, "serve"], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "warn",
-      DATABASE_URL: "",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-    ...opts,
-  });
-  child.stdout?.on("data", (b) => (out += b));
-  child.stderr?.on("data", (b) => (out += b));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, port, output: () => out, exited };
-}
-
-/** Polls /readyz until it answers 200 or the process exits; bounded, no fixed sleeps. */
-async function ready(r: Running, limitMs = 30_000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  let gone = false;
-  void r.exited.then(() => (gone = true));
-  while (Date.now() < deadline && !gone) {
-    const ok = await fetch(`http://127.0.0.1:${r.port}/readyz`).then(
-      (res) => res.status === 200,
-      () => false,
-    );
-    if (ok) return;
-    await new Promise((res) => setTimeout(res, 100));
-  }
-  throw new Error(`not ready:\n${r.output()}`);
-}
-
 const token = "bootstrap-token-for-serve-tests-0123456789";
 
 describe("firebreak serve", () => {
@@ -70,8 +26,8 @@ describe("firebreak serve", () => {
     timeout: 90_000,
   }, async () => {
     const data = tempDir();
-    const r = await start({ FIREBREAK_DATA_DIR: data, FIREBREAK_BOOTSTRAP_TOKEN: token });
-    await ready(r);
+    const r = await startServe({ FIREBREAK_DATA_DIR: data, FIREBREAK_BOOTSTRAP_TOKEN: token });
+    await waitReady(r);
     expect(r.output()).toContain(`listening on http://localhost:${r.port}`);
     const me = await fetch(`http://127.0.0.1:${r.port}/api/v1/me`, {
       headers: { authorization: `Bearer ${token}` },
@@ -82,8 +38,8 @@ describe("firebreak serve", () => {
     expect(await r.exited).toBe(0);
 
     // The data survives: a second start reuses it and does not create another admin token.
-    const again = await start({ FIREBREAK_DATA_DIR: data });
-    await ready(again);
+    const again = await startServe({ FIREBREAK_DATA_DIR: data });
+    await waitReady(again);
     expect(again.output()).not.toContain("shown only this once");
     const me2 = await fetch(`http://127.0.0.1:${again.port}/api/v1/me`, {
       headers: { authorization: `Bearer ${token}` },
@@ -97,13 +53,13 @@ describe("firebreak serve", () => {
     timeout: 90_000,
   }, async () => {
     const data = tempDir();
-    const first = await start({ FIREBREAK_DATA_DIR: data });
-    await ready(first);
+    const first = await startServe({ FIREBREAK_DATA_DIR: data });
+    await waitReady(first);
     expect(first.output()).toMatch(/fbk_[\w-]{20,}/); // a random admin token, printed once
     first.child.kill("SIGKILL");
     await first.exited;
-    const second = await start({ FIREBREAK_DATA_DIR: data });
-    await ready(second);
+    const second = await startServe({ FIREBREAK_DATA_DIR: data });
+    await waitReady(second);
     second.child.kill("SIGINT");
     expect(await second.exited).toBe(0);
   });
@@ -112,14 +68,14 @@ describe("firebreak serve", () => {
     const dir = tempDir();
     const policy = path.join(dir, "policy.yaml");
     writeFileSync(policy, "version: 1\nincidentTypes: [\n");
-    const r = await start({ FIREBREAK_DATA_DIR: dir, FIREBREAK_POLICY_FILE: policy });
+    const r = await startServe({ FIREBREAK_DATA_DIR: dir, FIREBREAK_POLICY_FILE: policy });
     expect(await r.exited).toBe(78);
     expect(r.output()).toContain(policy);
     expect(r.output()).toMatch(/line \d+/);
   });
 
   it("a bad setting stops start-up naming it", { timeout: 30_000 }, async () => {
-    const r = await start({ PORT: "eighty" });
+    const r = await startServe({ PORT: "eighty" });
     expect(await r.exited).toBe(78);
     expect(r.output()).toContain('PORT="eighty"');
   });
@@ -128,8 +84,8 @@ describe("firebreak serve", () => {
     const data = tempDir();
     const nobody = 65534;
     chownSync(data, nobody, nobody);
-    const r = await start({ FIREBREAK_DATA_DIR: data, HOME: data }, { uid: nobody, gid: nobody });
-    await ready(r);
+    const r = await startServe({ FIREBREAK_DATA_DIR: data, HOME: data }, { uid: nobody, gid: nobody });
+    await waitReady(r);
     r.child.kill("SIGINT");
     expect(await r.exited).toBe(0);
   });

@@ -1,5 +1,5 @@
 /** SQL for the incident core. Every function takes the connection or transaction it runs on. */
-import { type ColumnType, type Generated, type Kysely, sql } from "kysely";
+import { type ColumnType, type ExpressionBuilder, type Generated, type Kysely, sql } from "kysely";
 import type { PlatformTables } from "../platform/db.ts";
 import type { ClosedIncident, EventDraft, Incident, State, Visibility } from "./model.ts";
 
@@ -171,6 +171,20 @@ export async function listParticipants(db: IncidentDb, incidentId: number): Prom
   return rows.map((r) => r.user_id);
 }
 
+/** DATA-3 as SQL: public, or the viewer takes part in it (admins see everything; callers skip this). */
+function seenBy(eb: ExpressionBuilder<PlatformTables & IncidentTables, "incidents">, viewer: Viewer) {
+  return eb.or([
+    eb("visibility", "=", "public"),
+    eb.exists(
+      eb
+        .selectFrom("incident_participants as p")
+        .select("p.user_id")
+        .whereRef("p.incident_id", "=", "incidents.id")
+        .where("p.user_id", "=", viewer.id),
+    ),
+  ]);
+}
+
 export async function visibleIncidentIds(
   db: IncidentDb,
   viewer: Viewer,
@@ -178,20 +192,7 @@ export async function visibleIncidentIds(
 ): Promise<Set<number>> {
   if (ids.length === 0) return new Set();
   let q = db.selectFrom("incidents").select("id").where("id", "in", ids);
-  if (!viewer.admin) {
-    q = q.where((eb) =>
-      eb.or([
-        eb("visibility", "=", "public"),
-        eb.exists(
-          eb
-            .selectFrom("incident_participants as p")
-            .select("p.user_id")
-            .whereRef("p.incident_id", "=", "incidents.id")
-            .where("p.user_id", "=", viewer.id),
-        ),
-      ]),
-    );
-  }
+  if (!viewer.admin) q = q.where((eb) => seenBy(eb, viewer));
   return new Set((await q.execute()).map((r) => r.id));
 }
 
@@ -207,20 +208,7 @@ export type IncidentFilter = {
 
 export async function listIncidents(db: IncidentDb, viewer: Viewer, f: IncidentFilter): Promise<Incident[]> {
   let q = db.selectFrom("incidents").selectAll();
-  if (!viewer.admin) {
-    q = q.where((eb) =>
-      eb.or([
-        eb("visibility", "=", "public"),
-        eb.exists(
-          eb
-            .selectFrom("incident_participants as p")
-            .select("p.user_id")
-            .whereRef("p.incident_id", "=", "incidents.id")
-            .where("p.user_id", "=", viewer.id),
-        ),
-      ]),
-    );
-  }
+  if (!viewer.admin) q = q.where((eb) => seenBy(eb, viewer));
   if (f.states?.length) q = q.where("state", "in", f.states);
   if (f.severities?.length) q = q.where("severity", "in", f.severities);
   if (f.types?.length) q = q.where("type", "in", f.types);

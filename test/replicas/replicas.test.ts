@@ -4,15 +4,13 @@
  * message (issue 4, "Tests"). Real processes, a real SMTP server on loopback, real time: the test
  * polls for completion with short sleeps and asserts outcomes, never timings.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort } from "../../src/platform/embedded.ts";
 import { createTestDatabase } from "../support/database.ts";
+import { type Running, startServe, waitReady } from "../support/serve.ts";
 import { type ReceivedMail, startSmtp } from "../support/smtp.ts";
 
-const bin = path.resolve("bin/firebreak.js");
 const bootstrapToken = "bootstrap-token-for-the-replica-test-0123456789";
 
 const USERS = 50;
@@ -31,13 +29,7 @@ const SETTLE_LIMIT_MS = 150_000;
 /** A job still locked this long after being taken means its replica died and nobody took it over. */
 const STALE_LOCK_SECONDS = 60;
 
-type Replica = {
-  name: string;
-  child: ChildProcess;
-  port: number;
-  output: () => string;
-  exited: Promise<number | null>;
-};
+type Replica = Running & { name: string };
 
 const replicas: Replica[] = [];
 let smtp: Awaited<ReturnType<typeof startSmtp>> | undefined;
@@ -54,43 +46,19 @@ afterAll(async () => {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function startReplica(name: string, env: Record<string, string>): Promise<Replica> {
-  const port = await freePort();
-  let out = "";
-  const child = spawn(process.execPath, [bin, "serve"], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "warn",
+  const r = {
+    name,
+    ...(await startServe({
       FIREBREAK_BOOTSTRAP_TOKEN: bootstrapToken,
       FIREBREAK_PUBLIC_URL: "http://firebreak.test",
       ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout?.on("data", (b) => (out += b));
-  child.stderr?.on("data", (b) => (out += b));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  const r = { name, child, port, output: () => out, exited };
+    })),
+  };
   replicas.push(r);
   return r;
 }
 
-/** Polls /readyz until it answers 200 or the process exits; bounded. */
-async function ready(r: Replica, limitMs = 60_000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  let gone = false;
-  void r.exited.then(() => (gone = true));
-  while (Date.now() < deadline && !gone) {
-    const ok = await fetch(`http://127.0.0.1:${r.port}/readyz`).then(
-      (res) => res.status === 200,
-      () => false,
-    );
-    if (ok) return;
-    await sleep(100);
-  }
-  throw new Error(`replica ${r.name} is not ready:\n${r.output()}`);
-}
+const ready = (r: Replica) => waitReady(r);
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies of several shapes
 type Json = any;
