@@ -26,6 +26,35 @@ export type Pager = {
 export type IncidentDeps = { db: IncidentDb; clock: Clock; policy: Policy; metrics?: Metrics; pager?: Pager };
 export type UserInput = number | string;
 
+/**
+ * Names of people for presenting incidents, remembered for a few seconds: nearly every response
+ * names the same handful of people, and a lookup per response is a round trip saved. A renamed
+ * person shows their new name within the TTL.
+ */
+function createUserRefCache(load: (ids: number[]) => Promise<Map<number, store.UserRef>>, ttlMs = 5_000) {
+  const cache = new Map<number, { ref: store.UserRef; until: number }>();
+  return {
+    async get(ids: number[]): Promise<Map<number, store.UserRef>> {
+      const now = Date.now();
+      const out = new Map<number, store.UserRef>();
+      const missing: number[] = [];
+      for (const id of new Set(ids)) {
+        const hit = cache.get(id);
+        if (hit && hit.until > now) out.set(id, hit.ref);
+        else missing.push(id);
+      }
+      if (missing.length) {
+        if (cache.size > 10_000) cache.clear();
+        for (const [id, ref] of await load(missing)) {
+          cache.set(id, { ref, until: now + ttlMs });
+          out.set(id, ref);
+        }
+      }
+      return out;
+    },
+  };
+}
+
 /** DATA-1: refuse RED data before anything is written. */
 function assertNoRedData(fields: Record<string, string | null | undefined>): void {
   const found = findRedData(fields);
@@ -43,6 +72,7 @@ type Outcome = Decision & { participants?: number[] };
 
 export function createIncidentService(deps: IncidentDeps) {
   const { db, clock, policy } = deps;
+  const userRefs = createUserRefCache((ids) => store.findUsers(db, ids));
 
   function ctx(actor: Actor): model.Context {
     return { actor, now: clock.now(), policy };
@@ -130,6 +160,10 @@ export function createIncidentService(deps: IncidentDeps) {
       return db.transaction().execute(async (tx) => {
         const owner = input.owner === undefined ? null : await ownerCandidate(tx, input.owner, "owner");
         const since = new Date(c.now.getTime() - policy.recurrence.windowMinutes * 60_000);
+        // SEV-4 only looks back when this severity could be raised by a recurrence.
+        const recurrent = model.recurrenceUpgrade(policy, input.severity, c.now, [
+          { id: 0, severity: policy.recurrence.severities[0] ?? "", closedAt: c.now, visibility: "public" },
+        ]);
         const d = model.declare(
           {
             title: input.title,
@@ -143,7 +177,7 @@ export function createIncidentService(deps: IncidentDeps) {
             blocksDeployments: input.blocksDeployments ?? false,
           },
           c,
-          await store.closedSince(tx, since),
+          recurrent ? await store.closedSince(tx, since) : [],
         );
         const incident = await store.insertIncident(tx, d.incident);
         await store.appendEvents(tx, incident.id, actor.id, c.now, d.events);
@@ -441,7 +475,7 @@ export function createIncidentService(deps: IncidentDeps) {
       store.addParticipants(tx, incidentId, userIds, at),
 
     /** The people an incident refers to, for presenting it. */
-    users: (ids: number[]) => store.findUsers(db, ids),
+    users: (ids: number[]) => userRefs.get(ids),
 
     // -- deploy gate (LC-4) ------------------------------------------------------------------
 
