@@ -1,0 +1,383 @@
+/**
+ * `npm run bench -- incidents`: N clients each loop declare → status update → read against a real
+ * `firebreak serve` in a child process (so the load generator does not share its event loop), on a
+ * durable embedded PostgreSQL (or a scratch database on DATABASE_URL). Baseline, same run, same
+ * server: N concurrent single-row INSERTs through `pg`. Target: declare p99 < 25 ms at 50 clients
+ * on the embedded database.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readdirSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import pg from "pg";
+import { settings } from "../src/platform/config.ts";
+import { freePort } from "../src/platform/embedded.ts";
+import { migrate } from "../src/platform/migrate.ts";
+import { loadPolicy } from "../src/policy/load.ts";
+import {
+  type BenchDatabase,
+  Cleanup,
+  type CpuShares,
+  cpuPerOperation,
+  formatCpu,
+  type HttpReply,
+  httpClient,
+  type LoadOptions,
+  machine,
+  ms,
+  openBenchDatabase,
+  positiveNumber,
+  postmasterPid,
+  type Recorder,
+  rate,
+  runLoad,
+  type Stats,
+  say,
+  sourceVersion,
+  spawnNode,
+  summarize,
+  table,
+  topSelfTime,
+  waitForOk,
+} from "./lib.ts";
+
+export const description =
+  "declare → status update → read over HTTP (child `firebreak serve`) vs raw pg INSERTs";
+
+const target = { kind: "declare", p99Ms: 25, clients: 50, database: "embedded" } as const;
+
+const usage = `usage: npm run bench -- incidents [options]
+  --clients N     concurrent clients (default 50)
+  --seconds S     measured duration of each phase (default 10; plus --warmup)
+  --warmup S      warm-up before each phase, not counted (default 2)
+  --rate R        open loop: R round trips (R inserts for the baseline) a second over all clients,
+                  instead of each client going flat out (the default, closed loop)
+  --pool N        DATABASE_POOL_SIZE of the server (default ${settings.DATABASE_POOL_SIZE.default})
+  --profile       write a V8 CPU profile of the server (to a temp dir) and print its top functions
+  --json          print the figures as JSON
+`;
+
+function expectStatus(reply: HttpReply, status: number, what: string): void {
+  if (reply.status !== status) {
+    throw new Error(`${what}: expected HTTP ${status}, got ${reply.status}: ${reply.body.slice(0, 300)}`);
+  }
+}
+
+/** Baseline: N connections, each looping one single-row INSERT (autocommit, so one fsync'd commit each). */
+async function baseline(pool: pg.Pool, load: LoadOptions) {
+  await pool.query("DROP TABLE IF EXISTS bench_baseline");
+  await pool.query(
+    "CREATE TABLE bench_baseline (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, title text NOT NULL, body text NOT NULL, at timestamptz NOT NULL)",
+  );
+  try {
+    const { recorder, errors, firstError, late, cpu } = await runLoad(load, async (_client, rec, n) => {
+      await rec.time("insert", () =>
+        pool.query("INSERT INTO bench_baseline (title, body, at) VALUES ($1, $2, now())", [
+          `bench incident ${n}`,
+          "Checkout latency is elevated for some customers; rolling back the last deploy.",
+        ]),
+      );
+    });
+    return {
+      insert: recorder.stats("insert"),
+      insertsPerSecond: recorder.rate("insert"),
+      errors,
+      firstError,
+      late,
+      cpu,
+    };
+  } finally {
+    await pool.query("DROP TABLE IF EXISTS bench_baseline");
+  }
+}
+
+async function firebreak(
+  url: string,
+  load: LoadOptions,
+  opts: { poolSize: number; profileDir?: string },
+  cleanup: Cleanup,
+) {
+  const port = await freePort();
+  const token = `fbk_bench_${randomBytes(24).toString("base64url")}`;
+  const base = `http://127.0.0.1:${port}`;
+  const server = spawnNode(["bin/firebreak.js", "serve"], {
+    nodeArgs: opts.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${opts.profileDir}`] : [],
+    env: {
+      ...process.env,
+      DATABASE_URL: url,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "warn",
+      FIREBREAK_BOOTSTRAP_TOKEN: token,
+      FIREBREAK_CONFIG_FILE: "",
+      FIREBREAK_POLICY_FILE: "",
+      FIREBREAK_PUBLIC_URL: "",
+      DATABASE_POOL_SIZE: String(opts.poolSize),
+    },
+  });
+  cleanup.add("stop the Firebreak server", () => server.stop());
+  try {
+    await waitForOk(`${base}/readyz`, 60_000, server);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n--- server output ---\n${server.output()}`);
+  }
+  const type = loadPolicy().incidentTypes.find((t) => !t.security)?.name ?? "GitLab.com";
+  const client = httpClient(base, {
+    connections: load.clients,
+    headers: { authorization: `Bearer ${token}` },
+  });
+  say(`load: ${load.clients} clients, ${describeLoad(load)}`);
+  const cpu = () => ({ ...(load.cpu?.() ?? {}), server: { tree: server.proc.pid ?? 0 } });
+  const result = await runLoad({ ...load, cpu }, async (_client, rec, n) => {
+    const declared = await rec.time("declare", () =>
+      client.request("POST", "/api/v1/incidents", {
+        title: `Bench incident ${n}: checkout errors`,
+        type,
+        severity: "S3",
+        status: "active",
+      }),
+    );
+    expectStatus(declared, 201, "declare");
+    const { id } = JSON.parse(declared.body) as { id: number };
+    const updated = await rec.time("update", () =>
+      client.request("POST", `/api/v1/incidents/${id}/updates`, {
+        impact: "Some customers see errors at checkout.",
+        actions: `Rolling back deploy ${n}; watching the error rate.`,
+      }),
+    );
+    expectStatus(updated, 201, "update");
+    const read = await rec.time("read", () => client.request("GET", `/api/v1/incidents/${id}`));
+    expectStatus(read, 200, "read");
+  }).finally(() => client.close());
+  await server.stop();
+  if (server.exitCode !== 0) say(`the server exited with ${server.exitCode}:\n${server.output()}`);
+  return { ...result, overall: overall(result.recorder) };
+}
+
+/** Every request of a round trip together. */
+function overall(rec: Recorder): { stats: Stats; requestsPerSecond: number } {
+  const kinds = ["declare", "update", "read"];
+  return {
+    stats: summarize(kinds.flatMap((k) => rec.samples.get(k) ?? [])),
+    requestsPerSecond: kinds.reduce((sum, k) => sum + rec.rate(k), 0),
+  };
+}
+
+export async function run(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      clients: { type: "string" },
+      seconds: { type: "string" },
+      warmup: { type: "string" },
+      rate: { type: "string" },
+      pool: { type: "string" },
+      profile: { type: "boolean", default: false },
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(usage);
+    return;
+  }
+  const clients = Math.round(positiveNumber("clients", values.clients, 50));
+  const load: LoadOptions = {
+    clients,
+    warmupMs: positiveNumber("warmup", values.warmup, 2) * 1000,
+    durationMs: positiveNumber("seconds", values.seconds, 10) * 1000,
+    maxIterations: 2_000_000,
+    rate: values.rate === undefined ? undefined : positiveNumber("rate", values.rate, 1),
+  };
+  const defaultPool = Number(settings.DATABASE_POOL_SIZE.default);
+  const poolSize = Math.round(
+    positiveNumber("pool", values.pool ?? process.env.DATABASE_POOL_SIZE, defaultPool),
+  );
+  // Profiles go to a fresh temp directory (they are large), named in the output.
+  const profileDir = values.profile ? mkdtempSync(path.join(os.tmpdir(), "firebreak-profile-")) : undefined;
+
+  const cleanup = new Cleanup();
+  try {
+    say("starting PostgreSQL…");
+    const db = await openBenchDatabase();
+    cleanup.add("stop PostgreSQL", db.stop);
+    const pool = new pg.Pool({ connectionString: db.url, max: clients });
+    let poolOpen = true;
+    const endPool = async () => {
+      if (poolOpen) await pool.end();
+      poolOpen = false;
+    };
+    cleanup.add("close the baseline pool", endPool);
+    await migrate(pool);
+    const pgPid = await postmasterPid(db.url);
+    load.cpu = () => ({
+      "load generator": { self: process.pid },
+      ...(pgPid ? { postgres: { tree: pgPid } } : {}),
+    });
+
+    say(`baseline: ${clients} connections of single-row INSERTs, ${describeLoad(load)}`);
+    const base = await baseline(pool, load);
+    // Start the next phase from a clean slate: no dirty pages of the baseline left to write.
+    await pool.query("CHECKPOINT").catch(() => undefined);
+    await endPool();
+
+    say(`firebreak: starting the server (DATABASE_POOL_SIZE=${poolSize})…`);
+    const fb = await firebreak(db.url, load, { poolSize, profileDir }, cleanup);
+    const figures = figuresOf(load, poolSize, db, base, fb);
+    process.stdout.write(values.json ? `${JSON.stringify(figures, null, 2)}\n` : report(figures));
+
+    if (profileDir) {
+      // Only the main thread's profile (thread id 0); the others are the module loader's worker.
+      const fresh = readdirSync(profileDir).filter((f) => /\.0\.\d+\.cpuprofile$/.test(f));
+      for (const f of fresh) {
+        const file = path.join(profileDir, f);
+        say(`\nserver CPU profile: ${file} (includes start-up); top self time:`);
+        for (const line of topSelfTime(file)) say(`  ${line}`);
+      }
+    }
+  } finally {
+    await cleanup.run();
+  }
+}
+
+const describeLoad = (l: LoadOptions) =>
+  `${l.rate ? `open loop at ${l.rate}/s` : "closed loop"}, ${l.warmupMs / 1000} s warm-up + ${l.durationMs / 1000} s measured`;
+
+type Figures = ReturnType<typeof figuresOf>;
+
+function figuresOf(
+  load: LoadOptions,
+  poolSize: number,
+  db: BenchDatabase,
+  base: Awaited<ReturnType<typeof baseline>>,
+  fb: Awaited<ReturnType<typeof firebreak>>,
+) {
+  const rec = fb.recorder;
+  const declare = rec.stats("declare");
+  const { requestsPerSecond } = fb.overall;
+  return {
+    benchmark: "incidents",
+    date: new Date().toISOString(),
+    machine: { ...machine(), postgres: db.version, database: db.kind, durable: db.kind === "embedded" },
+    source: sourceVersion(),
+    settings: {
+      clients: load.clients,
+      loop: load.rate ? "open" : "closed",
+      rate: load.rate ?? null,
+      warmupSeconds: load.warmupMs / 1000,
+      seconds: load.durationMs / 1000,
+      serverPoolSize: poolSize,
+    },
+    firebreak: {
+      roundTripsPerSecond: rec.rate("iteration"),
+      requestsPerSecond,
+      roundTrip: rec.stats("iteration"),
+      declare,
+      update: rec.stats("update"),
+      read: rec.stats("read"),
+      allRequests: fb.overall.stats,
+      failedRoundTrips: fb.errors,
+      firstError: fb.firstError ?? null,
+      lateStarts: fb.late,
+      cpu: fb.cpu ?? null,
+      cpuMsPerRequest: fb.cpu ? cpuPerOperation(fb.cpu, requestsPerSecond) : null,
+    },
+    baseline: {
+      insertsPerSecond: base.insertsPerSecond,
+      insert: base.insert,
+      failed: base.errors,
+      firstError: base.firstError ?? null,
+      lateStarts: base.late,
+      cpu: base.cpu ?? null,
+      cpuMsPerInsert: base.cpu ? cpuPerOperation(base.cpu, base.insertsPerSecond) : null,
+    },
+    ratios: {
+      requestsPerSecondOverInsertsPerSecond: requestsPerSecond / base.insertsPerSecond,
+      roundTripsPerSecondOverInsertsPerSecond: rec.rate("iteration") / base.insertsPerSecond,
+      declareP99OverInsertP99: declare.p99 / base.insert.p99,
+    },
+    target: {
+      rule: `declare p99 < ${target.p99Ms} ms at ${target.clients} clients (closed loop) on the embedded database`,
+      applies: load.clients === target.clients && db.kind === target.database && !load.rate,
+      met: declare.p99 < target.p99Ms,
+      declareP99: declare.p99,
+    },
+  };
+}
+
+function report(f: Figures): string {
+  const m = f.machine;
+  const s = f.settings;
+  const fb = f.firebreak;
+  const row = (name: string, st: Stats, perSecond = "") => [
+    name,
+    perSecond,
+    st.count.toLocaleString("en-US"),
+    ms(st.p50),
+    ms(st.p90),
+    ms(st.p99),
+    ms(st.max),
+  ];
+  const lines = [
+    "",
+    `incidents — ${s.clients} clients, ${s.loop} loop${s.rate ? ` at ${s.rate}/s` : ""}, ${s.seconds} s measured after ${s.warmupSeconds} s warm-up`,
+    `source: ${f.source}`,
+    `machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, PostgreSQL ${m.postgres} (${m.database}${m.durable ? ", durable" : ""}); server pool ${s.serverPoolSize}`,
+    "",
+    table([
+      ["", "per second", "samples", "p50 ms", "p90 ms", "p99 ms", "max ms"],
+      row("Firebreak round trip (3 requests)", fb.roundTrip, rate(fb.roundTripsPerSecond)),
+      row("  declare   POST /incidents", fb.declare),
+      row("  update    POST /incidents/:id/updates", fb.update),
+      row("  read      GET /incidents/:id", fb.read),
+      row("  all requests", fb.allRequests, rate(fb.requestsPerSecond)),
+      row("baseline: pg single-row INSERT", f.baseline.insert, rate(f.baseline.insertsPerSecond)),
+    ]),
+    "",
+    ...(s.rate
+      ? ["ratio: (open loop: both sides ran at the given rate, so only latencies compare)"]
+      : [
+          `ratio: Firebreak requests/s ÷ baseline inserts/s = ${f.ratios.requestsPerSecondOverInsertsPerSecond.toFixed(3)}`,
+          `       round trips/s ÷ baseline inserts/s       = ${f.ratios.roundTripsPerSecondOverInsertsPerSecond.toFixed(3)}`,
+        ]),
+    `       declare p99 ÷ insert p99                 = ${f.ratios.declareP99OverInsertP99.toFixed(2)}`,
+    "",
+  ];
+  const cpuLines = (phase: string, c: CpuShares | null, per: Record<string, number> | null, op: string) => {
+    if (!c || !per) return;
+    lines.push(`CPU, ${phase} (all ${m.cpus} CPUs = 100%): ${formatCpu(c)}`);
+    lines.push(
+      `  CPU ms per ${op}: ${Object.entries(per)
+        .map(([k, v]) => `${k} ${ms(v)}`)
+        .join(" · ")}`,
+    );
+    if (c.other > 0.1 || c.steal > 0.1) {
+      const taken = Math.round((c.other + c.steal) * 100);
+      lines.push(
+        `  WARNING: other processes (or the hypervisor) took ${taken}% of the machine: figures are unreliable`,
+      );
+    }
+  };
+  cpuLines("Firebreak phase", fb.cpu, fb.cpuMsPerRequest, "request");
+  cpuLines("baseline phase", f.baseline.cpu, f.baseline.cpuMsPerInsert, "insert");
+  if (fb.failedRoundTrips) lines.push(`FAILED round trips: ${fb.failedRoundTrips} (first: ${fb.firstError})`);
+  if (f.baseline.failed)
+    lines.push(`FAILED baseline inserts: ${f.baseline.failed} (first: ${f.baseline.firstError})`);
+  for (const [what, late] of [
+    ["Firebreak", fb.lateStarts],
+    ["baseline", f.baseline.lateStarts],
+  ] as const) {
+    if (late) lines.push(`${what}: ${late} iterations started late: the rate of ${s.rate}/s was not held`);
+  }
+  const t = f.target;
+  const verdict = t.met ? "MET" : "MISSED";
+  lines.push(
+    "",
+    t.applies
+      ? `target (${t.rule}): ${verdict} — declare p99 ${ms(t.declareP99)} ms`
+      : `target (${t.rule}): not applicable to this run (declare p99 ${ms(t.declareP99)} ms would be ${verdict})`,
+    "",
+  );
+  return lines.join("\n");
+}
