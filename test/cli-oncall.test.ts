@@ -3,17 +3,13 @@
  * against the real server with one schedule, a daily Berlin rotation alice → bob handing off at
  * 09:00 local (08:00Z in March), with an override.
  */
-import { execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "./support/app.ts";
+import { type CliResult, runCli } from "./support/cli.ts";
 
-const run = promisify(execFile);
-const root = fileURLToPath(new URL("..", import.meta.url));
 const slow = { timeout: 60_000 };
 
-type Result = { code: number; stdout: string; stderr: string };
+type Result = CliResult;
 type Person = Awaited<ReturnType<TestApp["user"]>>;
 
 let t: TestApp;
@@ -28,20 +24,8 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-async function cli(args: string[], env: Record<string, string> = {}): Promise<Result> {
-  const options = {
-    cwd: root,
-    env: { ...process.env, FIREBREAK_URL: t.base, FIREBREAK_TOKEN: t.admin.token, ...env },
-  };
-  try {
-    const { stdout, stderr } = await run(process.execPath, ["bin/firebreak.js", ...args], options);
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: unknown; stdout?: string; stderr?: string };
-    if (typeof e.code !== "number") throw err;
-    return { code: e.code, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-  }
-}
+const cli = (args: string[], env: Record<string, string> = {}): Promise<Result> =>
+  runCli(args, { base: t.base, token: t.admin.token }, env);
 
 async function ok(args: string[], env?: Record<string, string>): Promise<string> {
   const r = await cli(args, env);

@@ -2,18 +2,14 @@
  * The `firebreak` CLI as a user runs it: a child process (`node bin/firebreak.js ...`) talking to
  * the real server over HTTP. One incident's story from declaration to resolution, then the failures.
  */
-import { execFile } from "node:child_process";
 import { type AddressInfo, createServer } from "node:net";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "./support/app.ts";
+import { type CliResult, runCli } from "./support/cli.ts";
 
-const run = promisify(execFile);
-const root = fileURLToPath(new URL("..", import.meta.url));
 const slow = { timeout: 60_000 };
 
-type Result = { code: number; stdout: string; stderr: string };
+type Result = CliResult;
 
 let t: TestApp;
 let bob: Awaited<ReturnType<TestApp["user"]>>;
@@ -24,21 +20,8 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-/** Runs the CLI; never throws on a non-zero exit, so tests can assert on codes. */
-async function cli(args: string[], env: Record<string, string> = {}): Promise<Result> {
-  const options = {
-    cwd: root,
-    env: { ...process.env, FIREBREAK_URL: t.base, FIREBREAK_TOKEN: t.admin.token, ...env },
-  };
-  try {
-    const { stdout, stderr } = await run(process.execPath, ["bin/firebreak.js", ...args], options);
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: unknown; stdout?: string; stderr?: string };
-    if (typeof e.code !== "number") throw err;
-    return { code: e.code, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-  }
-}
+const cli = (args: string[], env: Record<string, string> = {}): Promise<Result> =>
+  runCli(args, { base: t.base, token: t.admin.token }, env);
 
 /** A local port nothing listens on (it was free a moment ago). */
 async function closedPort(): Promise<number> {
