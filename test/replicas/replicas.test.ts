@@ -4,7 +4,6 @@
  * message (issue 4, "Tests"). Real processes, a real SMTP server on loopback, real time: the test
  * polls for completion with short sleeps and asserts outcomes, never timings.
  */
-import path from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../support/database.ts";
