@@ -217,7 +217,7 @@ export function oncallRoutes(service: OncallService) {
           tags,
           summary: "Create a secret iCalendar URL for this schedule",
           params: id,
-          response: { 201: z.object({ url: z.string() }) },
+          response: { 201: createdFeedSchema },
         },
       },
       async (req, reply) => {
@@ -231,7 +231,7 @@ export function oncallRoutes(service: OncallService) {
         schema: {
           tags,
           summary: "Create a secret iCalendar URL with your shifts in every schedule",
-          response: { 201: z.object({ url: z.string() }) },
+          response: { 201: createdFeedSchema },
         },
       },
       async (req, reply) => {
@@ -239,8 +239,46 @@ export function oncallRoutes(service: OncallService) {
         return service.createFeed(actorOf(req), { mine: true });
       },
     );
+    app.get(
+      "/calendar-feeds",
+      {
+        schema: {
+          tags,
+          summary: "The calendar feeds you made (an admin sees all); secrets are never shown again",
+          response: { 200: z.object({ feeds: z.array(feedSchema) }) },
+        },
+      },
+      async (req) => ({ feeds: await service.listFeeds(actorOf(req)) }),
+    );
+    app.delete(
+      "/calendar-feeds/:id",
+      {
+        schema: {
+          tags,
+          summary: "Revoke a calendar feed: its URL stops working at once",
+          params: id,
+        },
+      },
+      async (req, reply) => {
+        await service.revokeFeed(actorOf(req), req.params.id);
+        reply.code(204).send();
+      },
+    );
   };
 }
+
+const feedSchema = z
+  .object({
+    id: z.number(),
+    scheduleId: z.number().nullable().describe("the schedule's feed, or null for a person's feed"),
+    userId: z.number().nullable().describe("whose shifts a person's feed holds"),
+    createdBy: z.number().nullable(),
+    createdAt: z.string(),
+  })
+  .meta({ id: "CalendarFeed" });
+const createdFeedSchema = feedSchema.extend({
+  url: z.string().describe("the secret URL; shown only now"),
+});
 
 /** The feed itself: the secret in the URL is the credential (calendar clients cannot send tokens). */
 export function calendarFeedRoutes(service: OncallService) {

@@ -36,6 +36,22 @@ const asSchedule = (s: StoredSchedule): Schedule => ({
   overrides: s.overrides,
 });
 
+type FeedRow = {
+  id: number;
+  schedule_id: number | null;
+  schedule_name: string | null;
+  user_id: number | null;
+  created_by: number | null;
+  created_at: Date;
+};
+const presentFeed = (f: FeedRow) => ({
+  id: f.id,
+  scheduleId: f.schedule_id,
+  userId: f.user_id,
+  createdBy: f.created_by,
+  createdAt: f.created_at.toISOString(),
+});
+
 export function createOncallService(deps: {
   db: OncallDb;
   clock: Clock;
@@ -196,16 +212,33 @@ export function createOncallService(deps: {
     async createFeed(actor: Actor, target: { scheduleId: number } | { mine: true }) {
       if ("scheduleId" in target) await load(db, target.scheduleId);
       const secret = randomBytes(24).toString("base64url");
-      await store.insertFeed(
+      const row = await store.insertFeed(
         db,
         {
           tokenHash: hashToken(secret),
           scheduleId: "scheduleId" in target ? target.scheduleId : null,
           userId: "scheduleId" in target ? null : actor.id,
+          createdBy: actor.id,
         },
         clock.now(),
       );
-      return { url: `${deps.publicUrl}/calendar/${secret}.ics` };
+      return { ...presentFeed({ ...row, schedule_name: null }), url: `${deps.publicUrl}/calendar/${secret}.ics` };
+    },
+
+    /** Your feeds (an admin sees everyone's); the secrets are not kept, so no URL is shown. */
+    async listFeeds(actor: Actor) {
+      const rows = await store.listFeeds(db, actor.role === "admin" ? null : actor.id);
+      return rows.map(presentFeed);
+    },
+
+    /** Revokes a feed at once: its URL answers 404 from then on. Its maker or an admin may. */
+    async revokeFeed(actor: Actor, id: number): Promise<void> {
+      const feed = await store.findFeedById(db, id);
+      // Someone else's feed is reported as missing: its existence is not theirs to learn.
+      if (!feed || (actor.role !== "admin" && feed.created_by !== actor.id)) {
+        throw notFound("calendar feed", id);
+      }
+      await store.deleteFeed(db, id);
     },
 
     /** Renders a feed: 30 days back, 90 ahead; a person's feed holds their shifts in every schedule. */

@@ -27,6 +27,7 @@ export interface OncallTables {
     token_hash: string;
     schedule_id: number | null;
     user_id: number | null;
+    created_by: number | null;
     created_at: Date;
   };
 }
@@ -162,17 +163,70 @@ export async function schedulesNamingUser(
 
 export async function insertFeed(
   db: OncallDb,
-  f: { tokenHash: string; scheduleId: number | null; userId: number | null },
+  f: { tokenHash: string; scheduleId: number | null; userId: number | null; createdBy: number },
   now: Date,
-): Promise<void> {
-  await db
+) {
+  return db
     .insertInto("calendar_feeds")
-    .values({ token_hash: f.tokenHash, schedule_id: f.scheduleId, user_id: f.userId, created_at: now })
-    .execute();
+    .values({
+      token_hash: f.tokenHash,
+      schedule_id: f.scheduleId,
+      user_id: f.userId,
+      created_by: f.createdBy,
+      created_at: now,
+    })
+    .returning(["id", "schedule_id", "user_id", "created_by", "created_at"])
+    .executeTakeFirstOrThrow();
 }
 
+/** Feeds made by one user, or every feed when `createdBy` is null (an admin's view). */
+export async function listFeeds(db: OncallDb, createdBy: number | null) {
+  let q = db
+    .selectFrom("calendar_feeds")
+    .leftJoin("schedules", "schedules.id", "calendar_feeds.schedule_id")
+    .select([
+      "calendar_feeds.id",
+      "calendar_feeds.schedule_id",
+      "schedules.name as schedule_name",
+      "calendar_feeds.user_id",
+      "calendar_feeds.created_by",
+      "calendar_feeds.created_at",
+    ])
+    .orderBy("calendar_feeds.id");
+  if (createdBy !== null) q = q.where("calendar_feeds.created_by", "=", createdBy);
+  return q.execute();
+}
+
+export async function findFeedById(db: OncallDb, id: number) {
+  return db.selectFrom("calendar_feeds").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+export async function deleteFeed(db: OncallDb, id: number): Promise<void> {
+  await db.deleteFrom("calendar_feeds").where("id", "=", id).execute();
+}
+
+/** A live feed by its secret's hash: a feed made by, or of, a deactivated user no longer answers. */
 export async function findFeed(db: OncallDb, tokenHash: string) {
-  return db.selectFrom("calendar_feeds").selectAll().where("token_hash", "=", tokenHash).executeTakeFirst();
+  return db
+    .selectFrom("calendar_feeds")
+    .selectAll()
+    .where("token_hash", "=", tokenHash)
+    .where(({ not, exists, selectFrom, or, ref }) =>
+      not(
+        exists(
+          selectFrom("users")
+            .select("users.id")
+            .where("users.deactivated_at", "is not", null)
+            .where((u) =>
+              or([
+                u("users.id", "=", ref("calendar_feeds.created_by")),
+                u("users.id", "=", ref("calendar_feeds.user_id")),
+              ]),
+            ),
+        ),
+      ),
+    )
+    .executeTakeFirst();
 }
 
 export async function userNames(db: OncallDb, ids: number[]): Promise<Map<number, string>> {

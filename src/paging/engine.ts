@@ -332,6 +332,7 @@ export function createEngine(deps: EngineDeps) {
     },
     record,
     armNow,
+    notifyLevel,
   };
 }
 

@@ -253,7 +253,9 @@ export function createPagingService(
           actor?.id ?? null,
           now,
         );
-        await engine.armNow(t, page, now);
+        // The first level is notified in the trigger's own transaction: a storm of pages slows its
+        // callers instead of building a hidden queue that delays first notifications and timers.
+        await engine.notifyLevel(t, page, policy, now);
         return page;
       };
       return tx === db ? db.transaction().execute(run) : run(tx);

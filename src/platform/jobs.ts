@@ -37,6 +37,11 @@ function quietLogger(log: Logger): WorkerLogger {
 
 /** How often a replica says it is alive, and how long silence means it is gone. */
 const HEARTBEAT_MS = 5_000;
+/**
+ * Nothing wakes a worker when a timer falls due (LISTEN/NOTIFY covers only new jobs), so idle
+ * workers look every POLL_MS: timers run at most this late. 200 ms is ~20 cheap polls a second.
+ */
+const POLL_MS = 200;
 const DEAD_AFTER_SECONDS = 20;
 
 export function createJobs(pool: pg.Pool, log: Logger, clock: Clock) {
@@ -107,7 +112,7 @@ export function createJobs(pool: pg.Pool, log: Logger, clock: Clock) {
         workerIds.push(worker.workerId);
       });
       runner = await run(
-        { pgPool: pool, concurrency, noHandleSignals: true, pollInterval: 1000, logger, events },
+        { pgPool: pool, concurrency, noHandleSignals: true, pollInterval: POLL_MS, logger, events },
         taskList(),
       );
       await heartbeatAndSweep();

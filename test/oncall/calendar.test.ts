@@ -281,3 +281,53 @@ describe("a person's calendar feed", () => {
     expect(cal.version).toBe("2.0");
   });
 });
+
+describe("revoking a calendar feed", () => {
+  it("PAGE-7: the maker lists their feeds without secrets and revokes one; its URL is 404 at once", async () => {
+    t.clock.set(NOW);
+    const kept = await newFeed(c.bob, "/api/v1/me/calendar-feed");
+    const revoked = await newFeed(c.bob, `/api/v1/schedules/${platform.id}/calendar-feed`);
+    const listed = await c.bob.request("GET", "/api/v1/calendar-feeds");
+    expect(listed.status).toBe(200);
+    const feeds: Json[] = listed.body.feeds;
+    expect(feeds.map((f) => [f.scheduleId, f.userId, f.createdBy])).toEqual([
+      [null, c.bob.id, c.bob.id],
+      [platform.id, null, c.bob.id],
+    ]);
+    expect(JSON.stringify(listed.body)).not.toContain(kept.secret);
+    expect(JSON.stringify(listed.body)).not.toContain(revoked.secret);
+
+    const id = feeds[1]?.id;
+    expect((await c.bob.request("DELETE", `/api/v1/calendar-feeds/${id}`)).status).toBe(204);
+    expect((await fetchFeed(revoked.url)).status).toBe(404);
+    expect((await fetchFeed(kept.url)).status).toBe(200);
+    expect((await c.bob.request("GET", "/api/v1/calendar-feeds")).body.feeds).toHaveLength(1);
+    expectProblem(await c.bob.request("DELETE", `/api/v1/calendar-feeds/${id}`), 404, "not-found");
+  });
+
+  it("PAGE-7: someone else's feed cannot be seen or revoked (404); an admin can revoke any", async () => {
+    const feed = await newFeed(c.cleo, "/api/v1/me/calendar-feed");
+    const cleos: Json[] = (await c.cleo.request("GET", "/api/v1/calendar-feeds")).body.feeds;
+    const id = cleos.at(-1)?.id;
+    const bobs: Json[] = (await c.bob.request("GET", "/api/v1/calendar-feeds")).body.feeds;
+    expect(bobs.map((f) => f.id)).not.toContain(id);
+    expectProblem(await c.bob.request("DELETE", `/api/v1/calendar-feeds/${id}`), 404, "not-found");
+    expect((await fetchFeed(feed.url)).status).toBe(200);
+
+    const all: Json[] = (await t.admin.request("GET", "/api/v1/calendar-feeds")).body.feeds;
+    expect(all.map((f) => f.id)).toContain(id);
+    expect((await t.admin.request("DELETE", `/api/v1/calendar-feeds/${id}`)).status).toBe(204);
+    expect((await fetchFeed(feed.url)).status).toBe(404);
+  });
+
+  it("PAGE-7: the feeds a deactivated person made stop answering", async () => {
+    t.clock.set(NOW);
+    const leaver = await t.user("leaver", "viewer");
+    const own = await newFeed(leaver, "/api/v1/me/calendar-feed");
+    const schedule = await newFeed(leaver, `/api/v1/schedules/${platform.id}/calendar-feed`);
+    expect((await fetchFeed(schedule.url)).status).toBe(200);
+    expect((await t.admin.request("DELETE", `/api/v1/users/${leaver.id}`)).status).toBe(200);
+    expect((await fetchFeed(own.url)).status).toBe(404);
+    expect((await fetchFeed(schedule.url)).status).toBe(404);
+  });
+});
