@@ -1,5 +1,8 @@
 /** Wires the capabilities onto one HTTP server. Used by `firebreak serve`, the tests and the benchmarks. */
 import { readFileSync } from "node:fs";
+import { alertRoutes, eventsV2Routes, intakeRoutes } from "./alerts/routes.ts";
+import { createAlertService } from "./alerts/service.ts";
+import type { AlertDb } from "./alerts/store.ts";
 import { incidentRoutes } from "./incidents/routes.ts";
 import { createIncidentService } from "./incidents/service.ts";
 import type { IncidentDb } from "./incidents/store.ts";
@@ -38,6 +41,8 @@ export type AppDeps = {
   emailFrom?: string;
   /** Outgoing HTTP for webhooks and chat (tests point it at local servers). */
   fetch?: typeof fetch;
+  /** Alert intake's group commit: events per transaction, transactions at once, events queued. */
+  intake?: { maxBatch?: number; maxConcurrent?: number; maxQueued?: number };
 };
 
 export async function buildApp(deps: AppDeps) {
@@ -62,6 +67,13 @@ export async function buildApp(deps: AppDeps) {
     clock,
     placesOf: (id) => placesOf?.(id) ?? Promise.resolve([]),
   });
+  /** SEV-5: the urgency of a page for an incident of this severity, now. */
+  const urgencyOf = (severity: string) => {
+    const paging = policy.paging;
+    if (!paging) return "high" as const;
+    const hours = { ...defaultBusinessHours, timeZone: paging.timeZone };
+    return urgencyFor(severity, paging.weekendLowUrgency, hours, clock.now());
+  };
   // Paging is created after incidents; the pager reaches it through this late-bound reference.
   let pagingRef: PagingService | undefined;
   const incidents = createIncidentService({
@@ -71,13 +83,11 @@ export async function buildApp(deps: AppDeps) {
     metrics,
     pager: {
       async page(tx, { policyName, incident, actor, reason }) {
-        const paging = policy.paging;
-        if (!pagingRef || !paging) return;
-        const hours = { ...defaultBusinessHours, timeZone: paging.timeZone };
+        if (!pagingRef || !policy.paging) return;
         await pagingRef.pageForIncident(tx as unknown as PagingDb, {
           policyName,
           title: `${incident.severity} incident #${incident.id} ${reason}: ${incident.title || "(untitled)"}`,
-          urgency: urgencyFor(incident.severity, paging.weekendLowUrgency, hours, clock.now()),
+          urgency: urgencyOf(incident.severity),
           incidentId: incident.id,
           actor,
         });
@@ -123,6 +133,16 @@ export async function buildApp(deps: AppDeps) {
     onDelivery: (channel, status) => metrics.deliveries.labels(channel, status).inc(),
   });
   pagingRef = paging;
+  const alerts = createAlertService({
+    db: database.db as unknown as AlertDb,
+    clock,
+    policy,
+    jobs,
+    incidents,
+    paging,
+    urgencyFor: urgencyOf,
+    intake: deps.intake,
+  });
   placesOf = async (userId) => [
     ...(await oncall.schedulesNamingUser(userId)).map((s) => `schedule ${s.name} (#${s.id})`),
     ...(await paging.policiesNamingUser(userId)).map((p) => `escalation policy ${p.name} (#${p.id})`),
@@ -142,9 +162,13 @@ export async function buildApp(deps: AppDeps) {
       await api.register(incidentRoutes(incidents, { policy, clock }));
       await api.register(oncallRoutes(oncall));
       await api.register(pagingRoutes(paging));
+      await api.register(alertRoutes(alerts, (actor, ids) => incidents.visibleIds(actor, ids)));
     },
     { prefix: "/api/v1" },
   );
+  // Alert intake: the integration key is the credential (senders cannot send bearer tokens).
+  await app.register(intakeRoutes(alerts, metrics), { prefix: "/api/v1/integrations" });
+  await app.register(eventsV2Routes(alerts, metrics), { prefix: "/v2" });
   await app.register(ackLinkRoutes(paging));
   await app.register(calendarFeedRoutes(oncall));
   app.addHook("onClose", async () => {
@@ -152,5 +176,5 @@ export async function buildApp(deps: AppDeps) {
     await channels.close();
   });
   await app.ready();
-  return { app, services: { users, incidents, oncall, paging }, jobs, metrics };
+  return { app, services: { users, incidents, oncall, paging, alerts }, jobs, metrics };
 }

@@ -1,14 +1,18 @@
 /**
- * The `firebreak` client commands: a table of command specs (reads.ts, writes.ts), each naming its
- * arguments and flags; args.ts parses a command line against a spec, client.ts talks HTTP.
+ * The `firebreak` client commands: a table of command specs (reads.ts, oncall.ts, writes.ts,
+ * pages.ts), each naming its arguments and flags; args.ts parses a command line against a spec,
+ * client.ts talks HTTP.
  */
 import { type Command, commandHelp, parse, synopsis, write } from "./args.ts";
 import { CliError, connect, defaultUrl, UsageError } from "./client.ts";
 import { oncallCommands } from "./oncall.ts";
+import { pageReadCommands, pageWriteCommands } from "./pages.ts";
 import { readCommands } from "./reads.ts";
 import { writeCommands } from "./writes.ts";
 
-const commands: Record<string, Command> = { ...readCommands, ...oncallCommands, ...writeCommands };
+const reads: Record<string, Command> = { ...readCommands, ...oncallCommands, ...pageReadCommands };
+const writes: Record<string, Command> = { ...writeCommands, ...pageWriteCommands };
+const commands: Record<string, Command> = { ...reads, ...writes };
 
 export const clientCommands: Readonly<Record<string, Command>> = commands;
 
@@ -19,10 +23,10 @@ export function usage(): string {
     "usage: firebreak <command> [arguments] [--json]",
     "",
     "Read (through the API):",
-    ...Object.entries({ ...readCommands, ...oncallCommands }).map(([name, cmd]) => line(name, cmd.summary)),
+    ...Object.entries(reads).map(([name, cmd]) => line(name, cmd.summary)),
     "",
     "Act (through the API):",
-    ...Object.entries(writeCommands).map(([name, cmd]) => line(name, cmd.summary)),
+    ...Object.entries(writes).map(([name, cmd]) => line(name, cmd.summary)),
     "",
     "Server:",
     line("serve", "run the Firebreak server"),

@@ -7,7 +7,8 @@ export function when(iso: string | null | undefined): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)}Z`;
 }
 
-function clip(text: string, max: number): string {
+/** One line of at most `max` characters, with an ellipsis when cut. */
+export function clip(text: string, max: number): string {
   const line = text.replace(/\s+/g, " ").trim();
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }

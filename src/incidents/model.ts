@@ -73,7 +73,8 @@ export type EventKind =
   | "action-added"
   | "action-changed"
   | "participant-added"
-  | `page-${string}`; // a page's life, written by the paging capability
+  | `page-${string}` // a page's life, written by the paging capability
+  | `alert-${string}`; // alerts grouping into, re-firing on and resolving for the incident
 
 export type EventDraft = {
   kind: EventKind;

@@ -144,6 +144,8 @@ export function createIncidentService(deps: IncidentDeps) {
         owner?: UserInput;
         blocksDeployments?: boolean;
       },
+      /** Another command's transaction (alerts declaring a triage incident); its own otherwise. */
+      outer?: IncidentDb,
     ): Promise<Incident> {
       assertNoRedData({ title: input.title, summary: input.summary });
       const type = policy.incidentTypes.find((t) => t.name === input.type);
@@ -157,7 +159,7 @@ export function createIncidentService(deps: IncidentDeps) {
         throw invalid("severity", `expected one of ${policy.severities.map((s) => s.id).join(", ")}`);
       }
       const c = ctx(actor);
-      return db.transaction().execute(async (tx) => {
+      const run = async (tx: IncidentDb) => {
         const owner = input.owner === undefined ? null : await ownerCandidate(tx, input.owner, "owner");
         const since = new Date(c.now.getTime() - policy.recurrence.windowMinutes * 60_000);
         // SEV-4 only looks back when this severity could be raised by a recurrence.
@@ -194,7 +196,8 @@ export function createIncidentService(deps: IncidentDeps) {
         }
         deps.metrics?.incidentsDeclared.labels(incident.severity).inc();
         return incident;
-      });
+      };
+      return outer ? run(outer) : db.transaction().execute(run);
     },
 
     async get(actor: Actor, id: number): Promise<Incident> {
@@ -458,7 +461,7 @@ export function createIncidentService(deps: IncidentDeps) {
     async recordEvent(
       tx: IncidentDb,
       incidentId: number,
-      e: { kind: `page-${string}`; body: string; data: Record<string, unknown> },
+      e: { kind: `page-${string}` | `alert-${string}`; body: string; data: Record<string, unknown> },
       actorId: number | null,
       at: Date,
     ): Promise<void> {

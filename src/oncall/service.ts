@@ -222,7 +222,10 @@ export function createOncallService(deps: {
         },
         clock.now(),
       );
-      return { ...presentFeed({ ...row, schedule_name: null }), url: `${deps.publicUrl}/calendar/${secret}.ics` };
+      return {
+        ...presentFeed({ ...row, schedule_name: null }),
+        url: `${deps.publicUrl}/calendar/${secret}.ics`,
+      };
     },
 
     /** Your feeds (an admin sees everyone's); the secrets are not kept, so no URL is shown. */

@@ -256,7 +256,8 @@ export function createPagingService(
         // The first level is notified in the trigger's own transaction: a storm of pages slows its
         // callers instead of building a hidden queue that delays first notifications and timers.
         await engine.notifyLevel(t, page, policy, now);
-        return page;
+        // Notifying the level assigned people: answer with the page as it is now.
+        return (await store.getPage(t, page.id)) ?? page;
       };
       return tx === db ? db.transaction().execute(run) : run(tx);
     },
@@ -290,6 +291,51 @@ export function createPagingService(
         tx,
       );
     },
+
+    /**
+     * For another capability's command (alerts): acknowledge or resolve a page inside its
+     * transaction, as `byUserId`, with no visibility check. A page already there is left alone.
+     */
+    async settle(tx: PagingDb, id: number, to: "acknowledged" | "resolved", byUserId: number, why: string) {
+      const page = await store.getPage(tx, id);
+      if (!page || page.state === "resolved" || page.state === to) return page ?? null;
+      const now = clock.now();
+      return change(
+        null,
+        id,
+        (p) =>
+          to === "acknowledged" ? model.acknowledge(p, byUserId, now) : model.resolve(p, byUserId, now),
+        to === "acknowledged" ? "page-acknowledged" : "page-resolved",
+        () => why,
+        tx,
+      );
+    },
+
+    /** Acknowledges every triggered page of an incident the actor can see, in one transaction. */
+    async acknowledgeIncident(actor: Actor, incidentId: number, outer?: PagingDb): Promise<Page[]> {
+      const run = async (tx: PagingDb) => {
+        const pages = await store.listPages(tx, { incidentId, states: ["triggered"], limit: 500 });
+        const acked: Page[] = [];
+        for (const p of pages) {
+          acked.push(
+            await change(
+              actor,
+              p.id,
+              (page) => model.acknowledge(page, actor.id, clock.now()),
+              "page-acknowledged",
+              () => "acknowledged with its incident",
+              tx,
+            ),
+          );
+        }
+        return acked;
+      };
+      return outer ? run(outer) : db.transaction().execute(run);
+    },
+
+    policyIdByName: async (tx: PagingDb, name: string) =>
+      (await store.findPolicyByName(tx, name))?.id ?? null,
+    policyExists: async (tx: PagingDb, id: number) => (await store.getPolicy(tx, id)) !== undefined,
 
     acknowledge: (actor: Actor, id: number) =>
       change(

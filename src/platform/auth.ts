@@ -38,6 +38,8 @@ declare module "fastify" {
   interface FastifyContextConfig {
     /** Least role a route needs; every /api/v1 route needs at least a valid token (viewer). */
     minRole?: Role;
+    /** Alert intake routes: the integration their requests are counted under in /metrics. */
+    integration?: string;
   }
 }
 

@@ -35,7 +35,7 @@ export type HttpOptions = {
 const validRequestId = /^[\w.:-]{1,128}$/;
 
 /** Maps Fastify's own errors (parsing, limits) onto the error catalogue. */
-function fromFastifyError(err: FastifyError, bodyLimit: number): AppError {
+export function fromFastifyError(err: FastifyError, bodyLimit: number): AppError {
   if (hasZodFastifySchemaValidationErrors(err)) {
     const context = err.validationContext ?? "body";
     const problems = err.validation.map((v) => {
@@ -110,12 +110,17 @@ export async function createHttp(opts: HttpOptions): Promise<App> {
   });
 
   app.setErrorHandler((raw: FastifyError, req, reply) => {
-    const err = raw instanceof AppError ? raw : fromFastifyError(raw, opts.bodyLimit);
+    const limit = req.routeOptions.bodyLimit ?? opts.bodyLimit;
+    const err = raw instanceof AppError ? raw : fromFastifyError(raw, limit);
     if (err.code === "internal") {
       req.log.error({ err: raw }, "request failed");
       err.message = `an internal error occurred; quote request id ${req.id} when reporting it`;
     }
     opts.metrics.httpErrors.labels(err.code).inc();
+    // Overload and outages say when to come back; senders such as Alertmanager honour it.
+    const retryAfter = err.extra.retryAfterSeconds;
+    if (typeof retryAfter === "number") reply.header("retry-after", String(retryAfter));
+    else if (err.status === 429 || err.status === 503) reply.header("retry-after", "5");
     reply.code(err.status).type("application/problem+json").send(problemOf(err, req.url));
   });
   app.setNotFoundHandler((req, reply) => {

@@ -25,6 +25,18 @@ export function createMetrics() {
       labelNames: ["channel", "status"],
       registers: [registry],
     }),
+    alertIntake: new Counter({
+      name: "firebreak_alert_intake_total",
+      help: "Alert intake requests by integration and outcome (accepted, or why they were refused)",
+      labelNames: ["integration", "outcome"],
+      registers: [registry],
+    }),
+    alertEvents: new Counter({
+      name: "firebreak_alert_events_total",
+      help: "Alert events committed, by integration",
+      labelNames: ["integration"],
+      registers: [registry],
+    }),
     incidentsDeclared: new Counter({
       name: "firebreak_incidents_declared_total",
       help: "Incidents declared, by severity",

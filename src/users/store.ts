@@ -37,9 +37,11 @@ function fromRow(r: UserRow): User {
   };
 }
 
+/** People only: automation actors such as `@alerts` (created by a migration) do not count. */
 export async function countUsers(db: Db): Promise<number> {
   const r = await db
     .selectFrom("users")
+    .where("username", "not like", "@%")
     .select((eb) => eb.fn.countAll<number>().as("n"))
     .executeTakeFirstOrThrow();
   return Number(r.n);

@@ -54,6 +54,8 @@ export async function startTestApp(
     /** Where the test clock starts; jobs' retry back-off uses the database's clock, so paging tests start near now. */
     clockStart?: Date | string;
     smtpUrl?: string;
+    /** Alert intake's group commit limits (tests of overload make the queue tiny). */
+    intake?: { maxBatch?: number; maxConcurrent?: number; maxQueued?: number };
   } = {},
 ) {
   const url = await createTestDatabase();
@@ -68,6 +70,7 @@ export async function startTestApp(
     publicUrl: "http://firebreak.test",
     smtpUrl: opts.smtpUrl,
     emailFrom: "Firebreak <firebreak@test>",
+    intake: opts.intake,
   });
   await app.listen({ port: 0, host: "127.0.0.1" });
   const address = app.server.address();

@@ -1,0 +1,635 @@
+/**
+ * Alert commands: services and their keys, intake (every sender's events go through one batched
+ * writer), grouping into triage incidents that page (DEC-3, SEV-6), changes, heartbeats and
+ * maintenance windows.
+ */
+import { randomBytes } from "node:crypto";
+import type { Incident } from "../incidents/model.ts";
+import { openStates } from "../incidents/model.ts";
+import type { IncidentService } from "../incidents/service.ts";
+import type { IncidentDb } from "../incidents/store.ts";
+import type { Urgency } from "../paging/model.ts";
+import type { PagingService } from "../paging/service.ts";
+import type { PagingDb } from "../paging/store.ts";
+import { type Actor, hashToken } from "../platform/auth.ts";
+import type { Clock } from "../platform/clock.ts";
+import { AppError, invalid, notFound } from "../platform/errors.ts";
+import type { Jobs } from "../platform/jobs.ts";
+import type { Policy } from "../policy/model.ts";
+import { createBatcher } from "./batcher.ts";
+import {
+  type AlertEvent,
+  type AlertStatus,
+  foldBatch,
+  type GenericMapping,
+  isFlapping,
+  placeAlerts,
+} from "./model.ts";
+import type { AlertDb, LockedService, UpsertedAlert } from "./store.ts";
+import * as store from "./store.ts";
+
+export type IntakeItem = { serviceId: number; event: AlertEvent };
+export type IntakeResult = { dedupKey: string };
+
+/** A resolved integration key: the service it belongs to and, for the generic webhook, its mapping. */
+export type Integration = {
+  keyId: number;
+  serviceId: number;
+  serviceName: string;
+  mapping: GenericMapping | null;
+};
+
+export type ServiceBody = {
+  name: string;
+  description?: string;
+  escalationPolicyId?: number;
+  incidentType?: string;
+  incidentSeverity?: string;
+  groupingWindowMinutes?: number;
+  flapChanges?: number;
+  flapWindowMinutes?: number;
+};
+
+const KEY_CACHE_MS = 5_000;
+const DEFAULT_POLICY = "Engineer On Call";
+const DEFAULTS = { groupingWindowMinutes: 60, flapChanges: 4, flapWindowMinutes: 30 };
+
+export type AlertServiceDeps = {
+  db: AlertDb;
+  clock: Clock;
+  policy: Policy;
+  jobs: Jobs;
+  incidents: IncidentService;
+  paging: PagingService;
+  /** The urgency of a page for an incident of this severity now (SEV-5). */
+  urgencyFor: (severity: string) => Urgency;
+  intake?: { maxBatch?: number; maxConcurrent?: number; maxQueued?: number };
+};
+
+/** A new integration key: 32 lowercase hex characters, the length Events v2 senders expect. */
+const newKey = () => randomBytes(16).toString("hex");
+
+export function createAlertService(deps: AlertServiceDeps) {
+  const { db, clock, policy, jobs, incidents, paging } = deps;
+  const asIncidentDb = (tx: AlertDb) => tx as unknown as IncidentDb;
+  const asPagingDb = (tx: AlertDb) => tx as unknown as PagingDb;
+
+  let automation: Actor | undefined;
+  async function automationActor(tx: AlertDb): Promise<Actor> {
+    automation ??= {
+      id: await store.automationUserId(tx),
+      username: "@alerts",
+      role: "responder",
+      tokenId: 0,
+    };
+    return automation;
+  }
+
+  // -- keys ------------------------------------------------------------------------------------
+  const keyCache = new Map<string, { at: number; integration: Integration | null }>();
+
+  async function integrationFor(key: string): Promise<Integration | null> {
+    const hash = hashToken(key);
+    const cached = keyCache.get(hash);
+    if (cached && Date.now() - cached.at < KEY_CACHE_MS) return cached.integration;
+    const row = await store.findKey(db, hash);
+    const integration = row
+      ? { keyId: row.id, serviceId: row.service_id, serviceName: row.name, mapping: row.mapping }
+      : null;
+    if (keyCache.size > 10_000) keyCache.clear();
+    keyCache.set(hash, { at: Date.now(), integration });
+    return integration;
+  }
+
+  // -- placing alerts ----------------------------------------------------------------------------
+  const defaultType = () => policy.incidentTypes[0]?.name ?? "";
+  const leastSevere = () => policy.severities.at(-1)?.id ?? "";
+
+  async function record(
+    tx: AlertDb,
+    incidentId: number,
+    kind: `alert-${string}`,
+    body: string,
+    data: Record<string, unknown>,
+    actorId: number,
+  ) {
+    await incidents.recordEvent(asIncidentDb(tx), incidentId, { kind, body, data }, actorId, clock.now());
+  }
+
+  async function openGroup(tx: AlertDb, s: LockedService, first: UpsertedAlert & { summary: string }) {
+    const actor = await automationActor(tx);
+    const incident: Incident = await incidents.declare(
+      actor,
+      {
+        title: `${s.name}: ${first.summary}`.slice(0, 300),
+        type: s.incident_type ?? defaultType(),
+        severity: s.incident_severity ?? leastSevere(),
+        status: "triage",
+        summary: `Opened by alerts of the service ${s.name}. Accept it (with a severity) or decline it.`,
+      },
+      asIncidentDb(tx),
+    );
+    const page = await paging.trigger(
+      actor,
+      {
+        policyId: s.escalation_policy_id,
+        title: incident.title,
+        urgency: deps.urgencyFor(incident.severity),
+        incidentId: incident.id,
+      },
+      asPagingDb(tx),
+    );
+    const group = await store.insertGroup(
+      tx,
+      { service_id: s.id, incident_id: incident.id, page_id: page.id },
+      clock.now(),
+    );
+    await record(
+      tx,
+      incident.id,
+      "alert-grouped",
+      `alerts of ${s.name} open this triage incident`,
+      { serviceId: s.id },
+      actor.id,
+    );
+    return group.id;
+  }
+
+  /** Newly firing alerts: flapping, maintenance, then the group they join (or open). */
+  async function place(tx: AlertDb, opened: (UpsertedAlert & { summary: string })[], now: Date) {
+    const byService = new Map<number, (UpsertedAlert & { summary: string })[]>();
+    for (const a of opened) byService.set(a.service_id, [...(byService.get(a.service_id) ?? []), a]);
+    const services = await store.lockServices(tx, [...byService.keys()], now, openStates);
+    for (const s of services) {
+      const alerts = byService.get(s.id) ?? [];
+      const flap = { changes: s.flap_changes, windowMinutes: s.flap_window_minutes };
+      const flags = alerts.map((a) => ({ a, flapping: !a.inserted && isFlapping(a.changes, now, flap) }));
+      await store.setAlerts(
+        tx,
+        flags
+          .filter((f) => f.flapping !== f.a.flapping)
+          .filter((f) => f.flapping)
+          .map((f) => f.a.id),
+        { flapping: true },
+      );
+      await store.setAlerts(
+        tx,
+        flags
+          .filter((f) => f.flapping !== f.a.flapping)
+          .filter((f) => !f.flapping)
+          .map((f) => f.a.id),
+        { flapping: false },
+      );
+      const ids = alerts.map((a) => a.id);
+      if (s.in_maintenance) {
+        // Recorded, never paged: the service is being worked on.
+        await store.setAlerts(tx, ids, { suppressed: true });
+        continue;
+      }
+      const group =
+        s.group_id === null || s.group_last_alert_at === null
+          ? null
+          : {
+              id: s.group_id,
+              incidentOpen: s.incident_open === true,
+              pageResolved: s.page_state === null || s.page_state === "resolved",
+              lastAlertAt: s.group_last_alert_at,
+            };
+      const where = placeAlerts(group, now, s.grouping_window_minutes, flags);
+      if (where.kind === "attach" && group) {
+        await store.setAlerts(tx, ids, { group_id: group.id, suppressed: false });
+        let pageId: number | undefined;
+        if (where.repage) {
+          const actor = await automationActor(tx);
+          const incidentId = (await store.groupOutcomes(tx, [group.id]))[0]?.incident_id;
+          if (incidentId !== undefined) {
+            const incident = await incidents.get({ ...actor, role: "admin" }, incidentId);
+            const page = await paging.trigger(
+              actor,
+              {
+                policyId: s.escalation_policy_id,
+                title: incident.title,
+                urgency: deps.urgencyFor(incident.severity),
+                incidentId,
+              },
+              asPagingDb(tx),
+            );
+            pageId = page.id;
+            await record(
+              tx,
+              incidentId,
+              "alert-refired",
+              `alerts of ${s.name} fire again`,
+              { serviceId: s.id },
+              actor.id,
+            );
+          }
+        }
+        await store.touchGroup(tx, group.id, now, pageId);
+      } else if (where.kind === "new-group") {
+        const first = flags.find((f) => !f.flapping)?.a ?? alerts[0];
+        if (!first) continue;
+        const groupId = await openGroup(tx, s, first);
+        await store.setAlerts(tx, ids, { group_id: groupId, suppressed: false });
+      }
+    }
+  }
+
+  /** Groups whose alerts resolved or were acknowledged: settle their pages, say so on the incident. */
+  async function settle(tx: AlertDb, resolvedGroups: number[], ackedGroups: number[]) {
+    const actor = await automationActor(tx);
+    for (const o of await store.groupOutcomes(tx, [...new Set([...resolvedGroups, ...ackedGroups])])) {
+      if (!o.unresolved && resolvedGroups.includes(o.id)) {
+        const triage = o.incident_state === "triage";
+        if (o.page_id !== null && o.page_state !== "resolved") {
+          await paging.settle(
+            asPagingDb(tx),
+            o.page_id,
+            "resolved",
+            actor.id,
+            "every alert of its incident resolved",
+          );
+        }
+        await record(
+          tx,
+          o.incident_id,
+          "alert-resolved",
+          triage
+            ? "every alert resolved; its page is resolved"
+            : "every alert resolved; the incident stays open until its owner resolves it",
+          { groupId: o.id },
+          actor.id,
+        );
+      } else if (o.unresolved && !o.firing && o.page_id !== null && o.page_state === "triggered") {
+        await paging.settle(asPagingDb(tx), o.page_id, "acknowledged", actor.id, "every alert acknowledged");
+      }
+    }
+  }
+
+  /** One transaction for a whole batch of events (see batcher.ts). */
+  async function write(items: IntakeItem[]): Promise<IntakeResult[]> {
+    const now = clock.now();
+    const folded = foldBatch(items);
+    await db.transaction().execute(async (tx) => {
+      const rows = [
+        ...(await store.upsertTriggered(
+          tx,
+          folded.filter((f) => f.triggers),
+          now,
+        )),
+        ...(await store.updateStatuses(
+          tx,
+          folded.filter((f) => !f.triggers),
+          now,
+        )),
+      ];
+      const summaries = new Map(folded.map((f) => [`${f.serviceId}\u0000${f.dedupKey}`, f.last.summary]));
+      const opened = rows
+        .filter((r) => r.status !== "resolved" && (r.inserted || r.previous_status === "resolved"))
+        .map((r) => ({ ...r, summary: summaries.get(`${r.service_id}\u0000${r.dedup_key}`) ?? "" }));
+      const resolved = rows.filter(
+        (r) => r.status === "resolved" && r.previous_status !== "resolved" && !r.inserted,
+      );
+      const acked = rows.filter((r) => r.status === "acknowledged" && r.previous_status === "firing");
+      if (opened.length) await place(tx, opened, now);
+      const groupsOf = (rs: UpsertedAlert[]) => [
+        ...new Set(rs.flatMap((r) => (r.group_id === null ? [] : [r.group_id]))),
+      ];
+      if (resolved.length || acked.length) await settle(tx, groupsOf(resolved), groupsOf(acked));
+    });
+    return items.map((i) => ({ dedupKey: i.event.dedupKey }));
+  }
+
+  const batcher = createBatcher(write, {
+    maxBatch: deps.intake?.maxBatch ?? 500,
+    maxConcurrent: deps.intake?.maxConcurrent ?? 4,
+    maxQueued: deps.intake?.maxQueued ?? 20_000,
+  });
+
+  // -- heartbeats --------------------------------------------------------------------------------
+  const heartbeatKey = (id: number) => `heartbeat:${id}`;
+  const heartbeatDedupKey = (name: string) => `heartbeat:${name}`;
+
+  jobs.register("heartbeat.check", async (payload) => {
+    const id = Number(payload.heartbeatId);
+    const h = await store.getHeartbeat(db, id);
+    if (!h) return;
+    const now = clock.now();
+    const since = h.last_ping_at ?? h.created_at;
+    if (now.getTime() - since.getTime() < h.interval_minutes * 60_000) return; // pinged meanwhile
+    await batcher.submit([
+      {
+        serviceId: h.service_id,
+        event: {
+          dedupKey: heartbeatDedupKey(h.name),
+          action: "trigger",
+          source: "heartbeat",
+          summary: `No heartbeat "${h.name}" for ${h.interval_minutes} minutes (last ${h.last_ping_at?.toISOString() ?? "never"})`,
+          severity: "critical",
+          details: { heartbeat: h.name, intervalMinutes: h.interval_minutes, lastPingAt: h.last_ping_at },
+        },
+      },
+    ]);
+  });
+
+  const service = {
+    integrationFor,
+    /** Writes events and resolves once they are committed; throws Overloaded when the queue is full. */
+    intake: (items: IntakeItem[]) => batcher.submit(items),
+    get queued() {
+      return batcher.queued;
+    },
+
+    // -- services --------------------------------------------------------------------------------
+    async createService(body: ServiceBody) {
+      const now = clock.now();
+      return db.transaction().execute(async (tx) => {
+        const policyId =
+          body.escalationPolicyId ?? (await paging.policyIdByName(asPagingDb(tx), DEFAULT_POLICY));
+        if (policyId === null)
+          throw invalid(
+            "escalationPolicyId",
+            `required: there is no escalation policy named ${DEFAULT_POLICY}`,
+          );
+        await checkServiceFields(tx, { ...body, escalationPolicyId: policyId });
+        const s = await store
+          .insertService(tx, {
+            name: body.name,
+            description: body.description ?? "",
+            escalation_policy_id: policyId,
+            incident_type: body.incidentType ?? null,
+            incident_severity: body.incidentSeverity ?? null,
+            grouping_window_minutes: body.groupingWindowMinutes ?? DEFAULTS.groupingWindowMinutes,
+            flap_changes: body.flapChanges ?? DEFAULTS.flapChanges,
+            flap_window_minutes: body.flapWindowMinutes ?? DEFAULTS.flapWindowMinutes,
+            created_at: now,
+            updated_at: now,
+          })
+          .catch(uniqueName(body.name));
+        const key = await addKey(tx, s.id, "default", null);
+        return { service: s, integrationKey: key.integrationKey, key: key.key };
+      });
+    },
+    listServices: () => store.listServices(db),
+    async getService(id: number) {
+      const s = await store.getService(db, id);
+      if (!s) throw notFound("service", id);
+      return s;
+    },
+    async updateService(id: number, body: Partial<ServiceBody>) {
+      return db.transaction().execute(async (tx) => {
+        const current = await store.getService(tx, id);
+        if (!current) throw notFound("service", id);
+        await checkServiceFields(tx, body);
+        const s = await store
+          .updateService(tx, id, {
+            ...(body.name !== undefined && { name: body.name }),
+            ...(body.description !== undefined && { description: body.description }),
+            ...(body.escalationPolicyId !== undefined && { escalation_policy_id: body.escalationPolicyId }),
+            ...(body.incidentType !== undefined && { incident_type: body.incidentType }),
+            ...(body.incidentSeverity !== undefined && { incident_severity: body.incidentSeverity }),
+            ...(body.groupingWindowMinutes !== undefined && {
+              grouping_window_minutes: body.groupingWindowMinutes,
+            }),
+            ...(body.flapChanges !== undefined && { flap_changes: body.flapChanges }),
+            ...(body.flapWindowMinutes !== undefined && { flap_window_minutes: body.flapWindowMinutes }),
+            updated_at: clock.now(),
+          })
+          .catch(uniqueName(body.name ?? current.name));
+        if (!s) throw notFound("service", id);
+        return s;
+      });
+    },
+    async deleteService(id: number) {
+      if (!(await store.deleteService(db, id))) throw notFound("service", id);
+      keyCache.clear();
+    },
+    async addKey(serviceId: number, name: string, mapping: GenericMapping | null) {
+      return db.transaction().execute(async (tx) => {
+        if (!(await store.getService(tx, serviceId))) throw notFound("service", serviceId);
+        return addKey(tx, serviceId, name, mapping);
+      });
+    },
+    listKeys: (serviceId: number) => store.listKeys(db, serviceId),
+    async deleteKey(serviceId: number, id: number) {
+      if (!(await store.deleteKey(db, serviceId, id))) throw notFound("integration key", id);
+      // Other replicas forget it within KEY_CACHE_MS.
+      keyCache.clear();
+    },
+
+    // -- alerts ----------------------------------------------------------------------------------
+    listAlerts: (f: Parameters<typeof store.listAlerts>[1]) => store.listAlerts(db, f),
+    async getAlert(id: number) {
+      const a = await store.getAlert(db, id);
+      if (!a) throw notFound("alert", id);
+      return a;
+    },
+    /** A person acknowledges or resolves one alert, as a sender would. */
+    async setAlertStatus(id: number, to: Exclude<AlertStatus, "firing">) {
+      const a = await store.getAlert(db, id);
+      if (!a) throw notFound("alert", id);
+      await batcher.submit([
+        {
+          serviceId: a.service_id,
+          event: {
+            dedupKey: a.dedup_key,
+            action: to === "acknowledged" ? "acknowledge" : "resolve",
+            source: a.source as AlertEvent["source"],
+            summary: a.summary,
+            severity: a.severity,
+            details: a.details,
+          },
+        },
+      ]);
+      return (await store.getAlert(db, id)) ?? a;
+    },
+
+    /** Acknowledging an incident acknowledges its pages and its firing alerts, in one transaction. */
+    async acknowledgeIncident(actor: Actor, incidentId: number) {
+      await incidents.get(actor, incidentId); // 404 unless the actor may see it (DATA-3)
+      return db.transaction().execute(async (tx) => {
+        const pages = await paging.acknowledgeIncident(actor, incidentId, asPagingDb(tx));
+        const alerts = await store.acknowledgeIncidentAlerts(tx, incidentId);
+        return { pages, alerts };
+      });
+    },
+
+    // -- changes ---------------------------------------------------------------------------------
+    async recordChange(
+      serviceId: number,
+      c: {
+        summary: string;
+        source?: string;
+        kind?: string;
+        at?: Date;
+        links?: unknown[];
+        details?: Record<string, unknown>;
+      },
+    ) {
+      const now = clock.now();
+      return store.insertChange(
+        db,
+        {
+          service_id: serviceId,
+          summary: c.summary,
+          source: c.source ?? "",
+          kind: c.kind ?? "change",
+          happened_at: c.at ?? now,
+          links: c.links ?? [],
+          details: c.details ?? {},
+        },
+        now,
+      );
+    },
+    /** "What changed?": changes to the incident's services in the `hours` before now. */
+    async changesForIncident(actor: Actor, incidentId: number, hours: number) {
+      await incidents.get(actor, incidentId);
+      const now = clock.now();
+      const services = await store.servicesOfIncident(db, incidentId);
+      return store.listChanges(db, services, new Date(now.getTime() - hours * 3_600_000), now);
+    },
+    async listServiceChanges(serviceId: number, hours: number) {
+      const now = clock.now();
+      await service.getService(serviceId);
+      return store.listChanges(db, [serviceId], new Date(now.getTime() - hours * 3_600_000), now);
+    },
+
+    // -- heartbeats --------------------------------------------------------------------------------
+    async createHeartbeat(serviceId: number, body: { name: string; intervalMinutes: number }) {
+      const now = clock.now();
+      return db.transaction().execute(async (tx) => {
+        if (!(await store.getService(tx, serviceId))) throw notFound("service", serviceId);
+        const h = await store
+          .insertHeartbeat(
+            tx,
+            { service_id: serviceId, name: body.name, interval_minutes: body.intervalMinutes },
+            now,
+          )
+          .catch((err: unknown) => {
+            if ((err as { code?: string }).code === "23505")
+              throw new AppError(
+                "conflict",
+                `the service already has a heartbeat named ${JSON.stringify(body.name)}`,
+                {
+                  field: "name",
+                },
+              );
+            throw err;
+          });
+        await jobs.add(
+          tx,
+          "heartbeat.check",
+          { heartbeatId: h.id },
+          {
+            runAt: new Date(now.getTime() + h.interval_minutes * 60_000),
+            key: heartbeatKey(h.id),
+          },
+        );
+        return h;
+      });
+    },
+    listHeartbeats: (serviceId: number) => store.listHeartbeats(db, serviceId),
+    async deleteHeartbeat(serviceId: number, id: number) {
+      await db.transaction().execute(async (tx) => {
+        if (!(await store.deleteHeartbeat(tx, serviceId, id))) throw notFound("heartbeat", id);
+        await jobs.remove(tx, heartbeatKey(id));
+      });
+    },
+    /** A ping: re-arms the dead man's switch and resolves its alert when it had fired. */
+    async ping(serviceId: number, name: string) {
+      const now = clock.now();
+      const h = await db.transaction().execute(async (tx) => {
+        const found = await store.findHeartbeat(tx, serviceId, name);
+        if (!found) throw notFound("heartbeat", JSON.stringify(name));
+        await store.pingHeartbeat(tx, found.id, now);
+        await jobs.add(
+          tx,
+          "heartbeat.check",
+          { heartbeatId: found.id },
+          {
+            runAt: new Date(now.getTime() + found.interval_minutes * 60_000),
+            key: heartbeatKey(found.id),
+          },
+        );
+        return found;
+      });
+      await batcher.submit([
+        {
+          serviceId,
+          event: {
+            dedupKey: heartbeatDedupKey(h.name),
+            action: "resolve",
+            source: "heartbeat",
+            summary: "",
+            severity: "critical",
+            details: {},
+          },
+        },
+      ]);
+      return { ...h, last_ping_at: now };
+    },
+
+    // -- maintenance -------------------------------------------------------------------------------
+    async addMaintenance(actor: Actor, serviceId: number, body: { start: Date; end: Date; reason?: string }) {
+      if (!(body.end > body.start)) throw invalid("end", "expected an end after the start");
+      if (!(await store.getService(db, serviceId))) throw notFound("service", serviceId);
+      return store.insertMaintenance(
+        db,
+        {
+          service_id: serviceId,
+          start_at: body.start,
+          end_at: body.end,
+          reason: body.reason ?? "",
+          created_by: actor.id,
+        },
+        clock.now(),
+      );
+    },
+    async listMaintenance(serviceId: number) {
+      await service.getService(serviceId);
+      return store.listMaintenance(db, serviceId, clock.now());
+    },
+    async deleteMaintenance(serviceId: number, id: number) {
+      if (!(await store.deleteMaintenance(db, serviceId, id))) throw notFound("maintenance window", id);
+    },
+  };
+
+  async function addKey(tx: AlertDb, serviceId: number, name: string, mapping: GenericMapping | null) {
+    const key = newKey();
+    const row = await store.insertKey(
+      tx,
+      { service_id: serviceId, name, key_hash: hashToken(key), key_hint: key.slice(-4), mapping },
+      clock.now(),
+    );
+    return { key: row, integrationKey: key };
+  }
+
+  async function checkServiceFields(tx: AlertDb, body: Partial<ServiceBody>) {
+    if (
+      body.escalationPolicyId !== undefined &&
+      !(await paging.policyExists(asPagingDb(tx), body.escalationPolicyId))
+    )
+      throw invalid("escalationPolicyId", `no escalation policy ${body.escalationPolicyId}`);
+    if (body.incidentType !== undefined && !policy.incidentTypes.some((t) => t.name === body.incidentType))
+      throw invalid(
+        "incidentType",
+        `unknown type ${JSON.stringify(body.incidentType)}; expected one of ${policy.incidentTypes.map((t) => t.name).join(", ")}`,
+      );
+    if (body.incidentSeverity !== undefined && !policy.severities.some((s) => s.id === body.incidentSeverity))
+      throw invalid("incidentSeverity", `expected one of ${policy.severities.map((s) => s.id).join(", ")}`);
+  }
+
+  function uniqueName(name: string) {
+    return (err: unknown): never => {
+      if ((err as { code?: string }).code === "23505")
+        throw new AppError("conflict", `a service named ${JSON.stringify(name)} already exists`, {
+          field: "name",
+        });
+      throw err;
+    };
+  }
+
+  return service;
+}
+
+export type AlertService = ReturnType<typeof createAlertService>;

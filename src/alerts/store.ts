@@ -1,0 +1,574 @@
+/** SQL for services, integration keys, alerts, alert groups, changes, heartbeats and maintenance. */
+import { type ColumnType, type Generated, type Kysely, sql } from "kysely";
+import type { PlatformTables } from "../platform/db.ts";
+import type { AlertStatus, FoldedAlert, GenericMapping } from "./model.ts";
+
+type Json<T> = ColumnType<T, string, string>;
+
+export interface AlertTables {
+  services: {
+    id: Generated<number>;
+    name: string;
+    description: string;
+    escalation_policy_id: number;
+    incident_type: string | null;
+    incident_severity: string | null;
+    grouping_window_minutes: number;
+    flap_changes: number;
+    flap_window_minutes: number;
+    created_at: Date;
+    updated_at: Date;
+  };
+  integration_keys: {
+    id: Generated<number>;
+    service_id: number;
+    name: string;
+    key_hash: string;
+    key_hint: string;
+    mapping: Json<GenericMapping | null> | null;
+    created_at: Date;
+  };
+  alert_groups: {
+    id: Generated<number>;
+    service_id: number;
+    incident_id: number;
+    page_id: number | null;
+    opened_at: Date;
+    last_alert_at: Date;
+  };
+  alerts: {
+    id: Generated<number>;
+    service_id: number;
+    dedup_key: string;
+    source: string;
+    status: AlertStatus;
+    previous_status: AlertStatus | null;
+    summary: string;
+    severity: string;
+    details: Json<Record<string, unknown>>;
+    group_id: number | null;
+    occurrences: number;
+    changes: Date[];
+    flapping: boolean;
+    suppressed: boolean;
+    first_seen_at: Date;
+    last_seen_at: Date;
+    resolved_at: Date | null;
+  };
+  change_events: {
+    id: Generated<number>;
+    service_id: number;
+    summary: string;
+    source: string;
+    kind: string;
+    happened_at: Date;
+    links: Json<unknown[]>;
+    details: Json<Record<string, unknown>>;
+    created_at: Date;
+  };
+  heartbeats: {
+    id: Generated<number>;
+    service_id: number;
+    name: string;
+    interval_minutes: number;
+    last_ping_at: Date | null;
+    created_at: Date;
+  };
+  maintenance_windows: {
+    id: Generated<number>;
+    service_id: number;
+    start_at: Date;
+    end_at: Date;
+    reason: string;
+    created_by: number;
+    created_at: Date;
+  };
+  // Read here, owned by incidents and paging.
+  incidents: { id: number; state: string; title: string; visibility: string };
+  pages: { id: number; state: string };
+}
+
+export type AlertDb = Kysely<PlatformTables & AlertTables>;
+
+/** How many recent firing/resolved changes an alert keeps (enough for any flap policy). */
+const KEPT_CHANGES = 64;
+
+// -- services and keys --------------------------------------------------------------------------
+
+export type ServiceRow = AlertTables["services"] extends infer S
+  ? { [K in keyof S]: S[K] extends Generated<infer T> ? T : S[K] }
+  : never;
+
+export const insertService = (db: AlertDb, s: Omit<ServiceRow, "id">) =>
+  db.insertInto("services").values(s).returningAll().executeTakeFirstOrThrow();
+
+export const getService = (db: AlertDb, id: number) =>
+  db.selectFrom("services").selectAll().where("id", "=", id).executeTakeFirst();
+
+export const listServices = (db: AlertDb) => db.selectFrom("services").selectAll().orderBy("name").execute();
+
+export async function updateService(
+  db: AlertDb,
+  id: number,
+  s: Partial<Omit<ServiceRow, "id" | "created_at">>,
+) {
+  return db.updateTable("services").set(s).where("id", "=", id).returningAll().executeTakeFirst();
+}
+
+export async function deleteService(db: AlertDb, id: number): Promise<boolean> {
+  const r = await db.deleteFrom("services").where("id", "=", id).executeTakeFirst();
+  return r.numDeletedRows > 0n;
+}
+
+export const insertKey = (
+  db: AlertDb,
+  k: { service_id: number; name: string; key_hash: string; key_hint: string; mapping: GenericMapping | null },
+  now: Date,
+) =>
+  db
+    .insertInto("integration_keys")
+    .values({ ...k, mapping: k.mapping === null ? null : JSON.stringify(k.mapping), created_at: now })
+    .returning(["id", "service_id", "name", "key_hint", "mapping", "created_at"])
+    .executeTakeFirstOrThrow();
+
+export const listKeys = (db: AlertDb, serviceId: number) =>
+  db
+    .selectFrom("integration_keys")
+    .select(["id", "service_id", "name", "key_hint", "mapping", "created_at"])
+    .where("service_id", "=", serviceId)
+    .orderBy("id")
+    .execute();
+
+export async function deleteKey(db: AlertDb, serviceId: number, id: number): Promise<boolean> {
+  const r = await db
+    .deleteFrom("integration_keys")
+    .where("service_id", "=", serviceId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+  return r.numDeletedRows > 0n;
+}
+
+export const findKey = (db: AlertDb, keyHash: string) =>
+  db
+    .selectFrom("integration_keys")
+    .innerJoin("services", "services.id", "integration_keys.service_id")
+    .select([
+      "integration_keys.id",
+      "integration_keys.service_id",
+      "integration_keys.mapping",
+      "services.name",
+    ])
+    .where("integration_keys.key_hash", "=", keyHash)
+    .executeTakeFirst();
+
+// -- alerts: the batch upsert -------------------------------------------------------------------
+
+export type UpsertedAlert = {
+  id: number;
+  service_id: number;
+  dedup_key: string;
+  status: AlertStatus;
+  previous_status: AlertStatus | null;
+  group_id: number | null;
+  changes: Date[];
+  flapping: boolean;
+  inserted: boolean;
+};
+
+/**
+ * Every folded alert with a trigger in one statement: new alerts are inserted, known ones counted
+ * (occurrences, last seen) and moved to their new status. `previous_status` tells the caller what
+ * changed; `inserted` whether the alert is new.
+ */
+export async function upsertTriggered(
+  db: AlertDb,
+  alerts: FoldedAlert[],
+  now: Date,
+): Promise<UpsertedAlert[]> {
+  if (alerts.length === 0) return [];
+  const col = <T>(f: (a: FoldedAlert) => T) => alerts.map(f);
+  const r = await sql<UpsertedAlert>`
+    INSERT INTO alerts AS a (service_id, dedup_key, source, status, summary, severity, details,
+      occurrences, changes, first_seen_at, last_seen_at, resolved_at)
+    SELECT i.service_id, i.dedup_key, i.source, i.status, i.summary, i.severity, i.details::jsonb,
+      i.occurrences,
+      CASE WHEN i.changes > 0 THEN array_fill(${now}::timestamptz, ARRAY[i.changes]) ELSE '{}' END,
+      ${now}, ${now}, CASE WHEN i.status = 'resolved' THEN ${now}::timestamptz END
+    FROM unnest(${col((a) => a.serviceId)}::bigint[], ${col((a) => a.dedupKey)}::text[],
+      ${col((a) => a.last.source)}::text[], ${col((a) => a.status)}::text[], ${col((a) => a.last.summary)}::text[],
+      ${col((a) => a.last.severity)}::text[], ${col((a) => JSON.stringify(a.last.details))}::text[],
+      ${col((a) => a.occurrences)}::bigint[], ${col((a) => a.changes)}::int[])
+      WITH ORDINALITY AS i(service_id, dedup_key, source, status, summary, severity, details, occurrences, changes, ord)
+    ORDER BY i.ord
+    ON CONFLICT (service_id, dedup_key) DO UPDATE SET
+      previous_status = a.status,
+      status = CASE WHEN excluded.status = 'firing' AND a.status = 'acknowledged' THEN 'acknowledged'
+                    ELSE excluded.status END,
+      source = excluded.source,
+      summary = excluded.summary,
+      severity = excluded.severity,
+      details = excluded.details,
+      occurrences = a.occurrences + excluded.occurrences,
+      last_seen_at = excluded.last_seen_at,
+      resolved_at = CASE WHEN excluded.status <> 'resolved' THEN NULL
+                         WHEN a.status = 'resolved' THEN a.resolved_at ELSE excluded.last_seen_at END,
+      changes = firebreak_last_n(a.changes
+        || CASE WHEN (a.status = 'resolved') <> (excluded.status = 'resolved')
+                THEN ARRAY[excluded.last_seen_at] ELSE '{}'::timestamptz[] END
+        || excluded.changes, ${KEPT_CHANGES})
+    RETURNING a.id, a.service_id, a.dedup_key, a.status, a.previous_status, a.group_id, a.changes,
+      a.flapping, (a.xmax = 0) AS inserted`.execute(db);
+  return r.rows;
+}
+
+/** Acknowledge and resolve events for known alerts (for unknown keys they do nothing, as in Events v2). */
+export async function updateStatuses(
+  db: AlertDb,
+  alerts: FoldedAlert[],
+  now: Date,
+): Promise<UpsertedAlert[]> {
+  if (alerts.length === 0) return [];
+  const r = await sql<UpsertedAlert>`
+    UPDATE alerts AS a SET
+      previous_status = a.status,
+      -- An acknowledgement does not reopen a resolved alert.
+      status = CASE WHEN i.status = 'acknowledged' AND a.status = 'resolved' THEN 'resolved' ELSE i.status END,
+      resolved_at = CASE WHEN i.status = 'resolved' THEN coalesce(a.resolved_at, ${now}::timestamptz)
+                         ELSE a.resolved_at END,
+      last_seen_at = ${now},
+      changes = firebreak_last_n(a.changes
+        || CASE WHEN i.status = 'resolved' AND a.status <> 'resolved'
+                THEN ARRAY[${now}::timestamptz] ELSE '{}'::timestamptz[] END, ${KEPT_CHANGES})
+    FROM unnest(${alerts.map((a) => a.serviceId)}::bigint[], ${alerts.map((a) => a.dedupKey)}::text[],
+      ${alerts.map((a) => a.status)}::text[]) AS i(service_id, dedup_key, status)
+    WHERE a.service_id = i.service_id AND a.dedup_key = i.dedup_key
+    RETURNING a.id, a.service_id, a.dedup_key, a.status, a.previous_status, a.group_id, a.changes,
+      a.flapping, false AS inserted`.execute(db);
+  return r.rows;
+}
+
+// -- grouping -----------------------------------------------------------------------------------
+
+export type LockedService = {
+  id: number;
+  name: string;
+  escalation_policy_id: number;
+  incident_type: string | null;
+  incident_severity: string | null;
+  grouping_window_minutes: number;
+  flap_changes: number;
+  flap_window_minutes: number;
+  in_maintenance: boolean;
+  group_id: number | null;
+  group_last_alert_at: Date | null;
+  group_page_id: number | null;
+  incident_open: boolean | null;
+  page_state: string | null;
+};
+
+/**
+ * Locks these services (in id order, so concurrent batches cannot deadlock) and reads what placing
+ * their alerts needs: settings, maintenance now, and the latest group with its incident and page.
+ * The lock makes "is there an open group, else open one" atomic: one incident per group, however
+ * many replicas take the storm.
+ */
+export async function lockServices(
+  db: AlertDb,
+  ids: number[],
+  now: Date,
+  openStates: readonly string[],
+): Promise<LockedService[]> {
+  const r = await sql<LockedService>`
+    SELECT s.id, s.name, s.escalation_policy_id, s.incident_type, s.incident_severity,
+      s.grouping_window_minutes, s.flap_changes, s.flap_window_minutes,
+      EXISTS (SELECT 1 FROM maintenance_windows m
+              WHERE m.service_id = s.id AND m.start_at <= ${now} AND m.end_at > ${now}) AS in_maintenance,
+      g.id AS group_id, g.last_alert_at AS group_last_alert_at, g.page_id AS group_page_id,
+      i.state = ANY(${[...openStates]}::text[]) AS incident_open, p.state AS page_state
+    FROM services s
+    LEFT JOIN LATERAL (SELECT * FROM alert_groups WHERE service_id = s.id ORDER BY id DESC LIMIT 1) g ON true
+    LEFT JOIN incidents i ON i.id = g.incident_id
+    LEFT JOIN pages p ON p.id = g.page_id
+    WHERE s.id = ANY(${ids}::bigint[])
+    ORDER BY s.id
+    FOR UPDATE OF s`.execute(db);
+  return r.rows;
+}
+
+export const insertGroup = (
+  db: AlertDb,
+  g: { service_id: number; incident_id: number; page_id: number | null },
+  now: Date,
+) =>
+  db
+    .insertInto("alert_groups")
+    .values({ ...g, opened_at: now, last_alert_at: now })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+
+export async function touchGroup(db: AlertDb, id: number, now: Date, pageId?: number): Promise<void> {
+  await db
+    .updateTable("alert_groups")
+    .set(pageId === undefined ? { last_alert_at: now } : { last_alert_at: now, page_id: pageId })
+    .where("id", "=", id)
+    .execute();
+}
+
+export async function setAlerts(
+  db: AlertDb,
+  ids: number[],
+  set: { group_id?: number | null; suppressed?: boolean; flapping?: boolean },
+): Promise<void> {
+  if (ids.length === 0) return;
+  await db.updateTable("alerts").set(set).where("id", "in", ids).execute();
+}
+
+export type GroupOutcome = {
+  id: number;
+  incident_id: number;
+  incident_state: string;
+  page_id: number | null;
+  page_state: string | null;
+  unresolved: boolean;
+  firing: boolean;
+};
+
+/** For groups whose alerts changed: whether any alert is still unresolved, or still unacknowledged. */
+export async function groupOutcomes(db: AlertDb, ids: number[]): Promise<GroupOutcome[]> {
+  if (ids.length === 0) return [];
+  const r = await sql<GroupOutcome>`
+    SELECT g.id, g.incident_id, i.state AS incident_state, g.page_id, p.state AS page_state,
+      EXISTS (SELECT 1 FROM alerts a WHERE a.group_id = g.id AND a.status <> 'resolved') AS unresolved,
+      EXISTS (SELECT 1 FROM alerts a WHERE a.group_id = g.id AND a.status = 'firing') AS firing
+    FROM alert_groups g
+    JOIN incidents i ON i.id = g.incident_id
+    LEFT JOIN pages p ON p.id = g.page_id
+    WHERE g.id = ANY(${ids}::bigint[])
+    ORDER BY g.id`.execute(db);
+  return r.rows;
+}
+
+/** Firing alerts of an incident become acknowledged (acknowledging the incident). */
+export async function acknowledgeIncidentAlerts(db: AlertDb, incidentId: number): Promise<number> {
+  const r = await sql`
+    UPDATE alerts a SET previous_status = a.status, status = 'acknowledged'
+    FROM alert_groups g
+    WHERE g.incident_id = ${incidentId} AND a.group_id = g.id AND a.status = 'firing'`.execute(db);
+  return Number(r.numAffectedRows ?? 0);
+}
+
+// -- reading alerts ----------------------------------------------------------------------------
+
+export type AlertRow = {
+  id: number;
+  service_id: number;
+  service_name: string;
+  dedup_key: string;
+  source: string;
+  status: AlertStatus;
+  summary: string;
+  severity: string;
+  details: Record<string, unknown>;
+  incident_id: number | null;
+  occurrences: number;
+  flapping: boolean;
+  suppressed: boolean;
+  first_seen_at: Date;
+  last_seen_at: Date;
+  resolved_at: Date | null;
+};
+
+export async function listAlerts(
+  db: AlertDb,
+  f: { statuses?: AlertStatus[]; serviceId?: number; incidentId?: number; limit: number; before?: number },
+): Promise<AlertRow[]> {
+  let q = db
+    .selectFrom("alerts as a")
+    .innerJoin("services as s", "s.id", "a.service_id")
+    .leftJoin("alert_groups as g", "g.id", "a.group_id")
+    .select([
+      "a.id",
+      "a.service_id",
+      "s.name as service_name",
+      "a.dedup_key",
+      "a.source",
+      "a.status",
+      "a.summary",
+      "a.severity",
+      "a.details",
+      "g.incident_id",
+      "a.occurrences",
+      "a.flapping",
+      "a.suppressed",
+      "a.first_seen_at",
+      "a.last_seen_at",
+      "a.resolved_at",
+    ]);
+  if (f.statuses?.length) q = q.where("a.status", "in", f.statuses);
+  if (f.serviceId !== undefined) q = q.where("a.service_id", "=", f.serviceId);
+  if (f.incidentId !== undefined) q = q.where("g.incident_id", "=", f.incidentId);
+  if (f.before !== undefined) q = q.where("a.id", "<", f.before);
+  return (await q.orderBy("a.id", "desc").limit(f.limit).execute()) as AlertRow[];
+}
+
+export async function getAlert(db: AlertDb, id: number): Promise<AlertRow | undefined> {
+  const rows = await db
+    .selectFrom("alerts as a")
+    .innerJoin("services as s", "s.id", "a.service_id")
+    .leftJoin("alert_groups as g", "g.id", "a.group_id")
+    .select([
+      "a.id",
+      "a.service_id",
+      "s.name as service_name",
+      "a.dedup_key",
+      "a.source",
+      "a.status",
+      "a.summary",
+      "a.severity",
+      "a.details",
+      "g.incident_id",
+      "a.occurrences",
+      "a.flapping",
+      "a.suppressed",
+      "a.first_seen_at",
+      "a.last_seen_at",
+      "a.resolved_at",
+    ])
+    .where("a.id", "=", id)
+    .execute();
+  return rows[0] as AlertRow | undefined;
+}
+
+/** The services whose alerts are on an incident. */
+export async function servicesOfIncident(db: AlertDb, incidentId: number): Promise<number[]> {
+  const rows = await db
+    .selectFrom("alert_groups")
+    .select("service_id")
+    .distinct()
+    .where("incident_id", "=", incidentId)
+    .execute();
+  return rows.map((r) => r.service_id);
+}
+
+// -- changes ------------------------------------------------------------------------------------
+
+export const insertChange = (
+  db: AlertDb,
+  c: {
+    service_id: number;
+    summary: string;
+    source: string;
+    kind: string;
+    happened_at: Date;
+    links: unknown[];
+    details: Record<string, unknown>;
+  },
+  now: Date,
+) =>
+  db
+    .insertInto("change_events")
+    .values({ ...c, links: JSON.stringify(c.links), details: JSON.stringify(c.details), created_at: now })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+
+export const listChanges = (db: AlertDb, serviceIds: number[], since: Date, until: Date, limit = 200) =>
+  serviceIds.length === 0
+    ? Promise.resolve([])
+    : db
+        .selectFrom("change_events as c")
+        .innerJoin("services as s", "s.id", "c.service_id")
+        .selectAll("c")
+        .select("s.name as service_name")
+        .where("c.service_id", "in", serviceIds)
+        .where("c.happened_at", ">=", since)
+        .where("c.happened_at", "<=", until)
+        .orderBy("c.happened_at", "desc")
+        .limit(limit)
+        .execute();
+
+// -- heartbeats ---------------------------------------------------------------------------------
+
+export const insertHeartbeat = (
+  db: AlertDb,
+  h: { service_id: number; name: string; interval_minutes: number },
+  now: Date,
+) =>
+  db
+    .insertInto("heartbeats")
+    .values({ ...h, last_ping_at: null, created_at: now })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+
+export const listHeartbeats = (db: AlertDb, serviceId: number) =>
+  db.selectFrom("heartbeats").selectAll().where("service_id", "=", serviceId).orderBy("name").execute();
+
+export const getHeartbeat = (db: AlertDb, id: number) =>
+  db.selectFrom("heartbeats").selectAll().where("id", "=", id).executeTakeFirst();
+
+export const findHeartbeat = (db: AlertDb, serviceId: number, name: string) =>
+  db
+    .selectFrom("heartbeats")
+    .selectAll()
+    .where("service_id", "=", serviceId)
+    .where("name", "=", name)
+    .forUpdate()
+    .executeTakeFirst();
+
+export async function pingHeartbeat(db: AlertDb, id: number, now: Date): Promise<void> {
+  await db.updateTable("heartbeats").set({ last_ping_at: now }).where("id", "=", id).execute();
+}
+
+export async function deleteHeartbeat(db: AlertDb, serviceId: number, id: number): Promise<boolean> {
+  const r = await db
+    .deleteFrom("heartbeats")
+    .where("service_id", "=", serviceId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+  return r.numDeletedRows > 0n;
+}
+
+// -- maintenance --------------------------------------------------------------------------------
+
+export const insertMaintenance = (
+  db: AlertDb,
+  m: { service_id: number; start_at: Date; end_at: Date; reason: string; created_by: number },
+  now: Date,
+) =>
+  db
+    .insertInto("maintenance_windows")
+    .values({ ...m, created_at: now })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+
+export const listMaintenance = (db: AlertDb, serviceId: number, endedAfter: Date) =>
+  db
+    .selectFrom("maintenance_windows")
+    .selectAll()
+    .where("service_id", "=", serviceId)
+    .where("end_at", ">", endedAfter)
+    .orderBy("start_at")
+    .execute();
+
+export async function deleteMaintenance(db: AlertDb, serviceId: number, id: number): Promise<boolean> {
+  const r = await db
+    .deleteFrom("maintenance_windows")
+    .where("service_id", "=", serviceId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+  return r.numDeletedRows > 0n;
+}
+
+/**
+ * The actor for what alerts do on their own (declaring triage incidents, paging), made on first
+ * use. No person's username can start with '@', so no person can be it; it has no password or token.
+ */
+export async function automationUserId(db: AlertDb): Promise<number> {
+  await db
+    .insertInto("users")
+    .values({ username: "@alerts", name: "Alerts (automation)", role: "responder" })
+    .onConflict((oc) => oc.column("username").doNothing())
+    .execute();
+  return (
+    await db.selectFrom("users").select("id").where("username", "=", "@alerts").executeTakeFirstOrThrow()
+  ).id;
+}
