@@ -92,6 +92,9 @@ export async function buildApp(deps: AppDeps) {
           actor,
         });
       },
+      async acknowledgeAll(tx, incidentId, actor) {
+        await pagingRef?.acknowledgeIncident(actor, incidentId, tx as unknown as PagingDb);
+      },
     },
   });
   const oncall = createOncallService({

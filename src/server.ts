@@ -53,6 +53,7 @@ export async function serve(config: Config): Promise<void> {
     policy,
     log,
     bodyLimitBytes: config.bodyLimitBytes,
+    intake: { maxQueued: config.alertIntakeMaxQueued },
     publicUrl: config.publicUrl,
     smtpUrl: config.smtpUrl,
     emailFrom: config.emailFrom,

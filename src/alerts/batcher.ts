@@ -67,7 +67,8 @@ export function createBatcher<I, O>(write: (items: I[]) => Promise<O[]>, opts: B
   return {
     /** Resolves, per item, once its transaction has committed. */
     submit(items: I[]): Promise<O[]> {
-      if (queue.length + items.length > opts.maxQueued) {
+      // A request larger than the whole queue is still taken when nothing waits, or it never could be.
+      if (queue.length > 0 && queue.length + items.length > opts.maxQueued) {
         const seconds = Math.ceil(queue.length / Math.max(rate, 1));
         throw new Overloaded(Math.min(Math.max(seconds, 1), 60));
       }

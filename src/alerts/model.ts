@@ -83,6 +83,8 @@ export function fromAlertmanager(p: AlertmanagerPayload): AlertEvent[] {
       generatorURL: a.generatorURL ?? null,
       groupKey: p.groupKey,
       externalURL: p.externalURL ?? null,
+      // Alertmanager's `max_alerts` cut this many alerts of the group from the notification.
+      truncatedAlerts: p.truncatedAlerts ?? 0,
     },
   }));
 }

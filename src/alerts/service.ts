@@ -66,6 +66,21 @@ export type AlertServiceDeps = {
   intake?: { maxBatch?: number; maxConcurrent?: number; maxQueued?: number };
 };
 
+/**
+ * Runs a transaction again when PostgreSQL aborted it for a deadlock or a serialization failure:
+ * concurrent groups can lock the same alerts in different orders (acknowledge/resolve updates).
+ */
+async function retryConflicts<T>(run: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await run();
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (i >= attempts || (code !== "40P01" && code !== "40001")) throw err;
+    }
+  }
+}
+
 /** A new integration key: 32 lowercase hex characters, the length Events v2 senders expect. */
 const newKey = () => randomBytes(16).toString("hex");
 
@@ -199,31 +214,27 @@ export function createAlertService(deps: AlertServiceDeps) {
       if (where.kind === "attach" && group) {
         await store.setAlerts(tx, ids, { group_id: group.id, suppressed: false });
         let pageId: number | undefined;
-        if (where.repage) {
+        if (where.repage && s.incident_id !== null) {
           const actor = await automationActor(tx);
-          const incidentId = (await store.groupOutcomes(tx, [group.id]))[0]?.incident_id;
-          if (incidentId !== undefined) {
-            const incident = await incidents.get({ ...actor, role: "admin" }, incidentId);
-            const page = await paging.trigger(
-              actor,
-              {
-                policyId: s.escalation_policy_id,
-                title: incident.title,
-                urgency: deps.urgencyFor(incident.severity),
-                incidentId,
-              },
-              asPagingDb(tx),
-            );
-            pageId = page.id;
-            await record(
-              tx,
-              incidentId,
-              "alert-refired",
-              `alerts of ${s.name} fire again`,
-              { serviceId: s.id },
-              actor.id,
-            );
-          }
+          const page = await paging.trigger(
+            actor,
+            {
+              policyId: s.escalation_policy_id,
+              title: s.incident_title ?? s.name,
+              urgency: deps.urgencyFor(s.incident_severity_now ?? leastSevere()),
+              incidentId: s.incident_id,
+            },
+            asPagingDb(tx),
+          );
+          pageId = page.id;
+          await record(
+            tx,
+            s.incident_id,
+            "alert-refired",
+            `alerts of ${s.name} fire again`,
+            { serviceId: s.id },
+            actor.id,
+          );
         }
         await store.touchGroup(tx, group.id, now, pageId);
       } else if (where.kind === "new-group") {
@@ -270,33 +281,35 @@ export function createAlertService(deps: AlertServiceDeps) {
   async function write(items: IntakeItem[]): Promise<IntakeResult[]> {
     const now = clock.now();
     const folded = foldBatch(items);
-    await db.transaction().execute(async (tx) => {
-      const rows = [
-        ...(await store.upsertTriggered(
-          tx,
-          folded.filter((f) => f.triggers),
-          now,
-        )),
-        ...(await store.updateStatuses(
-          tx,
-          folded.filter((f) => !f.triggers),
-          now,
-        )),
-      ];
-      const summaries = new Map(folded.map((f) => [`${f.serviceId}\u0000${f.dedupKey}`, f.last.summary]));
-      const opened = rows
-        .filter((r) => r.status !== "resolved" && (r.inserted || r.previous_status === "resolved"))
-        .map((r) => ({ ...r, summary: summaries.get(`${r.service_id}\u0000${r.dedup_key}`) ?? "" }));
-      const resolved = rows.filter(
-        (r) => r.status === "resolved" && r.previous_status !== "resolved" && !r.inserted,
-      );
-      const acked = rows.filter((r) => r.status === "acknowledged" && r.previous_status === "firing");
-      if (opened.length) await place(tx, opened, now);
-      const groupsOf = (rs: UpsertedAlert[]) => [
-        ...new Set(rs.flatMap((r) => (r.group_id === null ? [] : [r.group_id]))),
-      ];
-      if (resolved.length || acked.length) await settle(tx, groupsOf(resolved), groupsOf(acked));
-    });
+    await retryConflicts(() =>
+      db.transaction().execute(async (tx) => {
+        const rows = [
+          ...(await store.upsertTriggered(
+            tx,
+            folded.filter((f) => f.triggers),
+            now,
+          )),
+          ...(await store.updateStatuses(
+            tx,
+            folded.filter((f) => !f.triggers),
+            now,
+          )),
+        ];
+        const summaries = new Map(folded.map((f) => [`${f.serviceId}\u0000${f.dedupKey}`, f.last.summary]));
+        const opened = rows
+          .filter((r) => r.status !== "resolved" && (r.inserted || r.previous_status === "resolved"))
+          .map((r) => ({ ...r, summary: summaries.get(`${r.service_id}\u0000${r.dedup_key}`) ?? "" }));
+        const resolved = rows.filter(
+          (r) => r.status === "resolved" && r.previous_status !== "resolved" && !r.inserted,
+        );
+        const acked = rows.filter((r) => r.status === "acknowledged" && r.previous_status === "firing");
+        if (opened.length) await place(tx, opened, now);
+        const groupsOf = (rs: UpsertedAlert[]) => [
+          ...new Set(rs.flatMap((r) => (r.group_id === null ? [] : [r.group_id]))),
+        ];
+        if (resolved.length || acked.length) await settle(tx, groupsOf(resolved), groupsOf(acked));
+      }),
+    );
     return items.map((i) => ({ dedupKey: i.event.dedupKey }));
   }
 

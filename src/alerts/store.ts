@@ -262,6 +262,9 @@ export type LockedService = {
   group_id: number | null;
   group_last_alert_at: Date | null;
   group_page_id: number | null;
+  incident_id: number | null;
+  incident_title: string | null;
+  incident_severity_now: string | null;
   incident_open: boolean | null;
   page_state: string | null;
 };
@@ -284,6 +287,7 @@ export async function lockServices(
       EXISTS (SELECT 1 FROM maintenance_windows m
               WHERE m.service_id = s.id AND m.start_at <= ${now} AND m.end_at > ${now}) AS in_maintenance,
       g.id AS group_id, g.last_alert_at AS group_last_alert_at, g.page_id AS group_page_id,
+      i.id AS incident_id, i.title AS incident_title, i.severity AS incident_severity_now,
       i.state = ANY(${[...openStates]}::text[]) AS incident_open, p.state AS page_state
     FROM services s
     LEFT JOIN LATERAL (SELECT * FROM alert_groups WHERE service_id = s.id ORDER BY id DESC LIMIT 1) g ON true

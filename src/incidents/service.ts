@@ -21,6 +21,8 @@ export type Pager = {
     tx: IncidentDb,
     input: { policyName: string; incident: Incident; actor: Actor; reason: string },
   ): Promise<void>;
+  /** Acknowledges the incident's triggered pages (accepting a triage incident means someone is on it). */
+  acknowledgeAll?(tx: IncidentDb, incidentId: number, actor: Actor): Promise<void>;
 };
 
 export type IncidentDeps = { db: IncidentDb; clock: Clock; policy: Policy; metrics?: Metrics; pager?: Pager };
@@ -218,7 +220,23 @@ export function createIncidentService(deps: IncidentDeps) {
       if (input.severity && !policy.severities.some((s) => s.id === input.severity)) {
         throw invalid("severity", `expected one of ${policy.severities.map((s) => s.id).join(", ")}`);
       }
-      return command(actor, id, (i) => model.transition(i, input, ctx(actor)));
+      return command(actor, id, async (i, tx) => {
+        const d = model.transition(i, input, ctx(actor));
+        // A triage incident opened by alerts is owned by their automation actor until a person
+        // accepts it; the person who accepts it owns it (OWN-1: one owner, a person).
+        const accepting = i.state === "triage" && input.to === "investigating" && i.ownerId !== actor.id;
+        if (accepting && (await store.isAutomationUser(tx, i.ownerId))) {
+          d.incident = { ...d.incident, ownerId: actor.id };
+          d.events.push({
+            kind: "owner-changed",
+            body: "accepted the triage incident opened by alerts",
+            data: { from: i.ownerId, to: actor.id },
+          });
+        }
+        if (i.state === "triage" && input.to === "investigating")
+          await deps.pager?.acknowledgeAll?.(tx, i.id, actor);
+        return d;
+      });
     },
 
     changeSeverity(actor: Actor, id: number, severity: string, reason: string) {

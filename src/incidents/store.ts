@@ -151,6 +151,17 @@ export async function isParticipant(db: IncidentDb, incidentId: number, userId: 
   return row !== undefined;
 }
 
+/** Automation actors (`@alerts`) have usernames no person can have. */
+export async function isAutomationUser(db: IncidentDb, userId: number): Promise<boolean> {
+  const row = await db
+    .selectFrom("users")
+    .select("id")
+    .where("id", "=", userId)
+    .where("username", "like", "@%")
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 export async function addParticipants(db: IncidentDb, incidentId: number, userIds: number[], at: Date) {
   const unique = [...new Set(userIds)];
   if (unique.length === 0) return;

@@ -42,6 +42,10 @@ export const settings = {
   LOG_LEVEL: { default: "info", doc: "`fatal`, `error`, `warn`, `info`, `debug` or `trace`." },
   BODY_LIMIT_BYTES: { default: "1048576", doc: "Largest request body accepted; larger ones get 413." },
   DATABASE_POOL_SIZE: { default: "20", doc: "Connections each replica keeps to PostgreSQL." },
+  ALERT_INTAKE_MAX_QUEUED: {
+    default: "20000",
+    doc: "Alert events a replica holds waiting to be written; beyond it senders get 429/503 with Retry-After.",
+  },
 } as const;
 
 export type SettingName = keyof typeof settings;
@@ -68,6 +72,7 @@ const schema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000),
+  ALERT_INTAKE_MAX_QUEUED: z.coerce.number().int().min(1),
 });
 
 export type Config = {
@@ -83,6 +88,7 @@ export type Config = {
   logLevel: z.infer<typeof schema>["LOG_LEVEL"];
   bodyLimitBytes: number;
   databasePoolSize: number;
+  alertIntakeMaxQueued: number;
 };
 
 export class ConfigError extends Error {
@@ -141,5 +147,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: c.LOG_LEVEL,
     bodyLimitBytes: c.BODY_LIMIT_BYTES,
     databasePoolSize: c.DATABASE_POOL_SIZE,
+    alertIntakeMaxQueued: c.ALERT_INTAKE_MAX_QUEUED,
   };
 }

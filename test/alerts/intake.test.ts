@@ -278,3 +278,33 @@ describe("Alertmanager webhook", () => {
     expect(((await v3.json()) as Json).field).toBe("version");
   });
 });
+
+describe("accepting a triage incident opened by alerts", () => {
+  it("DEC-3, OWN-1: the responder who accepts it (with a severity) becomes its owner", async () => {
+    const svc = await newService("registry");
+    expect((await enqueue(trigger(svc.integrationKey, "registry/5xx", "registry 5xx"))).status).toBe(202);
+    const [alert] = await alertsOf(svc.id);
+    const incidentId = alert?.incidentId as number;
+    const before = (await t.admin.get(`/api/v1/incidents/${incidentId}`)).body;
+    expect(before.owner.username).toBe("@alerts");
+
+    const carol = await t.user("carol-accepts", "responder");
+    const accepted = await carol.request("POST", `/api/v1/incidents/${incidentId}/status`, {
+      status: "investigating",
+      severity: "S2",
+    });
+    expect(accepted.status, JSON.stringify(accepted.body)).toBe(200);
+    expect(accepted.body).toMatchObject({ state: "investigating", severity: "S2" });
+    expect(accepted.body.owner.username).toBe("carol-accepts");
+    const kinds = (await timelineOf(incidentId)).map((e) => e.kind);
+    expect(kinds).toContain("owner-changed");
+    // Someone is on it: its page stops escalating.
+    expect((await pagesOf(incidentId)).map((p) => p.state)).toEqual(["acknowledged"]);
+  });
+
+  it("a person cannot sign in as the automation actor: no username may start with @", async () => {
+    const r = await t.admin.request("POST", "/api/v1/users", { username: "@alerts", name: "x", role: "admin" });
+    expect(r.status).toBe(400);
+    expect(r.body.field).toBe("username");
+  });
+});
