@@ -95,6 +95,9 @@ export async function buildApp(deps: AppDeps) {
       async acknowledgeAll(tx, incidentId, actor) {
         await pagingRef?.acknowledgeIncident(actor, incidentId, tx as unknown as PagingDb);
       },
+      async resolveAll(tx, incidentId, actor) {
+        await pagingRef?.resolveIncident(actor, incidentId, tx as unknown as PagingDb);
+      },
     },
   });
   const oncall = createOncallService({

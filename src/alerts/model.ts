@@ -202,9 +202,9 @@ export function fromGeneric(
       message: "expected text or a number: the mapping takes the dedup key from here",
     });
   if (!summary || !key) return { problems };
-  const resolved = m.resolveWhen?.equals.includes(
-    (asText(valueAt(body, m.resolveWhen.field)) ?? "").toLowerCase(),
-  );
+  // Compared without case: senders say "OK", "ok" and "Ok".
+  const state = (asText(valueAt(body, m.resolveWhen?.field ?? "")) ?? "").toLowerCase();
+  const resolved = m.resolveWhen?.equals.some((v) => v.toLowerCase() === state) ?? false;
   return {
     event: {
       dedupKey: clip(key, DEDUP_KEY_MAX),
@@ -220,64 +220,71 @@ export function fromGeneric(
 // ---------------------------------------------------------------------------------------------
 // Folding a batch
 
-/** The events of one batch for one alert, folded: the database sees each alert once per batch. */
+/**
+ * A run of identical actions on one alert within a batch, folded: repeating an action is the same
+ * as doing it once (only the count of triggers differs), so the database sees each run once.
+ */
 export type FoldedAlert = {
   serviceId: number;
   dedupKey: string;
-  /** Whether any event triggers: only triggers create alerts; ack/resolve of an unknown key do nothing. */
-  triggers: boolean;
-  /** The status the alert's last event sets, before the stored status is taken into account. */
-  status: AlertStatus;
-  /** Status changes between firing and resolved inside the batch (for flapping). */
-  changes: number;
+  action: AlertAction;
+  /** How many triggers the run holds (0 for acknowledge and resolve). */
   occurrences: number;
-  /** The last trigger's content (or the last event's when none triggers). */
+  /** The run's last event: its content is what the alert says now. */
   last: AlertEvent;
   /** Indexes of the batch items folded here, so each caller learns its own outcome. */
   items: number[];
 };
 
-const statusOf = (a: AlertAction): AlertStatus =>
+export const statusOf = (a: AlertAction): AlertStatus =>
   a === "trigger" ? "firing" : a === "acknowledge" ? "acknowledged" : "resolved";
 
-export function foldBatch(items: { serviceId: number; event: AlertEvent }[]): FoldedAlert[] {
-  const byKey = new Map<string, FoldedAlert>();
+/**
+ * Folds a batch into rounds: round 1 holds each alert's first run of identical actions, round 2
+ * its second run, and so on. Applying the rounds in order, one statement each, does exactly what
+ * the events would do one at a time (a resolve then an acknowledge stays resolved; an acknowledge
+ * of an unknown alert then a trigger is firing). Almost every batch is a single round.
+ */
+export function foldBatch(items: { serviceId: number; event: AlertEvent }[]): FoldedAlert[][] {
+  const runs = new Map<string, FoldedAlert[]>();
   items.forEach(({ serviceId, event }, index) => {
     const k = `${serviceId}\u0000${event.dedupKey}`;
-    const f = byKey.get(k);
-    const status = statusOf(event.action);
-    if (!f) {
-      byKey.set(k, {
+    const list = runs.get(k) ?? [];
+    const last = list.at(-1);
+    const trigger = event.action === "trigger" ? 1 : 0;
+    if (last && last.action === event.action) {
+      last.occurrences += trigger;
+      last.last = event;
+      last.items.push(index);
+    } else {
+      list.push({
         serviceId,
         dedupKey: event.dedupKey,
-        triggers: event.action === "trigger",
-        status,
-        changes: 0,
-        occurrences: event.action === "trigger" ? 1 : 0,
+        action: event.action,
+        occurrences: trigger,
         last: event,
         items: [index],
       });
-      return;
     }
-    if ((f.status === "resolved") !== (status === "resolved")) f.changes += 1;
-    // A trigger after an acknowledgement keeps it acknowledged, as the alert's stored state would.
-    f.status = status === "firing" && f.status === "acknowledged" ? "acknowledged" : status;
-    if (event.action === "trigger") {
-      f.triggers = true;
-      f.occurrences += 1;
-      f.last = event;
-    } else if (!f.triggers) f.last = event;
-    f.items.push(index);
+    runs.set(k, list);
   });
+  const rounds: FoldedAlert[][] = [];
+  for (const list of runs.values()) {
+    list.forEach((run, i) => {
+      rounds[i] = [...(rounds[i] ?? []), run];
+    });
+  }
   // Sorted, so concurrent batches lock alert rows in the same order and cannot deadlock.
-  return [...byKey.values()].sort((a, b) =>
-    a.serviceId !== b.serviceId
-      ? a.serviceId - b.serviceId
-      : a.dedupKey < b.dedupKey
-        ? -1
-        : a.dedupKey > b.dedupKey
-          ? 1
-          : 0,
+  return rounds.map((r) =>
+    r.sort((a, b) =>
+      a.serviceId !== b.serviceId
+        ? a.serviceId - b.serviceId
+        : a.dedupKey < b.dedupKey
+          ? -1
+          : a.dedupKey > b.dedupKey
+            ? 1
+            : 0,
+    ),
   );
 }
 

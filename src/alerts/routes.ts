@@ -735,7 +735,12 @@ export function intakeRoutes(service: AlertService, metrics: Metrics) {
       async (req) => {
         const target = await integrationOr404("alertmanager", req.params.key);
         const events = fromAlertmanager(req.body);
-        const red = redDataIn(events.map((e, i) => ({ field: `alerts[${i}].summary`, text: e.summary })));
+        const red = redDataIn(
+          req.body.alerts.flatMap((a, i) => [
+            { field: `alerts[${i}].annotations`, text: JSON.stringify(a.annotations ?? {}) },
+            { field: `alerts[${i}].labels`, text: JSON.stringify(a.labels) },
+          ]),
+        );
         if (red) throw red;
         await commit("alertmanager", target.serviceId, events, "unavailable");
         return { status: "ok" as const, alerts: events.length };
@@ -775,7 +780,12 @@ export function intakeRoutes(service: AlertService, metrics: Metrics) {
           }
           events.push(r.event);
         }
-        const red = redDataIn(events.map((e) => ({ field: mapping.summary, text: e.summary })));
+        const red = redDataIn(
+          bodies.map((b, i) => ({
+            field: Array.isArray(req.body) ? `[${i}]` : "body",
+            text: JSON.stringify(b),
+          })),
+        );
         if (red) throw red;
         await commit("generic", target.serviceId, events, "rate-limited");
         reply.code(202);
@@ -798,6 +808,11 @@ export function intakeRoutes(service: AlertService, metrics: Metrics) {
       async (req, reply) => {
         const target = await integrationOr404("change", req.params.key);
         const b = req.body;
+        const red = redDataIn([
+          { field: "summary", text: b.summary },
+          { field: "details", text: JSON.stringify(b.details ?? {}) },
+        ]);
+        if (red) throw red;
         const c = await withIntakeErrors(() =>
           service.recordChange(target.serviceId, {
             summary: b.summary,
@@ -951,10 +966,14 @@ export function eventsV2Routes(service: AlertService, metrics: Metrics) {
           ]);
         }
         const event = fromEventV2(e);
-        const found = findRedData({ "payload.summary": event.summary });
+        const found = findRedData({
+          "payload.summary": event.summary,
+          "payload.custom_details": JSON.stringify(e.payload?.custom_details ?? null),
+          links: JSON.stringify(e.links ?? []),
+        });
         if (found)
           throw new EventsError(400, "invalid event", "Event object is invalid", [
-            `'payload.summary' contains ${found.label}; RED data is never stored`,
+            `'${found.field}' contains ${found.label}; RED data is never stored`,
           ]);
         await withIntakeErrors(() => service.intake([{ serviceId: target.serviceId, event }]));
         count("events", "accepted");
@@ -982,6 +1001,14 @@ export function eventsV2Routes(service: AlertService, metrics: Metrics) {
         if (!target)
           throw new EventsError(400, "invalid event", "Event object is invalid", [
             "'routing_key' is not a known integration key",
+          ]);
+        const red = findRedData({
+          "payload.summary": c.payload.summary,
+          "payload.custom_details": JSON.stringify(c.payload.custom_details ?? null),
+        });
+        if (red)
+          throw new EventsError(400, "invalid event", "Event object is invalid", [
+            `'${red.field}' contains ${red.label}; RED data is never stored`,
           ]);
         const at = c.payload.timestamp ? new Date(c.payload.timestamp) : undefined;
         if (at && Number.isNaN(at.getTime()))

@@ -20,6 +20,7 @@ import { createBatcher } from "./batcher.ts";
 import {
   type AlertEvent,
   type AlertStatus,
+  type FoldedAlert,
   foldBatch,
   type GenericMapping,
   isFlapping,
@@ -277,37 +278,45 @@ export function createAlertService(deps: AlertServiceDeps) {
     }
   }
 
+  /** One round of a batch: each alert at most once (see foldBatch). */
+  async function writeRound(tx: AlertDb, round: FoldedAlert[], now: Date) {
+    const rows = [
+      ...(await store.upsertTriggered(
+        tx,
+        round.filter((f) => f.action === "trigger"),
+        now,
+      )),
+      ...(await store.updateStatuses(
+        tx,
+        round.filter((f) => f.action !== "trigger"),
+        now,
+      )),
+    ];
+    const summaries = new Map(round.map((f) => [`${f.serviceId}\u0000${f.dedupKey}`, f.last.summary]));
+    // Newly firing: new, re-fired, or still firing after the maintenance window that held it back.
+    const opened = rows
+      .filter(
+        (r) =>
+          r.status !== "resolved" &&
+          (r.inserted || r.previous_status === "resolved" || (r.suppressed && r.group_id === null)),
+      )
+      .map((r) => ({ ...r, summary: summaries.get(`${r.service_id}\u0000${r.dedup_key}`) ?? "" }));
+    const resolved = rows.filter((r) => r.status === "resolved" && r.previous_status !== "resolved");
+    const acked = rows.filter((r) => r.status === "acknowledged" && r.previous_status === "firing");
+    if (opened.length) await place(tx, opened, now);
+    const groupsOf = (rs: UpsertedAlert[]) => [
+      ...new Set(rs.flatMap((r) => (r.group_id === null ? [] : [r.group_id]))),
+    ];
+    if (resolved.length || acked.length) await settle(tx, groupsOf(resolved), groupsOf(acked));
+  }
+
   /** One transaction for a whole batch of events (see batcher.ts). */
   async function write(items: IntakeItem[]): Promise<IntakeResult[]> {
     const now = clock.now();
-    const folded = foldBatch(items);
+    const rounds = foldBatch(items);
     await retryConflicts(() =>
       db.transaction().execute(async (tx) => {
-        const rows = [
-          ...(await store.upsertTriggered(
-            tx,
-            folded.filter((f) => f.triggers),
-            now,
-          )),
-          ...(await store.updateStatuses(
-            tx,
-            folded.filter((f) => !f.triggers),
-            now,
-          )),
-        ];
-        const summaries = new Map(folded.map((f) => [`${f.serviceId}\u0000${f.dedupKey}`, f.last.summary]));
-        const opened = rows
-          .filter((r) => r.status !== "resolved" && (r.inserted || r.previous_status === "resolved"))
-          .map((r) => ({ ...r, summary: summaries.get(`${r.service_id}\u0000${r.dedup_key}`) ?? "" }));
-        const resolved = rows.filter(
-          (r) => r.status === "resolved" && r.previous_status !== "resolved" && !r.inserted,
-        );
-        const acked = rows.filter((r) => r.status === "acknowledged" && r.previous_status === "firing");
-        if (opened.length) await place(tx, opened, now);
-        const groupsOf = (rs: UpsertedAlert[]) => [
-          ...new Set(rs.flatMap((r) => (r.group_id === null ? [] : [r.group_id]))),
-        ];
-        if (resolved.length || acked.length) await settle(tx, groupsOf(resolved), groupsOf(acked));
+        for (const round of rounds) await writeRound(tx, round, now);
       }),
     );
     return items.map((i) => ({ dedupKey: i.event.dedupKey }));

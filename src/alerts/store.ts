@@ -1,7 +1,7 @@
 /** SQL for services, integration keys, alerts, alert groups, changes, heartbeats and maintenance. */
 import { type ColumnType, type Generated, type Kysely, sql } from "kysely";
 import type { PlatformTables } from "../platform/db.ts";
-import type { AlertStatus, FoldedAlert, GenericMapping } from "./model.ts";
+import { type AlertStatus, type FoldedAlert, type GenericMapping, statusOf } from "./model.ts";
 
 type Json<T> = ColumnType<T, string, string>;
 
@@ -172,12 +172,13 @@ export type UpsertedAlert = {
   group_id: number | null;
   changes: Date[];
   flapping: boolean;
+  suppressed: boolean;
   inserted: boolean;
 };
 
 /**
- * Every folded alert with a trigger in one statement: new alerts are inserted, known ones counted
- * (occurrences, last seen) and moved to their new status. `previous_status` tells the caller what
+ * One round's triggers in one statement: new alerts are inserted, known ones counted (occurrences,
+ * last seen) and re-opened when resolved. `previous_status` tells the caller what
  * changed; `inserted` whether the alert is new.
  */
 export async function upsertTriggered(
@@ -191,33 +192,29 @@ export async function upsertTriggered(
     INSERT INTO alerts AS a (service_id, dedup_key, source, status, summary, severity, details,
       occurrences, changes, first_seen_at, last_seen_at, resolved_at)
     SELECT i.service_id, i.dedup_key, i.source, i.status, i.summary, i.severity, i.details::jsonb,
-      i.occurrences,
-      CASE WHEN i.changes > 0 THEN array_fill(${now}::timestamptz, ARRAY[i.changes]) ELSE '{}' END,
-      ${now}, ${now}, CASE WHEN i.status = 'resolved' THEN ${now}::timestamptz END
+      i.occurrences, '{}', ${now}, ${now}, NULL
     FROM unnest(${col((a) => a.serviceId)}::bigint[], ${col((a) => a.dedupKey)}::text[],
-      ${col((a) => a.last.source)}::text[], ${col((a) => a.status)}::text[], ${col((a) => a.last.summary)}::text[],
+      ${col((a) => a.last.source)}::text[], ${col((a) => statusOf(a.action))}::text[], ${col((a) => a.last.summary)}::text[],
       ${col((a) => a.last.severity)}::text[], ${col((a) => JSON.stringify(a.last.details))}::text[],
-      ${col((a) => a.occurrences)}::bigint[], ${col((a) => a.changes)}::int[])
-      WITH ORDINALITY AS i(service_id, dedup_key, source, status, summary, severity, details, occurrences, changes, ord)
+      ${col((a) => a.occurrences)}::bigint[])
+      WITH ORDINALITY AS i(service_id, dedup_key, source, status, summary, severity, details, occurrences, ord)
     ORDER BY i.ord
     ON CONFLICT (service_id, dedup_key) DO UPDATE SET
       previous_status = a.status,
-      status = CASE WHEN excluded.status = 'firing' AND a.status = 'acknowledged' THEN 'acknowledged'
-                    ELSE excluded.status END,
+      -- A trigger does not undo an acknowledgement; it re-opens a resolved alert.
+      status = CASE WHEN a.status = 'acknowledged' THEN 'acknowledged' ELSE 'firing' END,
       source = excluded.source,
       summary = excluded.summary,
       severity = excluded.severity,
       details = excluded.details,
       occurrences = a.occurrences + excluded.occurrences,
       last_seen_at = excluded.last_seen_at,
-      resolved_at = CASE WHEN excluded.status <> 'resolved' THEN NULL
-                         WHEN a.status = 'resolved' THEN a.resolved_at ELSE excluded.last_seen_at END,
+      resolved_at = NULL,
       changes = firebreak_last_n(a.changes
-        || CASE WHEN (a.status = 'resolved') <> (excluded.status = 'resolved')
-                THEN ARRAY[excluded.last_seen_at] ELSE '{}'::timestamptz[] END
-        || excluded.changes, ${KEPT_CHANGES})
+        || CASE WHEN a.status = 'resolved' THEN ARRAY[excluded.last_seen_at] ELSE '{}'::timestamptz[] END,
+        ${KEPT_CHANGES})
     RETURNING a.id, a.service_id, a.dedup_key, a.status, a.previous_status, a.group_id, a.changes,
-      a.flapping, (a.xmax = 0) AS inserted`.execute(db);
+      a.flapping, a.suppressed, (a.xmax = 0) AS inserted`.execute(db);
   return r.rows;
 }
 
@@ -240,10 +237,10 @@ export async function updateStatuses(
         || CASE WHEN i.status = 'resolved' AND a.status <> 'resolved'
                 THEN ARRAY[${now}::timestamptz] ELSE '{}'::timestamptz[] END, ${KEPT_CHANGES})
     FROM unnest(${alerts.map((a) => a.serviceId)}::bigint[], ${alerts.map((a) => a.dedupKey)}::text[],
-      ${alerts.map((a) => a.status)}::text[]) AS i(service_id, dedup_key, status)
+      ${alerts.map((a) => statusOf(a.action))}::text[]) AS i(service_id, dedup_key, status)
     WHERE a.service_id = i.service_id AND a.dedup_key = i.dedup_key
     RETURNING a.id, a.service_id, a.dedup_key, a.status, a.previous_status, a.group_id, a.changes,
-      a.flapping, false AS inserted`.execute(db);
+      a.flapping, a.suppressed, false AS inserted`.execute(db);
   return r.rows;
 }
 
@@ -270,10 +267,12 @@ export type LockedService = {
 };
 
 /**
- * Locks these services (in id order, so concurrent batches cannot deadlock) and reads what placing
- * their alerts needs: settings, maintenance now, and the latest group with its incident and page.
- * The lock makes "is there an open group, else open one" atomic: one incident per group, however
- * many replicas take the storm.
+ * Locks these services (in id order, so concurrent batches cannot deadlock), then reads what
+ * placing their alerts needs: settings, maintenance now, and the latest group with its incident
+ * and page. The lock makes "join the open group, or open one" atomic across replicas: one incident
+ * per group however many batches take a storm. Two statements on purpose: the read must see what
+ * the batch that held the lock before committed, and a statement's snapshot is taken before it
+ * waits. FOR NO KEY UPDATE, because inserting alerts takes KEY SHARE on their service.
  */
 export async function lockServices(
   db: AlertDb,
@@ -281,6 +280,9 @@ export async function lockServices(
   now: Date,
   openStates: readonly string[],
 ): Promise<LockedService[]> {
+  await sql`SELECT id FROM services WHERE id = ANY(${ids}::bigint[]) ORDER BY id FOR NO KEY UPDATE`.execute(
+    db,
+  );
   const r = await sql<LockedService>`
     SELECT s.id, s.name, s.escalation_policy_id, s.incident_type, s.incident_severity,
       s.grouping_window_minutes, s.flap_changes, s.flap_window_minutes,
@@ -294,8 +296,7 @@ export async function lockServices(
     LEFT JOIN incidents i ON i.id = g.incident_id
     LEFT JOIN pages p ON p.id = g.page_id
     WHERE s.id = ANY(${ids}::bigint[])
-    ORDER BY s.id
-    FOR UPDATE OF s`.execute(db);
+    ORDER BY s.id`.execute(db);
   return r.rows;
 }
 

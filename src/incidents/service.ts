@@ -23,6 +23,8 @@ export type Pager = {
   ): Promise<void>;
   /** Acknowledges the incident's triggered pages (accepting a triage incident means someone is on it). */
   acknowledgeAll?(tx: IncidentDb, incidentId: number, actor: Actor): Promise<void>;
+  /** Resolves the incident's open pages (it was declined or resolved: nobody needs paging). */
+  resolveAll?(tx: IncidentDb, incidentId: number, actor: Actor): Promise<void>;
 };
 
 export type IncidentDeps = { db: IncidentDb; clock: Clock; policy: Policy; metrics?: Metrics; pager?: Pager };
@@ -235,6 +237,8 @@ export function createIncidentService(deps: IncidentDeps) {
         }
         if (i.state === "triage" && input.to === "investigating")
           await deps.pager?.acknowledgeAll?.(tx, i.id, actor);
+        if (input.to === "declined" || input.to === "resolved")
+          await deps.pager?.resolveAll?.(tx, i.id, actor);
         return d;
       });
     },

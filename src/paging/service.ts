@@ -337,6 +337,29 @@ export function createPagingService(
       (await store.findPolicyByName(tx, name))?.id ?? null,
     policyExists: async (tx: PagingDb, id: number) => (await store.getPolicy(tx, id)) !== undefined,
 
+    /** Resolves every open page of an incident that ended (declined or resolved): nobody is needed now. */
+    async resolveIncident(actor: Actor, incidentId: number, tx: PagingDb): Promise<Page[]> {
+      const pages = await store.listPages(tx, {
+        incidentId,
+        states: ["triggered", "acknowledged"],
+        limit: 500,
+      });
+      const resolved: Page[] = [];
+      for (const p of pages) {
+        resolved.push(
+          await change(
+            null,
+            p.id,
+            (page) => model.resolve(page, actor.id, clock.now()),
+            "page-resolved",
+            () => "resolved with its incident",
+            tx,
+          ),
+        );
+      }
+      return resolved;
+    },
+
     acknowledge: (actor: Actor, id: number) =>
       change(
         actor,

@@ -276,6 +276,29 @@ describe("Alertmanager webhook", () => {
     const v3 = await post({ ...fixture("alertmanager-webhook-firing"), version: "3" });
     expect(v3.status).toBe(400);
     expect(((await v3.json()) as Json).field).toBe("version");
+    const url = `${t.base}/api/v1/integrations/alertmanager/${svc.integrationKey}`;
+    const xml = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/xml" },
+      body: "<a/>",
+    });
+    expect(xml.status).toBe(415);
+    const broken = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{",
+    });
+    expect(broken.status).toBe(400);
+    const huge = await post({ ...fixture("alertmanager-webhook-firing"), padding: "x".repeat(600 * 1024) });
+    expect(huge.status).toBe(413);
+    expect(((await huge.json()) as Json).detail).toContain("524288 bytes");
+
+    const metrics = await (await fetch(`${t.base}/metrics`)).text();
+    for (const outcome of ["unknown-key", "invalid-request", "unsupported-media-type", "body-too-large"]) {
+      expect(metrics).toMatch(
+        new RegExp(`firebreak_alert_intake_total{integration="alertmanager",outcome="${outcome}"} [1-9]`),
+      );
+    }
   });
 });
 
@@ -303,7 +326,11 @@ describe("accepting a triage incident opened by alerts", () => {
   });
 
   it("a person cannot sign in as the automation actor: no username may start with @", async () => {
-    const r = await t.admin.request("POST", "/api/v1/users", { username: "@alerts", name: "x", role: "admin" });
+    const r = await t.admin.request("POST", "/api/v1/users", {
+      username: "@alerts",
+      name: "x",
+      role: "admin",
+    });
     expect(r.status).toBe(400);
     expect(r.body.field).toBe("username");
   });
