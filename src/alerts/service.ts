@@ -176,6 +176,9 @@ export function createAlertService(deps: AlertServiceDeps) {
     const byService = new Map<number, (UpsertedAlert & { summary: string })[]>();
     for (const a of opened) byService.set(a.service_id, [...(byService.get(a.service_id) ?? []), a]);
     const services = await store.lockServices(tx, [...byService.keys()], now, openStates);
+    // Attachments are written for all services at once: two statements per batch, not per service.
+    const attach: { alertIds: number[]; groupId: number }[] = [];
+    const touched: { groupId: number; pageId: number | null }[] = [];
     for (const s of services) {
       const alerts = byService.get(s.id) ?? [];
       const flap = { changes: s.flap_changes, windowMinutes: s.flap_window_minutes };
@@ -213,8 +216,8 @@ export function createAlertService(deps: AlertServiceDeps) {
             };
       const where = placeAlerts(group, now, s.grouping_window_minutes, flags);
       if (where.kind === "attach" && group) {
-        await store.setAlerts(tx, ids, { group_id: group.id, suppressed: false });
-        let pageId: number | undefined;
+        attach.push({ alertIds: ids, groupId: group.id });
+        let pageId: number | null = null;
         if (where.repage && s.incident_id !== null) {
           const actor = await automationActor(tx);
           const page = await paging.trigger(
@@ -237,14 +240,15 @@ export function createAlertService(deps: AlertServiceDeps) {
             actor.id,
           );
         }
-        await store.touchGroup(tx, group.id, now, pageId);
+        touched.push({ groupId: group.id, pageId });
       } else if (where.kind === "new-group") {
         const first = flags.find((f) => !f.flapping)?.a ?? alerts[0];
         if (!first) continue;
-        const groupId = await openGroup(tx, s, first);
-        await store.setAlerts(tx, ids, { group_id: groupId, suppressed: false });
+        attach.push({ alertIds: ids, groupId: await openGroup(tx, s, first) });
       }
     }
+    await store.attachAlerts(tx, attach);
+    await store.touchGroups(tx, touched, now);
   }
 
   /** Groups whose alerts resolved or were acknowledged: settle their pages, say so on the incident. */

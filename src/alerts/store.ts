@@ -311,12 +311,30 @@ export const insertGroup = (
     .returning("id")
     .executeTakeFirstOrThrow();
 
-export async function touchGroup(db: AlertDb, id: number, now: Date, pageId?: number): Promise<void> {
-  await db
-    .updateTable("alert_groups")
-    .set(pageId === undefined ? { last_alert_at: now } : { last_alert_at: now, page_id: pageId })
-    .where("id", "=", id)
-    .execute();
+/** Moves the groups' last-alert time on (and sets a new page where one was triggered). */
+export async function touchGroups(
+  db: AlertDb,
+  groups: { groupId: number; pageId: number | null }[],
+  now: Date,
+): Promise<void> {
+  if (groups.length === 0) return;
+  await sql`
+    UPDATE alert_groups g SET last_alert_at = ${now}, page_id = coalesce(v.page_id, g.page_id)
+    FROM unnest(${groups.map((x) => x.groupId)}::bigint[], ${groups.map((x) => x.pageId)}::bigint[]) AS v(id, page_id)
+    WHERE g.id = v.id`.execute(db);
+}
+
+/** Attaches alerts to their groups, for every service of a batch in one statement. */
+export async function attachAlerts(
+  db: AlertDb,
+  attach: { alertIds: number[]; groupId: number }[],
+): Promise<void> {
+  const pairs = attach.flatMap((a) => a.alertIds.map((id) => [id, a.groupId] as const));
+  if (pairs.length === 0) return;
+  await sql`
+    UPDATE alerts a SET group_id = v.group_id, suppressed = false
+    FROM unnest(${pairs.map((p) => p[0])}::bigint[], ${pairs.map((p) => p[1])}::bigint[]) AS v(id, group_id)
+    WHERE a.id = v.id`.execute(db);
 }
 
 export async function setAlerts(
