@@ -7,6 +7,10 @@ import { incidentRoutes } from "./incidents/routes.ts";
 import { createIncidentService } from "./incidents/service.ts";
 import type { IncidentDb } from "./incidents/store.ts";
 import { createChannels } from "./notify/registry.ts";
+import { CHANNEL, createResponseCache, listenForChanges } from "./statuspage/cache.ts";
+import { statusAdminRoutes } from "./statuspage/routes.ts";
+import { createStatusService } from "./statuspage/service.ts";
+import type { StatusDb } from "./statuspage/store.ts";
 import { calendarFeedRoutes, oncallRoutes } from "./oncall/routes.ts";
 import { createOncallService } from "./oncall/service.ts";
 import type { OncallDb } from "./oncall/store.ts";
@@ -149,6 +153,19 @@ export async function buildApp(deps: AppDeps) {
     urgencyFor: urgencyOf,
     intake: deps.intake,
   });
+  // Status pages: responses are cached bytes, cleared on every replica when a page changes.
+  const statusCache = createResponseCache({ ttlMs: 10_000, log });
+  const statusListener = listenForChanges(database.pool, statusCache, log);
+  const statusPages = createStatusService({
+    db: database.db as unknown as StatusDb,
+    clock,
+    publicUrl,
+    incidents,
+    async changed(pageId) {
+      statusCache.invalidate();
+      await database.pool.query("SELECT pg_notify($1, $2)", [CHANNEL, String(pageId)]);
+    },
+  });
   placesOf = async (userId) => [
     ...(await oncall.schedulesNamingUser(userId)).map((s) => `schedule ${s.name} (#${s.id})`),
     ...(await paging.policiesNamingUser(userId)).map((p) => `escalation policy ${p.name} (#${p.id})`),
@@ -169,6 +186,7 @@ export async function buildApp(deps: AppDeps) {
       await api.register(oncallRoutes(oncall));
       await api.register(pagingRoutes(paging));
       await api.register(alertRoutes(alerts, (actor, ids) => incidents.visibleIds(actor, ids)));
+      await api.register(statusAdminRoutes(statusPages));
     },
     { prefix: "/api/v1" },
   );
@@ -177,10 +195,12 @@ export async function buildApp(deps: AppDeps) {
   await app.register(eventsV2Routes(alerts, metrics), { prefix: "/v2" });
   await app.register(ackLinkRoutes(paging));
   await app.register(calendarFeedRoutes(oncall));
+  await statusListener.start();
   app.addHook("onClose", async () => {
+    await statusListener.stop();
     await jobs.stop();
     await channels.close();
   });
   await app.ready();
-  return { app, services: { users, incidents, oncall, paging, alerts }, jobs, metrics };
+  return { app, services: { users, incidents, oncall, paging, alerts, statusPages }, jobs, metrics };
 }

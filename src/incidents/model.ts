@@ -74,7 +74,8 @@ export type EventKind =
   | "action-changed"
   | "participant-added"
   | `page-${string}` // a page's life, written by the paging capability
-  | `alert-${string}`; // alerts grouping into, re-firing on and resolving for the incident
+  | `alert-${string}` // alerts grouping into, re-firing on and resolving for the incident
+  | `status-page-${string}`; // public status page updates drafted and published for it
 
 export type EventDraft = {
   kind: EventKind;

@@ -483,7 +483,11 @@ export function createIncidentService(deps: IncidentDeps) {
     async recordEvent(
       tx: IncidentDb,
       incidentId: number,
-      e: { kind: `page-${string}` | `alert-${string}`; body: string; data: Record<string, unknown> },
+      e: {
+        kind: `page-${string}` | `alert-${string}` | `status-page-${string}`;
+        body: string;
+        data: Record<string, unknown>;
+      },
       actorId: number | null,
       at: Date,
     ): Promise<void> {

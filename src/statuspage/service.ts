@@ -1,0 +1,504 @@
+/**
+ * Status page commands: pages, components, public incidents and scheduled maintenance, whose
+ * updates are drafted by responders and published only when a CMOC or an admin approves (COMM-3).
+ * `snapshot` reads a whole page for the renderers.
+ */
+import type { IncidentService } from "../incidents/service.ts";
+import type { IncidentDb } from "../incidents/store.ts";
+import type { Actor } from "../platform/auth.ts";
+import type { Clock } from "../platform/clock.ts";
+import { AppError, forbidden, invalid, notFound } from "../platform/errors.ts";
+import type { Affected, StatusDb } from "./store.ts";
+import * as store from "./store.ts";
+import {
+  type Component,
+  type ComponentStatus,
+  type Impact,
+  type IncidentState,
+  incidentStates,
+  type MaintenanceState,
+  type PageSnapshot,
+  type PublicIncident,
+} from "./types.ts";
+
+const HISTORY_DAYS = 90;
+const DAY = 86_400_000;
+/** The role that approves public updates besides admins (COMM-3). */
+const APPROVER_ROLE = "CMOC";
+
+const rank: Record<ComponentStatus, number> = {
+  operational: 0,
+  under_maintenance: 1,
+  degraded_performance: 2,
+  partial_outage: 3,
+  major_outage: 4,
+};
+/** An incident's impact: the worst new status among its affected components. */
+function impactOf(statuses: ComponentStatus[]): Impact {
+  const worst = Math.max(0, ...statuses.map((s) => rank[s]));
+  return (["none", "none", "minor", "major", "critical"] as const)[worst] ?? "none";
+}
+
+const impacts: Impact[] = ["none", "minor", "major", "critical"];
+const worseImpact = (a: Impact, b: Impact): Impact => (impacts.indexOf(a) >= impacts.indexOf(b) ? a : b);
+
+const isUnique = (err: unknown) => (err as { code?: string }).code === "23505";
+
+export type ComponentBody = {
+  name: string;
+  description?: string | null;
+  status?: ComponentStatus;
+  groupId?: number | null;
+  group?: boolean;
+  position?: number;
+  showcase?: boolean;
+  onlyShowIfDegraded?: boolean;
+  startDate?: string | null;
+};
+
+export type DraftBody = {
+  status: IncidentState | MaintenanceState;
+  body: string;
+  affected?: { componentId: number; newStatus: ComponentStatus }[];
+};
+
+export function createStatusService(deps: {
+  db: StatusDb;
+  clock: Clock;
+  publicUrl: string;
+  incidents: IncidentService;
+  /** Called after every change a visitor can see: caches of this page are stale (all replicas). */
+  changed: (pageId: number) => Promise<void>;
+}) {
+  const { db, clock, incidents } = deps;
+  const asIncidentDb = (tx: StatusDb) => tx as unknown as IncidentDb;
+
+  async function pageOr404(tx: StatusDb, slug: string) {
+    const p = await store.findPage(tx, slug);
+    if (!p) throw notFound("status page", slug);
+    return p;
+  }
+
+  async function checkAffected(tx: StatusDb, pageId: number, affected: DraftBody["affected"] = []) {
+    for (const [i, a] of affected.entries()) {
+      const c = await store.getComponent(tx, pageId, a.componentId);
+      if (!c) throw invalid(`affected[${i}].componentId`, `no component ${a.componentId} on this page`);
+      if (c.is_group)
+        throw invalid(`affected[${i}].componentId`, `component ${c.name} is a group; name its members`);
+    }
+  }
+
+  /** COMM-3: admins, or whoever holds the CMOC role on the linked internal incident. */
+  async function mayApprove(actor: Actor, incidentId: number | null): Promise<boolean> {
+    if (actor.role === "admin") return true;
+    if (incidentId === null) return false;
+    const i = await incidents.get(actor, incidentId).catch(() => null);
+    return i?.roles[APPROVER_ROLE] === actor.id;
+  }
+
+  const service = {
+    // -- pages -----------------------------------------------------------------------------------
+    listPages: () => store.listPages(db),
+    page: (slug: string) => pageOr404(db, slug),
+    async createPage(body: { slug: string; name: string; timeZone?: string }) {
+      return store
+        .insertPage(db, { slug: body.slug, name: body.name, time_zone: body.timeZone ?? "UTC" }, clock.now())
+        .catch((err: unknown) => {
+          if (isUnique(err))
+            throw new AppError("conflict", `a status page ${body.slug} exists`, { field: "slug" });
+          throw err;
+        });
+    },
+
+    // -- components --------------------------------------------------------------------------------
+    async listComponents(slug: string) {
+      return store.listComponents(db, (await pageOr404(db, slug)).id);
+    },
+    async createComponent(slug: string, body: ComponentBody) {
+      const now = clock.now();
+      return db
+        .transaction()
+        .execute(async (tx) => {
+          const page = await pageOr404(tx, slug);
+          if (body.groupId != null) {
+            const g = await store.getComponent(tx, page.id, body.groupId);
+            if (!g?.is_group) throw invalid("groupId", `no component group ${body.groupId} on this page`);
+          }
+          const status = body.group ? "operational" : (body.status ?? "operational");
+          const c = await store
+            .insertComponent(
+              tx,
+              {
+                page_id: page.id,
+                name: body.name,
+                description: body.description ?? null,
+                status,
+                group_id: body.groupId ?? null,
+                is_group: body.group ?? false,
+                position: body.position ?? 0,
+                showcase: body.showcase ?? true,
+                only_show_if_degraded: body.onlyShowIfDegraded ?? false,
+                start_date: body.startDate ?? null,
+              },
+              now,
+            )
+            .catch((err: unknown) => {
+              if (isUnique(err))
+                throw new AppError(
+                  "conflict",
+                  `the page already has a component named ${JSON.stringify(body.name)}`,
+                  {
+                    field: "name",
+                  },
+                );
+              throw err;
+            });
+          await store.recordChange(tx, c.id, status, now);
+          await store.touchPage(tx, page.id, now);
+          return c;
+        })
+        .then(async (c) => {
+          await deps.changed(c.page_id);
+          return c;
+        });
+    },
+    /** Changes a component (its status among them, recorded for the uptime history). */
+    async updateComponent(slug: string, id: number, body: Partial<ComponentBody>) {
+      const now = clock.now();
+      const c = await db.transaction().execute(async (tx) => {
+        const page = await pageOr404(tx, slug);
+        const before = await store.getComponent(tx, page.id, id);
+        if (!before) throw notFound("component", id);
+        if (body.status && before.is_group) throw invalid("status", "a group's status is its members' worst");
+        const after = await store.updateComponent(tx, id, {
+          ...(body.name !== undefined && { name: body.name }),
+          ...(body.description !== undefined && { description: body.description }),
+          ...(body.status !== undefined && { status: body.status }),
+          ...(body.groupId !== undefined && { group_id: body.groupId }),
+          ...(body.position !== undefined && { position: body.position }),
+          ...(body.showcase !== undefined && { showcase: body.showcase }),
+          ...(body.onlyShowIfDegraded !== undefined && { only_show_if_degraded: body.onlyShowIfDegraded }),
+          ...(body.startDate !== undefined && { start_date: body.startDate }),
+          updated_at: now,
+        });
+        if (body.status && body.status !== before.status) await store.recordChange(tx, id, body.status, now);
+        await store.touchPage(tx, page.id, now);
+        return after ?? before;
+      });
+      await deps.changed(c.page_id);
+      return c;
+    },
+    async deleteComponent(slug: string, id: number) {
+      const page = await pageOr404(db, slug);
+      if (!(await store.deleteComponent(db, page.id, id))) throw notFound("component", id);
+      await deps.changed(page.id);
+    },
+
+    // -- public incidents and maintenance: drafts and approval --------------------------------------
+    /**
+     * Drafts a new public incident (or, with `scheduledFor`/`scheduledUntil`, a maintenance) with its
+     * first update. Nothing is public until an approver publishes the update.
+     */
+    async draftIncident(
+      actor: Actor,
+      slug: string,
+      body: DraftBody & {
+        name: string;
+        incidentId?: number | null;
+        security?: boolean;
+        scheduledFor?: Date;
+        scheduledUntil?: Date;
+      },
+    ) {
+      const now = clock.now();
+      const maintenance = body.scheduledFor !== undefined || body.scheduledUntil !== undefined;
+      if (
+        maintenance &&
+        !(body.scheduledFor && body.scheduledUntil && body.scheduledUntil > body.scheduledFor)
+      )
+        throw invalid("scheduledUntil", "a maintenance needs scheduledFor and a later scheduledUntil");
+      if (!maintenance && !(incidentStates as readonly string[]).includes(body.status))
+        throw invalid("status", `expected one of ${incidentStates.join(", ")}`);
+      if (body.incidentId != null) await incidents.get(actor, body.incidentId); // 404 unless visible
+      return db.transaction().execute(async (tx) => {
+        const page = await pageOr404(tx, slug);
+        await checkAffected(tx, page.id, body.affected);
+        const i = await store.insertIncident(
+          tx,
+          {
+            page_id: page.id,
+            incident_id: body.incidentId ?? null,
+            kind: maintenance ? "maintenance" : "incident",
+            name: body.name,
+            status: maintenance ? "scheduled" : body.status,
+            impact: maintenance ? "maintenance" : "none",
+            security: body.security ?? false,
+            published: false,
+            scheduled_for: body.scheduledFor ?? null,
+            scheduled_until: body.scheduledUntil ?? null,
+            started_at: body.scheduledFor ?? now,
+            monitoring_at: null,
+            resolved_at: null,
+          },
+          now,
+        );
+        const u = await store.insertUpdate(
+          tx,
+          {
+            status_incident_id: i.id,
+            status: i.status,
+            body: body.body,
+            affected: body.affected ?? [],
+            drafted_by: actor.id,
+          },
+          now,
+        );
+        await note(tx, i.incident_id, actor, `drafted a status page update for "${i.name}"`, {
+          updateId: u.id,
+        });
+        return { incident: i, update: u };
+      });
+    },
+
+    /** Drafts a further update of a public incident (a new state, a message, component changes). */
+    async draftUpdate(actor: Actor, slug: string, statusIncidentId: number, body: DraftBody) {
+      const now = clock.now();
+      return db.transaction().execute(async (tx) => {
+        const page = await pageOr404(tx, slug);
+        const i = await store.getIncident(tx, page.id, statusIncidentId);
+        if (!i) throw notFound("public incident", statusIncidentId);
+        if (i.status === "resolved" || i.status === "completed")
+          throw new AppError(
+            "invalid-transition",
+            `public incident ${i.id} is ${i.status}; it takes no more updates`,
+            {
+              currentState: i.status,
+            },
+          );
+        const allowed: readonly string[] =
+          i.kind === "maintenance" ? ["scheduled", "in_progress", "verifying", "completed"] : incidentStates;
+        if (!allowed.includes(body.status)) throw invalid("status", `expected one of ${allowed.join(", ")}`);
+        await checkAffected(tx, page.id, body.affected);
+        const u = await store.insertUpdate(
+          tx,
+          {
+            status_incident_id: i.id,
+            status: body.status,
+            body: body.body,
+            affected: body.affected ?? [],
+            drafted_by: actor.id,
+          },
+          now,
+        );
+        await note(tx, i.incident_id, actor, `drafted a status page update for "${i.name}"`, {
+          updateId: u.id,
+        });
+        return u;
+      });
+    },
+
+    async listDrafts(slug: string) {
+      return store.listDrafts(db, (await pageOr404(db, slug)).id);
+    },
+
+    /** COMM-3: publishes a drafted update; applies its component statuses and the incident's state. */
+    async approve(actor: Actor, slug: string, updateId: number) {
+      const now = clock.now();
+      const result = await db.transaction().execute(async (tx) => {
+        const page = await pageOr404(tx, slug);
+        const u = await store.lockUpdate(tx, updateId);
+        const i = u ? await store.lockIncident(tx, u.status_incident_id) : undefined;
+        if (!u || !i || i.page_id !== page.id) throw notFound("draft update", updateId);
+        if (u.state !== "draft")
+          throw new AppError("conflict", `update ${updateId} is already ${u.state}`, {
+            currentState: u.state,
+          });
+        if (!(await mayApprove(actor, i.incident_id)))
+          throw forbidden(
+            `only an admin or the incident's ${APPROVER_ROLE} can publish to the status page (COMM-3)`,
+          );
+        // COMM-4: a security incident reaches the public page only when marked for it on purpose.
+        if (i.incident_id !== null && !i.security) {
+          const internal = await incidents.get({ ...actor, role: "admin" }, i.incident_id);
+          if (internal.visibility === "private")
+            throw new AppError(
+              "conflict",
+              `incident ${internal.id} is private (a security incident is kept off the status page): draft it with "security": true to publish it on purpose (COMM-4)`,
+            );
+        }
+        const affected: Affected[] = [];
+        for (const a of u.affected) {
+          const c = await store.getComponent(tx, page.id, a.componentId);
+          if (!c) continue; // deleted since the draft
+          affected.push({ ...a, oldStatus: c.status });
+          if (c.status !== a.newStatus) {
+            await store.updateComponent(tx, c.id, { status: a.newStatus, updated_at: now });
+            await store.recordChange(tx, c.id, a.newStatus, now);
+          }
+        }
+        // An incident's impact is the worst its updates ever gave it: recovering does not erase it.
+        const impact =
+          i.kind === "maintenance"
+            ? "maintenance"
+            : worseImpact(i.impact as Impact, impactOf(affected.map((a) => a.newStatus)));
+        const updated = await store.updateIncident(tx, i.id, {
+          status: u.status,
+          published: true,
+          impact,
+          monitoring_at: u.status === "monitoring" ? (i.monitoring_at ?? now) : i.monitoring_at,
+          resolved_at: u.status === "resolved" || u.status === "completed" ? now : null,
+          updated_at: now,
+        });
+        await store.setUpdate(tx, u.id, {
+          state: "published",
+          approved_by: actor.id,
+          published_at: now,
+          affected,
+        });
+        await store.touchPage(tx, page.id, now);
+        await note(tx, i.incident_id, actor, `published to the status page: ${u.status} — ${u.body}`, {
+          updateId: u.id,
+          statusIncidentId: i.id,
+          page: page.slug,
+        });
+        return { page, incident: updated };
+      });
+      await deps.changed(result.page.id);
+      return result.incident;
+    },
+
+    async discard(actor: Actor, slug: string, updateId: number) {
+      await db.transaction().execute(async (tx) => {
+        const page = await pageOr404(tx, slug);
+        const u = await store.lockUpdate(tx, updateId);
+        const i = u ? await store.getIncident(tx, page.id, u.status_incident_id) : undefined;
+        if (!u || !i || u.state !== "draft") throw notFound("draft update", updateId);
+        if (u.drafted_by !== actor.id && !(await mayApprove(actor, i.incident_id)))
+          throw forbidden("only the update's author, an admin or the incident's CMOC can discard it");
+        await store.setUpdate(tx, u.id, { state: "discarded" });
+      });
+    },
+
+    /** Public incidents with their published updates (drafts too, for the admin view). */
+    async listIncidents(slug: string, opts: { drafts: boolean }) {
+      const page = await pageOr404(db, slug);
+      const rows = await store.listIncidents(db, page.id, { publishedOnly: !opts.drafts, limit: 200 });
+      const updates = await store.listUpdates(
+        db,
+        rows.map((r) => r.id),
+        opts.drafts ? ["draft", "published"] : ["published"],
+      );
+      return rows.map((r) => ({ ...r, updates: updates.filter((u) => u.status_incident_id === r.id) }));
+    },
+
+    /** Everything a visitor sees on one page, at this moment. */
+    async snapshot(slug: string): Promise<PageSnapshot> {
+      const now = clock.now();
+      const page = await pageOr404(db, slug);
+      const components = await store.listComponents(db, page.id);
+      const rows = await store.listIncidents(db, page.id, { publishedOnly: true, limit: 500 });
+      const updates = await store.listUpdates(
+        db,
+        rows.map((r) => r.id),
+        ["published"],
+      );
+      const since = new Date(now.getTime() - (HISTORY_DAYS + 1) * DAY);
+      const history = await store.history(
+        db,
+        components.map((c) => c.id),
+        since,
+      );
+      const names = new Map(components.map((c) => [c.id, c.name]));
+      const url = `${deps.publicUrl}/status/${page.slug}`;
+      const present = (r: (typeof rows)[number]): PublicIncident => {
+        const mine = updates.filter((u) => u.status_incident_id === r.id);
+        const componentIds = [...new Set(mine.flatMap((u) => u.affected.map((a) => a.componentId)))];
+        return {
+          id: String(r.id),
+          name: r.name,
+          status: r.status as PublicIncident["status"],
+          impact: r.impact as Impact,
+          scheduledFor: r.scheduled_for,
+          scheduledUntil: r.scheduled_until,
+          createdAt: r.created_at,
+          updatedAt: r.updated_at,
+          monitoringAt: r.monitoring_at,
+          resolvedAt: r.resolved_at,
+          startedAt: r.started_at,
+          shortlink: `${url}/incidents/${r.id}`,
+          updates: mine.map((u) => ({
+            id: String(u.id),
+            status: u.status as PublicIncident["status"],
+            body: u.body,
+            createdAt: u.created_at,
+            displayAt: u.published_at ?? u.created_at,
+            affectedComponents: u.affected.map((a) => ({
+              id: String(a.componentId),
+              name: names.get(a.componentId) ?? "(removed)",
+              oldStatus: a.oldStatus ?? a.newStatus,
+              newStatus: a.newStatus,
+            })),
+          })),
+          components: componentIds.flatMap((id) =>
+            names.has(id) ? [{ id: String(id), name: names.get(id) ?? "" }] : [],
+          ),
+        };
+      };
+      const presentComponent = (c: (typeof components)[number]): Component => ({
+        id: String(c.id),
+        name: c.name,
+        description: c.description,
+        status: c.status,
+        groupId: c.group_id === null ? null : String(c.group_id),
+        group: c.is_group,
+        position: c.position,
+        showcase: c.showcase,
+        onlyShowIfDegraded: c.only_show_if_degraded,
+        startDate: c.start_date ? c.start_date.toISOString().slice(0, 10) : null,
+        createdAt: c.created_at,
+        updatedAt: c.updated_at,
+      });
+      return {
+        page: {
+          id: String(page.id),
+          name: page.name,
+          slug: page.slug,
+          url,
+          timeZone: page.time_zone,
+          updatedAt: page.updated_at,
+        },
+        generatedAt: now,
+        components: components.map(presentComponent),
+        incidents: rows.filter((r) => r.kind === "incident").map(present),
+        maintenances: rows
+          .filter((r) => r.kind === "maintenance")
+          .map(present)
+          .sort((a, b) => (a.scheduledFor?.getTime() ?? 0) - (b.scheduledFor?.getTime() ?? 0)),
+        securityIssue: rows.some((r) => r.kind === "incident" && r.security && r.status !== "resolved"),
+        history: history.map((h) => ({ componentId: String(h.component_id), status: h.status, at: h.at })),
+      };
+    },
+  };
+
+  /** Publishing, editing and drafting are timeline events of the internal incident. */
+  async function note(
+    tx: StatusDb,
+    incidentId: number | null,
+    actor: Actor,
+    body: string,
+    data: Record<string, unknown>,
+  ) {
+    if (incidentId === null) return;
+    await incidents.recordEvent(
+      asIncidentDb(tx),
+      incidentId,
+      { kind: "status-page-update", body, data },
+      actor.id,
+      clock.now(),
+    );
+  }
+
+  return service;
+}
+
+export type StatusService = ReturnType<typeof createStatusService>;
