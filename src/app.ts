@@ -7,10 +7,6 @@ import { incidentRoutes } from "./incidents/routes.ts";
 import { createIncidentService } from "./incidents/service.ts";
 import type { IncidentDb } from "./incidents/store.ts";
 import { createChannels } from "./notify/registry.ts";
-import { CHANNEL, createResponseCache, listenForChanges } from "./statuspage/cache.ts";
-import { statusAdminRoutes } from "./statuspage/routes.ts";
-import { createStatusService } from "./statuspage/service.ts";
-import type { StatusDb } from "./statuspage/store.ts";
 import { calendarFeedRoutes, oncallRoutes } from "./oncall/routes.ts";
 import { createOncallService } from "./oncall/service.ts";
 import type { OncallDb } from "./oncall/store.ts";
@@ -27,6 +23,11 @@ import type { Logger } from "./platform/logger.ts";
 import { createMetrics } from "./platform/metrics.ts";
 import { migrationsComplete } from "./platform/migrate.ts";
 import type { Policy } from "./policy/model.ts";
+import { CHANNEL, createResponseCache, listenForChanges } from "./statuspage/cache.ts";
+import { publicStatusRoutes } from "./statuspage/public.ts";
+import { statusAdminRoutes } from "./statuspage/routes.ts";
+import { createStatusService } from "./statuspage/service.ts";
+import type { StatusDb } from "./statuspage/store.ts";
 import { userRoutes } from "./users/routes.ts";
 import { createUserService } from "./users/service.ts";
 
@@ -193,6 +194,7 @@ export async function buildApp(deps: AppDeps) {
   // Alert intake: the integration key is the credential (senders cannot send bearer tokens).
   await app.register(intakeRoutes(alerts, metrics), { prefix: "/api/v1/integrations" });
   await app.register(eventsV2Routes(alerts, metrics), { prefix: "/v2" });
+  await app.register(publicStatusRoutes(statusPages, statusCache, clock));
   await app.register(ackLinkRoutes(paging));
   await app.register(calendarFeedRoutes(oncall));
   await statusListener.start();

@@ -10,7 +10,8 @@ import type { Logger } from "../platform/logger.ts";
 
 export const CHANNEL = "firebreak_statuspage";
 
-export type Rendered = { body: Buffer; contentType: string; status: number };
+/** `transient`: served but not kept (a 404 for any URL someone tries, a page rendered from old data). */
+export type Rendered = { body: Buffer; contentType: string; status: number; transient?: boolean };
 export type Cached = Rendered & { etag: string; lastModified: Date; builtAt: number; stale?: boolean };
 
 export function createResponseCache(opts: { ttlMs: number; log: Logger; now?: () => number }) {
@@ -34,7 +35,7 @@ export function createResponseCache(opts: { ttlMs: number; log: Logger; now?: ()
           : new Date(Math.floor(now() / 1000) * 1000),
       builtAt: now(),
     };
-    if (gen === generation) entries.set(key, entry);
+    if (gen === generation && r.status === 200 && !r.transient) entries.set(key, entry);
     return entry;
   }
 

@@ -3,11 +3,13 @@
  * updates are drafted by responders and published only when a CMOC or an admin approves (COMM-3).
  * `snapshot` reads a whole page for the renderers.
  */
+import { IANAZone } from "luxon";
 import type { IncidentService } from "../incidents/service.ts";
 import type { IncidentDb } from "../incidents/store.ts";
 import type { Actor } from "../platform/auth.ts";
 import type { Clock } from "../platform/clock.ts";
 import { AppError, forbidden, invalid, notFound } from "../platform/errors.ts";
+import { componentsUnderMaintenance, impactOf, maintenanceStateAt } from "./model.ts";
 import type { Affected, StatusDb } from "./store.ts";
 import * as store from "./store.ts";
 import {
@@ -25,19 +27,6 @@ const HISTORY_DAYS = 90;
 const DAY = 86_400_000;
 /** The role that approves public updates besides admins (COMM-3). */
 const APPROVER_ROLE = "CMOC";
-
-const rank: Record<ComponentStatus, number> = {
-  operational: 0,
-  under_maintenance: 1,
-  degraded_performance: 2,
-  partial_outage: 3,
-  major_outage: 4,
-};
-/** An incident's impact: the worst new status among its affected components. */
-function impactOf(statuses: ComponentStatus[]): Impact {
-  const worst = Math.max(0, ...statuses.map((s) => rank[s]));
-  return (["none", "none", "minor", "major", "critical"] as const)[worst] ?? "none";
-}
 
 const impacts: Impact[] = ["none", "minor", "major", "critical"];
 const worseImpact = (a: Impact, b: Impact): Impact => (impacts.indexOf(a) >= impacts.indexOf(b) ? a : b);
@@ -101,6 +90,11 @@ export function createStatusService(deps: {
     listPages: () => store.listPages(db),
     page: (slug: string) => pageOr404(db, slug),
     async createPage(body: { slug: string; name: string; timeZone?: string }) {
+      if (body.timeZone !== undefined && !IANAZone.isValidZone(body.timeZone))
+        throw invalid(
+          "timeZone",
+          `unknown time zone ${JSON.stringify(body.timeZone)}; expected an IANA name such as "Europe/Berlin"`,
+        );
       return store
         .insertPage(db, { slug: body.slug, name: body.name, time_zone: body.timeZone ?? "UTC" }, clock.now())
         .catch((err: unknown) => {
@@ -331,7 +325,8 @@ export function createStatusService(deps: {
           const c = await store.getComponent(tx, page.id, a.componentId);
           if (!c) continue; // deleted since the draft
           affected.push({ ...a, oldStatus: c.status });
-          if (c.status !== a.newStatus) {
+          // A maintenance covers its components only while in progress (see snapshot), not from approval.
+          if (i.kind !== "maintenance" && c.status !== a.newStatus) {
             await store.updateComponent(tx, c.id, { status: a.newStatus, updated_at: now });
             await store.recordChange(tx, c.id, a.newStatus, now);
           }
@@ -458,6 +453,34 @@ export function createStatusService(deps: {
         createdAt: c.created_at,
         updatedAt: c.updated_at,
       });
+      // Scheduled maintenance moves itself with the clock, and covers its components meanwhile.
+      const maintenances = rows
+        .filter((r) => r.kind === "maintenance")
+        .map(present)
+        .map((m) =>
+          m.scheduledFor && m.scheduledUntil
+            ? {
+                ...m,
+                status: maintenanceStateAt(
+                  {
+                    scheduledFor: m.scheduledFor,
+                    scheduledUntil: m.scheduledUntil,
+                    status: m.status as MaintenanceState,
+                  },
+                  now,
+                ),
+              }
+            : m,
+        )
+        .sort((a, b) => (a.scheduledFor?.getTime() ?? 0) - (b.scheduledFor?.getTime() ?? 0));
+      const underMaintenance = new Set(componentsUnderMaintenance(maintenances, now));
+      const shown = components
+        .map(presentComponent)
+        .map((c) =>
+          underMaintenance.has(c.id) && c.status === "operational"
+            ? { ...c, status: "under_maintenance" as const }
+            : c,
+        );
       return {
         page: {
           id: String(page.id),
@@ -468,12 +491,9 @@ export function createStatusService(deps: {
           updatedAt: page.updated_at,
         },
         generatedAt: now,
-        components: components.map(presentComponent),
+        components: shown,
         incidents: rows.filter((r) => r.kind === "incident").map(present),
-        maintenances: rows
-          .filter((r) => r.kind === "maintenance")
-          .map(present)
-          .sort((a, b) => (a.scheduledFor?.getTime() ?? 0) - (b.scheduledFor?.getTime() ?? 0)),
+        maintenances,
         securityIssue: rows.some((r) => r.kind === "incident" && r.security && r.status !== "resolved"),
         history: history.map((h) => ({ componentId: String(h.component_id), status: h.status, at: h.at })),
       };

@@ -1,0 +1,157 @@
+/**
+ * The public status pages, without authentication: HTML, Statuspage v2 JSON and feeds, served
+ * from precomputed bytes (cache.ts) with ETag, Last-Modified and Cache-Control. A database outage
+ * serves the last bytes with their age; an unknown page or incident gets a 404 page that renders.
+ */
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { Clock } from "../platform/clock.ts";
+import { AppError } from "../platform/errors.ts";
+import type { App } from "../platform/http.ts";
+import type { Rendered, ResponseCache } from "./cache.ts";
+import { renderAtom, renderRss } from "./feeds.ts";
+import { overallStatus, uptimeBars } from "./model.ts";
+import { renderHistory, renderIncident, renderNotFound, renderPage, renderUnavailable } from "./render.ts";
+import type { StatusService } from "./service.ts";
+import * as v2 from "./statuspage-v2.ts";
+import type { PageSnapshot } from "./types.ts";
+
+const HTML = "text/html; charset=utf-8";
+const JSON_TYPE = "application/json; charset=utf-8";
+/** Browsers and CDNs may keep a response this long; a publish shows within it. */
+const MAX_AGE_SECONDS = 10;
+
+const bytes = (text: string, contentType: string, status = 200): Rendered => ({
+  body: Buffer.from(text),
+  contentType,
+  status,
+});
+
+function barsOf(s: PageSnapshot) {
+  const bars = new Map<string, ReturnType<typeof uptimeBars>>();
+  for (const c of s.components) {
+    if (c.group) continue;
+    const mine = s.history
+      .filter((h) => h.componentId === c.id)
+      .sort((a, b) => a.at.getTime() - b.at.getTime());
+    bars.set(
+      c.id,
+      uptimeBars(mine, {
+        now: s.generatedAt,
+        timeZone: s.page.timeZone,
+        startDate: c.startDate ?? c.createdAt.toISOString().slice(0, 10),
+        initial: mine[0]?.status ?? "operational",
+      }),
+    );
+  }
+  return bars;
+}
+
+const overallOf = (s: PageSnapshot) => overallStatus(s.components, { securityIssue: s.securityIssue });
+
+/** Every public resource of a page, by its path under /status/{page}. */
+const resources: Record<string, (s: PageSnapshot, dataAge?: { seconds: number }) => Rendered> = {
+  "": (s, dataAge) => bytes(renderPage(s, overallOf(s), barsOf(s), dataAge ? { dataAge } : {}), HTML),
+  history: (s) => bytes(renderHistory(s), HTML),
+  "history.rss": (s) => bytes(renderRss(s), "application/rss+xml; charset=utf-8"),
+  "history.atom": (s) => bytes(renderAtom(s), "application/atom+xml; charset=utf-8"),
+  "api/v2/summary.json": (s) => bytes(JSON.stringify(v2.summaryJson(s, overallOf(s))), JSON_TYPE),
+  "api/v2/status.json": (s) => bytes(JSON.stringify(v2.statusJson(s, overallOf(s))), JSON_TYPE),
+  "api/v2/components.json": (s) => bytes(JSON.stringify(v2.componentsJson(s)), JSON_TYPE),
+  "api/v2/incidents.json": (s) => bytes(JSON.stringify(v2.incidentsJson(s)), JSON_TYPE),
+  "api/v2/incidents/unresolved.json": (s) => bytes(JSON.stringify(v2.unresolvedIncidentsJson(s)), JSON_TYPE),
+  "api/v2/scheduled-maintenances.json": (s) =>
+    bytes(JSON.stringify(v2.scheduledMaintenancesJson(s)), JSON_TYPE),
+  "api/v2/scheduled-maintenances/upcoming.json": (s) =>
+    bytes(JSON.stringify(v2.upcomingMaintenancesJson(s)), JSON_TYPE),
+  "api/v2/scheduled-maintenances/active.json": (s) =>
+    bytes(JSON.stringify(v2.activeMaintenancesJson(s)), JSON_TYPE),
+};
+
+export function publicStatusRoutes(service: StatusService, cache: ResponseCache, clock: Clock) {
+  // The last snapshot of each page: when the database is away, pages render from it with its age.
+  const lastSnapshots = new Map<string, PageSnapshot>();
+
+  async function render(slug: string, rest: string): Promise<Rendered> {
+    let snapshot: PageSnapshot;
+    let dataAge: { seconds: number } | undefined;
+    try {
+      snapshot = await service.snapshot(slug);
+      lastSnapshots.set(slug, snapshot);
+    } catch (err) {
+      if (err instanceof AppError && err.code === "not-found")
+        return bytes(renderNotFound(`status page ${slug}`), HTML, 404);
+      const last = lastSnapshots.get(slug);
+      if (!last) throw err;
+      snapshot = last;
+      dataAge = { seconds: Math.round((clock.now().getTime() - last.generatedAt.getTime()) / 1000) };
+    }
+    const incident = /^incidents\/(\d+)$/.exec(rest);
+    if (incident?.[1]) {
+      const html = renderIncident(snapshot, incident[1]);
+      return html === null
+        ? bytes(renderNotFound(`incident ${incident[1]}`, snapshot.page.url), HTML, 404)
+        : bytes(html, HTML);
+    }
+    const build = resources[rest];
+    if (!build) return bytes(renderNotFound(`page /${rest}`, snapshot.page.url), HTML, 404);
+    const r = build(snapshot, dataAge);
+    // Not kept in the cache: the next request tries the database again.
+    return dataAge ? { ...r, transient: true } : r;
+  }
+
+  async function serve(req: FastifyRequest, reply: FastifyReply, slug: string, rest: string) {
+    const key = `${slug}\u0000${rest}`;
+    let r: Awaited<ReturnType<ResponseCache["get"]>>;
+    try {
+      r = await cache.get(key, () => render(slug, rest));
+    } catch (err) {
+      // Nothing rendered yet and the database is away: say so on a page, not a bare 500.
+      req.log.error({ err }, "status page could not be rendered");
+      reply.code(503).header("retry-after", "10").type(HTML).send(renderUnavailable());
+      return;
+    }
+    reply
+      .code(r.status)
+      .type(r.contentType)
+      .header("etag", r.etag)
+      .header("last-modified", r.lastModified.toUTCString())
+      .header("cache-control", `public, max-age=${MAX_AGE_SECONDS}`)
+      .header("access-control-allow-origin", "*");
+    if (r.stale)
+      reply.header("warning", `110 - "stale: the status as of ${new Date(r.builtAt).toISOString()}"`);
+    const since = req.headers["if-modified-since"];
+    const notModified =
+      req.headers["if-none-match"] === r.etag ||
+      (req.headers["if-none-match"] === undefined &&
+        typeof since === "string" &&
+        Date.parse(since) >= r.lastModified.getTime());
+    if (notModified && r.status === 200) {
+      reply.code(304).send();
+      return;
+    }
+    reply.send(r.body);
+  }
+
+  return async (app: App) => {
+    const schema = { tags: ["status page (public)"], security: [] };
+    app.get(
+      "/status/:slug",
+      { schema: { ...schema, summary: "A status page: HTML that works without JavaScript" } },
+      async (req, reply) => serve(req, reply, (req.params as { slug: string }).slug, ""),
+    );
+    app.get(
+      "/status/:slug/*",
+      {
+        schema: {
+          ...schema,
+          summary:
+            "history, history.rss, history.atom, incidents/{id}, and the Statuspage v2 JSON under api/v2/ (summary.json, status.json, components.json, incidents.json, incidents/unresolved.json, scheduled-maintenances.json, scheduled-maintenances/upcoming.json, scheduled-maintenances/active.json)",
+        },
+      },
+      async (req, reply) => {
+        const p = req.params as { slug: string; "*": string };
+        await serve(req, reply, p.slug, p["*"].replace(/\/$/, ""));
+      },
+    );
+  };
+}

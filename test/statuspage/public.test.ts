@@ -1,0 +1,153 @@
+/**
+ * The public status page as visitors and widgets read it: HTML, Statuspage v2 JSON and feeds,
+ * cached bytes with ETag/Last-Modified, refreshed when an update is published (STAT-1..3).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestApp, type TestApp } from "../support/app.ts";
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON from the API, read loosely in assertions
+type Json = any;
+
+let t: TestApp;
+let api: Json;
+let web: Json;
+const path = (p: string) => `/api/v1/status-pages/default${p}`;
+const get = (p: string, headers: Record<string, string> = {}) =>
+  fetch(`${t.base}/status/default${p}`, { headers });
+const json = async (p: string): Promise<Json> => {
+  const r = await get(p);
+  expect(r.status, p).toBe(200);
+  expect(r.headers.get("content-type")).toMatch(/^application\/json/);
+  return r.json();
+};
+
+async function publish(body: Json) {
+  const d = await t.admin.request("POST", path("/incidents"), body);
+  expect(d.status, JSON.stringify(d.body)).toBe(201);
+  const a = await t.admin.request("POST", path(`/drafts/${d.body.update.id}/approve`));
+  expect(a.status, JSON.stringify(a.body)).toBe(200);
+  return d.body.statusIncidentId as number;
+}
+
+beforeAll(async () => {
+  t = await startTestApp({ clockStart: "2026-11-18T12:00:00Z" });
+  api = (await t.admin.request("POST", path("/components"), { name: "API" })).body;
+  web = (await t.admin.request("POST", path("/components"), { name: "Website", position: 1 })).body;
+});
+afterAll(() => t?.close());
+
+describe("the public page", () => {
+  it("STAT-3: all operational at first; HTML without a token, JSON in Statuspage v2's shape", async () => {
+    const html = await get("");
+    expect(html.status).toBe(200);
+    expect(html.headers.get("content-type")).toMatch(/^text\/html/);
+    const text = await html.text();
+    expect(text).toContain("All Systems Operational");
+    expect(text).toContain("API");
+    expect(text).not.toContain("<script");
+    const status = await json("/api/v2/status.json");
+    expect(status.status).toEqual({ indicator: "none", description: "All Systems Operational" });
+    expect(status.page).toMatchObject({ name: "Status", url: "http://firebreak.test/status/default" });
+    const summary = await json("/api/v2/summary.json");
+    expect(summary.components.map((c: Json) => c.name)).toEqual(["API", "Website"]);
+    expect(summary.incidents).toEqual([]);
+  });
+
+  it("answers with ETag and Last-Modified, and 304 for a matching If-None-Match", async () => {
+    const first = await get("/api/v2/summary.json");
+    const etag = first.headers.get("etag");
+    expect(etag).toBeTruthy();
+    expect(first.headers.get("last-modified")).toBeTruthy();
+    expect(first.headers.get("cache-control")).toMatch(/max-age=\d+/);
+    const again = await get("/api/v2/summary.json", { "if-none-match": etag ?? "" });
+    expect(again.status).toBe(304);
+  });
+
+  it("STAT-1, STAT-2: a published incident shows at once, with its components' statuses and no HTML injection", async () => {
+    const before = (await get("/api/v2/summary.json")).headers.get("etag");
+    await publish({
+      name: "Checkout <b>errors</b>",
+      status: "investigating",
+      body: 'Errors on checkout <script>alert("x")</script> see https://example.com/x',
+      affected: [{ componentId: api.id, newStatus: "major_outage" }],
+    });
+    const summary = await json("/api/v2/summary.json");
+    expect((await get("/api/v2/summary.json")).headers.get("etag")).not.toBe(before);
+    expect(summary.status).toEqual({ indicator: "critical", description: "Service Disruption" });
+    expect(summary.incidents).toHaveLength(1);
+    expect(summary.incidents[0]).toMatchObject({ name: "Checkout <b>errors</b>", status: "investigating" });
+    expect(summary.components.find((c: Json) => c.id === String(api.id)).status).toBe("major_outage");
+    const unresolved = await json("/api/v2/incidents/unresolved.json");
+    expect(unresolved.incidents).toHaveLength(1);
+    const html = await (await get("")).text();
+    expect(html).toContain("Service Disruption");
+    expect(html).not.toContain("<script>alert");
+    expect(html).not.toContain("<b>errors</b>");
+    expect(html).toContain("&lt;b&gt;errors&lt;/b&gt;");
+  });
+
+  it("a page per public incident, the history, and both feeds", async () => {
+    const [incident] = (await json("/api/v2/incidents.json")).incidents;
+    const page = await get(`/incidents/${incident.id}`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("Errors on checkout");
+    expect((await get("/history")).status).toBe(200);
+    const rss = await get("/history.rss");
+    expect(rss.headers.get("content-type")).toMatch(/rss\+xml/);
+    expect(await rss.text()).toContain("Checkout &lt;b&gt;errors&lt;/b&gt;");
+    const atom = await get("/history.atom");
+    expect(atom.headers.get("content-type")).toMatch(/atom\+xml/);
+  });
+
+  it("scheduled maintenance moves itself: upcoming, then in progress (components under maintenance), then completed", async () => {
+    const d = await t.admin.request("POST", path("/maintenances"), {
+      name: "Database upgrade",
+      scheduledFor: "2026-11-18T14:00:00Z",
+      scheduledUntil: "2026-11-18T15:00:00Z",
+      body: "We will upgrade the database.",
+      components: [web.id],
+    });
+    expect(d.status, JSON.stringify(d.body)).toBe(201);
+    expect((await t.admin.request("POST", path(`/drafts/${d.body.update.id}/approve`))).status).toBe(200);
+    expect((await json("/api/v2/scheduled-maintenances/upcoming.json")).scheduled_maintenances).toHaveLength(
+      1,
+    );
+
+    t.clock.set("2026-11-18T14:30:00Z");
+    const active = await waitForJson(
+      "/api/v2/scheduled-maintenances/active.json",
+      (j) => j.scheduled_maintenances.length === 1,
+    );
+    expect(active.scheduled_maintenances[0].status).toBe("in_progress");
+    const components = await json("/api/v2/components.json");
+    expect(components.components.find((c: Json) => c.id === String(web.id)).status).toBe("under_maintenance");
+
+    t.clock.set("2026-11-18T15:30:00Z");
+    await waitForJson(
+      "/api/v2/scheduled-maintenances/active.json",
+      (j) => j.scheduled_maintenances.length === 0,
+    );
+    const all = await json("/api/v2/scheduled-maintenances.json");
+    expect(all.scheduled_maintenances[0].status).toBe("completed");
+    const after = await json("/api/v2/components.json");
+    expect(after.components.find((c: Json) => c.id === String(web.id)).status).toBe("operational");
+  });
+
+  it("an unknown page, incident or path is a 404 page that still renders", async () => {
+    for (const url of ["/status/nope", "/status/default/incidents/999999", "/status/default/nothing-here"]) {
+      const r = await fetch(`${t.base}${url}`);
+      expect(r.status, url).toBe(404);
+      expect(r.headers.get("content-type")).toMatch(/^text\/html/);
+      expect(await r.text()).toMatch(/<html/i);
+    }
+  });
+});
+
+/** Maintenance changes with the clock; the response cache keeps bytes up to its TTL, so publishing clears it. */
+async function waitForJson(p: string, ok: (j: Json) => boolean): Promise<Json> {
+  // Any visible change clears every replica's cache; a component edit is the cheapest one.
+  await t.admin.request("PATCH", path(`/components/${api.id}`), { description: "the public API" });
+  const j = await json(p);
+  expect(ok(j), JSON.stringify(j)).toBe(true);
+  return j;
+}
