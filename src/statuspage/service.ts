@@ -58,6 +58,14 @@ export function createStatusService(deps: {
   incidents: IncidentService;
   /** Called after every change a visitor can see: caches of this page are stale (all replicas). */
   changed: (pageId: number) => Promise<void>;
+  /**
+   * Called inside the approving transaction when an update is published, so subscriber
+   * notifications are enqueued atomically with the publication (subscribers.ts).
+   */
+  published?: (
+    tx: StatusDb,
+    e: { pageId: number; statusIncidentId: number; updateId: number },
+  ) => Promise<void>;
 }) {
   const { db, clock, incidents } = deps;
   const asIncidentDb = (tx: StatusDb) => tx as unknown as IncidentDb;
@@ -350,6 +358,7 @@ export function createStatusService(deps: {
           published_at: now,
           affected,
         });
+        await deps.published?.(tx, { pageId: page.id, statusIncidentId: i.id, updateId: u.id });
         await store.touchPage(tx, page.id, now);
         await note(tx, i.incident_id, actor, `published to the status page: ${u.status} — ${u.body}`, {
           updateId: u.id,
