@@ -151,3 +151,30 @@ async function waitForJson(p: string, ok: (j: Json) => boolean): Promise<Json> {
   expect(ok(j), JSON.stringify(j)).toBe(true);
   return j;
 }
+
+describe("security incidents (COMM-4, STAT-3)", () => {
+  it("a private incident published on purpose (security: true) shows as Security Issue until resolved", async () => {
+    const i = await t.admin.request("POST", "/api/v1/incidents", {
+      title: "Suspicious access",
+      type: "GitLab.com",
+      severity: "S2",
+      status: "active",
+      visibility: "private",
+    });
+    expect(i.status, JSON.stringify(i.body)).toBe(201);
+    const id = await publish({
+      name: "Security notice",
+      status: "investigating",
+      body: "We are investigating suspicious access.",
+      incidentId: i.body.id,
+      security: true,
+    });
+    expect((await json("/api/v2/status.json")).status.description).toBe("Security Issue");
+    const d = await t.admin.request("POST", path(`/incidents/${id}/updates`), {
+      status: "resolved",
+      body: "Resolved.",
+    });
+    expect((await t.admin.request("POST", path(`/drafts/${d.body.id}/approve`))).status).toBe(200);
+    expect((await json("/api/v2/status.json")).status.description).not.toBe("Security Issue");
+  });
+});
