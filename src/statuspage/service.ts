@@ -56,6 +56,8 @@ export function createStatusService(deps: {
   clock: Clock;
   publicUrl: string;
   incidents: IncidentService;
+  /** The incident role that must be held before a partial or full outage is published (STAT-3). */
+  incidentManagerRole: string;
   /** Called after every change a visitor can see: caches of this page are stale (all replicas). */
   changed: (pageId: number) => Promise<void>;
   /**
@@ -326,6 +328,21 @@ export function createStatusService(deps: {
             throw new AppError(
               "conflict",
               `incident ${internal.id} is private (a security incident is kept off the status page): draft it with "security": true to publish it on purpose (COMM-4)`,
+            );
+        }
+        // STAT-3: a partial or full disruption is published only with an incident manager engaged.
+        const disruption = u.affected.some(
+          (a) => a.newStatus === "partial_outage" || a.newStatus === "major_outage",
+        );
+        if (i.kind === "incident" && disruption) {
+          const internal =
+            i.incident_id === null ? null : await incidents.get({ ...actor, role: "admin" }, i.incident_id);
+          if (!internal?.roles[deps.incidentManagerRole])
+            throw new AppError(
+              "conflict",
+              internal
+                ? `a partial or full outage needs an engaged incident manager: give the ${deps.incidentManagerRole} role on incident ${internal.id} first (STAT-3)`
+                : `a partial or full outage needs an engaged incident manager: link the public incident to its internal incident (incidentId) with an ${deps.incidentManagerRole} (STAT-3)`,
             );
         }
         const affected: Affected[] = [];

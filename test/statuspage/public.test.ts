@@ -11,6 +11,7 @@ type Json = any;
 let t: TestApp;
 let api: Json;
 let web: Json;
+let incidentId: number;
 const path = (p: string) => `/api/v1/status-pages/default${p}`;
 const get = (p: string, headers: Record<string, string> = {}) =>
   fetch(`${t.base}/status/default${p}`, { headers });
@@ -32,6 +33,17 @@ async function publish(body: Json) {
 beforeAll(async () => {
   t = await startTestApp({ clockStart: "2026-11-18T12:00:00Z" });
   api = (await t.admin.request("POST", path("/components"), { name: "API" })).body;
+  // STAT-3: outages are published for an internal incident with an incident manager engaged.
+  const i = await t.admin.request("POST", "/api/v1/incidents", {
+    title: "Checkout errors",
+    type: "GitLab.com",
+    severity: "S2",
+    status: "active",
+  });
+  incidentId = i.body.id;
+  expect(
+    (await t.admin.request("PUT", `/api/v1/incidents/${incidentId}/roles/IM`, { user: "admin" })).status,
+  ).toBe(200);
   web = (await t.admin.request("POST", path("/components"), { name: "Website", position: 1 })).body;
 });
 afterAll(() => t?.close());
@@ -70,6 +82,7 @@ describe("the public page", () => {
       status: "investigating",
       body: 'Errors on checkout <script>alert("x")</script> see https://example.com/x',
       affected: [{ componentId: api.id, newStatus: "major_outage" }],
+      incidentId,
     });
     const summary = await json("/api/v2/summary.json");
     expect((await get("/api/v2/summary.json")).headers.get("etag")).not.toBe(before);

@@ -98,6 +98,16 @@ describe("drafts and approval", () => {
     expect(r.body.detail).toMatch(/COMM-3/);
   });
 
+  it("STAT-3: a partial outage is not published before an incident manager is engaged", async () => {
+    const r = await cmoc.request("POST", path(`/drafts/${draftId}/approve`));
+    expect(r.status).toBe(409);
+    expect(r.body.detail).toMatch(/STAT-3/);
+    const components = (await t.admin.get(path("/components"))).body.components;
+    expect(components.find((c: Json) => c.id === api.id).status).toBe("operational");
+    const im = await rita.request("PUT", `/api/v1/incidents/${incidentId}/roles/IM`, { user: rita.id });
+    expect(im.status, JSON.stringify(im.body)).toBe(200);
+  });
+
   it("COMM-3, STAT-2: the incident's CMOC publishes it: components change, the timeline says so", async () => {
     t.clock.advanceMinutes(2);
     const r = await cmoc.request("POST", path(`/drafts/${draftId}/approve`));
