@@ -162,6 +162,7 @@ export async function buildApp(deps: AppDeps) {
     clock,
     publicUrl,
     incidents,
+    incidentManagerRole: policy.incidentManagerRole,
     async changed(pageId) {
       statusCache.invalidate();
       await database.pool.query("SELECT pg_notify($1, $2)", [CHANNEL, String(pageId)]);
