@@ -48,6 +48,8 @@ export type AppDeps = {
   fetch?: typeof fetch;
   /** Alert intake's group commit: events per transaction, transactions at once, events queued. */
   intake?: { maxBatch?: number; maxConcurrent?: number; maxQueued?: number };
+  /** A status page served at `/` too. */
+  statusPageAtRoot?: string;
 };
 
 export async function buildApp(deps: AppDeps) {
@@ -195,7 +197,7 @@ export async function buildApp(deps: AppDeps) {
   // Alert intake: the integration key is the credential (senders cannot send bearer tokens).
   await app.register(intakeRoutes(alerts, metrics), { prefix: "/api/v1/integrations" });
   await app.register(eventsV2Routes(alerts, metrics), { prefix: "/v2" });
-  await app.register(publicStatusRoutes(statusPages, statusCache, clock));
+  await app.register(publicStatusRoutes(statusPages, statusCache, clock, deps.statusPageAtRoot));
   await app.register(ackLinkRoutes(paging));
   await app.register(calendarFeedRoutes(oncall));
   await statusListener.start();

@@ -54,6 +54,7 @@ export async function serve(config: Config): Promise<void> {
     log,
     bodyLimitBytes: config.bodyLimitBytes,
     intake: { maxQueued: config.alertIntakeMaxQueued },
+    statusPageAtRoot: config.statusPageAtRoot,
     publicUrl: config.publicUrl,
     smtpUrl: config.smtpUrl,
     emailFrom: config.emailFrom,

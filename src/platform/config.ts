@@ -42,6 +42,10 @@ export const settings = {
   LOG_LEVEL: { default: "info", doc: "`fatal`, `error`, `warn`, `info`, `debug` or `trace`." },
   BODY_LIMIT_BYTES: { default: "1048576", doc: "Largest request body accepted; larger ones get 413." },
   DATABASE_POOL_SIZE: { default: "20", doc: "Connections each replica keeps to PostgreSQL." },
+  STATUS_PAGE_AT_ROOT: {
+    default: "",
+    doc: "A status page slug (e.g. `default`) to serve at `/` too, for a host that is only a status page.",
+  },
   ALERT_INTAKE_MAX_QUEUED: {
     default: "20000",
     doc: "Alert events a replica holds waiting to be written; beyond it senders get 429/503 with Retry-After.",
@@ -73,6 +77,9 @@ const schema = z.object({
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000),
   ALERT_INTAKE_MAX_QUEUED: z.coerce.number().int().min(1),
+  STATUS_PAGE_AT_ROOT: z
+    .string()
+    .regex(/^([a-z0-9][a-z0-9-]{0,62})?$/, "expected a status page slug, e.g. default"),
 });
 
 export type Config = {
@@ -89,6 +96,7 @@ export type Config = {
   bodyLimitBytes: number;
   databasePoolSize: number;
   alertIntakeMaxQueued: number;
+  statusPageAtRoot: string | undefined;
 };
 
 export class ConfigError extends Error {
@@ -148,5 +156,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: c.BODY_LIMIT_BYTES,
     databasePoolSize: c.DATABASE_POOL_SIZE,
     alertIntakeMaxQueued: c.ALERT_INTAKE_MAX_QUEUED,
+    statusPageAtRoot: c.STATUS_PAGE_AT_ROOT || undefined,
   };
 }

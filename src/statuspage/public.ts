@@ -67,7 +67,13 @@ const resources: Record<string, (s: PageSnapshot, dataAge?: { seconds: number })
     bytes(JSON.stringify(v2.activeMaintenancesJson(s)), JSON_TYPE),
 };
 
-export function publicStatusRoutes(service: StatusService, cache: ResponseCache, clock: Clock) {
+export function publicStatusRoutes(
+  service: StatusService,
+  cache: ResponseCache,
+  clock: Clock,
+  /** A page also served at `/` (STATUS_PAGE_AT_ROOT). */
+  atRoot?: string,
+) {
   // The last snapshot of each page: when the database is away, pages render from it with its age.
   const lastSnapshots = new Map<string, PageSnapshot>();
 
@@ -139,6 +145,11 @@ export function publicStatusRoutes(service: StatusService, cache: ResponseCache,
       { schema: { ...schema, summary: "A status page: HTML that works without JavaScript" } },
       async (req, reply) => serve(req, reply, (req.params as { slug: string }).slug, ""),
     );
+    if (atRoot) {
+      app.get("/", { schema: { ...schema, summary: `The status page ${atRoot}` } }, async (req, reply) =>
+        serve(req, reply, atRoot, ""),
+      );
+    }
     app.get(
       "/status/:slug/*",
       {

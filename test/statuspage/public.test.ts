@@ -191,3 +191,18 @@ describe("security incidents (COMM-4, STAT-3)", () => {
     expect((await json("/api/v2/status.json")).status.description).not.toBe("Security Issue");
   });
 });
+
+describe("STATUS_PAGE_AT_ROOT", () => {
+  it("serves the chosen page at / as well", async () => {
+    const root = await startTestApp({ statusPageAtRoot: "default" });
+    try {
+      const r = await fetch(`${root.base}/`);
+      expect(r.status).toBe(200);
+      expect(r.headers.get("content-type")).toMatch(/^text\/html/);
+      expect(await r.text()).toContain("All Systems Operational");
+    } finally {
+      await root.close();
+    }
+    expect((await fetch(`${t.base}/`)).status).toBe(404);
+  });
+});

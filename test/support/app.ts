@@ -56,6 +56,7 @@ export async function startTestApp(
     smtpUrl?: string;
     /** Alert intake's group commit limits (tests of overload make the queue tiny). */
     intake?: { maxBatch?: number; maxConcurrent?: number; maxQueued?: number };
+    statusPageAtRoot?: string;
   } = {},
 ) {
   const url = await createTestDatabase();
@@ -71,6 +72,7 @@ export async function startTestApp(
     smtpUrl: opts.smtpUrl,
     emailFrom: "Firebreak <firebreak@test>",
     intake: opts.intake,
+    statusPageAtRoot: opts.statusPageAtRoot,
   });
   await app.listen({ port: 0, host: "127.0.0.1" });
   const address = app.server.address();
