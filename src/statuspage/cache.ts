@@ -87,14 +87,16 @@ export function listenForChanges(pool: pg.Pool, cache: ResponseCache, log: Logge
         client?.release(true);
         client = undefined;
         cache.invalidate();
-        if (!stopped) timer = setTimeout(connect, 1000);
+        if (!stopped) timer = setTimeout(connect, 250);
       });
       await client.query(`LISTEN ${CHANNEL}`);
+      // Whatever was cached while nobody listened may have missed a publish.
+      cache.invalidate();
     } catch (err) {
       log.warn({ err }, "status page listener could not connect; retrying");
       client?.release(true);
       client = undefined;
-      if (!stopped) timer = setTimeout(connect, 1000);
+      if (!stopped) timer = setTimeout(connect, 250);
     }
   }
   return {
