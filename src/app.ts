@@ -28,6 +28,9 @@ import { publicStatusRoutes } from "./statuspage/public.ts";
 import { statusAdminRoutes } from "./statuspage/routes.ts";
 import { createStatusService } from "./statuspage/service.ts";
 import type { StatusDb } from "./statuspage/store.ts";
+import { createSubscriberService, type SubscriberDeps } from "./statuspage/subscribers.ts";
+import { subscriberAdminRoutes, subscriberPublicRoutes } from "./statuspage/subscribers-routes.ts";
+import type { SubscriberDb } from "./statuspage/subscribers-store.ts";
 import { userRoutes } from "./users/routes.ts";
 import { createUserService } from "./users/service.ts";
 
@@ -50,6 +53,8 @@ export type AppDeps = {
   intake?: { maxBatch?: number; maxConcurrent?: number; maxQueued?: number };
   /** A status page served at `/` too. */
   statusPageAtRoot?: string;
+  /** Status page subscribers: rate limits, and whether webhooks may name internal hosts (tests). */
+  statusSubscribers?: Pick<SubscriberDeps, "limits" | "allowInternalWebhooks">;
 };
 
 export async function buildApp(deps: AppDeps) {
@@ -159,12 +164,25 @@ export async function buildApp(deps: AppDeps) {
   // Status pages: responses are cached bytes, cleared on every replica when a page changes.
   const statusCache = createResponseCache({ ttlMs: 10_000, log });
   const statusListener = listenForChanges(database.pool, statusCache, log);
+  const statusSubscribers = createSubscriberService({
+    ...deps.statusSubscribers,
+    db: database.db as unknown as SubscriberDb,
+    clock,
+    jobs,
+    log,
+    publicUrl,
+    send: (n) => channels.send(n),
+    emailEnabled: Boolean(deps.smtpUrl),
+    fetch: deps.fetch,
+    onDelivery: (channel, status) => metrics.deliveries.labels(channel, status).inc(),
+  });
   const statusPages = createStatusService({
     db: database.db as unknown as StatusDb,
     clock,
     publicUrl,
     incidents,
     incidentManagerRole: policy.incidentManagerRole,
+    published: (tx, e) => statusSubscribers.published(tx, e),
     async changed(pageId) {
       statusCache.invalidate();
       await database.pool.query("SELECT pg_notify($1, $2)", [CHANNEL, String(pageId)]);
@@ -191,6 +209,7 @@ export async function buildApp(deps: AppDeps) {
       await api.register(pagingRoutes(paging));
       await api.register(alertRoutes(alerts, (actor, ids) => incidents.visibleIds(actor, ids)));
       await api.register(statusAdminRoutes(statusPages));
+      await api.register(subscriberAdminRoutes(statusSubscribers));
     },
     { prefix: "/api/v1" },
   );
@@ -198,6 +217,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(intakeRoutes(alerts, metrics), { prefix: "/api/v1/integrations" });
   await app.register(eventsV2Routes(alerts, metrics), { prefix: "/v2" });
   await app.register(publicStatusRoutes(statusPages, statusCache, clock, deps.statusPageAtRoot));
+  await app.register(subscriberPublicRoutes(statusSubscribers));
   await app.register(ackLinkRoutes(paging));
   await app.register(calendarFeedRoutes(oncall));
   await statusListener.start();
@@ -207,5 +227,10 @@ export async function buildApp(deps: AppDeps) {
     await channels.close();
   });
   await app.ready();
-  return { app, services: { users, incidents, oncall, paging, alerts, statusPages }, jobs, metrics };
+  return {
+    app,
+    services: { users, incidents, oncall, paging, alerts, statusPages, statusSubscribers },
+    jobs,
+    metrics,
+  };
 }

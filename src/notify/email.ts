@@ -75,6 +75,34 @@ export function emailHtml(n: Notification): string {
   return `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body><h1 style="font-size:18px">${title}</h1>${paragraphs}${links ? `<ul>${links}</ul>` : ""}</body></html>`;
 }
 
+/** Headers the channel sets itself: a caller's extra headers never replace them. */
+const ownHeaders = new Set([
+  "from",
+  "to",
+  "cc",
+  "bcc",
+  "sender",
+  "reply-to",
+  "subject",
+  "date",
+  "message-id",
+  "mime-version",
+  "content-type",
+  "content-transfer-encoding",
+  emailIdempotencyHeader.toLowerCase(),
+]);
+
+/** A caller's extra headers that are safe to pass on: token names, one-line bounded values. */
+export function extraHeaders(headers: Record<string, string> = {}): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (!/^[A-Za-z0-9-]{1,64}$/.test(name) || ownHeaders.has(name.toLowerCase())) continue;
+    if (/[\r\n]/.test(value) || value.length > 2000) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
 /** Failures no retry fixes: credentials, configuration, a message or envelope the server cannot take. */
 const permanentCodes = new Set([
   "EAUTH",
@@ -130,7 +158,7 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
           text: plainText(n),
           html: emailHtml(n),
           messageId: messageIdFor(n.idempotencyKey),
-          headers: { [emailIdempotencyHeader]: n.idempotencyKey },
+          headers: { ...extraHeaders(n.headers), [emailIdempotencyHeader]: n.idempotencyKey },
         });
         // The server's answer usually names its queue id: what an operator greps for in MTA logs.
         return delivered(info.response);

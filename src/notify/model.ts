@@ -21,6 +21,11 @@ export type Notification = {
   links: Link[];
   /** What this notification is about: one page, or several when the throttle batched them. */
   pages: PageRef[];
+  /**
+   * Extra message headers, for channels that have headers (email): e.g. `List-Unsubscribe` and
+   * `List-Unsubscribe-Post` (RFC 8058) on status page mail. Others ignore them.
+   */
+  headers?: Record<string, string>;
 };
 
 export type DeliveryResult =

@@ -175,7 +175,8 @@ function tags(html: string): { name: string; attrs: string[] }[] {
 }
 
 const allowedTags = new Set(
-  "html head meta title link style body a header main footer div span section article h1 h2 h3 h4 p ol ul li strong br time".split(
+  // form, label, input, button: the page's own subscribe form.
+  "html head meta title link style body a header main footer div span section article h1 h2 h3 h4 p ol ul li strong br time form label input button".split(
     " ",
   ),
 );

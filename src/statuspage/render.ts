@@ -391,6 +391,12 @@ ${upcoming.map((m) => card(m, links, tz)).join("\n")}
 ${componentsHtml(s.components, bars)}
 </section>`);
   parts.push(`<p><a href="${escapeHtml(links.history)}">Incident history</a></p>`);
+  // An absolute path, so the form also works when the page is served at / (STATUS_PAGE_AT_ROOT).
+  parts.push(`<section aria-labelledby="subscribe">
+<h2 id="subscribe">Get updates by email</h2>
+<form method="post" action="/status/${encodeURIComponent(s.page.slug)}/subscriptions"><label>Email <input type="email" name="email" required maxlength="254" autocomplete="email"></label> <button type="submit">Subscribe</button></form>
+<p class="meta">We send a link to confirm first. Every email has a one-click unsubscribe link.</p>
+</section>`);
   return layout({ title: `${s.page.name} status`, siteName: s.page.name, links, main: parts.join("\n") });
 }
 

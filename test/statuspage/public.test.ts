@@ -57,6 +57,8 @@ describe("the public page", () => {
     expect(text).toContain("All Systems Operational");
     expect(text).toContain("API");
     expect(text).not.toContain("<script");
+    // Subscribing works with JavaScript off: a plain form posting to the subscriptions endpoint.
+    expect(text).toContain('<form method="post" action="/status/default/subscriptions">');
     const status = await json("/api/v2/status.json");
     expect(status.status).toEqual({ indicator: "none", description: "All Systems Operational" });
     expect(status.page).toMatchObject({ name: "Status", url: "http://firebreak.test/status/default" });
