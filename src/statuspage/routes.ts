@@ -384,6 +384,23 @@ export function statusAdminRoutes(service: StatusService) {
         return rest;
       },
     );
+    app.patch(
+      "/status-pages/:slug/updates/:id",
+      {
+        config: responder,
+        schema: {
+          tags,
+          summary: "Correct the text of a published update (an admin or the incident's CMOC)",
+          params: withId,
+          body: z.object({ body }).strict(),
+          response: { 200: updateSchema },
+        },
+      },
+      async (req) =>
+        presentUpdate(
+          await service.editPublished(actorOf(req), req.params.slug, req.params.id, req.body.body),
+        ),
+    );
     app.post(
       "/status-pages/:slug/drafts/:id/discard",
       {

@@ -388,6 +388,33 @@ export function createStatusService(deps: {
       return result.incident;
     },
 
+    /**
+     * Corrects the text of a published update (a typo, a wrong time). Only an approver may, as
+     * the text is public at once; the internal incident's timeline keeps both versions.
+     */
+    async editPublished(actor: Actor, slug: string, updateId: number, body: string) {
+      const result = await db.transaction().execute(async (tx) => {
+        const page = await pageOr404(tx, slug);
+        const u = await store.lockUpdate(tx, updateId);
+        const i = u ? await store.getIncident(tx, page.id, u.status_incident_id) : undefined;
+        if (!u || !i || u.state !== "published") throw notFound("published update", updateId);
+        if (!(await mayApprove(actor, i.incident_id)))
+          throw forbidden(
+            `only an admin or the incident's ${APPROVER_ROLE} can edit a published update (COMM-3)`,
+          );
+        await store.setUpdateBody(tx, u.id, body);
+        await store.updateIncident(tx, i.id, { updated_at: clock.now() });
+        await store.touchPage(tx, page.id, clock.now());
+        await note(tx, i.incident_id, actor, `edited a published status page update: ${body}`, {
+          updateId: u.id,
+          before: u.body,
+        });
+        return { pageId: page.id, update: { ...u, body } };
+      });
+      await deps.changed(result.pageId);
+      return result.update;
+    },
+
     async discard(actor: Actor, slug: string, updateId: number) {
       await db.transaction().execute(async (tx) => {
         const page = await pageOr404(tx, slug);

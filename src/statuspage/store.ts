@@ -258,6 +258,10 @@ export const insertUpdate = (
 export const lockUpdate = (db: StatusDb, id: number) =>
   db.selectFrom("status_updates").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
 
+export async function setUpdateBody(db: StatusDb, id: number, body: string): Promise<void> {
+  await db.updateTable("status_updates").set({ body }).where("id", "=", id).execute();
+}
+
 export async function setUpdate(
   db: StatusDb,
   id: number,

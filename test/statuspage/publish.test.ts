@@ -157,6 +157,24 @@ describe("drafts and approval", () => {
     expect(bad.status).toBe(400);
   });
 
+  it("COMM-3: an approver corrects a published update's text; the timeline keeps both versions", async () => {
+    const [incident] = (await t.admin.get(path("/incidents"))).body.incidents;
+    const first = incident.updates.at(-1);
+    expect((await rita.request("PATCH", path(`/updates/${first.id}`), { body: "x" })).status).toBe(403);
+    const r = await cmoc.request("PATCH", path(`/updates/${first.id}`), {
+      body: "We are investigating API errors.",
+    });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.body).toBe("We are investigating API errors.");
+    const summary = await (await fetch(`${t.base}/status/default/api/v2/incidents.json`)).json();
+    const bodies = (summary as Json).incidents[0].incident_updates.map((u: Json) => u.body);
+    expect(bodies).toContain("We are investigating API errors.");
+    const timeline = (await t.admin.get(`/api/v1/incidents/${incidentId}/timeline`)).body.events;
+    const edit = timeline.find((e: Json) => e.kind === "status-page-update" && /edited/.test(e.body));
+    expect(edit?.data.before).toBe("We are investigating errors on the API.");
+    expect((await cmoc.request("PATCH", path("/updates/999999"), { body: "x" })).status).toBe(404);
+  });
+
   it("COMM-4: a private (security) incident is not published unless drafted with security: true", async () => {
     const i = await rita.request("POST", "/api/v1/incidents", {
       title: "Credential leak",
