@@ -116,10 +116,12 @@ export type LoadResult = {
 /**
  * Runs `clients` concurrent loops of `iteration` for warm-up + duration. A loop starts no new
  * iteration after the window ends; an iteration counts as "iteration" when it completes in the window.
+ * `scheduled` is when a paced iteration was due (it may start later, behind a slow one); in a closed
+ * loop it is when the iteration started. Open-loop latencies timed from it include that wait.
  */
 export async function runLoad(
   opts: LoadOptions,
-  iteration: (client: number, rec: Recorder, n: number) => Promise<void>,
+  iteration: (client: number, rec: Recorder, n: number, scheduled: number) => Promise<void>,
 ): Promise<LoadResult> {
   const from = performance.now() + opts.warmupMs;
   const rec = new Recorder(from, from + opts.durationMs);
@@ -144,6 +146,7 @@ export async function runLoad(
   const loop = async (client: number) => {
     let next = performance.now() + (interval * client) / opts.clients;
     for (;;) {
+      const due = next;
       if (interval) {
         const wait = next - performance.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
@@ -154,7 +157,7 @@ export async function runLoad(
       const n = ++started;
       const start = performance.now();
       try {
-        await iteration(client, rec, n);
+        await iteration(client, rec, n, interval ? due : start);
         rec.add("iteration", start, performance.now());
       } catch (err) {
         errors++;
