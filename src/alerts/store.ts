@@ -401,11 +401,9 @@ export type AlertRow = {
   resolved_at: Date | null;
 };
 
-export async function listAlerts(
-  db: AlertDb,
-  f: { statuses?: AlertStatus[]; serviceId?: number; incidentId?: number; limit: number; before?: number },
-): Promise<AlertRow[]> {
-  let q = db
+/** Alerts with their service's name and their incident (through their group). */
+const alertRows = (db: AlertDb) =>
+  db
     .selectFrom("alerts as a")
     .innerJoin("services as s", "s.id", "a.service_id")
     .leftJoin("alert_groups as g", "g.id", "a.group_id")
@@ -427,6 +425,12 @@ export async function listAlerts(
       "a.last_seen_at",
       "a.resolved_at",
     ]);
+
+export async function listAlerts(
+  db: AlertDb,
+  f: { statuses?: AlertStatus[]; serviceId?: number; incidentId?: number; limit: number; before?: number },
+): Promise<AlertRow[]> {
+  let q = alertRows(db);
   if (f.statuses?.length) q = q.where("a.status", "in", f.statuses);
   if (f.serviceId !== undefined) q = q.where("a.service_id", "=", f.serviceId);
   if (f.incidentId !== undefined) q = q.where("g.incident_id", "=", f.incidentId);
@@ -435,31 +439,7 @@ export async function listAlerts(
 }
 
 export async function getAlert(db: AlertDb, id: number): Promise<AlertRow | undefined> {
-  const rows = await db
-    .selectFrom("alerts as a")
-    .innerJoin("services as s", "s.id", "a.service_id")
-    .leftJoin("alert_groups as g", "g.id", "a.group_id")
-    .select([
-      "a.id",
-      "a.service_id",
-      "s.name as service_name",
-      "a.dedup_key",
-      "a.source",
-      "a.status",
-      "a.summary",
-      "a.severity",
-      "a.details",
-      "g.incident_id",
-      "a.occurrences",
-      "a.flapping",
-      "a.suppressed",
-      "a.first_seen_at",
-      "a.last_seen_at",
-      "a.resolved_at",
-    ])
-    .where("a.id", "=", id)
-    .execute();
-  return rows[0] as AlertRow | undefined;
+  return (await alertRows(db).where("a.id", "=", id).executeTakeFirst()) as AlertRow | undefined;
 }
 
 /** The services whose alerts are on an incident. */
