@@ -272,7 +272,14 @@ type Fixed = { path: string; body: Buffer; headers: Record<string, string> };
  * The headers of a Firebreak answer that a server sets (Date, Connection and Keep-Alive are node's
  * own, added by both servers alike). X-Request-Id keeps its length but not its per-request value.
  */
-const ownHeaders = ["content-type", "etag", "last-modified", "cache-control", "access-control-allow-origin"];
+const ownHeaders = [
+  "content-type",
+  "etag",
+  "last-modified",
+  "cache-control",
+  "access-control-allow-origin",
+  "vary",
+];
 
 async function fetchFixed(base: string, p: string): Promise<Fixed> {
   const res = await fetch(`${base}${p}`);

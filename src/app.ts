@@ -23,7 +23,7 @@ import type { Logger } from "./platform/logger.ts";
 import { createMetrics } from "./platform/metrics.ts";
 import { migrationsComplete } from "./platform/migrate.ts";
 import type { Policy } from "./policy/model.ts";
-import { CHANNEL, createResponseCache, listenForChanges } from "./statuspage/cache.ts";
+import { createResponseCache, statusPageChanges } from "./statuspage/cache.ts";
 import { publicStatusRoutes } from "./statuspage/public.ts";
 import { statusAdminRoutes } from "./statuspage/routes.ts";
 import { createStatusService } from "./statuspage/service.ts";
@@ -163,7 +163,7 @@ export async function buildApp(deps: AppDeps) {
   });
   // Status pages: responses are cached bytes, cleared on every replica when a page changes.
   const statusCache = createResponseCache({ ttlMs: 10_000, log });
-  const statusListener = listenForChanges(database.pool, statusCache, log);
+  const statusListener = statusPageChanges(database.pool, statusCache, log);
   const statusSubscribers = createSubscriberService({
     ...deps.statusSubscribers,
     db: database.db as unknown as SubscriberDb,
@@ -183,10 +183,7 @@ export async function buildApp(deps: AppDeps) {
     incidents,
     incidentManagerRole: policy.incidentManagerRole,
     published: (tx, e) => statusSubscribers.published(tx, e),
-    async changed(pageId) {
-      statusCache.invalidate();
-      await database.pool.query("SELECT pg_notify($1, $2)", [CHANNEL, String(pageId)]);
-    },
+    changed: (pageId) => statusListener.changed(pageId),
   });
   placesOf = async (userId) => [
     ...(await oncall.schedulesNamingUser(userId)).map((s) => `schedule ${s.name} (#${s.id})`),

@@ -100,13 +100,17 @@ export async function createHttp(opts: HttpOptions): Promise<App> {
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest("actor", null);
 
-  app.addHook("onSend", async (req, reply) => {
+  // Callback hooks, not async ones: they run on every request, status page crowds included, and
+  // an async hook costs a promise and a microtask turn each.
+  app.addHook("onRequest", (req, reply, done) => {
     reply.header("x-request-id", req.id);
+    done();
   });
-  app.addHook("onResponse", async (req, reply) => {
+  app.addHook("onResponse", (req, reply, done) => {
     opts.metrics.httpRequests
       .labels(req.method, req.routeOptions.url ?? "unmatched", String(reply.statusCode))
       .observe(reply.elapsedTime / 1000);
+    done();
   });
 
   app.setErrorHandler((raw: FastifyError, req, reply) => {

@@ -15,6 +15,7 @@ import {
   statusSeverity,
   type UptimeBar,
   uptimeBars,
+  uptimeCalendar,
   uptimePercent,
   worstStatus,
 } from "./model.ts";
@@ -665,6 +666,21 @@ describe("uptime bars", () => {
           expect(pct).toBeGreaterThanOrEqual(0);
           expect(pct).toBeLessThanOrEqual(100);
         }
+      }),
+    );
+  });
+
+  it("the calendar's days tile the window: each ends where the next starts, today ends now (property)", () => {
+    fc.assert(
+      fc.property(arbCase, (c) => {
+        const calendar = uptimeCalendar(c.now, c.timeZone, c.days);
+        expect(calendar).toHaveLength(c.days);
+        for (const [k, d] of calendar.entries()) {
+          expect(DateTime.fromMillis(d.start, { zone: c.timeZone }).toISODate()).toBe(d.date);
+          expect(d.end).toBeGreaterThanOrEqual(d.start);
+          if (k < calendar.length - 1) expect(d.end).toBe(calendar[k + 1]!.start);
+        }
+        expect(calendar.at(-1)!.end).toBe(c.now.getTime());
       }),
     );
   });

@@ -234,9 +234,43 @@ export type UptimeOptions = {
   startDate?: string | null;
   /** The status before the first change. */
   initial: ComponentStatus;
+  /**
+   * The window's days from `uptimeCalendar(now, timeZone, days)`: a page computes them once for
+   * all its components (the time zone arithmetic is most of the cost of a bar chart).
+   */
+  calendar?: readonly UptimeDay[];
 };
 
+/** A local calendar day: its date and its bounds in epoch milliseconds (today's end is now). */
+export type UptimeDay = { date: string; start: number; end: number };
+
 type Segment = { from: number; status: ComponentStatus };
+
+/**
+ * The last `days` local calendar days, oldest first, ending today. Throws a RangeError for an
+ * unknown time zone or a bad day count.
+ */
+export function uptimeCalendar(now: Date, timeZone: string, days: number = UPTIME_DAYS): UptimeDay[] {
+  if (!Number.isInteger(days) || days < 0)
+    throw new RangeError(`uptime days must be a whole number ≥ 0: ${days}`);
+  const today = DateTime.fromJSDate(now, { zone: timeZone });
+  if (!today.isValid) throw new RangeError(`unknown time zone: ${timeZone}`);
+  const todayDate = today.startOf("day");
+  const out: UptimeDay[] = [];
+  // Local midnight to the next local midnight (luxon moves a midnight that a DST jump skips to
+  // the first instant of the day), today only up to now.
+  let nextStart = Math.min(
+    DateTime.fromISO(todayDate.plus({ days: 1 }).toISODate()!, { zone: timeZone }).toMillis(),
+    now.getTime(),
+  );
+  for (let back = 0; back < days; back++) {
+    const date = todayDate.minus({ days: back }).toISODate()!;
+    const start = DateTime.fromISO(date, { zone: timeZone }).toMillis();
+    out.push({ date, start, end: Math.min(nextStart, now.getTime()) });
+    nextStart = start;
+  }
+  return out.reverse();
+}
 
 /**
  * One bar per local calendar day, oldest first, ending today, from one component's status history
@@ -247,12 +281,7 @@ export function uptimeBars(
   history: readonly { status: ComponentStatus; at: Date }[],
   opts: UptimeOptions,
 ): UptimeBar[] {
-  const days = opts.days ?? UPTIME_DAYS;
-  if (!Number.isInteger(days) || days < 0)
-    throw new RangeError(`uptime days must be a whole number ≥ 0: ${days}`);
-  const today = DateTime.fromJSDate(opts.now, { zone: opts.timeZone });
-  if (!today.isValid) throw new RangeError(`unknown time zone: ${opts.timeZone}`);
-  const now = opts.now.getTime();
+  const calendar = opts.calendar ?? uptimeCalendar(opts.now, opts.timeZone, opts.days ?? UPTIME_DAYS);
 
   // The status over time: `initial` from the beginning, then each change in time order.
   const changes = history.map((c, i) => ({ at: c.at.getTime(), status: c.status, i }));
@@ -260,12 +289,9 @@ export function uptimeBars(
   const segments: Segment[] = [{ from: Number.NEGATIVE_INFINITY, status: opts.initial }];
   for (const c of changes) segments.push({ from: c.at, status: c.status });
 
-  const todayDate = today.startOf("day");
   const bars: UptimeBar[] = [];
   let seg = 0; // index of the segment in force at the start of the current day (days go forward)
-  for (let back = days - 1; back >= 0; back--) {
-    const day = todayDate.minus({ days: back });
-    const date = day.toISODate()!;
+  for (const { date, start, end } of calendar) {
     if (opts.startDate && date < opts.startDate) {
       bars.push({
         date,
@@ -278,13 +304,6 @@ export function uptimeBars(
       });
       continue;
     }
-    // Local midnight to the next local midnight (luxon moves a midnight that a DST jump skips to
-    // the first instant of the day), today only up to now.
-    const start = DateTime.fromISO(date, { zone: opts.timeZone }).toMillis();
-    const end = Math.min(
-      DateTime.fromISO(day.plus({ days: 1 }).toISODate()!, { zone: opts.timeZone }).toMillis(),
-      now,
-    );
     while (seg + 1 < segments.length && segments[seg + 1]!.from <= start) seg++;
 
     let partial = 0;

@@ -9,7 +9,7 @@ import { AppError } from "../platform/errors.ts";
 import type { App } from "../platform/http.ts";
 import type { Rendered, ResponseCache } from "./cache.ts";
 import { renderAtom, renderRss } from "./feeds.ts";
-import { overallStatus, uptimeBars } from "./model.ts";
+import { overallStatus, uptimeBars, uptimeCalendar } from "./model.ts";
 import { renderHistory, renderIncident, renderNotFound, renderPage, renderUnavailable } from "./render.ts";
 import type { StatusService } from "./service.ts";
 import * as v2 from "./statuspage-v2.ts";
@@ -19,6 +19,8 @@ const HTML = "text/html; charset=utf-8";
 const JSON_TYPE = "application/json; charset=utf-8";
 /** Browsers and CDNs may keep a response this long; a publish shows within it. */
 const MAX_AGE_SECONDS = 10;
+/** How long rebuilds of one page's URLs may share a snapshot taken after the last change. */
+const SNAPSHOT_SHARED_MS = 1_000;
 
 const bytes = (text: string, contentType: string, status = 200): Rendered => ({
   body: Buffer.from(text),
@@ -26,18 +28,35 @@ const bytes = (text: string, contentType: string, status = 200): Rendered => ({
   status,
 });
 
+/** `Accept-Encoding` names gzip without refusing it (`gzip;q=0`). */
+export function acceptsGzip(header: string | undefined): boolean {
+  if (!header) return false;
+  return header.split(",").some((part) => {
+    const [coding, ...params] = part.trim().toLowerCase().split(";");
+    if (coding !== "gzip" && coding !== "*") return false;
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
+    return q === undefined || Number(q.slice(2)) > 0;
+  });
+}
+
 function barsOf(s: PageSnapshot) {
   const bars = new Map<string, ReturnType<typeof uptimeBars>>();
+  const calendar = uptimeCalendar(s.generatedAt, s.page.timeZone);
+  const historyOf = new Map<string, PageSnapshot["history"]>();
+  for (const h of s.history) {
+    const mine = historyOf.get(h.componentId);
+    if (mine) mine.push(h);
+    else historyOf.set(h.componentId, [h]);
+  }
   for (const c of s.components) {
     if (c.group) continue;
-    const mine = s.history
-      .filter((h) => h.componentId === c.id)
-      .sort((a, b) => a.at.getTime() - b.at.getTime());
+    const mine = (historyOf.get(c.id) ?? []).sort((a, b) => a.at.getTime() - b.at.getTime());
     bars.set(
       c.id,
       uptimeBars(mine, {
         now: s.generatedAt,
         timeZone: s.page.timeZone,
+        calendar,
         startDate: c.startDate ?? c.createdAt.toISOString().slice(0, 10),
         initial: mine[0]?.status ?? "operational",
       }),
@@ -76,12 +95,33 @@ export function publicStatusRoutes(
 ) {
   // The last snapshot of each page: when the database is away, pages render from it with its age.
   const lastSnapshots = new Map<string, PageSnapshot>();
+  // The URLs of a page rebuilt together (after a change) share one snapshot: one read, not twelve.
+  const sharedSnapshots = new Map<
+    string,
+    { generation: number; at: number; snapshot: Promise<PageSnapshot> }
+  >();
+
+  function snapshotOf(slug: string): Promise<PageSnapshot> {
+    const shared = sharedSnapshots.get(slug);
+    if (
+      shared &&
+      shared.generation === cache.generation &&
+      performance.now() - shared.at < SNAPSHOT_SHARED_MS
+    )
+      return shared.snapshot;
+    const snapshot = service.snapshot(slug);
+    sharedSnapshots.set(slug, { generation: cache.generation, at: performance.now(), snapshot });
+    snapshot.catch(() => {
+      if (sharedSnapshots.get(slug)?.snapshot === snapshot) sharedSnapshots.delete(slug);
+    });
+    return snapshot;
+  }
 
   async function render(slug: string, rest: string): Promise<Rendered> {
     let snapshot: PageSnapshot;
     let dataAge: { seconds: number } | undefined;
     try {
-      snapshot = await service.snapshot(slug);
+      snapshot = await snapshotOf(slug);
       lastSnapshots.set(slug, snapshot);
     } catch (err) {
       if (err instanceof AppError && err.code === "not-found")
@@ -135,24 +175,34 @@ export function publicStatusRoutes(
       reply.code(304).send();
       return;
     }
+    reply.header("vary", "accept-encoding");
+    if (r.gzip && acceptsGzip(req.headers["accept-encoding"])) {
+      reply.header("content-encoding", "gzip").send(r.gzip);
+      return;
+    }
     reply.send(r.body);
   }
 
   return async (app: App) => {
     const schema = { tags: ["status page (public)"], security: [] };
+    // A crowd of visitors is not worth two log lines each; failures are still logged.
+    const logLevel = "warn";
     app.get(
       "/status/:slug",
-      { schema: { ...schema, summary: "A status page: HTML that works without JavaScript" } },
+      { logLevel, schema: { ...schema, summary: "A status page: HTML that works without JavaScript" } },
       async (req, reply) => serve(req, reply, (req.params as { slug: string }).slug, ""),
     );
     if (atRoot) {
-      app.get("/", { schema: { ...schema, summary: `The status page ${atRoot}` } }, async (req, reply) =>
-        serve(req, reply, atRoot, ""),
+      app.get(
+        "/",
+        { logLevel, schema: { ...schema, summary: `The status page ${atRoot}` } },
+        async (req, reply) => serve(req, reply, atRoot, ""),
       );
     }
     app.get(
       "/status/:slug/*",
       {
+        logLevel,
         schema: {
           ...schema,
           summary:

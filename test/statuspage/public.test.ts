@@ -2,6 +2,8 @@
  * The public status page as visitors and widgets read it: HTML, Statuspage v2 JSON and feeds,
  * cached bytes with ETag/Last-Modified, refreshed when an update is published (STAT-1..3).
  */
+import { request } from "node:http";
+import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../support/app.ts";
 
@@ -15,6 +17,18 @@ let incidentId: number;
 const path = (p: string) => `/api/v1/status-pages/default${p}`;
 const get = (p: string, headers: Record<string, string> = {}) =>
   fetch(`${t.base}/status/default${p}`, { headers });
+/** fetch() unzips on its own; this reads the bytes as sent. */
+const rawGet = (p: string, headers: Record<string, string>) =>
+  new Promise<{ headers: Record<string, string | string[] | undefined>; body: Buffer }>((resolve, reject) => {
+    request(`${t.base}${p}`, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on("error", reject);
+    })
+      .on("error", reject)
+      .end();
+  });
 const json = async (p: string): Promise<Json> => {
   const r = await get(p);
   expect(r.status, p).toBe(200);
@@ -75,6 +89,19 @@ describe("the public page", () => {
     expect(first.headers.get("cache-control")).toMatch(/max-age=\d+/);
     const again = await get("/api/v2/summary.json", { "if-none-match": etag ?? "" });
     expect(again.status).toBe(304);
+  });
+
+  it("sends the HTML gzipped to clients that accept it, the same bytes once unzipped", async () => {
+    const plain = await rawGet("/status/default", {});
+    expect(plain.headers["content-encoding"]).toBeUndefined();
+    const zipped = await rawGet("/status/default", { "accept-encoding": "br, gzip;q=0.8" });
+    expect(zipped.headers["content-encoding"]).toBe("gzip");
+    expect(zipped.headers.vary).toMatch(/accept-encoding/i);
+    expect(zipped.headers.etag).toBe(plain.headers.etag);
+    expect(zipped.body.length).toBeLessThan(plain.body.length);
+    expect(gunzipSync(zipped.body).equals(plain.body)).toBe(true);
+    const refused = await rawGet("/status/default", { "accept-encoding": "gzip;q=0" });
+    expect(refused.headers["content-encoding"]).toBeUndefined();
   });
 
   it("STAT-1, STAT-2: a published incident shows at once, with its components' statuses and no HTML injection", async () => {

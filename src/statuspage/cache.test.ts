@@ -1,0 +1,146 @@
+import { gunzipSync } from "node:zlib";
+import pino from "pino";
+import { describe, expect, it } from "vitest";
+import { createResponseCache, type Rendered } from "./cache.ts";
+import { acceptsGzip } from "./public.ts";
+
+const log = pino({ level: "silent" });
+const html = (text: string): Rendered => ({ body: Buffer.from(text), contentType: "text/html", status: 200 });
+
+/** A render whose result the test hands over when it wants, counting calls. */
+function controlledRender() {
+  const calls: ((r: Rendered) => void)[] = [];
+  const render = () => new Promise<Rendered>((resolve) => calls.push(resolve));
+  return { render, calls };
+}
+
+function clock(start = 1_000_000) {
+  let t = start;
+  return { now: () => t, advance: (ms: number) => (t += ms) };
+}
+
+describe("status page response cache", () => {
+  it("serves the last bytes while one rebuild runs after the TTL, then the new bytes", async () => {
+    const c = clock();
+    const cache = createResponseCache({ ttlMs: 10_000, log, now: c.now });
+    expect((await cache.get("k", async () => html("v1"))).body.toString()).toBe("v1");
+    c.advance(10_000);
+    const slow = controlledRender();
+    // A crowd arrives while the rebuild is slow: every one gets v1 at once; one render runs.
+    const crowd = await Promise.all(Array.from({ length: 50 }, () => cache.get("k", slow.render)));
+    expect(crowd.map((r) => r.body.toString())).toEqual(Array(50).fill("v1"));
+    expect(slow.calls).toHaveLength(1);
+    slow.calls[0]!(html("v2"));
+    await new Promise((r) => setImmediate(r));
+    expect((await cache.get("k", slow.render)).body.toString()).toBe("v2");
+    expect(slow.calls).toHaveLength(1);
+  });
+
+  it("refresh rebuilds the URLs asked for, resolves when they are fresh, and forgets the rest", async () => {
+    const cache = createResponseCache({ ttlMs: 10_000, log });
+    let version = 1;
+    const renders: string[] = [];
+    const render = (key: string) => async () => {
+      renders.push(key);
+      return html(`${key} v${version}`);
+    };
+    await cache.get("hot", render("hot"));
+    await cache.get("cold", render("cold"));
+    await cache.get("hot", render("hot")); // asked for again since it was built
+    renders.length = 0;
+    version = 2;
+    await cache.refresh();
+    expect(renders).toEqual(["hot"]);
+    expect(cache.size).toBe(1);
+    // The next read sees the change without waiting for anything.
+    expect((await cache.get("hot", render("hot"))).body.toString()).toBe("hot v2");
+    expect(renders).toEqual(["hot"]);
+    // The cold URL is built when someone asks, with the new data.
+    expect((await cache.get("cold", render("cold"))).body.toString()).toBe("cold v2");
+  });
+
+  it("a rebuild that started before a change is not kept after it", async () => {
+    const c = clock();
+    const cache = createResponseCache({ ttlMs: 1_000, log, now: c.now });
+    let data = "v1";
+    let holdNext: ((r: Rendered) => void) | undefined;
+    let hold = false;
+    // Reads `data` when called; while `hold` is set its answer waits for the test.
+    const render = () => {
+      const read = html(data);
+      if (!hold) return Promise.resolve(read);
+      hold = false;
+      return new Promise<Rendered>((resolve) => {
+        holdNext = () => resolve(read);
+      });
+    };
+    await cache.get("k", render);
+    await cache.get("k", render); // asked for: rebuilt on a change
+    c.advance(1_000);
+    hold = true;
+    await cache.get("k", render); // a TTL rebuild reads v1 and is slow to finish
+    data = "v2";
+    await cache.refresh(); // the change: its own rebuild reads v2
+    holdNext!(html("ignored"));
+    await new Promise((r) => setImmediate(r));
+    expect((await cache.get("k", render)).body.toString()).toBe("v2");
+  });
+
+  it("a failed rebuild keeps the last bytes and marks them stale", async () => {
+    const c = clock();
+    const cache = createResponseCache({ ttlMs: 1_000, log, now: c.now });
+    await cache.get("k", async () => html("v1"));
+    c.advance(1_000);
+    await cache.get("k", async () => {
+      throw new Error("database unavailable");
+    });
+    await new Promise((r) => setImmediate(r));
+    const r = await cache.get("k", async () => {
+      throw new Error("database unavailable");
+    });
+    expect(r.body.toString()).toBe("v1");
+    expect(r.stale).toBe(true);
+  });
+
+  it("nothing cached and the render fails: the error reaches the caller", async () => {
+    const cache = createResponseCache({ ttlMs: 1_000, log });
+    await expect(
+      cache.get("k", async () => {
+        throw new Error("database unavailable");
+      }),
+    ).rejects.toThrow("database unavailable");
+  });
+
+  it("clear drops everything: the next request waits for fresh bytes", async () => {
+    const cache = createResponseCache({ ttlMs: 10_000, log });
+    await cache.get("k", async () => html("v1"));
+    cache.clear();
+    expect(cache.size).toBe(0);
+    expect((await cache.get("k", async () => html("v2"))).body.toString()).toBe("v2");
+  });
+
+  it("keeps a gzipped copy of large bodies, not of small ones; 404s and transient renders are not kept", async () => {
+    const cache = createResponseCache({ ttlMs: 10_000, log });
+    const big = "<p>all systems operational</p>".repeat(200);
+    const r = await cache.get("big", async () => html(big));
+    expect(r.gzip && gunzipSync(r.gzip).toString()).toBe(big);
+    expect((await cache.get("small", async () => html("ok"))).gzip).toBeUndefined();
+    await cache.get("missing", async () => ({ ...html("not found"), status: 404 }));
+    await cache.get("old", async () => ({ ...html("as of 5 minutes ago"), transient: true }));
+    expect(cache.size).toBe(2);
+  });
+});
+
+describe("Accept-Encoding", () => {
+  it.each([
+    ["gzip, deflate, br", true],
+    ["br;q=1.0, gzip;q=0.8", true],
+    ["*", true],
+    ["gzip;q=0", false],
+    ["identity", false],
+    ["deflate, br", false],
+    [undefined, false],
+  ])("%s → gzip %s", (header, expected) => {
+    expect(acceptsGzip(header)).toBe(expected);
+  });
+});
