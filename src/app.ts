@@ -24,7 +24,7 @@ import { createMetrics } from "./platform/metrics.ts";
 import { migrationsComplete } from "./platform/migrate.ts";
 import type { Policy } from "./policy/model.ts";
 import { createResponseCache, statusPageChanges } from "./statuspage/cache.ts";
-import { publicStatusRoutes } from "./statuspage/public.ts";
+import { publicStatusRoutes, statusFastPath } from "./statuspage/public.ts";
 import { statusAdminRoutes } from "./statuspage/routes.ts";
 import { createStatusService } from "./statuspage/service.ts";
 import type { StatusDb } from "./statuspage/store.ts";
@@ -196,6 +196,8 @@ export async function buildApp(deps: AppDeps) {
     bodyLimit: deps.bodyLimitBytes,
     version,
     ready: () => migrationsComplete(database.pool),
+    // Cached status page bytes are answered before routing (src/statuspage/public.ts).
+    fastPath: statusFastPath(statusCache, metrics, deps.statusPageAtRoot),
   });
   await app.register(
     async (api) => {

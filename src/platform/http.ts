@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
@@ -30,9 +31,22 @@ export type HttpOptions = {
   version: string;
   /** For /readyz: the database answers and migrations are done. */
   ready: () => Promise<boolean>;
+  /**
+   * Answers a request before routing when it can (the status page's cached bytes), returning
+   * true; anything else goes to the routes.
+   */
+  fastPath?: FastPath;
 };
 
+export type FastPath = (req: IncomingMessage, res: ServerResponse) => boolean;
+
 const validRequestId = /^[\w.:-]{1,128}$/;
+
+/** The caller's X-Request-Id when it is a sane token, else a new one. */
+export function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers["x-request-id"];
+  return typeof given === "string" && validRequestId.test(given) ? given : randomUUID();
+}
 
 /** Maps Fastify's own errors (parsing, limits) onto the error catalogue. */
 export function fromFastifyError(err: FastifyError, bodyLimit: number): AppError {
@@ -87,9 +101,16 @@ export async function createHttp(opts: HttpOptions): Promise<App> {
     loggerInstance: opts.log,
     bodyLimit: opts.bodyLimit,
     requestIdHeader: false,
-    genReqId: (req) => {
-      const given = req.headers["x-request-id"];
-      return typeof given === "string" && validRequestId.test(given) ? given : randomUUID();
+    genReqId: requestIdOf,
+    serverFactory: (handler) => {
+      const server = createServer((req, res) => {
+        if (!opts.fastPath?.(req, res)) handler(req, res);
+      });
+      // What Fastify sets on a server it makes itself.
+      server.keepAliveTimeout = 72_000;
+      server.requestTimeout = 0;
+      server.setTimeout(0);
+      return server;
     },
     ajv: { customOptions: { coerceTypes: false } },
   }).withTypeProvider<ZodTypeProvider>() as unknown as App;

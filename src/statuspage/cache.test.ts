@@ -2,7 +2,7 @@ import { gunzipSync } from "node:zlib";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { createResponseCache, type Rendered } from "./cache.ts";
-import { acceptsGzip } from "./public.ts";
+import { acceptsGzip, statusKeyOfUrl } from "./public.ts";
 
 const log = pino({ level: "silent" });
 const html = (text: string): Rendered => ({ body: Buffer.from(text), contentType: "text/html", status: 200 });
@@ -142,5 +142,29 @@ describe("Accept-Encoding", () => {
     [undefined, false],
   ])("%s → gzip %s", (header, expected) => {
     expect(acceptsGzip(header)).toBe(expected);
+  });
+});
+
+describe("status URLs answered before routing", () => {
+  it.each([
+    ["/status/default", "default\u0000"],
+    ["/status/default/", "default\u0000"],
+    ["/status/default?x=1", "default\u0000"],
+    ["/status/default/api/v2/summary.json", "default\u0000api/v2/summary.json"],
+    ["/status/default/history/", "default\u0000history"],
+    ["/status/default/incidents/12", "default\u0000incidents/12"],
+    ["/status/", null],
+    ["/status//history", null],
+    ["/status/d%C3%A9faut", null],
+    ["/statusx/default", null],
+    ["/api/v1/incidents", null],
+    ["/", null],
+  ])("%s → %j", (url, key) => {
+    expect(statusKeyOfUrl(url)).toBe(key);
+  });
+
+  it("/ is the root page's when one is set", () => {
+    expect(statusKeyOfUrl("/", "acme")).toBe("acme\u0000");
+    expect(statusKeyOfUrl("/?utm=x", "acme")).toBe("acme\u0000");
   });
 });

@@ -89,6 +89,20 @@ export function createResponseCache(opts: { ttlMs: number; log: Logger; now?: ()
     );
   }
 
+  /**
+   * The cached bytes for `key` without waiting for anything (rebuilt in the background when
+   * stale), or undefined when there are none yet.
+   */
+  function peek(key: string): Cached | undefined {
+    const hit = entries.get(key);
+    if (!hit) return undefined;
+    hit.wanted = true;
+    if (hit.generation !== generation || now() - hit.builtAt >= opts.ttlMs) {
+      void rebuildInBackground(key, hit);
+    }
+    return hit;
+  }
+
   return {
     /**
      * The response for `key`: the cached bytes (rebuilt in the background when stale), or built
@@ -97,13 +111,10 @@ export function createResponseCache(opts: { ttlMs: number; log: Logger; now?: ()
     async get(key: string, render: () => Promise<Rendered>): Promise<Cached> {
       const hit = entries.get(key);
       if (!hit) return rebuild(key, render);
-      hit.wanted = true;
       hit.render = render;
-      if (hit.generation !== generation || now() - hit.builtAt >= opts.ttlMs) {
-        void rebuildInBackground(key, hit);
-      }
-      return hit;
+      return peek(key) ?? hit;
     },
+    peek,
     /**
      * Something changed: rebuild what visitors asked for lately, serving the old bytes meanwhile,
      * and forget the rest. Resolves when the rebuilds are done.

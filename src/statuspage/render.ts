@@ -268,7 +268,8 @@ function barsHtml(name: string, bars: UptimeBar[]): string {
       : `${b.date}: ${formatUptime(b.uptime)} uptime, ${label(componentStatusLabels, b.worst).toLowerCase()}`;
     const c = b.noData ? "nodata" : `s-${cls(b.worst, statusRank)}`;
     const t = escapeHtml(text);
-    return `<li class="${c}" title="${t}" aria-label="${t}"></li>`;
+    // The title is the day's tooltip and, with no other name, what screen readers announce.
+    return `<li class="${c}" title="${t}"></li>`;
   });
   const n = bars.length;
   const short = Math.min(n, 30);

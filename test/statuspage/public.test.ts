@@ -104,6 +104,34 @@ describe("the public page", () => {
     expect(refused.headers["content-encoding"]).toBeUndefined();
   });
 
+  it("the first answer (rendered by the route) and the cached ones (answered before routing) match", async () => {
+    // A resource nobody has asked for yet: the first GET renders it, the next are cache hits.
+    const path = "/status/default/api/v2/components.json";
+    const first = await rawGet(path, {});
+    const second = await rawGet(`${path}?cachebust=1`, { "x-request-id": "trace-42" });
+    expect(second.body.equals(first.body)).toBe(true);
+    const own = (h: Record<string, unknown>) => {
+      const { date: _d, "x-request-id": _r, connection: _c, "keep-alive": _k, ...rest } = h;
+      return rest;
+    };
+    expect(own(second.headers)).toEqual(own(first.headers));
+    expect(first.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(second.headers["x-request-id"]).toBe("trace-42");
+    // HEAD: the headers without the body; a matching ETag: 304.
+    const head = await fetch(`${t.base}${path}`, { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(head.headers.get("etag")).toBe(first.headers.etag);
+    expect(await head.text()).toBe("");
+    const notModified = await get("/api/v2/components.json", { "if-none-match": String(first.headers.etag) });
+    expect(notModified.status).toBe(304);
+    // Every one of them is counted in the request metrics under its route.
+    const metrics = await (await fetch(`${t.base}/metrics`)).text();
+    const count = metrics.match(
+      /firebreak_http_request_duration_seconds_count\{method="GET",route="\/status\/:slug\/\*",status="200"\} (\d+)/,
+    );
+    expect(Number(count?.[1])).toBeGreaterThanOrEqual(2);
+  });
+
   it("STAT-1, STAT-2: a published incident shows at once, with its components' statuses and no HTML injection", async () => {
     const before = (await get("/api/v2/summary.json")).headers.get("etag");
     await publish({
