@@ -8,7 +8,8 @@
  * age, never a 500.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { gzipSync } from "node:zlib";
+import { promisify } from "node:util";
+import { gzip as gzipCallback } from "node:zlib";
 import type pg from "pg";
 import type { Logger } from "../platform/logger.ts";
 
@@ -33,6 +34,8 @@ type Entry = Cached & {
   render: () => Promise<Rendered>;
 };
 
+// Compressed on libuv's thread pool: a 150 KB page takes milliseconds, off the event loop.
+const gzip = promisify(gzipCallback);
 /** Responses this small are not worth compressing. */
 const GZIP_MIN_BYTES = 1024;
 /** A change rebuilds at most this many URLs at once; colder ones are rebuilt when asked for. */
@@ -48,12 +51,12 @@ export function createResponseCache(opts: { ttlMs: number; log: Logger; now?: ()
     const gen = generation;
     const r = await render();
     const etag = `"${createHash("sha1").update(r.body).digest("base64url")}"`;
+    const zipped = r.body.length >= GZIP_MIN_BYTES && !r.transient ? await gzip(r.body) : undefined;
     const previous = entries.get(key);
-    const gzip = r.body.length >= GZIP_MIN_BYTES ? gzipSync(r.body) : undefined;
     const entry: Entry = {
       ...r,
       etag,
-      gzip: gzip && gzip.length < r.body.length ? gzip : undefined,
+      gzip: zipped && zipped.length < r.body.length ? zipped : undefined,
       // Last-Modified moves only when the bytes do.
       lastModified:
         previous && previous.etag === etag
