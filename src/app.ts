@@ -6,6 +6,7 @@ import type { AlertDb } from "./alerts/store.ts";
 import { incidentRoutes } from "./incidents/routes.ts";
 import { createIncidentService } from "./incidents/service.ts";
 import type { IncidentDb } from "./incidents/store.ts";
+import { createLiveIncidents, listenForIncidentChanges } from "./incidents/stream.ts";
 import { createChannels } from "./notify/registry.ts";
 import { calendarFeedRoutes, oncallRoutes } from "./oncall/routes.ts";
 import { createOncallService } from "./oncall/service.ts";
@@ -14,7 +15,7 @@ import { defaultBusinessHours, urgencyFor } from "./paging/model.ts";
 import { ackLinkRoutes, pagingRoutes } from "./paging/routes.ts";
 import { createPagingService, type PagingService } from "./paging/service.ts";
 import type { PagingDb } from "./paging/store.ts";
-import { authenticate } from "./platform/auth.ts";
+import { createAuth } from "./platform/auth.ts";
 import type { Clock } from "./platform/clock.ts";
 import type { Database } from "./platform/db.ts";
 import { type App, createHttp } from "./platform/http.ts";
@@ -23,6 +24,7 @@ import type { Logger } from "./platform/logger.ts";
 import { createMetrics } from "./platform/metrics.ts";
 import { migrationsComplete } from "./platform/migrate.ts";
 import type { Policy } from "./policy/model.ts";
+import { policyRoutes } from "./policy/routes.ts";
 import { createResponseCache, statusPageChanges } from "./statuspage/cache.ts";
 import { publicStatusRoutes, statusFastPath } from "./statuspage/public.ts";
 import { statusAdminRoutes } from "./statuspage/routes.ts";
@@ -33,6 +35,10 @@ import { subscriberAdminRoutes, subscriberPublicRoutes } from "./statuspage/subs
 import type { SubscriberDb } from "./statuspage/subscribers-store.ts";
 import { userRoutes } from "./users/routes.ts";
 import { createUserService } from "./users/service.ts";
+import { sessionRoutes } from "./users/session-routes.ts";
+import { createSignInService } from "./users/signin.ts";
+import { createThrottle } from "./users/throttle.ts";
+import { webAppRoutes } from "./web/routes.ts";
 
 export const version: string = JSON.parse(
   readFileSync(new URL("../package.json", import.meta.url), "utf8"),
@@ -55,6 +61,8 @@ export type AppDeps = {
   statusPageAtRoot?: string;
   /** Status page subscribers: rate limits, and whether webhooks may name internal hosts (tests). */
   statusSubscribers?: Pick<SubscriberDeps, "limits" | "allowInternalWebhooks">;
+  /** Live incident streams: how often an idle stream sends a keep-alive comment (default 20 s). */
+  streamKeepAliveMs?: number;
 };
 
 export async function buildApp(deps: AppDeps) {
@@ -78,6 +86,11 @@ export async function buildApp(deps: AppDeps) {
     db: database.db,
     clock,
     placesOf: (id) => placesOf?.(id) ?? Promise.resolve([]),
+  });
+  const signIn = createSignInService({
+    db: database.db,
+    clock,
+    throttle: createThrottle({ db: database.db, clock }),
   });
   /** SEV-5: the urgency of a page for an incident of this severity, now. */
   const urgencyOf = (severity: string) => {
@@ -190,6 +203,18 @@ export async function buildApp(deps: AppDeps) {
     ...(await paging.policiesNamingUser(userId)).map((p) => `escalation policy ${p.name} (#${p.id})`),
   ];
 
+  const auth = createAuth({ db: database.db, clock });
+  // Live incidents: one LISTEN connection per replica feeds every open stream.
+  const incidentChanges = listenForIncidentChanges(database.pool, log);
+  const live = createLiveIncidents({
+    service: incidents,
+    changes: incidentChanges,
+    currentActor: auth.currentActor,
+    policy,
+    clock,
+    log,
+    keepAliveMs: deps.streamKeepAliveMs,
+  });
   const app: App = await createHttp({
     log,
     metrics,
@@ -201,9 +226,11 @@ export async function buildApp(deps: AppDeps) {
   });
   await app.register(
     async (api) => {
-      api.addHook("onRequest", authenticate(database.db));
-      await api.register(userRoutes(users));
-      await api.register(incidentRoutes(incidents, { policy, clock }));
+      api.addHook("onRequest", auth.authenticate);
+      await api.register(userRoutes(users, signIn));
+      await api.register(sessionRoutes(signIn, users, { secureCookies: publicUrl.startsWith("https:") }));
+      await api.register(policyRoutes(policy));
+      await api.register(incidentRoutes(incidents, { policy, clock, live }));
       await api.register(oncallRoutes(oncall));
       await api.register(pagingRoutes(paging));
       await api.register(alertRoutes(alerts, (actor, ids) => incidents.visibleIds(actor, ids)));
@@ -219,9 +246,15 @@ export async function buildApp(deps: AppDeps) {
   await app.register(subscriberPublicRoutes(statusSubscribers));
   await app.register(ackLinkRoutes(paging));
   await app.register(calendarFeedRoutes(oncall));
+  // Last: the web app answers the paths no other route claims (`/` stays the status page's when set).
+  await app.register(webAppRoutes());
   await statusListener.start();
+  await incidentChanges.start();
+  // Open streams would hold the server open: end them first (browsers reconnect elsewhere).
+  app.addHook("preClose", async () => live.closeAll());
   app.addHook("onClose", async () => {
     await statusListener.stop();
+    await incidentChanges.stop();
     await jobs.stop();
     await channels.close();
   });

@@ -66,19 +66,27 @@ export async function serve(config: Config): Promise<void> {
   if (boot) await seedOnCallDefaults({ ...built.services, clock: systemClock }, boot.userId);
   await app.listen({ port: config.port, host: config.host });
 
-  const lines = [`Firebreak is listening on ${config.publicUrl} (bound to ${config.host}:${config.port})`];
-  lines.push(`  API docs: ${config.publicUrl}/api/docs`);
-  if (boot?.secret) {
+  const url = config.publicUrl;
+  // With a status page at `/`, the web app starts at /incidents.
+  const webApp = `${url}/${config.statusPageAtRoot ? "incidents" : ""}`;
+  const lines = [`Firebreak is listening on ${url} (bound to ${config.host}:${config.port})`];
+  lines.push(`  Web app: ${webApp}`, `  API docs: ${url}/api/docs`);
+  if (boot) {
     lines.push(
-      "  First start: created the admin user. Its API token, shown only this once:",
-      `    ${boot.secret}`,
-      `  Use it: export FIREBREAK_URL=${config.publicUrl} FIREBREAK_TOKEN=<token>; npx firebreak list`,
+      ...(boot.secret
+        ? [
+            "  First start: created the admin user. Its API token, shown only this once:",
+            `    ${boot.secret}`,
+          ]
+        : ["  First start: created the admin user with the token from FIREBREAK_BOOTSTRAP_TOKEN."]),
+      `  Open ${webApp} and sign in as admin with that token ("Sign in with an API token"),`,
+      "  then set a password on your profile page: from then on, sign in with admin and the password.",
+      `  The CLI uses the token too: export FIREBREAK_URL=${url} FIREBREAK_TOKEN=<token>; npx firebreak list`,
     );
-  } else if (boot) {
-    lines.push("  First start: created the admin user with the token from FIREBREAK_BOOTSTRAP_TOKEN.");
   } else {
     lines.push(
-      "  Sign in with an API token: FIREBREAK_TOKEN=<token> npx firebreak list (admins create tokens)",
+      `  Sign in at ${webApp} with your username and password (or an API token);`,
+      "  the CLI: FIREBREAK_TOKEN=<token> npx firebreak list (admins create tokens)",
     );
   }
   lines.push("  Press Ctrl-C to stop.");

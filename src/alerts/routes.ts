@@ -136,6 +136,9 @@ const alertSchema = z
     resolvedAt: z.string().nullable(),
   })
   .meta({ id: "Alert" });
+/** The shapes the web app reads (types only: web/src/api/alerts.ts). */
+export type AlertView = z.infer<typeof alertSchema>;
+export type ServiceView = z.infer<typeof serviceSchema>;
 const presentAlert = (a: AlertRow) => ({
   id: a.id,
   serviceId: a.service_id,

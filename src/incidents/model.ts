@@ -237,8 +237,13 @@ const transitions: Record<State, readonly State[]> = {
 };
 
 /** The states this incident may move to now, by the workflow alone (before who-may-do-it checks). */
-export function nextStates(i: Incident): readonly State[] {
-  return transitions[i.state];
+export function nextStates(i: Pick<Incident, "state">): readonly State[] {
+  return transitionsFrom(i.state);
+}
+
+/** The workflow (LC-1): the states an incident in `state` may move to next. */
+export function transitionsFrom(state: State): readonly State[] {
+  return transitions[state];
 }
 
 /** LC-5: when an incident resolved at `resolvedAt` may close, or null if it may close now. */

@@ -21,6 +21,7 @@ import {
 } from "./schemas.ts";
 import type { IncidentService } from "./service.ts";
 import type { UserRef } from "./store.ts";
+import type { LiveIncidents } from "./stream.ts";
 
 const tags = ["incidents"];
 const idParams = z.object({ id: z.coerce.number().int().positive() });
@@ -31,7 +32,10 @@ const csv = z
   .transform((v) => (v ? v.split(",").filter(Boolean) : undefined));
 const responder = { minRole: "responder" as const };
 
-export function incidentRoutes(service: IncidentService, deps: { policy: Policy; clock: Clock }) {
+export function incidentRoutes(
+  service: IncidentService,
+  deps: { policy: Policy; clock: Clock; live: LiveIncidents },
+) {
   const users = (ids: number[]): Promise<Map<number, UserRef>> => service.users(ids);
   const present = async (i: Incident) =>
     presentIncident(i, await users(userIdsOf(i)), deps.policy, deps.clock.now());
@@ -333,6 +337,53 @@ export function incidentRoutes(service: IncidentService, deps: { policy: Policy;
         const people = await users(events.flatMap((e) => (e.actorId === null ? [] : [e.actorId])));
         return { events: events.map((e) => presentEvent(e, people)) };
       },
+    );
+
+    // -- live (server-sent events) -----------------------------------------------------------
+
+    const eventStream = (what: string) =>
+      z.string().describe(`text/event-stream: ${what}; a \`: keep-alive\` comment every 20 seconds`);
+    app.get(
+      "/incidents/:id/stream",
+      {
+        schema: {
+          tags,
+          summary: "Follow an incident live (server-sent events): its timeline and its state",
+          description:
+            "Sends `event: timeline` (`id:` the event id, `data:` the event as GET timeline presents it) for every event the reader does not have yet — all of them at first, then each new one — and `event: incident` (`data:` the incident as GET presents it) at first and whenever it changes. Reconnecting with `Last-Event-ID` (or `?after=`) resends only what came after. Internal events reach only those who may see them; a private incident is 404 for others.",
+          params: idParams,
+          headers: z.object({
+            "last-event-id": z
+              .string()
+              .regex(/^\d{1,15}$/, "expected an event id")
+              .optional(),
+          }),
+          querystring: z.object({
+            after: z.coerce.number().int().min(0).optional().describe("like Last-Event-ID"),
+          }),
+          produces: ["text/event-stream"],
+          response: { 200: eventStream("`timeline` and `incident` events") },
+        },
+      },
+      async (req, reply) => {
+        const header = req.headers["last-event-id"];
+        const after = req.query.after ?? (header === undefined ? undefined : Number(header));
+        return deps.live.incident(req, reply, actorOf(req), req.params.id, after);
+      },
+    );
+    app.get(
+      "/incidents/stream",
+      {
+        schema: {
+          tags,
+          summary: "Hear when any incident you can see changes (server-sent events)",
+          description:
+            'Sends `event: incident` with `data: {"id":N}` when incident N changes (re-read it or the list). The server may close the stream when it could have missed changes; re-read the list after reconnecting.',
+          produces: ["text/event-stream"],
+          response: { 200: eventStream("`incident` events") },
+        },
+      },
+      async (req, reply) => deps.live.list(req, reply),
     );
 
     const oneEvent = async (e: Parameters<typeof presentEvent>[0]) =>

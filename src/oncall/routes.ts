@@ -50,6 +50,16 @@ const shiftSchema = z.object({
     z.object({ kind: z.literal("override"), index: z.number(), overrideId: z.number().optional() }),
   ]),
 });
+const oncallNowSchema = z.object({
+  schedule: z.object({ id: z.number(), name: z.string() }),
+  userIds: z.array(z.number()),
+  until: z.string().nullable(),
+});
+/** The shapes the web app reads (types only: web/src/api/oncall.ts). */
+export type ScheduleView = z.infer<typeof scheduleSchema>;
+export type ShiftView = z.infer<typeof shiftSchema>;
+export type OverrideView = z.infer<typeof overrideSchema>;
+export type OncallNowView = z.infer<typeof oncallNowSchema>;
 const presentSchedule = (s: StoredSchedule) => ({
   id: s.id,
   name: s.name,
@@ -77,15 +87,7 @@ export function oncallRoutes(service: OncallService) {
           tags,
           summary: "Who is on call now, for every schedule, and until when (PAGE-7)",
           response: {
-            200: z.object({
-              oncall: z.array(
-                z.object({
-                  schedule: z.object({ id: z.number(), name: z.string() }),
-                  userIds: z.array(z.number()),
-                  until: z.string().nullable(),
-                }),
-              ),
-            }),
+            200: z.object({ oncall: z.array(oncallNowSchema) }),
           },
         },
       },

@@ -45,6 +45,8 @@ const policySchema = policyBody
     }),
   })
   .meta({ id: "EscalationPolicy" });
+/** The shape the web app reads (types only: web/src/api/oncall.ts). */
+export type EscalationPolicyView = z.infer<typeof policySchema>;
 
 const pageSchema = z
   .object({

@@ -1,10 +1,19 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
+import type { Clock } from "./clock.ts";
 import type { Db } from "./db.ts";
 import { AppError } from "./errors.ts";
+import { findLiveSession, readSessionCookie } from "./session.ts";
 
 export type Role = "viewer" | "responder" | "admin";
-export type Actor = { id: number; username: string; role: Role; tokenId: number };
+/** Who makes a request, and with what: an API token, or a browser session of the web app. */
+export type Actor = {
+  id: number;
+  username: string;
+  role: Role;
+  tokenId: number | null;
+  sessionId?: number;
+};
 
 const rank: Record<Role, number> = { viewer: 0, responder: 1, admin: 2 };
 
@@ -36,10 +45,12 @@ declare module "fastify" {
     actor: Actor | null;
   }
   interface FastifyContextConfig {
-    /** Least role a route needs; every /api/v1 route needs at least a valid token (viewer). */
+    /** Least role a route needs; every /api/v1 route needs at least a valid credential (viewer). */
     minRole?: Role;
     /** Alert intake routes: the integration their requests are counted under in /metrics. */
     integration?: string;
+    /** Signing in and out: the route runs without a credential (the CSRF rule still applies). */
+    noCredential?: boolean;
   }
 }
 
@@ -91,41 +102,100 @@ async function lookUpActor(db: Db, hash: string): Promise<Actor | null> {
   return row;
 }
 
-/** onRequest hook for /api/v1: a bearer token is required, and the route's least role. */
-export function authenticate(db: Db) {
-  return async (req: FastifyRequest, _reply: FastifyReply): Promise<void> => {
-    const header = req.headers.authorization;
-    if (!header) {
-      throw new AppError(
-        "unauthenticated",
-        "no API token: send `Authorization: Bearer <token>` (create one with `firebreak` or in the web app)",
-      );
-    }
+const SAFE_METHODS = new Set(["GET", "HEAD"]);
+export const CLIENT_HEADER = "x-firebreak-client";
+
+type Credential = { kind: "token"; secret: string } | { kind: "session"; secret: string };
+
+/** A bearer token wins over the cookie: a request that names a token means that token. */
+function credentialOf(req: FastifyRequest): Credential | null {
+  const header = req.headers.authorization;
+  if (header) {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match?.[1]) {
       throw new AppError("unauthenticated", "the Authorization header must be `Bearer <token>`");
     }
-    const actor = await findActor(db, match[1]);
-    if (!actor) {
-      throw new AppError(
-        "unauthenticated",
-        `the API token starting ${tokenPrefix(match[1])}… is unknown, revoked, or its user is deactivated`,
-      );
-    }
-    req.actor = actor;
-    const min = req.routeOptions.config.minRole ?? "viewer";
-    if (!hasRole(actor, min)) {
-      throw new AppError(
-        "forbidden",
-        `user ${actor.username} has the ${actor.role} role; this needs ${min} or higher (ask an admin to change your role)`,
-        { role: actor.role, required: min },
-      );
-    }
+    return { kind: "token", secret: match[1] };
+  }
+  const secret = readSessionCookie(req.headers.cookie);
+  return secret ? { kind: "session", secret } : null;
+}
+
+/**
+ * CSRF: a browser sends the session cookie with any request to this site, but a page on another
+ * site cannot add a custom header without a CORS preflight (which Firebreak never grants). So a
+ * cookie-signed change must carry `x-firebreak-client: web`; reads and bearer tokens need nothing.
+ */
+function checkCsrf(req: FastifyRequest): void {
+  if (SAFE_METHODS.has(req.method) || req.headers.authorization) return;
+  if (!readSessionCookie(req.headers.cookie)) return;
+  if (req.headers[CLIENT_HEADER] !== "web") {
+    throw new AppError(
+      "missing-client-header",
+      `a ${req.method} signed in with the session cookie must send the header \`${CLIENT_HEADER}: web\` (the web app does); scripts should send \`Authorization: Bearer <token>\` instead`,
+      { header: CLIENT_HEADER },
+    );
+  }
+}
+
+export type AuthDeps = { db: Db; clock: Clock };
+
+/** Authentication for /api/v1: an API token (`Authorization: Bearer`) or the web app's session cookie. */
+export function createAuth({ db, clock }: AuthDeps) {
+  async function resolve(c: Credential): Promise<Actor | null> {
+    if (c.kind === "token") return findActor(db, c.secret);
+    // Sessions are not cached: a signed-out session stops at once, on every replica.
+    const s = await findLiveSession(db, hashToken(c.secret), clock.now());
+    return s && { id: s.userId, username: s.username, role: s.role, tokenId: null, sessionId: s.sessionId };
+  }
+
+  return {
+    /** onRequest hook: a credential is required (except where a route says so), and the route's least role. */
+    async authenticate(req: FastifyRequest, _reply: FastifyReply): Promise<void> {
+      checkCsrf(req);
+      if (req.routeOptions.config.noCredential) return;
+      const credential = credentialOf(req);
+      if (!credential) {
+        throw new AppError(
+          "unauthenticated",
+          "not signed in: send `Authorization: Bearer <token>` (create one with `firebreak` or in the web app), or sign in with POST /api/v1/session",
+        );
+      }
+      const actor = await resolve(credential);
+      if (!actor) {
+        throw new AppError(
+          "unauthenticated",
+          credential.kind === "token"
+            ? `the API token starting ${tokenPrefix(credential.secret)}… is unknown, revoked, or its user is deactivated`
+            : "your session has ended (signed out, 12 hours idle, 7 days old, or your user was deactivated); sign in again",
+        );
+      }
+      req.actor = actor;
+      const min = req.routeOptions.config.minRole ?? "viewer";
+      if (!hasRole(actor, min)) {
+        throw new AppError(
+          "forbidden",
+          `user ${actor.username} has the ${actor.role} role; this needs ${min} or higher (ask an admin to change your role)`,
+          { role: actor.role, required: min },
+        );
+      }
+    },
+
+    /**
+     * The request's credential checked again now: long-lived responses (live streams) ask before
+     * sending more, so a revoked token, a signed-out session or a new role applies to them too.
+     */
+    async currentActor(req: FastifyRequest): Promise<Actor | null> {
+      const credential = credentialOf(req);
+      return credential ? resolve(credential) : null;
+    },
   };
 }
 
+export type Auth = ReturnType<typeof createAuth>;
+
 /** The actor of an authenticated request (routes under /api/v1 always have one). */
 export function actorOf(req: FastifyRequest): Actor {
-  if (!req.actor) throw new AppError("unauthenticated", "this route needs an API token");
+  if (!req.actor) throw new AppError("unauthenticated", "this route needs an API token or a session");
   return req.actor;
 }

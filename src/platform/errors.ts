@@ -7,6 +7,7 @@ export const errorCatalogue = {
   "red-data": { status: 400, title: "The request contains RED data, which is never stored" },
   unauthenticated: { status: 401, title: "Authentication is required" },
   forbidden: { status: 403, title: "Your role does not allow this" },
+  "missing-client-header": { status: 403, title: "A browser change needs the web app's header" },
   "not-found": { status: 404, title: "Not found" },
   "invalid-transition": { status: 409, title: "That change is not possible in the current state" },
   conflict: { status: 409, title: "The request conflicts with the current state" },

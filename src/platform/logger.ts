@@ -16,6 +16,8 @@ export function createLogger(level: string): Logger {
         "password",
         "*.token",
         "*.password",
+        "currentPassword",
+        "*.currentPassword",
       ],
       censor: "[redacted]",
     },

@@ -274,9 +274,7 @@ describe("renderPage", () => {
     expect(html).toContain(
       '<li class="s-partial_outage" title="2026-11-20: 99.2% uptime, partial outage"></li>',
     );
-    expect(html).toContain(
-      '<li class="nodata" title="2026-08-23: no data"></li>',
-    );
+    expect(html).toContain('<li class="nodata" title="2026-08-23: no data"></li>');
     expect(html).toContain('title="2026-11-19: 100% uptime, operational"');
     // 87 days at 100% and one at 99.2%, the two without data left out.
     expect(html).toContain('<span class="d90">99.99% uptime</span><span class="d30">99.97% uptime</span>');

@@ -124,6 +124,11 @@ const presentIncident = (i: StatusIncidentRow & { updates: UpdateRow[] }) => ({
   updates: i.updates.map(presentUpdate),
 });
 
+/** The shapes the web app reads (types only: web/src/api/statuspage.ts). */
+export type ComponentView = z.infer<typeof componentSchema>;
+export type StatusUpdateView = z.infer<typeof updateSchema>;
+export type PublicIncidentView = z.infer<typeof incidentSchema>;
+
 const body = z.string().trim().min(1).max(10_000).describe("plain text; shown escaped, URLs linked");
 
 export function statusAdminRoutes(service: StatusService) {

@@ -2,53 +2,22 @@
 import { z } from "zod";
 import { actorOf } from "../platform/auth.ts";
 import type { App } from "../platform/http.ts";
+import { newPassword } from "./password.ts";
+import { meSchema, presentMe, presentToken, presentUser, role, tokenSchema, userSchema } from "./schemas.ts";
 import type { UserService } from "./service.ts";
-import type { Token, User } from "./store.ts";
+import type { SignInService } from "./signin.ts";
 
 const tags = ["users"];
-const role = z.enum(["viewer", "responder", "admin"]);
-const userSchema = z.object({
-  id: z.number(),
-  username: z.string(),
-  name: z.string(),
-  email: z.string().nullable(),
-  role,
-  active: z.boolean(),
-  createdAt: z.string(),
-});
-const tokenSchema = z.object({
-  id: z.number(),
-  name: z.string(),
-  prefix: z.string(),
-  createdAt: z.string(),
-  lastUsedAt: z.string().nullable(),
-  revokedAt: z.string().nullable(),
-});
-const presentUser = (u: User) => ({
-  id: u.id,
-  username: u.username,
-  name: u.name,
-  email: u.email,
-  role: u.role,
-  active: u.deactivatedAt === null,
-  createdAt: u.createdAt.toISOString(),
-});
-const presentToken = (t: Token) => ({
-  id: t.id,
-  name: t.name,
-  prefix: t.prefix,
-  createdAt: t.createdAt.toISOString(),
-  lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
-  revokedAt: t.revokedAt?.toISOString() ?? null,
-});
 const idParams = z.object({ id: z.coerce.number().int().positive() });
 
-export function userRoutes(service: UserService) {
+export function userRoutes(service: UserService, signIn: SignInService) {
   return async (app: App) => {
     app.get(
       "/me",
-      { schema: { tags, summary: "The user the token belongs to", response: { 200: userSchema } } },
-      async (req) => presentUser(await service.get(actorOf(req).id)),
+      {
+        schema: { tags, summary: "The user the token or session belongs to", response: { 200: meSchema } },
+      },
+      async (req) => presentMe(await service.get(actorOf(req).id)),
     );
     app.get(
       "/users",
@@ -70,6 +39,7 @@ export function userRoutes(service: UserService) {
               name: z.string().min(1).max(200),
               email: z.email().optional(),
               role,
+              password: newPassword.optional().describe("lets them sign in to the web app at once"),
             })
             .strict(),
           response: { 201: userSchema },
@@ -113,6 +83,34 @@ export function userRoutes(service: UserService) {
         },
       },
       async (req) => presentUser(await service.update(actorOf(req), req.params.id, { active: false })),
+    );
+    app.put(
+      "/users/:id/password",
+      {
+        schema: {
+          tags,
+          summary:
+            "Set a password for the web app: your own (with the current one, if you have one), or anyone's as admin",
+          description:
+            "Every other session of that person is signed out. Wrong current passwords count towards the sign-in throttle.",
+          params: idParams,
+          body: z
+            .object({
+              password: newPassword,
+              currentPassword: z
+                .string()
+                .max(1000)
+                .optional()
+                .describe("needed to change your own password once you have one"),
+            })
+            .strict(),
+          response: { 204: z.null().describe("The password is set") },
+        },
+      },
+      async (req, reply) => {
+        await signIn.setPassword(actorOf(req), req.params.id, req.body);
+        reply.code(204).send(null);
+      },
     );
     app.get(
       "/tokens",

@@ -11,6 +11,8 @@ import {
 import type { Clock } from "../platform/clock.ts";
 import type { Db } from "../platform/db.ts";
 import { AppError, forbidden, notFound } from "../platform/errors.ts";
+import { revokeUserSessions } from "../platform/session.ts";
+import { hashPassword } from "./password.ts";
 import * as store from "./store.ts";
 
 export type UserDeps = {
@@ -58,10 +60,20 @@ export function createUserService({ db, clock, placesOf }: UserDeps) {
       });
     },
 
-    async create(actor: Actor, input: { username: string; name: string; email?: string; role: Role }) {
+    async create(
+      actor: Actor,
+      input: { username: string; name: string; email?: string; role: Role; password?: string },
+    ) {
       if (actor.role !== "admin") throw forbidden("only admins create users");
+      const { password, ...person } = input;
+      const passwordHash = password === undefined ? null : await hashPassword(password);
       try {
-        return await store.insertUser(db, { ...input, email: input.email ?? null, createdAt: clock.now() });
+        return await store.insertUser(db, {
+          ...person,
+          email: person.email ?? null,
+          createdAt: clock.now(),
+          passwordHash,
+        });
       } catch (err) {
         if (isUniqueViolation(err)) {
           throw new AppError("conflict", `username ${input.username} is taken; choose another`, {
@@ -107,6 +119,8 @@ export function createUserService({ db, clock, placesOf }: UserDeps) {
           role: changes.role,
           deactivatedAt: changes.active === undefined ? undefined : changes.active ? null : clock.now(),
         });
+        // A deactivated person is signed out everywhere; reactivating them does not revive old sessions.
+        if (changes.active === false) await revokeUserSessions(tx, id, clock.now());
         // Keep at least one admin who can still sign in.
         if (u.role === "admin" && (await store.countActiveAdmins(tx)) === 0) {
           throw new AppError("conflict", "this would leave no active admin; make someone else admin first");

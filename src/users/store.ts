@@ -11,9 +11,20 @@ export type User = {
   role: Role;
   createdAt: Date;
   deactivatedAt: Date | null;
+  /** Whether they can sign in to the web app with a password (the hash itself never leaves here). */
+  hasPassword: boolean;
 };
 
-const userColumns = ["id", "username", "name", "email", "role", "created_at", "deactivated_at"] as const;
+const userColumns = [
+  "id",
+  "username",
+  "name",
+  "email",
+  "role",
+  "created_at",
+  "deactivated_at",
+  "password_hash",
+] as const;
 
 type UserRow = {
   id: number;
@@ -23,6 +34,7 @@ type UserRow = {
   role: Role;
   created_at: Date;
   deactivated_at: Date | null;
+  password_hash: string | null;
 };
 
 function fromRow(r: UserRow): User {
@@ -34,6 +46,7 @@ function fromRow(r: UserRow): User {
     role: r.role,
     createdAt: r.created_at,
     deactivatedAt: r.deactivated_at,
+    hasPassword: r.password_hash !== null,
   };
 }
 
@@ -49,11 +62,25 @@ export async function countUsers(db: Db): Promise<number> {
 
 export async function insertUser(
   db: Db,
-  u: { username: string; name: string; email: string | null; role: Role; createdAt: Date },
+  u: {
+    username: string;
+    name: string;
+    email: string | null;
+    role: Role;
+    createdAt: Date;
+    passwordHash?: string | null;
+  },
 ): Promise<User> {
   const row = await db
     .insertInto("users")
-    .values({ username: u.username, name: u.name, email: u.email, role: u.role, created_at: u.createdAt })
+    .values({
+      username: u.username,
+      name: u.name,
+      email: u.email,
+      role: u.role,
+      created_at: u.createdAt,
+      password_hash: u.passwordHash ?? null,
+    })
     .returning(userColumns)
     .executeTakeFirstOrThrow();
   return fromRow(row);
@@ -89,6 +116,41 @@ export async function updateUser(
     .returning(userColumns)
     .executeTakeFirstOrThrow();
   return fromRow(row);
+}
+
+/** What signing in needs to know about a person: the stored password hash included. */
+export type Credentials = {
+  id: number;
+  username: string;
+  role: Role;
+  deactivatedAt: Date | null;
+  passwordHash: string | null;
+};
+
+export async function findCredentials(db: Db, ref: number | string): Promise<Credentials | undefined> {
+  const q = db
+    .selectFrom("users")
+    .select(["id", "username", "role", "deactivated_at as deactivatedAt", "password_hash as passwordHash"]);
+  return (
+    typeof ref === "number" ? q.where("id", "=", ref) : q.where("username", "=", ref)
+  ).executeTakeFirst();
+}
+
+export async function setPasswordHash(db: Db, id: number, hash: string): Promise<void> {
+  await db.updateTable("users").set({ password_hash: hash }).where("id", "=", id).execute();
+}
+
+/** The active user an API token belongs to (signing in to the web app with a token). */
+export async function findTokenOwner(db: Db, tokenHash: string): Promise<number | undefined> {
+  const row = await db
+    .selectFrom("api_tokens as t")
+    .innerJoin("users as u", "u.id", "t.user_id")
+    .select("u.id")
+    .where("t.token_hash", "=", tokenHash)
+    .where("t.revoked_at", "is", null)
+    .where("u.deactivated_at", "is", null)
+    .executeTakeFirst();
+  return row?.id;
 }
 
 export async function countActiveAdmins(db: Db): Promise<number> {

@@ -1,0 +1,118 @@
+/**
+ * Proving who you are to the web app: signing in with a password or an API token (which opens a
+ * browser session), signing out, and setting passwords.
+ */
+import { type Actor, hashToken, tokenPrefix } from "../platform/auth.ts";
+import type { Clock } from "../platform/clock.ts";
+import type { Db } from "../platform/db.ts";
+import { AppError, forbidden, invalid, notFound } from "../platform/errors.ts";
+import {
+  insertSession,
+  newSessionSecret,
+  revokeSessionBySecret,
+  revokeUserSessions,
+} from "../platform/session.ts";
+import { hashPassword, needsRehash, verifyNothing, verifyPassword } from "./password.ts";
+import * as store from "./store.ts";
+import type { Throttle } from "./throttle.ts";
+
+export type SignInDeps = { db: Db; clock: Clock; throttle: Throttle };
+/** Where a sign-in comes from: the throttle counts per address; people see the browser in audits. */
+export type Client = { address: string; userAgent: string };
+export type SignedIn = { user: store.User; secret: string; expiresAt: Date };
+
+/** One answer for an unknown user, a wrong password and a user without one: none says which. */
+const wrongCredentials = () => new AppError("unauthenticated", "username or password is wrong");
+
+export function createSignInService({ db, clock, throttle }: SignInDeps) {
+  async function openSession(userId: number, client: Client): Promise<SignedIn> {
+    const secret = newSessionSecret();
+    const s = await insertSession(db, {
+      userId,
+      secretHash: hashToken(secret),
+      userAgent: client.userAgent,
+      now: clock.now(),
+    });
+    const user = await store.findUser(db, userId);
+    if (!user) throw notFound("user", userId);
+    return { user, secret, expiresAt: s.expiresAt };
+  }
+
+  return {
+    async withPassword(input: { username: string; password: string }, client: Client): Promise<SignedIn> {
+      // Usernames are lowercase; people type them as they like.
+      const username = input.username.trim().toLowerCase();
+      const attempt = await throttle.begin({ username, address: client.address });
+      const person = await store.findCredentials(db, username);
+      const ok = person?.passwordHash
+        ? await verifyPassword(input.password, person.passwordHash)
+        : await verifyNothing(input.password);
+      if (!ok || !person?.passwordHash) {
+        await throttle.failed();
+        throw wrongCredentials();
+      }
+      await throttle.succeeded(attempt);
+      if (person.deactivatedAt) {
+        throw new AppError(
+          "unauthenticated",
+          `user ${person.username} is deactivated; ask an admin to reactivate you`,
+        );
+      }
+      if (needsRehash(person.passwordHash)) {
+        await store.setPasswordHash(db, person.id, await hashPassword(input.password));
+      }
+      return openSession(person.id, client);
+    },
+
+    /** How the first admin signs in before having a password, and how anyone can without one. */
+    async withToken(token: string, client: Client): Promise<SignedIn> {
+      const attempt = await throttle.begin({ address: client.address });
+      const userId = await store.findTokenOwner(db, hashToken(token));
+      if (userId === undefined) {
+        await throttle.failed();
+        throw new AppError(
+          "unauthenticated",
+          `the API token starting ${tokenPrefix(token)}… is unknown, revoked, or its user is deactivated`,
+        );
+      }
+      await throttle.succeeded(attempt);
+      return openSession(userId, client);
+    },
+
+    /** Ends the session with this secret at once (nothing happens for an unknown one). */
+    async signOut(secret: string): Promise<void> {
+      await revokeSessionBySecret(db, hashToken(secret), clock.now());
+    },
+
+    /**
+     * People set their own password (giving the current one, if they have one); admins set
+     * anyone's. Every other session of that person ends: whoever knew the old password is out.
+     */
+    async setPassword(actor: Actor, id: number, input: { password: string; currentPassword?: string }) {
+      const self = actor.id === id;
+      if (!self && actor.role !== "admin") {
+        throw forbidden("people set their own password; setting someone else's needs an admin");
+      }
+      const person = await store.findCredentials(db, id);
+      if (!person) throw notFound("user", id);
+      if (self && person.passwordHash) {
+        if (input.currentPassword === undefined) {
+          throw invalid("currentPassword", "give your current password to set a new one");
+        }
+        const attempt = await throttle.begin({ username: person.username });
+        if (!(await verifyPassword(input.currentPassword, person.passwordHash))) {
+          await throttle.failed();
+          throw invalid("currentPassword", "that is not your current password");
+        }
+        await throttle.succeeded(attempt);
+      }
+      const hash = await hashPassword(input.password);
+      await db.transaction().execute(async (tx) => {
+        await store.setPasswordHash(tx, id, hash);
+        await revokeUserSessions(tx, id, clock.now(), self ? actor.sessionId : undefined);
+      });
+    },
+  };
+}
+
+export type SignInService = ReturnType<typeof createSignInService>;

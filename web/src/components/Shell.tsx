@@ -1,0 +1,70 @@
+/** The frame of every signed-in screen: skip link, top navigation, the person, sign out. */
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import {
+  Link,
+  type LinkProps,
+  Outlet,
+  useNavigate,
+  useRouteContext,
+  useRouter,
+} from "@tanstack/react-router";
+import { api } from "../api/client.ts";
+import { keys } from "../api/queries.ts";
+import { ErrorNote } from "./ErrorNote.tsx";
+
+/** The routes that name themselves in the navigation (staticData.nav), in their order. */
+function useNavEntries() {
+  const router = useRouter();
+  return Object.values(router.routesById)
+    .flatMap((r) => (r.options.staticData?.nav ? [{ to: r.fullPath, ...r.options.staticData.nav }] : []))
+    .sort((a, b) => a.order - b.order);
+}
+
+export function Shell() {
+  const { me } = useRouteContext({ from: "/app" });
+  const entries = useNavEntries();
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const signOut = useMutation({
+    mutationFn: () => api<void>("DELETE", "/session"),
+    onSuccess: async () => {
+      queryClient.clear();
+      queryClient.setQueryData(keys.session, null);
+      await navigate({ to: "/sign-in" });
+    },
+  });
+
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="top">
+        <nav aria-label="Main" className="top-nav">
+          <span className="brand">Firebreak</span>
+          <ul>
+            {entries.map((e) => (
+              <li key={e.to}>
+                <Link to={e.to as LinkProps["to"]} activeProps={{ "aria-current": "page" }}>
+                  {e.label}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div className="top-user">
+          <Link to="/profile" activeProps={{ "aria-current": "page" }} title={`Signed in as ${me.username}`}>
+            {me.name || me.username}
+          </Link>
+          <button type="button" className="link-button" onClick={() => signOut.mutate()}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      {signOut.error ? <ErrorNote error={signOut.error} /> : null}
+      <main id="main" tabIndex={-1}>
+        <Outlet />
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,19 @@
+/**
+ * Every screen of the app. A new screen is one route file in routes/ (its path, its search
+ * params, `staticData.nav` to appear in the top navigation, and its lazily loaded screen) plus its
+ * line here.
+ */
+import { appRoute } from "./routes/app.tsx";
+import { declareRoute } from "./routes/declare.ts";
+import { homeRoute } from "./routes/home.ts";
+import { incidentRoute } from "./routes/incident.ts";
+import { incidentsRoute } from "./routes/incidents.ts";
+import { profileRoute } from "./routes/profile.ts";
+import { rootRoute } from "./routes/root.tsx";
+import { signInRoute } from "./routes/sign-in.tsx";
+import { tokensRoute } from "./routes/tokens.ts";
+
+export const routeTree = rootRoute.addChildren([
+  signInRoute,
+  appRoute.addChildren([homeRoute, incidentsRoute, declareRoute, incidentRoute, tokensRoute, profileRoute]),
+]);

@@ -1,0 +1,105 @@
+/** The incidents list's filters; every change goes to the URL, so a filtered list is a link to share. */
+import { useSuspenseQuery } from "@tanstack/react-query";
+import { getRouteApi } from "@tanstack/react-router";
+import { type RefObject, useEffect, useState } from "react";
+import { policyQuery } from "../api/queries.ts";
+import { stateLabel } from "../lib/incidents.ts";
+import { type IncidentsSearch, isFiltered, type StateFilter, stateFilters } from "../lib/search.ts";
+
+const route = getRouteApi("/app/incidents");
+
+const stateFilterLabel = (s: StateFilter) =>
+  s === "open" ? "Open (being worked)" : s === "ended" ? "Ended" : stateLabel[s];
+
+export function IncidentFilters({ searchRef }: { searchRef: RefObject<HTMLInputElement | null> }) {
+  const search = route.useSearch();
+  const navigate = route.useNavigate();
+  const { data: policy } = useSuspenseQuery(policyQuery);
+  const [q, setQ] = useState(search.q ?? "");
+
+  const set = (patch: Partial<IncidentsSearch>) =>
+    navigate({ search: (prev) => ({ ...prev, ...patch }), replace: true });
+
+  // Typing searches after a short pause, not on every key.
+  useEffect(() => {
+    if ((search.q ?? "") === q.trim()) return;
+    const timer = setTimeout(() => set({ q: q.trim() || undefined }), 250);
+    return () => clearTimeout(timer);
+  });
+
+  return (
+    <search className="filters">
+      <form onSubmit={(e) => e.preventDefault()} className="filter-row">
+        <label className="grow">
+          Search titles
+          <input
+            ref={searchRef}
+            type="search"
+            value={q}
+            onChange={(e) => setQ(e.target.value)}
+            aria-keyshortcuts="/"
+          />
+        </label>
+        <label>
+          State
+          <select
+            value={search.state ?? ""}
+            onChange={(e) => set({ state: (e.target.value || undefined) as StateFilter | undefined })}
+          >
+            <option value="">Any</option>
+            {stateFilters.map((s) => (
+              <option key={s} value={s}>
+                {stateFilterLabel(s)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Severity
+          <select
+            value={search.severity ?? ""}
+            onChange={(e) => set({ severity: e.target.value || undefined })}
+          >
+            <option value="">Any</option>
+            {policy.severities.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.id} {s.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Type
+          <select value={search.type ?? ""} onChange={(e) => set({ type: e.target.value || undefined })}>
+            <option value="">Any</option>
+            {policy.incidentTypes.map((t) => (
+              <option key={t.name} value={t.name}>
+                {t.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={search.mine === true}
+            onChange={(e) => set({ mine: e.target.checked || undefined })}
+          />
+          Mine (I own it)
+        </label>
+        {isFiltered(search) ? (
+          <button
+            type="button"
+            className="link-button"
+            onClick={() => {
+              setQ("");
+              void navigate({ search: {}, replace: true });
+            }}
+          >
+            Clear filters
+          </button>
+        ) : null}
+      </form>
+    </search>
+  );
+}
