@@ -381,21 +381,6 @@ describe("fromGeneric", () => {
 // ---------------------------------------------------------------------------------------------
 // Folding a batch
 
-const statusOf = (a: AlertAction): AlertStatus =>
-  a === "trigger" ? "firing" : a === "acknowledge" ? "acknowledged" : "resolved";
-
-/** What events do one at a time to an alert that does not exist yet (ack/resolve of unknown keys do nothing). */
-function oneAtATime(actions: AlertAction[]): AlertStatus | null {
-  let s: AlertStatus | null = null;
-  for (const a of actions) {
-    if (s === null) s = a === "trigger" ? "firing" : null;
-    else if (a === "trigger") s = s === "acknowledged" ? "acknowledged" : "firing";
-    else if (a === "acknowledge") s = s === "resolved" ? "resolved" : "acknowledged";
-    else s = "resolved";
-  }
-  return s;
-}
-
 const batchItems = fc.array(
   fc.record({
     serviceId: fc.integer({ min: 1, max: 4 }),

@@ -156,7 +156,7 @@ export function createEngine(deps: EngineDeps) {
     const now = clock.now();
     await db.transaction().execute(async (tx) => {
       const page = await store.lockPage(tx, Number(p.pageId));
-      if (!page || page.state !== "triggered" || page.step !== Number(p.step)) return; // stale timer
+      if (page?.state !== "triggered" || page.step !== Number(p.step)) return; // stale timer
       const policy = await store.getPolicy(tx, page.policyId);
       if (!policy) return;
       await notifyLevel(tx, { ...page, level: Number(p.level), round: Number(p.round) }, policy, now);
@@ -167,7 +167,7 @@ export function createEngine(deps: EngineDeps) {
     const now = clock.now();
     await db.transaction().execute(async (tx) => {
       const page = await store.lockPage(tx, Number(p.pageId));
-      if (!page || page.state !== "acknowledged" || page.step !== Number(p.step)) return;
+      if (page?.state !== "acknowledged" || page.step !== Number(p.step)) return;
       const reopened: Page = { ...page, state: "triggered", step: page.step + 1, updatedAt: now };
       await store.updatePage(tx, reopened);
       await record(

@@ -14,7 +14,6 @@ let t: TestApp;
 let rita: Person; // a responder who drafts
 let cmoc: Person; // the incident's communications manager
 let api: Json;
-let web: Json;
 let group: Json;
 
 const path = (p: string) => `/api/v1/status-pages/default${p}`;
@@ -25,9 +24,8 @@ beforeAll(async () => {
   cmoc = await t.user("carl", "responder");
   group = (await t.admin.request("POST", path("/components"), { name: "Platform", group: true })).body;
   api = (await t.admin.request("POST", path("/components"), { name: "API", groupId: group.id })).body;
-  web = (
-    await t.admin.request("POST", path("/components"), { name: "Website", groupId: group.id, position: 1 })
-  ).body;
+  // A second member, so the group's status is its members' worst.
+  await t.admin.request("POST", path("/components"), { name: "Website", groupId: group.id, position: 1 });
 });
 afterAll(() => t?.close());
 
