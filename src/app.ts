@@ -230,7 +230,14 @@ export async function buildApp(deps: AppDeps) {
       await api.register(userRoutes(users, signIn));
       await api.register(sessionRoutes(signIn, users, { secureCookies: publicUrl.startsWith("https:") }));
       await api.register(policyRoutes(policy));
-      await api.register(incidentRoutes(incidents, { policy, clock, live }));
+      await api.register(
+        incidentRoutes(incidents, {
+          policy,
+          clock,
+          live,
+          incidentsOfService: (id) => alerts.incidentsOfService(id),
+        }),
+      );
       await api.register(oncallRoutes(oncall));
       await api.register(pagingRoutes(paging));
       await api.register(alertRoutes(alerts, (actor, ids) => incidents.visibleIds(actor, ids)));

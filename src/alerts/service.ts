@@ -443,6 +443,9 @@ export function createAlertService(deps: AlertServiceDeps) {
       keyCache.clear();
     },
 
+    /** The incidents this service's alerts opened or joined (the incidents list filters by it). */
+    incidentsOfService: (serviceId: number) => store.incidentsOfService(db, serviceId),
+
     // -- alerts ----------------------------------------------------------------------------------
     listAlerts: (f: Parameters<typeof store.listAlerts>[1]) => store.listAlerts(db, f),
     async getAlert(id: number) {

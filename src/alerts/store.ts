@@ -442,6 +442,18 @@ export async function getAlert(db: AlertDb, id: number): Promise<AlertRow | unde
   return (await alertRows(db).where("a.id", "=", id).executeTakeFirst()) as AlertRow | undefined;
 }
 
+/** The incidents a service's alerts were grouped into, newest first. */
+export async function incidentsOfService(db: AlertDb, serviceId: number): Promise<number[]> {
+  const rows = await db
+    .selectFrom("alert_groups")
+    .select("incident_id")
+    .distinct()
+    .where("service_id", "=", serviceId)
+    .orderBy("incident_id", "desc")
+    .execute();
+  return rows.map((r) => r.incident_id);
+}
+
 /** The services whose alerts are on an incident. */
 export async function servicesOfIncident(db: AlertDb, incidentId: number): Promise<number[]> {
   const rows = await db

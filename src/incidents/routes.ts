@@ -34,7 +34,13 @@ const responder = { minRole: "responder" as const };
 
 export function incidentRoutes(
   service: IncidentService,
-  deps: { policy: Policy; clock: Clock; live: LiveIncidents },
+  deps: {
+    policy: Policy;
+    clock: Clock;
+    live: LiveIncidents;
+    /** The incidents a service's alerts went to (from the alerts capability). */
+    incidentsOfService: (serviceId: number) => Promise<number[]>;
+  },
 ) {
   const users = (ids: number[]): Promise<Map<number, UserRef>> => service.users(ids);
   const present = async (i: Incident) =>
@@ -76,6 +82,12 @@ export function incidentRoutes(
             type: csv.describe("comma-separated types"),
             owner: z.coerce.number().int().positive().optional().describe("owner's user id"),
             q: z.string().max(200).optional().describe("search in titles"),
+            service: z.coerce
+              .number()
+              .int()
+              .positive()
+              .optional()
+              .describe("a service's id: only incidents its alerts opened or joined"),
             limit: z.coerce.number().int().min(1).max(500).default(100),
             before: z.coerce.number().int().positive().optional().describe("page: ids below this one"),
           }),
@@ -90,6 +102,7 @@ export function incidentRoutes(
           types: q.type,
           ownerId: q.owner,
           search: q.q,
+          ids: q.service === undefined ? undefined : await deps.incidentsOfService(q.service),
           limit: q.limit,
           beforeId: q.before,
         });

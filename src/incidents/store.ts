@@ -213,6 +213,8 @@ export type IncidentFilter = {
   types?: string[];
   ownerId?: number;
   search?: string;
+  /** Only these incidents (e.g. those of one service's alerts). */
+  ids?: number[];
   limit: number;
   beforeId?: number;
 };
@@ -226,6 +228,10 @@ export async function listIncidents(db: IncidentDb, viewer: Viewer, f: IncidentF
   if (f.ownerId !== undefined) q = q.where("owner_id", "=", f.ownerId);
   if (f.search) q = q.where("title", "ilike", `%${f.search.replace(/[\\%_]/g, "\\$&")}%`);
   if (f.beforeId !== undefined) q = q.where("id", "<", f.beforeId);
+  if (f.ids !== undefined) {
+    if (f.ids.length === 0) return [];
+    q = q.where("id", "in", f.ids);
+  }
   const rows = await q.orderBy("id", "desc").limit(f.limit).execute();
   return rows.map(fromRow);
 }

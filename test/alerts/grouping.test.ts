@@ -102,6 +102,24 @@ describe("grouping window", () => {
     for (const k of ["a", "b", "c"]) expect((await alertOf(s, k)).incidentId).toBe(first);
   });
 
+  it("the incidents list filters by service: only the incidents that service's alerts opened or joined", async () => {
+    const s = await newService("filter-by-service", { groupingWindowMinutes: 5 });
+    const other = await newService("filter-other");
+    await fire(s, "x");
+    t.clock.advanceMinutes(6);
+    await fire(s, "y");
+    await fire(other, "z");
+    const ids = await incidentIdsOf(s);
+    expect(ids).toHaveLength(2);
+    const listed = (await t.admin.get(`/api/v1/incidents?service=${s.id}`)).body.incidents as Json[];
+    expect(listed.map((i) => i.id)).toEqual([...ids].reverse());
+    // Filters combine; a service without alerts has no incidents.
+    const triage = await t.admin.get(`/api/v1/incidents?service=${s.id}&state=triage&q=x%20is`);
+    expect(triage.body.incidents.map((i: Json) => i.id)).toEqual([ids[0]]);
+    const quiet = await newService("filter-quiet");
+    expect((await t.admin.get(`/api/v1/incidents?service=${quiet.id}`)).body.incidents).toEqual([]);
+  });
+
   it("a repeated trigger of a firing alert does not extend the window (only new or re-fired alerts do)", async () => {
     const s = await newService("grouping-repeat", { groupingWindowMinutes: 10 });
     await fire(s, "a");
