@@ -3,17 +3,30 @@
  * params, `staticData.nav` to appear in the top navigation, and its lazily loaded screen) plus its
  * line here.
  */
+import { alertsRoute } from "./routes/alerts.ts";
 import { appRoute } from "./routes/app.tsx";
 import { declareRoute } from "./routes/declare.ts";
 import { homeRoute } from "./routes/home.ts";
 import { incidentRoute } from "./routes/incident.ts";
 import { incidentsRoute } from "./routes/incidents.ts";
+import { oncallRoute } from "./routes/oncall.ts";
 import { profileRoute } from "./routes/profile.ts";
 import { rootRoute } from "./routes/root.tsx";
 import { signInRoute } from "./routes/sign-in.tsx";
+import { statusAdminRoute } from "./routes/status-admin.ts";
 import { tokensRoute } from "./routes/tokens.ts";
 
 export const routeTree = rootRoute.addChildren([
   signInRoute,
-  appRoute.addChildren([homeRoute, incidentsRoute, declareRoute, incidentRoute, tokensRoute, profileRoute]),
+  appRoute.addChildren([
+    homeRoute,
+    incidentsRoute,
+    declareRoute,
+    incidentRoute,
+    oncallRoute,
+    alertsRoute,
+    statusAdminRoute,
+    tokensRoute,
+    profileRoute,
+  ]),
 ]);

@@ -13,6 +13,10 @@ describe("the incidents list's search params", () => {
       q: "db",
     });
     expect(validateIncidentsSearch({ mine: "true", q: 502 })).toEqual({ mine: true, q: "502" });
+    expect(validateIncidentsSearch({ service: "12" })).toEqual({ service: 12 });
+    for (const bad of ["0", "-3", "1.5", "x", ""])
+      expect(validateIncidentsSearch({ service: bad })).toEqual({});
+    expect(listQuery({ service: 12 }, 7).service).toBe(12);
   });
 
   it("drops what a bad or old link holds instead of failing", () => {

@@ -13,6 +13,8 @@ export type IncidentsSearch = {
   state?: StateFilter;
   severity?: string;
   type?: string;
+  /** A service's id: the incidents its alerts opened or joined. */
+  service?: number;
   mine?: boolean;
   q?: string;
 };
@@ -31,6 +33,8 @@ export function validateIncidentsSearch(raw: Record<string, unknown>): Incidents
   if (severity) search.severity = severity;
   const type = text(raw.type, 64);
   if (type) search.type = type;
+  const service = Number(raw.service);
+  if (Number.isSafeInteger(service) && service > 0) search.service = service;
   if (raw.mine === true || raw.mine === "true") search.mine = true;
   const q = text(raw.q, 200);
   if (q) search.q = q;
@@ -54,6 +58,7 @@ export function listQuery(
     state: states?.join(","),
     severity: search.severity,
     type: search.type,
+    service: search.service,
     owner: search.mine ? meId : undefined,
     q: search.q,
     limit: 200,

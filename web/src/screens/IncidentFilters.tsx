@@ -2,6 +2,7 @@
 import { useSuspenseQuery } from "@tanstack/react-query";
 import { getRouteApi } from "@tanstack/react-router";
 import { type RefObject, useEffect, useState } from "react";
+import { servicesQuery } from "../api/alerts.ts";
 import { policyQuery } from "../api/queries.ts";
 import { stateLabel } from "../lib/incidents.ts";
 import { type IncidentsSearch, isFiltered, type StateFilter, stateFilters } from "../lib/search.ts";
@@ -15,6 +16,7 @@ export function IncidentFilters({ searchRef }: { searchRef: RefObject<HTMLInputE
   const search = route.useSearch();
   const navigate = route.useNavigate();
   const { data: policy } = useSuspenseQuery(policyQuery);
+  const { data: services } = useSuspenseQuery(servicesQuery);
   const [q, setQ] = useState(search.q ?? "");
 
   const set = (patch: Partial<IncidentsSearch>) =>
@@ -79,6 +81,22 @@ export function IncidentFilters({ searchRef }: { searchRef: RefObject<HTMLInputE
             ))}
           </select>
         </label>
+        {services.length > 0 ? (
+          <label>
+            Service
+            <select
+              value={search.service ?? ""}
+              onChange={(e) => set({ service: e.target.value ? Number(e.target.value) : undefined })}
+            >
+              <option value="">Any</option>
+              {services.map((s) => (
+                <option key={s.id} value={s.id}>
+                  {s.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : null}
         <label className="check">
           <input
             type="checkbox"
