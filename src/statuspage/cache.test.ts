@@ -168,3 +168,39 @@ describe("status URLs answered before routing", () => {
     expect(statusKeyOfUrl("/?utm=x", "acme")).toBe("acme\u0000");
   });
 });
+
+describe("status page cache: what a rebuild finds", () => {
+  it("a URL that is gone (404 on rebuild) stops being served", async () => {
+    const c = clock();
+    const cache = createResponseCache({ ttlMs: 1_000, log, now: c.now });
+    await cache.get("incident", async () => html("an incident"));
+    c.advance(1_000);
+    // The stale bytes are served while the rebuild runs; the rebuild finds nothing.
+    const gone = async (): Promise<Rendered> => ({ ...html("not found"), status: 404 });
+    expect((await cache.get("incident", gone)).body.toString()).toBe("an incident");
+    await new Promise((r) => setImmediate(r));
+    expect(cache.peek("incident")).toBeUndefined();
+    expect((await cache.get("incident", gone)).status).toBe(404);
+  });
+
+  it("bytes rendered from old data replace the last ones and are rebuilt at every request until fresh", async () => {
+    const c = clock();
+    const cache = createResponseCache({ ttlMs: 1_000, log, now: c.now });
+    await cache.get("page", async () => html("v1"));
+    c.advance(1_000);
+    let renders = 0;
+    const outage = async (): Promise<Rendered> => {
+      renders += 1;
+      return { ...html("v1, as of 5 minutes ago"), transient: true };
+    };
+    await cache.get("page", outage);
+    await new Promise((r) => setImmediate(r));
+    expect((await cache.get("page", outage)).body.toString()).toBe("v1, as of 5 minutes ago");
+    await new Promise((r) => setImmediate(r));
+    expect(renders).toBe(2);
+    // The database is back: the next rebuild is kept as usual.
+    await cache.get("page", async () => html("v2"));
+    await new Promise((r) => setImmediate(r));
+    expect(cache.peek("page")?.body.toString()).toBe("v2");
+  });
+});

@@ -63,11 +63,15 @@ export function createResponseCache(opts: { ttlMs: number; log: Logger; now?: ()
           ? previous.lastModified
           : new Date(Math.floor(now() / 1000) * 1000),
       builtAt: now(),
-      generation: gen,
+      // Rendered from old data (the database is away): served until a rebuild succeeds.
+      generation: r.transient ? -1 : gen,
       wanted: false,
       render,
     };
-    if (gen === generation && r.status === 200 && !r.transient) entries.set(key, entry);
+    if (gen !== generation) return entry;
+    if (r.status === 200 && (!r.transient || previous)) entries.set(key, entry);
+    // The URL is gone (an incident that fell off the page): stop serving what it was.
+    else if (r.status !== 200 && !r.transient) entries.delete(key);
     return entry;
   }
 

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { actorOf } from "../platform/auth.ts";
 import type { App } from "../platform/http.ts";
+import { groupStatus } from "./model.ts";
 import type { StatusService } from "./service.ts";
 import type { ComponentRow, StatusIncidentRow, UpdateRow } from "./store.ts";
 import { componentStatuses, incidentStates, maintenanceStates } from "./types.ts";
@@ -193,7 +194,20 @@ export function statusAdminRoutes(service: StatusService) {
           response: { 200: z.object({ components: z.array(componentSchema) }) },
         },
       },
-      async (req) => ({ components: (await service.listComponents(req.params.slug)).map(presentComponent) }),
+      async (req) => {
+        const rows = await service.listComponents(req.params.slug);
+        // A group's status is its members' worst (STAT-2), as the public page shows it.
+        const members = rows.map((c) => ({
+          status: c.status,
+          group: c.is_group,
+          groupId: c.group_id === null ? null : String(c.group_id),
+        }));
+        return {
+          components: rows.map((c) =>
+            presentComponent(c.is_group ? { ...c, status: groupStatus({ id: String(c.id) }, members) } : c),
+          ),
+        };
+      },
     );
     app.post(
       "/status-pages/:slug/components",

@@ -48,6 +48,19 @@ describe("pages and components", () => {
     expect((await t.admin.get("/api/v1/status-pages/nope/components")).status).toBe(404);
   });
 
+  it("STAT-2: the admin list shows a group's status as its members' worst, whatever the group row holds", async () => {
+    const groupOf = async () =>
+      ((await t.admin.get(path("/components"))).body.components as Json[]).find((c) => c.id === group.id);
+    expect((await groupOf()).status).toBe("operational");
+    const degraded = await t.admin.request("PATCH", path(`/components/${api.id}`), {
+      status: "degraded_performance",
+    });
+    expect(degraded.status, JSON.stringify(degraded.body)).toBe(200);
+    expect((await groupOf()).status).toBe("degraded_performance");
+    await t.admin.request("PATCH", path(`/components/${api.id}`), { status: "operational" });
+    expect((await groupOf()).status).toBe("operational");
+  });
+
   it("only an admin adds components", async () => {
     expect((await rita.request("POST", path("/components"), { name: "Z" })).status).toBe(403);
   });
