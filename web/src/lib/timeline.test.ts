@@ -22,6 +22,19 @@ const names: Record<number, string> = { 1: "Ada", 2: "Bo" };
 const nameOf = (id: unknown) => names[Number(id)] ?? "nobody";
 
 describe("timeline events in words", () => {
+  it("a pin names the entry it marks, or its number when that entry is not loaded", () => {
+    const update = { ...event("status-update", { impact: "Checkout fails for 30%" }), id: 7 };
+    const eventOf = (id: unknown) => (id === 7 ? update : undefined);
+    expect(describeEvent(event("pinned", { eventId: 7 }), nameOf, eventOf)).toEqual({
+      heading: "Pinned as a highlight",
+      text: "Status update: Checkout fails for 30%",
+      tone: "change",
+    });
+    expect(describeEvent(event("unpinned", { eventId: 9 }), nameOf, eventOf).text).toBe(
+      "an earlier entry (#9)",
+    );
+  });
+
   it("says what changed, with the reason people gave", () => {
     expect(
       describeEvent(event("severity-changed", { from: "S3", to: "S1" }, "customers down"), nameOf),

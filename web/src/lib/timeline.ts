@@ -16,7 +16,10 @@ const humanize = (kind: string) => {
   return words.charAt(0).toUpperCase() + words.slice(1);
 };
 
-export function describeEvent(e: TimelineEvent, nameOf: NameOf): DescribedEvent {
+/** Finds another event of the timeline (a pin names the event it marks). */
+export type EventOf = (id: unknown) => TimelineEvent | undefined;
+
+export function describeEvent(e: TimelineEvent, nameOf: NameOf, eventOf?: EventOf): DescribedEvent {
   const d = e.data;
   const body = e.body;
   switch (e.kind) {
@@ -66,12 +69,17 @@ export function describeEvent(e: TimelineEvent, nameOf: NameOf): DescribedEvent 
         tone: "update",
       };
     case "pinned":
-    case "unpinned":
+    case "unpinned": {
+      const marked = eventOf?.(d.eventId);
+      const what = marked ? describeEvent(marked, nameOf) : undefined;
       return {
-        heading: `${e.kind === "pinned" ? "Pinned" : "Unpinned"} event ${str(d.eventId)}`,
-        text: "",
+        heading: e.kind === "pinned" ? "Pinned as a highlight" : "Unpinned",
+        text: what
+          ? [what.heading, what.text].filter(Boolean).join(": ")
+          : `an earlier entry (#${str(d.eventId)})`,
         tone: "change",
       };
+    }
     case "impact-started":
     case "impact-ended":
       return {

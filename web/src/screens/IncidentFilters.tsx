@@ -1,5 +1,5 @@
 /** The incidents list's filters; every change goes to the URL, so a filtered list is a link to share. */
-import { useSuspenseQuery } from "@tanstack/react-query";
+import { useQuery, useSuspenseQuery } from "@tanstack/react-query";
 import { getRouteApi } from "@tanstack/react-router";
 import { type RefObject, useEffect, useState } from "react";
 import { servicesQuery } from "../api/alerts.ts";
@@ -16,7 +16,8 @@ export function IncidentFilters({ searchRef }: { searchRef: RefObject<HTMLInputE
   const search = route.useSearch();
   const navigate = route.useNavigate();
   const { data: policy } = useSuspenseQuery(policyQuery);
-  const { data: services } = useSuspenseQuery(servicesQuery);
+  // Not suspended on: the list must not wait for it (the filter shows when services are known).
+  const services = useQuery(servicesQuery).data ?? [];
   const [q, setQ] = useState(search.q ?? "");
 
   const set = (patch: Partial<IncidentsSearch>) =>

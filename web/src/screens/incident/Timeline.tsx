@@ -12,17 +12,19 @@ import type { TimelineEvent } from "../../api/types.ts";
 import { ErrorNote } from "../../components/ErrorNote.tsx";
 import { LiveIndicator } from "../../components/LiveIndicator.tsx";
 import { Time } from "../../components/Time.tsx";
-import { describeEvent, isPinnable, type NameOf } from "../../lib/timeline.ts";
+import { describeEvent, type EventOf, isPinnable, type NameOf } from "../../lib/timeline.ts";
 import { Composer } from "./Composer.tsx";
 
 function EventItem({
   event,
   incidentId,
   nameOf,
+  eventOf,
 }: {
   event: TimelineEvent;
   incidentId: number;
   nameOf: NameOf;
+  eventOf: EventOf;
 }) {
   const queryClient = useQueryClient();
   const pin = useMutation({
@@ -31,7 +33,7 @@ function EventItem({
     onSuccess: (e) =>
       queryClient.setQueryData<TimelineEvent[]>(keys.timeline(incidentId), (old) => mergeEvents(old, [e])),
   });
-  const d = describeEvent(event, nameOf);
+  const d = describeEvent(event, nameOf, eventOf);
   return (
     <li className={`event tone-${d.tone}${event.pinned ? " pinned" : ""}`}>
       <div className="event-head">
@@ -88,6 +90,7 @@ export function Timeline({ incidentId, live }: { incidentId: number; live: LiveS
     },
     [users.data],
   );
+  const eventOf = useCallback<EventOf>((id) => timeline.data?.find((e) => e.id === id), [timeline.data]);
   const arrival = useArrivals(timeline.data, nameOf);
   const shown = (timeline.data ?? []).filter((e) => !highlights || e.pinned).reverse();
 
@@ -112,7 +115,7 @@ export function Timeline({ incidentId, live }: { incidentId: number; live: LiveS
       ) : null}
       <ol className="events" reversed>
         {shown.map((e) => (
-          <EventItem key={e.id} event={e} incidentId={incidentId} nameOf={nameOf} />
+          <EventItem key={e.id} event={e} incidentId={incidentId} nameOf={nameOf} eventOf={eventOf} />
         ))}
       </ol>
     </section>
