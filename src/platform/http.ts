@@ -42,11 +42,14 @@ export type FastPath = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 const validRequestId = /^[\w.:-]{1,128}$/;
 
-/** The caller's X-Request-Id when it is a sane token, else a new one. */
-export function requestIdOf(req: IncomingMessage): string {
+/** The caller's X-Request-Id when it is a sane token. */
+export function givenRequestId(req: IncomingMessage): string | undefined {
   const given = req.headers["x-request-id"];
-  return typeof given === "string" && validRequestId.test(given) ? given : randomUUID();
+  return typeof given === "string" && validRequestId.test(given) ? given : undefined;
 }
+
+/** The caller's X-Request-Id when it is a sane token, else a new one. */
+export const requestIdOf = (req: IncomingMessage): string => givenRequestId(req) ?? randomUUID();
 
 /** Maps Fastify's own errors (parsing, limits) onto the error catalogue. */
 export function fromFastifyError(err: FastifyError, bodyLimit: number): AppError {

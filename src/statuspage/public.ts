@@ -7,7 +7,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Clock } from "../platform/clock.ts";
 import { AppError } from "../platform/errors.ts";
-import { type App, type FastPath, requestIdOf } from "../platform/http.ts";
+import { type App, type FastPath, givenRequestId } from "../platform/http.ts";
 import type { Metrics } from "../platform/metrics.ts";
 import type { Cached, Rendered, ResponseCache } from "./cache.ts";
 import { renderAtom, renderRss } from "./feeds.ts";
@@ -43,42 +43,50 @@ export function acceptsGzip(header: string | undefined): boolean {
 
 const keyOf = (slug: string, rest: string) => `${slug}\u0000${rest}`;
 
-/** The headers every answer of a cached response carries, made once per response. */
-const commonHeaders = new WeakMap<Cached, Record<string, string>>();
-
-function headersOf(r: Cached): Record<string, string> {
-  let h = commonHeaders.get(r);
-  if (!h) {
-    h = {
-      "content-type": r.contentType,
-      etag: r.etag,
-      "last-modified": r.lastModified.toUTCString(),
-      "cache-control": `public, max-age=${MAX_AGE_SECONDS}`,
-      "access-control-allow-origin": "*",
-      vary: "accept-encoding",
-    };
-    commonHeaders.set(r, h);
-  }
-  return h;
-}
-
 type Answer = { status: number; headers: Record<string, string>; body?: Buffer };
+/** The three ways to answer from one cached response, made once per response (a crowd asks again and again). */
+type Answers = { plain: Answer; gzip?: Answer; notModified: Answer };
+const answersOf = new WeakMap<Cached, Answers>();
+
+function answers(r: Cached): Answers {
+  let made = answersOf.get(r);
+  if (made) return made;
+  const headers: Record<string, string> = {
+    "content-type": r.contentType,
+    etag: r.etag,
+    "last-modified": r.lastModified.toUTCString(),
+    "cache-control": `public, max-age=${MAX_AGE_SECONDS}`,
+    "access-control-allow-origin": "*",
+    vary: "accept-encoding",
+  };
+  if (r.stale) headers.warning = `110 - "stale: the status as of ${new Date(r.builtAt).toISOString()}"`;
+  const withBody = (body: Buffer, extra: Record<string, string> = {}): Answer => ({
+    status: r.status,
+    headers: { ...headers, ...extra, "content-length": String(body.length) },
+    body,
+  });
+  made = {
+    plain: withBody(r.body),
+    gzip: r.gzip ? withBody(r.gzip, { "content-encoding": "gzip" }) : undefined,
+    notModified: { status: 304, headers },
+  };
+  // A response marked stale later (a failed rebuild) is a new object: its answers are made anew.
+  if (!r.stale) answersOf.set(r, made);
+  return made;
+}
 
 /** How to answer a request from cached bytes: 304, gzipped or plain, marked stale when they are. */
 function answer(r: Cached, req: IncomingHttpHeaders): Answer {
-  let headers = headersOf(r);
-  if (r.stale)
-    headers = { ...headers, warning: `110 - "stale: the status as of ${new Date(r.builtAt).toISOString()}"` };
+  const made = answers(r);
   const since = req["if-modified-since"];
   const notModified =
     req["if-none-match"] === r.etag ||
     (req["if-none-match"] === undefined &&
       typeof since === "string" &&
       Date.parse(since) >= r.lastModified.getTime());
-  if (notModified && r.status === 200) return { status: 304, headers };
-  if (r.gzip && acceptsGzip(req["accept-encoding"]))
-    return { status: r.status, headers: { ...headers, "content-encoding": "gzip" }, body: r.gzip };
-  return { status: r.status, headers, body: r.body };
+  if (notModified && r.status === 200) return made.notModified;
+  if (made.gzip && acceptsGzip(req["accept-encoding"])) return made.gzip;
+  return made.plain;
 }
 
 /**
@@ -99,7 +107,8 @@ export function statusKeyOfUrl(url: string, atRoot?: string): string | null {
 /**
  * Visitors' requests for bytes already cached, answered before routing: a crowd refreshing the
  * status page costs little more than a bare HTTP server would. Anything else (nothing cached yet,
- * errors, 404s) goes through the routes below. Counted in the request metrics like any request.
+ * errors, 404s) goes through the routes below. Counted in the request metrics like any request;
+ * not logged, so they carry an X-Request-Id only when the request had one.
  */
 export function statusFastPath(cache: ResponseCache, metrics: Metrics, atRoot?: string): FastPath {
   const observers = new Map<string, { observe(seconds: number): void }>();
@@ -112,11 +121,9 @@ export function statusFastPath(cache: ResponseCache, metrics: Metrics, atRoot?: 
     if (!r) return false;
     const started = performance.now();
     const a = answer(r, req.headers);
-    res.writeHead(a.status, {
-      ...a.headers,
-      ...(a.body && { "content-length": String(a.body.length) }),
-      "x-request-id": requestIdOf(req),
-    });
+    // No log line is written here, so a request id is only echoed when the caller sent one.
+    const given = givenRequestId(req);
+    res.writeHead(a.status, given ? { ...a.headers, "x-request-id": given } : a.headers);
     res.end(req.method === "HEAD" ? undefined : a.body);
     const route =
       url === "/" || url.startsWith("/?")

@@ -116,7 +116,9 @@ describe("the public page", () => {
     };
     expect(own(second.headers)).toEqual(own(first.headers));
     expect(first.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+    // Answered before routing and not logged: the request id is echoed when given, not made up.
     expect(second.headers["x-request-id"]).toBe("trace-42");
+    expect((await rawGet(path, {})).headers["x-request-id"]).toBeUndefined();
     // HEAD: the headers without the body; a matching ETag: 304.
     const head = await fetch(`${t.base}${path}`, { method: "HEAD" });
     expect(head.status).toBe(200);
