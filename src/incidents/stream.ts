@@ -66,6 +66,10 @@ export function listenForIncidentChanges(pool: pg.Pool, log: Logger) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    /** How many listeners there are (one per open stream). */
+    get listeners(): number {
+      return listeners.size;
+    },
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
@@ -81,18 +85,29 @@ export function listenForIncidentChanges(pool: pg.Pool, log: Logger) {
 
 export type IncidentChanges = ReturnType<typeof listenForIncidentChanges>;
 
-/** A slow reader is cut off past this much unsent data; it reconnects with Last-Event-ID. */
+/** A slow reader of live updates is cut off past this much unsent data; it reconnects with Last-Event-ID. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 type EventStream = {
+  /** A live update: a reader that has fallen more than MAX_BUFFERED_BYTES behind is cut off. */
   send(event: string, data: unknown, id?: number): void;
+  /**
+   * Part of the backlog (what the reader asked for on connecting): waits for the reader to take
+   * what was written before sending more, so a long timeline reaches a reader who reads it.
+   */
+  sendPatiently(event: string, data: unknown, id?: number): Promise<void>;
   end(): void;
   readonly ended: boolean;
 };
 
+const eventText = (event: string, data: unknown, id?: number) =>
+  `event: ${event}\n${id === undefined ? "" : `id: ${id}\n`}data: ${JSON.stringify(data)}\n\n`;
+
 /**
  * Takes the response over from Fastify and keeps it open: no compression, no proxy buffering, no
- * timeout; a comment every `keepAliveMs` keeps proxies from closing an idle stream.
+ * timeout; a comment every `keepAliveMs` keeps proxies from closing an idle stream. A client that
+ * left before the stream opened (while its request was authenticated or the incident read) gets an
+ * already ended stream: nothing is left behind for it.
  */
 function openEventStream(
   req: FastifyRequest,
@@ -101,6 +116,67 @@ function openEventStream(
 ): EventStream {
   reply.hijack();
   const res = reply.raw;
+  let ended = false;
+  let ticker: NodeJS.Timeout | undefined;
+  // Backlog writes waiting for `drain`: meanwhile the buffered bytes are the backlog's, not a lag.
+  let patient = 0;
+  const waiting = new Set<() => void>();
+  const gone = () => res.destroyed || res.writableEnded || req.raw.socket.destroyed;
+  const write = (text: string): boolean => {
+    if (ended) return false;
+    if (gone()) {
+      stream.end();
+      return false;
+    }
+    const more = res.write(text);
+    if (patient === 0 && res.writableLength > MAX_BUFFERED_BYTES) {
+      stream.end();
+      return false;
+    }
+    return more;
+  };
+  const stream: EventStream = {
+    send(event, data, id) {
+      write(eventText(event, data, id));
+    },
+    async sendPatiently(event, data, id) {
+      patient++;
+      try {
+        if (write(eventText(event, data, id)) || ended) return;
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            res.off("drain", done);
+            res.off("close", done);
+            waiting.delete(done);
+            resolve();
+          };
+          res.on("drain", done);
+          res.on("close", done);
+          waiting.add(done);
+        });
+      } finally {
+        patient--;
+      }
+      if (gone()) stream.end();
+    },
+    end() {
+      if (ended) return;
+      ended = true;
+      clearInterval(ticker);
+      for (const wake of [...waiting]) wake();
+      if (!res.destroyed && !res.writableEnded) res.end();
+      opts.onEnd();
+    },
+    get ended() {
+      return ended;
+    },
+  };
+  // `close` may already have come and gone (the client left while we awaited): check as well.
+  res.on("close", () => stream.end());
+  if (gone()) {
+    stream.end();
+    return stream;
+  }
   res.writeHead(200, {
     "content-type": "text/event-stream; charset=utf-8",
     "cache-control": "no-cache, no-transform",
@@ -109,32 +185,10 @@ function openEventStream(
   });
   req.raw.socket.setTimeout(0);
   req.raw.socket.setNoDelay(true);
-  let ended = false;
-  const write = (text: string) => {
-    if (ended) return;
-    res.write(text);
-    if (res.writableLength > MAX_BUFFERED_BYTES) stream.end();
-  };
-  const ticker = setInterval(() => {
-    write(": keep-alive\n\n");
+  ticker = setInterval(() => {
+    if (!write(": keep-alive\n\n") && ended) return;
     opts.onTick();
   }, opts.keepAliveMs);
-  const stream: EventStream = {
-    send(event, data, id) {
-      write(`event: ${event}\n${id === undefined ? "" : `id: ${id}\n`}data: ${JSON.stringify(data)}\n\n`);
-    },
-    end() {
-      if (ended) return;
-      ended = true;
-      clearInterval(ticker);
-      res.end();
-      opts.onEnd();
-    },
-    get ended() {
-      return ended;
-    },
-  };
-  res.on("close", () => stream.end());
   // Reconnect after 2 seconds when the connection drops; the first bytes also flush the headers.
   write("retry: 2000\n\n");
   return stream;
@@ -204,21 +258,34 @@ export function createLiveIncidents(deps: LiveDeps) {
   const keepAliveMs = deps.keepAliveMs ?? 20_000;
   const open = new Set<EventStream>();
 
-  /** Opens a stream whose reader is checked again at every keep-alive. */
-  function start(req: FastifyRequest, reply: FastifyReply, unsubscribe: () => void) {
+  /**
+   * Opens a stream whose reader is checked again at every keep-alive, and hears of changes through
+   * `listen` for as long as it is open (not at all when the client has already left).
+   */
+  function start(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    listen: (stream: EventStream) => ChangeListener,
+  ): EventStream {
+    let unsubscribe = () => {};
+    // Unset while opening: a stream whose client already left ends before it is known here.
+    let opened: EventStream | undefined;
     const stream = openEventStream(req, reply, {
       keepAliveMs,
       onTick: () =>
         void deps
           .currentActor(req)
-          .then((actor) => actor ?? stream.end())
-          .catch(() => stream.end()),
+          .then((actor) => actor ?? opened?.end())
+          .catch(() => opened?.end()),
       onEnd: () => {
-        open.delete(stream);
+        if (opened) open.delete(opened);
         unsubscribe();
       },
     });
+    if (stream.ended) return stream;
+    opened = stream;
     open.add(stream);
+    unsubscribe = deps.changes.subscribe(listen(stream));
     return stream;
   }
 
@@ -235,9 +302,8 @@ export function createLiveIncidents(deps: LiveDeps) {
       const sent = new Set<number>();
       let family = new Set<number>([id]);
       let lastIncident = "";
-      let unsubscribe = () => {};
-      const stream = start(req, reply, () => unsubscribe());
-
+      // The first read sends the backlog, waiting for the reader; later ones are live updates.
+      let backlogSent = false;
       const refresh = coalesced(async () => {
         if (stream.ended) return;
         try {
@@ -251,7 +317,9 @@ export function createLiveIncidents(deps: LiveDeps) {
             .sort((a, b) => a.id - b.id);
           const people = await service.users(fresh.flatMap((e) => (e.actorId === null ? [] : [e.actorId])));
           for (const e of fresh) {
-            stream.send("timeline", presentEvent(e, people), e.id);
+            if (stream.ended) return;
+            if (backlogSent) stream.send("timeline", presentEvent(e, people), e.id);
+            else await stream.sendPatiently("timeline", presentEvent(e, people), e.id);
             sent.add(e.id);
           }
           family = new Set([id, ...timeline.map((e) => e.incidentId)]);
@@ -266,12 +334,13 @@ export function createLiveIncidents(deps: LiveDeps) {
             stream.send("incident", view);
             lastIncident = json;
           }
+          backlogSent = true;
         } catch (err) {
           if (!gone(err)) deps.log.warn({ err, incidentId: id }, "incident stream failed; closing it");
           stream.end();
         }
       });
-      unsubscribe = deps.changes.subscribe((changed) => {
+      const stream = start(req, reply, () => (changed) => {
         if (changed === null || family.has(changed)) void refresh();
       });
       await refresh();
@@ -281,8 +350,6 @@ export function createLiveIncidents(deps: LiveDeps) {
     /** GET /incidents/stream: `incident` with `{ id }` whenever an incident the reader can see changes. */
     async list(req: FastifyRequest, reply: FastifyReply) {
       const pending = new Set<number>();
-      let unsubscribe = () => {};
-      const stream = start(req, reply, () => unsubscribe());
       const flush = coalesced(async () => {
         if (stream.ended || pending.size === 0) return;
         const ids = [...pending];
@@ -297,9 +364,9 @@ export function createLiveIncidents(deps: LiveDeps) {
           stream.end();
         }
       });
-      unsubscribe = deps.changes.subscribe((changed) => {
+      const stream = start(req, reply, (self) => (changed) => {
         // Notifications may have been missed: closing makes the browser reconnect and re-read the list.
-        if (changed === null) return stream.end();
+        if (changed === null) return self.end();
         pending.add(changed);
         void flush();
       });
@@ -309,6 +376,11 @@ export function createLiveIncidents(deps: LiveDeps) {
     /** Ends every open stream (the server is stopping; browsers reconnect to another replica). */
     closeAll(): void {
       for (const s of [...open]) s.end();
+    },
+
+    /** How many streams are open on this replica (each holds a change listener and a keep-alive timer). */
+    get openStreams(): number {
+      return open.size;
     },
   };
 }

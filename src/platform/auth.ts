@@ -142,10 +142,11 @@ export type AuthDeps = { db: Db; clock: Clock };
 
 /** Authentication for /api/v1: an API token (`Authorization: Bearer`) or the web app's session cookie. */
 export function createAuth({ db, clock }: AuthDeps) {
-  async function resolve(c: Credential): Promise<Actor | null> {
+  /** `touch`: this is a request of its own, so it counts as the session's activity. */
+  async function resolve(c: Credential, touch: boolean): Promise<Actor | null> {
     if (c.kind === "token") return findActor(db, c.secret);
     // Sessions are not cached: a signed-out session stops at once, on every replica.
-    const s = await findLiveSession(db, hashToken(c.secret), clock.now());
+    const s = await findLiveSession(db, hashToken(c.secret), clock.now(), { touch });
     return s && { id: s.userId, username: s.username, role: s.role, tokenId: null, sessionId: s.sessionId };
   }
 
@@ -161,7 +162,7 @@ export function createAuth({ db, clock }: AuthDeps) {
           "not signed in: send `Authorization: Bearer <token>` (create one with `firebreak` or in the web app), or sign in with POST /api/v1/session",
         );
       }
-      const actor = await resolve(credential);
+      const actor = await resolve(credential, true);
       if (!actor) {
         throw new AppError(
           "unauthenticated",
@@ -184,10 +185,12 @@ export function createAuth({ db, clock }: AuthDeps) {
     /**
      * The request's credential checked again now: long-lived responses (live streams) ask before
      * sending more, so a revoked token, a signed-out session or a new role applies to them too.
+     * Only a look: it does not count as activity, so an open stream does not keep an idle session
+     * alive (only the browser's own requests do).
      */
     async currentActor(req: FastifyRequest): Promise<Actor | null> {
       const credential = credentialOf(req);
-      return credential ? resolve(credential) : null;
+      return credential ? resolve(credential, false) : null;
     },
   };
 }

@@ -1,7 +1,8 @@
 /**
  * Browser sessions of the web app: a random secret in an HttpOnly cookie, stored only as its
  * SHA-256 (like API tokens: 256 random bits need no slow hash). A session ends when signed out,
- * after 12 hours without a request, or 7 days after sign-in, whichever comes first.
+ * after 12 hours without a request, or 7 days after sign-in, whichever comes first; one opened with
+ * an API token also ends when that token is revoked.
  */
 import { randomBytes } from "node:crypto";
 import type { Generated, Kysely } from "kysely";
@@ -18,6 +19,8 @@ export type SessionTables = {
   web_sessions: {
     id: Generated<number>;
     user_id: number;
+    /** The API token the session was opened with (its revocation ends the session), or null. */
+    token_id: number | null;
     secret_hash: string;
     user_agent: string;
     created_at: Date;
@@ -34,14 +37,17 @@ export function newSessionSecret(): string {
   return randomBytes(32).toString("base64url");
 }
 
-/** The session secret from a Cookie header, if it carries one. */
+/**
+ * The session secret from a Cookie header, if it carries one: the first well-formed
+ * `firebreak_session` value (a malformed one, say set by another app on a parent domain, is skipped).
+ */
 export function readSessionCookie(header: string | undefined): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(";")) {
     const eq = part.indexOf("=");
     if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) {
       const value = part.slice(eq + 1).trim();
-      return /^[\w-]{1,128}$/.test(value) ? value : undefined;
+      if (/^[\w-]{1,128}$/.test(value)) return value;
     }
   }
   return undefined;
@@ -73,13 +79,14 @@ export type SessionActor = {
 
 export async function insertSession(
   db: Db,
-  s: { userId: number; secretHash: string; userAgent: string; now: Date },
+  s: { userId: number; tokenId?: number; secretHash: string; userAgent: string; now: Date },
 ): Promise<{ id: number; expiresAt: Date }> {
   const expiresAt = new Date(s.now.getTime() + SESSION_MAX_MS);
   const row = await withSessions(db)
     .insertInto("web_sessions")
     .values({
       user_id: s.userId,
+      token_id: s.tokenId ?? null,
       secret_hash: s.secretHash,
       user_agent: s.userAgent.slice(0, 500),
       created_at: s.now,
@@ -93,13 +100,21 @@ export async function insertSession(
 
 /**
  * The live session with this secret and its (active) user, or nothing: revoked, expired, idle too
- * long, or the user is deactivated. Moves last_seen_at when a minute has passed.
+ * long, the user is deactivated, or the API token it was opened with is revoked. A request moves
+ * last_seen_at (at most once a minute); `touch: false` only looks, for re-checks that are not
+ * requests of their own (a live stream's keep-alive), so an open stream does not keep a session alive.
  */
-export async function findLiveSession(db: Db, secretHash: string, now: Date): Promise<SessionActor | null> {
+export async function findLiveSession(
+  db: Db,
+  secretHash: string,
+  now: Date,
+  opts: { touch?: boolean } = {},
+): Promise<SessionActor | null> {
   const sdb = withSessions(db);
   const row = await sdb
     .selectFrom("web_sessions as s")
     .innerJoin("users as u", "u.id", "s.user_id")
+    .leftJoin("api_tokens as t", "t.id", "s.token_id")
     .select([
       "s.id as sessionId",
       "u.id as userId",
@@ -113,9 +128,10 @@ export async function findLiveSession(db: Db, secretHash: string, now: Date): Pr
     .where("s.expires_at", ">", now)
     .where("s.last_seen_at", ">", new Date(now.getTime() - SESSION_IDLE_MS))
     .where("u.deactivated_at", "is", null)
+    .where((eb) => eb.or([eb("s.token_id", "is", null), eb("t.revoked_at", "is", null)]))
     .executeTakeFirst();
   if (!row) return null;
-  if (now.getTime() - row.lastSeenAt.getTime() >= TOUCH_EVERY_MS) {
+  if (opts.touch !== false && now.getTime() - row.lastSeenAt.getTime() >= TOUCH_EVERY_MS) {
     await sdb
       .updateTable("web_sessions")
       .set({ last_seen_at: now })
@@ -135,6 +151,16 @@ export async function revokeSessionBySecret(db: Db, secretHash: string, now: Dat
     .where("revoked_at", "is", null)
     .executeTakeFirst();
   return r.numUpdatedRows > 0n;
+}
+
+/** Ends the sessions opened with an API token (the token is being revoked). */
+export async function revokeTokenSessions(db: Db, tokenId: number, now: Date): Promise<void> {
+  await withSessions(db)
+    .updateTable("web_sessions")
+    .set({ revoked_at: now })
+    .where("token_id", "=", tokenId)
+    .where("revoked_at", "is", null)
+    .execute();
 }
 
 /** Signs a person out everywhere (a new password, deactivation), except the session that asked. */

@@ -11,7 +11,7 @@ import {
 import type { Clock } from "../platform/clock.ts";
 import type { Db } from "../platform/db.ts";
 import { AppError, forbidden, notFound } from "../platform/errors.ts";
-import { revokeUserSessions } from "../platform/session.ts";
+import { revokeTokenSessions, revokeUserSessions } from "../platform/session.ts";
 import { hashPassword } from "./password.ts";
 import * as store from "./store.ts";
 
@@ -147,7 +147,11 @@ export function createUserService({ db, clock, placesOf }: UserDeps) {
       const t = await store.findToken(db, id);
       if (!t || (t.userId !== actor.id && actor.role !== "admin")) throw notFound("token", id);
       if (t.revokedAt) throw new AppError("conflict", `token ${id} is already revoked`);
-      await store.revokeToken(db, id, clock.now());
+      // The browser sessions signed in with this token end with it.
+      await db.transaction().execute(async (tx) => {
+        await store.revokeToken(tx, id, clock.now());
+        await revokeTokenSessions(tx, id, clock.now());
+      });
       forgetTokens();
     },
   };

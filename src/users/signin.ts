@@ -25,10 +25,12 @@ export type SignedIn = { user: store.User; secret: string; expiresAt: Date };
 const wrongCredentials = () => new AppError("unauthenticated", "username or password is wrong");
 
 export function createSignInService({ db, clock, throttle }: SignInDeps) {
-  async function openSession(userId: number, client: Client): Promise<SignedIn> {
+  /** `tokenId`: the API token signed in with; revoking it ends the session. */
+  async function openSession(userId: number, client: Client, tokenId?: number): Promise<SignedIn> {
     const secret = newSessionSecret();
     const s = await insertSession(db, {
       userId,
+      tokenId,
       secretHash: hashToken(secret),
       userAgent: client.userAgent,
       now: clock.now(),
@@ -47,36 +49,35 @@ export function createSignInService({ db, clock, throttle }: SignInDeps) {
       const ok = person?.passwordHash
         ? await verifyPassword(input.password, person.passwordHash)
         : await verifyNothing(input.password);
-      if (!ok || !person?.passwordHash) {
+      // A deactivated person gets the same answer as a wrong password, and the attempt stays
+      // counted: the answer must not tell whether a guessed password is theirs.
+      if (!ok || !person?.passwordHash || person.deactivatedAt) {
         await throttle.failed();
         throw wrongCredentials();
-      }
-      await throttle.succeeded(attempt);
-      if (person.deactivatedAt) {
-        throw new AppError(
-          "unauthenticated",
-          `user ${person.username} is deactivated; ask an admin to reactivate you`,
-        );
       }
       if (needsRehash(person.passwordHash)) {
         await store.setPasswordHash(db, person.id, await hashPassword(input.password));
       }
-      return openSession(person.id, client);
+      const signedIn = await openSession(person.id, client);
+      // Only a session actually opened forgets the username's failures.
+      await throttle.succeeded(attempt);
+      return signedIn;
     },
 
     /** How the first admin signs in before having a password, and how anyone can without one. */
     async withToken(token: string, client: Client): Promise<SignedIn> {
       const attempt = await throttle.begin({ address: client.address });
-      const userId = await store.findTokenOwner(db, hashToken(token));
-      if (userId === undefined) {
+      const owner = await store.findTokenOwner(db, hashToken(token));
+      if (!owner) {
         await throttle.failed();
         throw new AppError(
           "unauthenticated",
           `the API token starting ${tokenPrefix(token)}… is unknown, revoked, or its user is deactivated`,
         );
       }
+      const signedIn = await openSession(owner.userId, client, owner.tokenId);
       await throttle.succeeded(attempt);
-      return openSession(userId, client);
+      return signedIn;
     },
 
     /** Ends the session with this secret at once (nothing happens for an unknown one). */

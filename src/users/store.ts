@@ -140,17 +140,19 @@ export async function setPasswordHash(db: Db, id: number, hash: string): Promise
   await db.updateTable("users").set({ password_hash: hash }).where("id", "=", id).execute();
 }
 
-/** The active user an API token belongs to (signing in to the web app with a token). */
-export async function findTokenOwner(db: Db, tokenHash: string): Promise<number | undefined> {
-  const row = await db
+/** A live API token and the active user it belongs to (signing in to the web app with a token). */
+export async function findTokenOwner(
+  db: Db,
+  tokenHash: string,
+): Promise<{ userId: number; tokenId: number } | undefined> {
+  return db
     .selectFrom("api_tokens as t")
     .innerJoin("users as u", "u.id", "t.user_id")
-    .select("u.id")
+    .select(["u.id as userId", "t.id as tokenId"])
     .where("t.token_hash", "=", tokenHash)
     .where("t.revoked_at", "is", null)
     .where("u.deactivated_at", "is", null)
     .executeTakeFirst();
-  return row?.id;
 }
 
 export async function countActiveAdmins(db: Db): Promise<number> {

@@ -199,6 +199,7 @@ export async function startCustomApp(opts: { streamKeepAliveMs?: number; log?: L
     clock,
     admin: client(base, boot!.secret!),
     database,
+    services,
     async close() {
       await app.close();
       await database.close();

@@ -171,6 +171,23 @@ describe("the sign-in throttle", () => {
     t.clock.advanceMinutes(16);
   });
 
+  it("a deactivated person's right password is a failure like any other: same 401, and it counts", async () => {
+    const u = await person("departed");
+    expect((await t.admin.request("DELETE", `/api/v1/users/${u.id}`)).status).toBe(200);
+    for (let i = 0; i < 9; i++) {
+      expectProblem(await browser(t.base).signIn({ username: "departed", password: `guess ${i}` }), 401);
+    }
+    // The right password neither tells it was right nor forgets the failures before it.
+    const right = await browser(t.base).signIn({ username: "departed", password });
+    expect(expectProblem(right, 401, "unauthenticated").detail).toBe("username or password is wrong");
+    expectProblem(await browser(t.base).signIn({ username: "departed", password }), 429, "rate-limited");
+    // Reactivated, the person signs in once the window has passed.
+    expect((await t.admin.request("PATCH", `/api/v1/users/${u.id}`, { active: true })).status).toBe(200);
+    expectProblem(await browser(t.base).signIn({ username: "departed", password }), 429);
+    t.clock.advanceMinutes(16);
+    await signedIn("departed");
+  });
+
   it("50 failed sign-ins from one address: then 429 for every username from it", async () => {
     for (let i = 0; i < 50; i++) {
       expectProblem(await browser(t.base).signIn({ token: `fbk_wrong-${i}` }), 401);

@@ -100,11 +100,14 @@ describe("signing in", () => {
     expectProblem(await b.request("POST", "/api/v1/session", {}), 400);
   });
 
-  it("a deactivated user cannot sign in", async () => {
+  it("a deactivated user cannot sign in, and the answer does not tell that the password was right", async () => {
     const id = await person("gone");
     expect((await t.admin.request("DELETE", `/api/v1/users/${id}`)).status).toBe(200);
-    const r = await browser(t.base).signIn({ username: "gone", password });
-    expect(expectProblem(r, 401).detail).toContain("deactivated");
+    const right = await browser(t.base).signIn({ username: "gone", password });
+    const wrong = await browser(t.base).signIn({ username: "gone", password: "not the password at all" });
+    expect(expectProblem(right, 401, "unauthenticated").detail).toBe("username or password is wrong");
+    expect(right.body.detail).toBe(wrong.body.detail);
+    expect(right.headers.get("set-cookie")).toBeNull();
   });
 });
 
@@ -179,6 +182,41 @@ describe("the session cookie", () => {
     await t.admin.request("PATCH", `/api/v1/users/${id}`, { active: false });
     expectProblem(await b.get("/api/v1/me"), 401);
     await t.admin.request("PATCH", `/api/v1/users/${id}`, { active: true });
+    expectProblem(await b.get("/api/v1/me"), 401);
+  });
+
+  it("a session opened with an API token ends when that token is revoked", async () => {
+    const id = await person("tokened");
+    const laptop = await t.admin.request("POST", `/api/v1/users/${id}/tokens`, { name: "laptop" });
+    expect(laptop.status).toBe(201);
+    const byToken = browser(t.base);
+    expect((await byToken.signIn({ token: laptop.body.token })).status).toBe(200);
+    const byPassword = browser(t.base);
+    expect((await byPassword.signIn({ username: "tokened", password })).status).toBe(200);
+    expect((await byToken.get("/api/v1/session")).status).toBe(200);
+
+    expect((await t.admin.request("DELETE", `/api/v1/tokens/${laptop.body.id}`)).status).toBe(204);
+    expectProblem(await byToken.get("/api/v1/session"), 401, "unauthenticated");
+    expectProblem(await byToken.get("/api/v1/me"), 401);
+    expect(
+      (await byPassword.get("/api/v1/session")).status,
+      "the password's session is not the token's",
+    ).toBe(200);
+  });
+
+  it("a session stops at once when its token is revoked by any path (the lookup checks the token)", async () => {
+    const id = await person("tokened2");
+    const tok = await t.admin.request("POST", `/api/v1/users/${id}/tokens`, { name: "desk" });
+    const b = browser(t.base);
+    expect((await b.signIn({ token: tok.body.token })).status).toBe(200);
+    expect((await b.get("/api/v1/me")).status).toBe(200);
+    const db = new pg.Client({ connectionString: dbUrl() });
+    await db.connect();
+    try {
+      await db.query("UPDATE api_tokens SET revoked_at = now() WHERE id = $1", [tok.body.id]);
+    } finally {
+      await db.end();
+    }
     expectProblem(await b.get("/api/v1/me"), 401);
   });
 

@@ -4,10 +4,10 @@
  * its streams instead of hanging on them.
  */
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { declare } from "../api/helpers.ts";
+import { declare, expectProblem } from "../api/helpers.ts";
 import { client } from "../support/app.ts";
 import { startReplicas } from "../support/replicas.ts";
-import { openStream, type Stream, startCustomApp, waitEnded } from "./helpers.ts";
+import { browser, openStream, type Stream, startCustomApp, waitEnded } from "./helpers.ts";
 
 const streams: Stream[] = [];
 const cleanups: (() => Promise<void>)[] = [];
@@ -80,5 +80,42 @@ describe("keep-alive and credentials", () => {
     await s.waitFor((e) => e.event === "incident", "the incident");
     expect((await app.admin.request("DELETE", `/api/v1/users/${u.body.id}`)).status).toBe(200);
     await waitEnded(s);
+  });
+
+  it("an open stream does not keep an idle session alive: 12 hours after the last request it ends", async () => {
+    const app = await startCustomApp({ streamKeepAliveMs: 50 });
+    cleanups.push(() => app.close());
+    const password = "correct horse battery staple";
+    const u = await app.admin.request("POST", "/api/v1/users", {
+      username: "watcher",
+      name: "Watcher",
+      role: "responder",
+      password,
+    });
+    expect(u.status).toBe(201);
+    const b = browser(app.base);
+    expect((await b.signIn({ username: "watcher", password })).status).toBe(200);
+    const i = await declare(app.admin);
+    const s = await openStream(app.base, `/api/v1/incidents/${i.id}/stream`, { cookie: b.cookie! });
+    streams.push(s);
+    expect(s.status).toBe(200);
+    await s.waitFor((e) => e.event === "incident", "the incident");
+    const keepAlives = async (n: number) => {
+      const seen = s.comments.length;
+      await vi.waitFor(
+        () => {
+          if (s.comments.length < seen + n) throw new Error("waiting for keep-alives");
+        },
+        { timeout: 5_000, interval: 20 },
+      );
+    };
+    // 11 hours later the stream is still read and its session re-checked at every keep-alive...
+    app.clock.advanceMinutes(11 * 60);
+    await keepAlives(3);
+    expect(s.ended()).toBe(false);
+    // ...but those re-checks are not requests: 12 hours after the last one, the session has ended.
+    app.clock.advanceMinutes(60 + 1);
+    await waitEnded(s);
+    expectProblem(await b.get("/api/v1/session"), 401, "unauthenticated");
   });
 });

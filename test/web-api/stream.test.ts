@@ -89,6 +89,27 @@ describe("GET /incidents/:id/stream", () => {
     expect(timelineEvents(byQuery).map((e) => e.data.id)).toEqual([b.body.id]);
   });
 
+  it("sends a timeline of several MiB whole to a reader who reads it (the backlog waits for the reader)", async () => {
+    const i = await declare(bob, { title: "A long one" });
+    const actor = { id: bob.id, username: "bob", role: "responder" as const, tokenId: null };
+    const notes = 300;
+    for (let n = 0; n < notes; n++) {
+      const body = `note ${n}: ${"the pool ran dry again, retrying with a longer back-off ".repeat(220)}`;
+      await t.services.incidents.addNote(actor, i.id, body, false);
+    }
+    const all = await timeline(bob, i.id);
+    expect(JSON.stringify(all).length, "more than 1 MiB of timeline").toBeGreaterThan(3 * 1024 * 1024);
+    const s = await follow(bob, `/api/v1/incidents/${i.id}/stream`);
+    expect(s.status).toBe(200);
+    // The incident comes after the whole backlog.
+    await s.waitFor((e) => e.event === "incident", "the incident after the backlog");
+    expect(s.ended()).toBe(false);
+    expect(timelineEvents(s).map((e) => e.data.id)).toEqual(all.map((e) => e.id));
+    // Live updates still follow.
+    await note(bob, i.id, "after the long backlog");
+    await s.waitFor((e) => e.data.body === "after the long backlog", "the next note");
+  });
+
   it("a private incident's stream is 404 for someone who does not take part", async () => {
     const i = await declare(bob, { visibility: "private" });
     const s = await follow(vic, `/api/v1/incidents/${i.id}/stream`);
