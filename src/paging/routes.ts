@@ -425,7 +425,7 @@ export function ackLinkRoutes(service: PagingService) {
     const schema = { tags: ["paging"], security: [], params, hide: true };
     // The acknowledge button posts an empty HTML form.
     app.addContentTypeParser("application/x-www-form-urlencoded", (_req, _body, done) => done(null, {}));
-    app.get("/ack/:token", { schema }, async (req, reply) => {
+    app.get("/ack/:token", { schema }, async (_req, reply) => {
       reply.type("text/html; charset=utf-8");
       return htmlPage(
         "Acknowledge page",
