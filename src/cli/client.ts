@@ -4,6 +4,7 @@
  */
 import type { z } from "zod";
 import type { eventSchema, IncidentView, taskSchema } from "../incidents/schemas.ts";
+import { states as allStates } from "../incidents/states.ts";
 
 // The shapes the CLI reads: types only, taken from the server's own schemas so they cannot drift.
 export type Incident = IncidentView;
@@ -16,16 +17,7 @@ export type Gate = {
   incidents: { id: number | null; title: string | null; severity: string; state: string; private: boolean }[];
 };
 /** The states a person can move an incident to (`merged` is reached only by merging). */
-export const states = [
-  "triage",
-  "investigating",
-  "fixing",
-  "monitoring",
-  "resolved",
-  "post-incident",
-  "closed",
-  "declined",
-];
+export const states: string[] = allStates.filter((s) => s !== "merged");
 
 export type CreatedToken = { id: number; name: string; prefix: string; token: string };
 

@@ -6,24 +6,9 @@
 
 import { AppError } from "../platform/errors.ts";
 import { type Policy, severityRank } from "../policy/model.ts";
+import { endedStates, openStates, type State } from "./states.ts";
 
-export const states = [
-  "triage",
-  "investigating",
-  "fixing",
-  "monitoring",
-  "resolved",
-  "post-incident",
-  "closed",
-  "declined",
-  "merged",
-] as const;
-export type State = (typeof states)[number];
-
-/** States in which an incident is still being worked (LC-2 merges into these; LC-4 blocks in these). */
-export const openStates: readonly State[] = ["triage", "investigating", "fixing", "monitoring"];
-/** States whose record changes only by reopening (notes and follow-ups may still be added). */
-export const endedStates: readonly State[] = ["resolved", "post-incident", "closed", "declined", "merged"];
+export { endedStates, openStates, type State, states } from "./states.ts";
 
 export type Visibility = "public" | "private";
 export type UserRole = "viewer" | "responder" | "admin";

@@ -1,23 +1,9 @@
 /** Pure helpers for showing incidents: the workflow's order, grouping, words for states. */
+import { states as allStates, openStates } from "../../../src/incidents/states.ts";
 import type { Incident, IncidentState } from "../api/types.ts";
 
-/** Every state in workflow order; the type check fails here if the server adds one. */
-export const allStates = [
-  "triage",
-  "investigating",
-  "fixing",
-  "monitoring",
-  "resolved",
-  "post-incident",
-  "closed",
-  "declined",
-  "merged",
-] as const satisfies readonly IncidentState[];
-type Missing = Exclude<IncidentState, (typeof allStates)[number]>;
-const _everyState: Missing extends never ? true : never = true;
-void _everyState;
-
-export const openStates: readonly IncidentState[] = ["triage", "investigating", "fixing", "monitoring"];
+/** Every state in workflow order, and those still being worked: the server's own lists. */
+export { openStates, states as allStates } from "../../../src/incidents/states.ts";
 
 export const isOpen = (state: IncidentState) => openStates.includes(state);
 
