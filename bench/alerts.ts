@@ -1,28 +1,3 @@
-/**
- * `npm run bench -- alerts`: alert intake through HTTP to a committed alert, against a real
- * `firebreak serve` in a child process on a durable embedded PostgreSQL (or a scratch database on
- * DATABASE_URL). Every intake answer (200/202) comes only after the alert's transaction committed.
- *
- * Phases, one after the other, each on its own 50 services so that each can be checked alone:
- *
- * 0. Baseline: N `pg` connections, each looping one single-row autocommit upsert into the real
- *    `alerts` table (`INSERT … ON CONFLICT (service_id, dedup_key) DO UPDATE SET occurrences = …`),
- *    with the same share of repeated keys.
- * 1. N HTTP clients posting Alertmanager v4 notifications of 10 alerts each.
- * 2. N HTTP clients posting single Events v2 triggers.
- * 3. Storm: 100,000 distinct alerts across 50 services as Alertmanager notifications of 100, from
- *    many concurrent senders, until every one is committed. A 429/503 is retried after
- *    min(Retry-After, 1 s) and counted.
- *
- * In phases 0–2 every fifth alert event repeats a key the same client had sent and had committed
- * before (a re-notification of a firing alert); the rest are new. Afterwards SQL checks that the
- * stored alerts and their occurrences are exactly what was accepted, and that every service has at
- * most one open incident and one page.
- *
- * Targets (issue): single-event intake at least 0.5× the raw upsert baseline; batches above it.
- * Everything stays on 127.0.0.1; every loop is bounded by count and by time.
- */
-import { randomBytes } from "node:crypto";
 import http from "node:http";
 import os from "node:os";
 import { performance } from "node:perf_hooks";
@@ -30,7 +5,6 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import { openStates } from "../src/incidents/model.ts";
 import { settings } from "../src/platform/config.ts";
-import { freePort } from "../src/platform/embedded.ts";
 import {
   type BenchDatabase,
   Cleanup,
@@ -51,9 +25,8 @@ import {
   type Stats,
   say,
   sourceVersion,
-  spawnNode,
+  startFirebreakServer,
   table,
-  waitForOk,
 } from "./lib.ts";
 
 export const description =
@@ -296,29 +269,11 @@ function eventTrigger(routingKey: string, service: string, key: string): string 
 type Service = { id: number; name: string; key: string };
 
 async function startFirebreak(url: string, poolSize: number, cleanup: Cleanup) {
-  const port = await freePort();
-  const token = `fbk_bench_${randomBytes(24).toString("base64url")}`;
-  const base = `http://127.0.0.1:${port}`;
-  const child = spawnNode(["bin/firebreak.js", "serve"], {
-    env: {
-      ...process.env,
-      DATABASE_URL: url,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "warn",
-      FIREBREAK_BOOTSTRAP_TOKEN: token,
-      FIREBREAK_CONFIG_FILE: "",
-      FIREBREAK_POLICY_FILE: "",
-      FIREBREAK_PUBLIC_URL: "",
-      DATABASE_POOL_SIZE: String(poolSize),
-    },
+  const { child, base, token } = await startFirebreakServer({
+    url,
+    cleanup,
+    env: () => ({ DATABASE_POOL_SIZE: String(poolSize) }),
   });
-  cleanup.add("stop the Firebreak server", () => child.stop());
-  try {
-    await waitForOk(`${base}/readyz`, 60_000, child);
-  } catch (err) {
-    throw new Error(`${(err as Error).message}\n--- server output ---\n${child.output()}`);
-  }
   // Errors the server logs (pino JSON, level 50 and up), counted by message, for the report.
   const errors = new Map<string, number>();
   let partial = "";

@@ -1,18 +1,9 @@
-/**
- * `npm run bench -- incidents`: N clients each loop declare → status update → read against a real
- * `firebreak serve` in a child process (so the load generator does not share its event loop), on a
- * durable embedded PostgreSQL (or a scratch database on DATABASE_URL). Baseline, same run, same
- * server: N concurrent single-row INSERTs through `pg`. Target: declare p99 < 25 ms at 50 clients
- * on the embedded database.
- */
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { settings } from "../src/platform/config.ts";
-import { freePort } from "../src/platform/embedded.ts";
 import { migrate } from "../src/platform/migrate.ts";
 import { loadPolicy } from "../src/policy/load.ts";
 import {
@@ -35,11 +26,10 @@ import {
   type Stats,
   say,
   sourceVersion,
-  spawnNode,
+  startFirebreakServer,
   summarize,
   table,
   topSelfTime,
-  waitForOk,
 } from "./lib.ts";
 
 export const description =
@@ -98,30 +88,16 @@ async function firebreak(
   opts: { poolSize: number; profileDir?: string },
   cleanup: Cleanup,
 ) {
-  const port = await freePort();
-  const token = `fbk_bench_${randomBytes(24).toString("base64url")}`;
-  const base = `http://127.0.0.1:${port}`;
-  const server = spawnNode(["bin/firebreak.js", "serve"], {
+  const {
+    child: server,
+    base,
+    token,
+  } = await startFirebreakServer({
+    url,
+    cleanup,
     nodeArgs: opts.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${opts.profileDir}`] : [],
-    env: {
-      ...process.env,
-      DATABASE_URL: url,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "warn",
-      FIREBREAK_BOOTSTRAP_TOKEN: token,
-      FIREBREAK_CONFIG_FILE: "",
-      FIREBREAK_POLICY_FILE: "",
-      FIREBREAK_PUBLIC_URL: "",
-      DATABASE_POOL_SIZE: String(opts.poolSize),
-    },
+    env: () => ({ DATABASE_POOL_SIZE: String(opts.poolSize) }),
   });
-  cleanup.add("stop the Firebreak server", () => server.stop());
-  try {
-    await waitForOk(`${base}/readyz`, 60_000, server);
-  } catch (err) {
-    throw new Error(`${(err as Error).message}\n--- server output ---\n${server.output()}`);
-  }
   const type = loadPolicy().incidentTypes.find((t) => !t.security)?.name ?? "GitLab.com";
   const client = httpClient(base, {
     connections: load.clients,

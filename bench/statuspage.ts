@@ -1,37 +1,3 @@
-/**
- * `npm run bench -- statuspage`: requests a second and latency of the public status page — the HTML
- * (`/status/default`) and the Statuspage v2 `summary.json` — from a real `firebreak serve` in a
- * child process on a durable embedded PostgreSQL (or a scratch database on DATABASE_URL), over 200
- * concurrent keep-alive connections. Baseline, same run: a bare `node:http` server, also a child
- * process, answering the very bytes Firebreak served, with the same headers.
- *
- * The page is built through the admin API first: 20 components (3 groups of 6, 2 alone) with
- * 90-day uptime bars, resolved and open incidents, a past and an upcoming maintenance. Then, without
- * load, 10 publishes each followed by a GET that rebuilds the bytes and one that hits the cache.
- *
- * Then per resource (HTML, then summary.json) two phases, each a warm-up and then slices of 2 s
- * that take turns, so that what is compared shares the machine's drift (on this shared VM the same
- * load measured twice in a row differs by up to ±20%, more than the effects measured):
- *   closed loop (every connection sends again as soon as it has an answer), 30 s:
- *     baseline → Firebreak → Firebreak publishing → baseline → …
- *   open loop at half of Firebreak's closed-loop rate (latency from when a request was due), 20 s:
- *     Firebreak → Firebreak publishing → …
- * The baseline and Firebreak have their own 200 sockets; a connection sends each request to the
- * server of the slice it starts in. In publishing slices an update is published every second: a
- * draft and its approval (`POST …/drafts/{id}/approve`) through the admin API, alternately a new
- * incident (`POST …/incidents`) that degrades one component and the update that resolves it
- * (`POST …/incidents/{id}/updates`), so the page does not grow publish after publish. The report
- * checks that the bytes served change (answers with ≥ 2 distinct ETags), times from sending an
- * approval to the first answer with other bytes, and counts stalls: gaps in which no connection
- * got an answer.
- *
- * Targets: each resource at least 0.6× the baseline's requests/s, p99 under 20 ms, and no change in
- * throughput while publishing (here: publishing slices within 5% of quiet ones). The load generator
- * is one event loop speaking raw HTTP/1.1 on sockets, much cheaper per request than `http.request`;
- * when it uses most of one CPU anyway, the report says so (requests/s there is a lower bound).
- * Everything stays on 127.0.0.1; every loop is bounded by count and by time.
- */
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -62,6 +28,7 @@ import {
   say,
   sourceVersion,
   spawnNode,
+  startFirebreakServer,
   summarize,
   table,
   topSelfTime,
@@ -237,33 +204,13 @@ const getRequest = (p: string, port: number) =>
 
 // -- the servers ------------------------------------------------------------------------------------
 
-async function startFirebreak(url: string, poolSize: number, cleanup: Cleanup, profileDir?: string) {
-  const port = await freePort();
-  const token = `fbk_bench_${randomBytes(24).toString("base64url")}`;
-  const base = `http://127.0.0.1:${port}`;
-  const child = spawnNode(["bin/firebreak.js", "serve"], {
+const startFirebreak = (url: string, poolSize: number, cleanup: Cleanup, profileDir?: string) =>
+  startFirebreakServer({
+    url,
+    cleanup,
     nodeArgs: profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
-    env: {
-      ...process.env,
-      DATABASE_URL: url,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "warn",
-      FIREBREAK_BOOTSTRAP_TOKEN: token,
-      FIREBREAK_CONFIG_FILE: "",
-      FIREBREAK_POLICY_FILE: "",
-      FIREBREAK_PUBLIC_URL: "",
-      DATABASE_POOL_SIZE: String(poolSize),
-    },
+    env: () => ({ DATABASE_POOL_SIZE: String(poolSize) }),
   });
-  cleanup.add("stop the Firebreak server", () => child.stop());
-  try {
-    await waitForOk(`${base}/readyz`, 60_000, child);
-  } catch (err) {
-    throw new Error(`${(err as Error).message}\n--- server output ---\n${child.output()}`);
-  }
-  return { child, port, base, token };
-}
 
 /** What the baseline answers on a path: Firebreak's bytes and the headers Firebreak sent with them. */
 type Fixed = { path: string; body: Buffer; headers: Record<string, string> };

@@ -1,36 +1,3 @@
-/**
- * `npm run bench -- webapp`: how long the responders' web app takes to show its first screen, the
- * incidents list, in a real Chromium (Debian's, driven by playwright-core, headless) against a real
- * `firebreak serve` in a child process on a durable embedded PostgreSQL (or a scratch database on
- * DATABASE_URL), and how much JavaScript that first load downloads. web/dist is built first when it
- * is missing or older than the app's sources (test/support/web-build.ts, as the browser tests do).
- *
- * The list is seeded through the API: 50 incidents over every state but merged, S1–S4, four types
- * (two SIRT ones are private). The admin signs in once with the bootstrap token (the page's own
- * fetch of POST /api/v1/session); each load then gets a new browser context holding that cookie
- * and nothing else: an empty HTTP cache and new connections. A load is a cold `/incidents` followed
- * by reloads in the same context (warm: cache kept; index.html is revalidated, the hashed assets
- * come from the cache).
- *
- * Timing is taken in the page, as in test/browser/sign-in.test.ts: an init script, run before any of
- * the page's own, checks on every animation frame for the heading "Incidents" and all the list's
- * rows (`.incident-list li`), and records `performance.now()` — milliseconds from navigation start —
- * in the first frame that has them ("first screen"). A MutationObserver records when they were
- * first in the DOM. DOMContentLoaded, index.html's responseEnd and the list API's responseEnd come
- * from Navigation and Resource Timing; the JavaScript of the first load is every `.js` resource that
- * finished before the first screen, with its transferred and encoded sizes. The gzip figure is
- * those same files fetched again with `Accept-Encoding: gzip` (Chromium accepts brotli, and gets it).
- *
- * Baseline, same run, same browser, measured the same way, loads taking turns with Firebreak's: a
- * bare `node:http` server (a child process) with a minimal HTML page, one small external script
- * that fetches the list JSON (the very bytes Firebreak's API answered) from the same server and
- * renders its rows: the cheapest page that shows a list from an API.
- *
- * Targets: the first screen (cold) p90 under 1 s on loopback; first-load JavaScript under 250 kB
- * gzip (kB = 1,024 bytes, as in scripts/web-size.ts). Everything stays on 127.0.0.1; the loop is
- * bounded by a count and by a time; every child is stopped at the end and on errors.
- */
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
@@ -59,6 +26,7 @@ import {
   say,
   sourceVersion,
   spawnNode,
+  startFirebreakServer,
   summarize,
   table,
   waitForOk,
@@ -89,31 +57,7 @@ const x = (v: number) => `${v.toFixed(2)}×`;
 
 // -- Firebreak and the seeded list ----------------------------------------------------------------
 
-async function startFirebreak(url: string, cleanup: Cleanup) {
-  const port = await freePort();
-  const token = `fbk_bench_${randomBytes(24).toString("base64url")}`;
-  const base = `http://127.0.0.1:${port}`;
-  const child = spawnNode(["bin/firebreak.js", "serve"], {
-    env: {
-      ...process.env,
-      DATABASE_URL: url,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "warn",
-      FIREBREAK_BOOTSTRAP_TOKEN: token,
-      FIREBREAK_CONFIG_FILE: "",
-      FIREBREAK_POLICY_FILE: "",
-      FIREBREAK_PUBLIC_URL: "",
-    },
-  });
-  cleanup.add("stop the Firebreak server", () => child.stop());
-  try {
-    await waitForOk(`${base}/readyz`, 60_000, child);
-  } catch (err) {
-    throw new Error(`${(err as Error).message}\n--- server output ---\n${child.output()}`);
-  }
-  return { child, port, base, token };
-}
+const startFirebreak = (url: string, cleanup: Cleanup) => startFirebreakServer({ url, cleanup });
 
 function ok(r: { status: number; body: string }, status: number, what: string) {
   if (r.status !== status)
