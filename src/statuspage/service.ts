@@ -10,7 +10,7 @@ import type { Actor } from "../platform/auth.ts";
 import type { Clock } from "../platform/clock.ts";
 import { AppError, forbidden, invalid, notFound } from "../platform/errors.ts";
 import { componentsUnderMaintenance, impactOf, maintenanceStateAt } from "./model.ts";
-import type { Affected, StatusDb } from "./store.ts";
+import type { Affected, StatusDb, StatusIncidentRow } from "./store.ts";
 import * as store from "./store.ts";
 import {
   type Component,
@@ -19,6 +19,7 @@ import {
   type IncidentState,
   incidentStates,
   type MaintenanceState,
+  maintenanceStates,
   type PageSnapshot,
   type PublicIncident,
 } from "./types.ts";
@@ -246,20 +247,7 @@ export function createStatusService(deps: {
           },
           now,
         );
-        const u = await store.insertUpdate(
-          tx,
-          {
-            status_incident_id: i.id,
-            status: i.status,
-            body: body.body,
-            affected: body.affected ?? [],
-            drafted_by: actor.id,
-          },
-          now,
-        );
-        await note(tx, i.incident_id, actor, `drafted a status page update for "${i.name}"`, {
-          updateId: u.id,
-        });
+        const u = await insertDraft(tx, actor, i, { ...body, status: i.status }, now);
         return { incident: i, update: u };
       });
     },
@@ -279,25 +267,10 @@ export function createStatusService(deps: {
               currentState: i.status,
             },
           );
-        const allowed: readonly string[] =
-          i.kind === "maintenance" ? ["scheduled", "in_progress", "verifying", "completed"] : incidentStates;
+        const allowed: readonly string[] = i.kind === "maintenance" ? maintenanceStates : incidentStates;
         if (!allowed.includes(body.status)) throw invalid("status", `expected one of ${allowed.join(", ")}`);
         await checkAffected(tx, page.id, body.affected);
-        const u = await store.insertUpdate(
-          tx,
-          {
-            status_incident_id: i.id,
-            status: body.status,
-            body: body.body,
-            affected: body.affected ?? [],
-            drafted_by: actor.id,
-          },
-          now,
-        );
-        await note(tx, i.incident_id, actor, `drafted a status page update for "${i.name}"`, {
-          updateId: u.id,
-        });
-        return u;
+        return insertDraft(tx, actor, i, body, now);
       });
     },
 
@@ -552,6 +525,29 @@ export function createStatusService(deps: {
       };
     },
   };
+
+  /** A draft update of public incident `i`, noted on the internal incident's timeline. */
+  async function insertDraft(
+    tx: StatusDb,
+    actor: Actor,
+    i: Pick<StatusIncidentRow, "id" | "incident_id" | "name">,
+    body: Omit<DraftBody, "status"> & { status: string },
+    now: Date,
+  ) {
+    const u = await store.insertUpdate(
+      tx,
+      {
+        status_incident_id: i.id,
+        status: body.status,
+        body: body.body,
+        affected: body.affected ?? [],
+        drafted_by: actor.id,
+      },
+      now,
+    );
+    await note(tx, i.incident_id, actor, `drafted a status page update for "${i.name}"`, { updateId: u.id });
+    return u;
+  }
 
   /** Publishing, editing and drafting are timeline events of the internal incident. */
   async function note(
