@@ -1,6 +1,8 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { escapeHtml, textToHtml } from "../platform/html.ts";
 import {
+  dayRuns,
   formatUptime,
   renderHistory,
   renderIncident,
@@ -263,21 +265,75 @@ describe("renderPage", () => {
     expect(group.indexOf("<h4>API</h4>")).toBeLessThan(group.indexOf("<h4>Dashboard</h4>"));
   });
 
-  it("draws 90 labelled days per showcased component", () => {
-    const lists = [...html.matchAll(/<ol class="bars" aria-label="([^"]*)">([\s\S]*?)<\/ol>/g)];
+  it("draws 90 labelled days per showcased component, days that read the same as one run", () => {
+    const lists = [
+      ...html.matchAll(/<ol class="bars" style="--days:90" aria-label="([^"]*)">([\s\S]*?)<\/ol>/g),
+    ];
     expect(lists.map((l) => l[1])).toEqual([
       "API: uptime per day, last 90 days",
       "Dashboard: uptime per day, last 90 days",
       "Webhooks: uptime per day, last 90 days",
     ]);
-    for (const l of lists) expect(l[2]!.match(/<li /g)).toHaveLength(90);
-    expect(html).toContain(
-      '<li class="s-partial_outage" title="2026-11-20: 99.2% uptime, partial outage"></li>',
+    for (const l of lists) {
+      const spans = [...l[2]!.matchAll(/<li [^>]*>/g)].map((m) =>
+        Number(/grid-column:span (\d+)/.exec(m[0])?.[1] ?? 1),
+      );
+      expect(spans.reduce((a, b) => a + b, 0)).toBe(90);
+    }
+    const api = lists[0]![2]!;
+    expect(api).toBe(
+      [
+        '<li class="nodata old" style="grid-column:span 2" title="2026-08-23 to 2026-08-24: no data"></li>',
+        // Phones show the last 30 days: a run stops where they start (2026-10-22).
+        '<li class="s-operational old" style="grid-column:span 58" title="2026-08-25 to 2026-10-21: 100% uptime, operational"></li>',
+        '<li class="s-operational" style="grid-column:span 29" title="2026-10-22 to 2026-11-19: 100% uptime, operational"></li>',
+        '<li class="s-partial_outage" title="2026-11-20: 99.2% uptime, partial outage"></li>',
+      ].join(""),
     );
-    expect(html).toContain('<li class="nodata" title="2026-08-23: no data"></li>');
-    expect(html).toContain('title="2026-11-19: 100% uptime, operational"');
     // 87 days at 100% and one at 99.2%, the two without data left out.
     expect(html).toContain('<span class="d90">99.99% uptime</span><span class="d30">99.97% uptime</span>');
+  });
+
+  it("cuts bars into runs that cover every day once, in order, each reading as all its days", () => {
+    const statuses: ComponentStatus[] = [
+      "operational",
+      "degraded_performance",
+      "partial_outage",
+      "major_outage",
+    ];
+    const day = fc.record({
+      uptime: fc.constantFrom(1, 0.992, 0.5, 0),
+      worst: fc.constantFrom(...statuses),
+      noData: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(fc.array(day, { maxLength: 120 }), (raw) => {
+        const bars: UptimeBar[] = raw.map((d, i) => ({
+          ...d,
+          date: new Date(Date.UTC(2026, 0, 1 + i)).toISOString().slice(0, 10),
+        }));
+        const runs = dayRuns(bars);
+        let i = 0;
+        const phoneFrom = Math.max(0, bars.length - 30);
+        for (const [k, r] of runs.entries()) {
+          expect(r.from).toBe(bars[i]!.date);
+          expect(r.to).toBe(bars[i + r.days - 1]!.date);
+          const alone = dayRuns([bars[i]!])[0]!;
+          for (let j = i; j < i + r.days; j++) {
+            const one = dayRuns([bars[j]!])[0]!;
+            expect([one.text, one.className]).toEqual([alone.text, alone.className]);
+            expect(j < phoneFrom).toBe(r.older);
+          }
+          expect([r.text, r.className]).toEqual([alone.text, alone.className]);
+          // Neighbours differ, unless the phone's first day parts them.
+          const next = runs[k + 1];
+          if (next && i + r.days !== phoneFrom)
+            expect([next.text, next.className]).not.toEqual([r.text, r.className]);
+          i += r.days;
+        }
+        expect(i).toBe(bars.length);
+      }),
+    );
   });
 
   it("formats uptime shares as percentages, weighting days by their seconds when given", () => {

@@ -172,11 +172,12 @@ h3,h4{font-size:1rem;margin:0}
 .row p{margin:0}
 .st{color:var(--c);font-weight:600}
 .desc{color:var(--muted);font-size:.875rem;margin:0}
-.bars{display:flex;gap:2px;list-style:none;padding:0;margin:.5rem 0 0;height:2rem}
-.bars li{flex:1;min-width:0;background:var(--c);border-radius:1px}
+.bars{display:grid;grid-auto-flow:column;grid-auto-columns:1fr;column-gap:2px;position:relative;list-style:none;padding:0;margin:.5rem 0 0;height:2rem;--gaps:var(--days)}
+.bars li{min-width:0;background:var(--c)}
+.bars::after{content:"";position:absolute;top:0;bottom:0;left:0;right:-2px;pointer-events:none;background:repeating-linear-gradient(90deg,transparent 0 calc(100%/var(--gaps) - 2px),#fff 0 calc(100%/var(--gaps)))}
 .range{display:flex;justify-content:space-between;gap:.5rem;color:var(--muted);font-size:.8125rem;margin:.25rem 0 0}
 .d30{display:none}
-@media (max-width:40rem){.bars li:nth-last-child(n+31){display:none}.d90{display:none}.d30{display:inline}}
+@media (max-width:40rem){.bars .old{display:none}.bars{--gaps:min(var(--days),30)}.d90{display:none}.d30{display:inline}}
 .s-operational,.i-none{--c:var(--ok)}
 .s-degraded_performance,.i-minor{--c:var(--minor)}
 .s-partial_outage,.i-major{--c:var(--major)}
@@ -260,21 +261,55 @@ ${windowText(inc, timeZone)}${componentsText(inc)}${updatesHtml(inc, timeZone)}
 </article>`;
 }
 
+/** Days a phone shows of a bar chart (the stylesheet hides the older ones). */
+const PHONE_DAYS = 30;
+
+/** A run of consecutive days that read the same: one element of a bar chart. */
+export type DayRun = {
+  from: string;
+  to: string;
+  days: number;
+  className: string;
+  text: string;
+  older: boolean;
+};
+
+/**
+ * Consecutive days with the same status and uptime as one run: most days of most components read
+ * "100% uptime, operational", and one element per run instead of per day keeps the page small (a
+ * crowd downloads it again and again in an outage). A run never crosses the first of the last 30
+ * days, so phones hide whole runs (`older`).
+ */
+export function dayRuns(bars: UptimeBar[]): DayRun[] {
+  const runs: DayRun[] = [];
+  const phoneFrom = Math.max(0, bars.length - PHONE_DAYS);
+  bars.forEach((b, i) => {
+    const text = b.noData
+      ? "no data"
+      : `${formatUptime(b.uptime)} uptime, ${label(componentStatusLabels, b.worst).toLowerCase()}`;
+    const className = b.noData ? "nodata" : `s-${cls(b.worst, statusRank)}`;
+    const last = runs[runs.length - 1];
+    if (last && last.text === text && last.className === className && i !== phoneFrom) {
+      last.to = b.date;
+      last.days++;
+    } else runs.push({ from: b.date, to: b.date, days: 1, className, text, older: i < phoneFrom });
+  });
+  return runs;
+}
+
 function barsHtml(name: string, bars: UptimeBar[]): string {
   if (bars.length === 0) return "";
-  const days = bars.map((b) => {
-    const text = b.noData
-      ? `${b.date}: no data`
-      : `${b.date}: ${formatUptime(b.uptime)} uptime, ${label(componentStatusLabels, b.worst).toLowerCase()}`;
-    const c = b.noData ? "nodata" : `s-${cls(b.worst, statusRank)}`;
-    const t = escapeHtml(text);
-    // The title is the day's tooltip and, with no other name, what screen readers announce.
-    return `<li class="${c}" title="${t}"></li>`;
+  const items = dayRuns(bars).map((r) => {
+    const when = r.days === 1 ? r.from : `${r.from} to ${r.to}`;
+    const c = r.older ? `${r.className} old` : r.className;
+    const span = r.days === 1 ? "" : ` style="grid-column:span ${r.days}"`;
+    // The title is the tooltip and, with no other name, what screen readers announce.
+    return `<li class="${c}"${span} title="${escapeHtml(`${when}: ${r.text}`)}"></li>`;
   });
   const n = bars.length;
-  const short = Math.min(n, 30);
+  const short = Math.min(n, PHONE_DAYS);
   // Phones show the last 30 days (see the stylesheet), so the range and the mean follow.
-  return `<ol class="bars" aria-label="${escapeHtml(`${name}: uptime per day, last ${n} days`)}">${days.join("")}</ol>
+  return `<ol class="bars" style="--days:${n}" aria-label="${escapeHtml(`${name}: uptime per day, last ${n} days`)}">${items.join("")}</ol>
 <p class="range"><span><span class="d90">${n} days ago</span><span class="d30">${short} days ago</span></span><span><span class="d90">${meanUptime(bars)}</span><span class="d30">${meanUptime(bars.slice(-short))}</span></span><span>Today</span></p>`;
 }
 
