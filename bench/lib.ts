@@ -238,6 +238,20 @@ function cpuShares(a: CpuSnapshot | undefined, b: CpuSnapshot | undefined): CpuS
   return { ...shares, steal, idle, other: Math.max(0, 1 - idle - steal - ours / span) };
 }
 
+/**
+ * CPU milliseconds each group has used so far (Linux; undefined elsewhere). /proc counts in clock
+ * ticks of 10 ms, so measure a span that uses at least a few hundred.
+ */
+export function cpuMsSoFar(groups: CpuGroups): Record<string, number> | undefined {
+  const snap = cpuSnapshot(groups);
+  if (!snap) return undefined;
+  const out: Record<string, number> = {};
+  for (const [name, ticks] of Object.entries(snap.groups)) out[name] = ticks * TICK_MS;
+  return out;
+}
+/** USER_HZ: /proc/<pid>/stat times are in hundredths of a second on every Linux architecture. */
+const TICK_MS = 10;
+
 /** "server 45% · postgres 30% · …" of all CPUs. */
 export function formatCpu(c: CpuShares): string {
   return Object.entries(c)

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { DateTime } from "luxon";
 import { describe, expect, it } from "vitest";
 import {
+  calendarMemo,
   canMoveIncident,
   componentsUnderMaintenance,
   groupStatus,
@@ -682,6 +683,24 @@ describe("uptime bars", () => {
         }
         expect(calendar.at(-1)!.end).toBe(c.now.getTime());
       }),
+    );
+  });
+
+  it("the calendar kept for a day is the calendar computed afresh, whatever the order of nows (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom("UTC", "America/New_York", "Europe/Berlin", "Australia/Sydney", "Asia/Kolkata"),
+        fc.array(fc.integer({ min: 0, max: 6 * 24 * 60 }), { minLength: 1, maxLength: 20 }),
+        fc.integer({ min: 0, max: 40 }),
+        (timeZone, minutes, days) => {
+          const calendar = calendarMemo();
+          // Minutes after 2026-03-27 (across Berlin's and New York's DST days), in any order.
+          for (const m of minutes) {
+            const now = new Date(Date.UTC(2026, 2, 27) + m * 60_000);
+            expect(calendar(now, timeZone, days)).toEqual(uptimeCalendar(now, timeZone, days));
+          }
+        },
+      ),
     );
   });
 

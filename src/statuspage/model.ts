@@ -273,6 +273,29 @@ export function uptimeCalendar(now: Date, timeZone: string, days: number = UPTIM
 }
 
 /**
+ * `uptimeCalendar` computed once per local day: the days' bounds change only at local midnight,
+ * and only today's end moves (to `now`). A status page renders again after every publish; the
+ * 90 time zone conversions were most of a render.
+ */
+export function calendarMemo(): (now: Date, timeZone: string, days?: number) => UptimeDay[] {
+  const kept = new Map<string, UptimeDay[]>();
+  return (now, timeZone, days = UPTIME_DAYS) => {
+    const today = DateTime.fromJSDate(now, { zone: timeZone });
+    const key = `${timeZone}\u0000${days}\u0000${today.isValid ? today.toISODate() : ""}`;
+    const calendar = kept.get(key);
+    // A `now` earlier than a kept today's start (a clock set back) computes afresh.
+    if (!calendar || (calendar.length > 0 && calendar.at(-1)!.start > now.getTime())) {
+      const fresh = uptimeCalendar(now, timeZone, days);
+      if (kept.size > 64) kept.clear();
+      kept.set(key, fresh);
+      return fresh;
+    }
+    const last = calendar.at(-1);
+    return last ? [...calendar.slice(0, -1), { ...last, end: now.getTime() }] : [];
+  };
+}
+
+/**
  * One bar per local calendar day, oldest first, ending today, from one component's status history
  * (any order; `componentId` is not looked at). Changes at the same instant keep their input order,
  * so the last one listed holds. Throws a RangeError for an unknown time zone or a bad day count.

@@ -11,7 +11,7 @@ import { type App, type FastPath, givenRequestId } from "../platform/http.ts";
 import type { Metrics } from "../platform/metrics.ts";
 import type { Cached, Rendered, ResponseCache } from "./cache.ts";
 import { renderAtom, renderRss } from "./feeds.ts";
-import { overallStatus, uptimeBars, uptimeCalendar } from "./model.ts";
+import { calendarMemo, overallStatus, uptimeBars } from "./model.ts";
 import { renderHistory, renderIncident, renderNotFound, renderPage, renderUnavailable } from "./render.ts";
 import type { StatusService } from "./service.ts";
 import * as v2 from "./statuspage-v2.ts";
@@ -141,6 +141,8 @@ export function statusFastPath(cache: ResponseCache, metrics: Metrics, atRoot?: 
     return true;
   };
 }
+
+const uptimeCalendar = calendarMemo();
 
 function barsOf(s: PageSnapshot) {
   const bars = new Map<string, ReturnType<typeof uptimeBars>>();
