@@ -157,7 +157,9 @@ export async function runLoad(
       const n = ++started;
       const start = performance.now();
       try {
-        await iteration(client, rec, n, interval ? due : start);
+        // Node's timers may fire up to a millisecond before `due` (they count from the loop's cached
+        // time): an iteration sent early is timed from when it was sent, never to a negative latency.
+        await iteration(client, rec, n, interval ? Math.min(due, start) : start);
         rec.add("iteration", start, performance.now());
       } catch (err) {
         errors++;
