@@ -42,11 +42,14 @@ export type FastPath = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 const validRequestId = /^[\w.:-]{1,128}$/;
 
-/** The caller's X-Request-Id when it is a sane token. */
-export function givenRequestId(req: IncomingMessage): string | undefined {
-  const given = req.headers["x-request-id"];
+/** An X-Request-Id header's value when it is a sane token. */
+export function saneRequestId(given: string | string[] | undefined): string | undefined {
   return typeof given === "string" && validRequestId.test(given) ? given : undefined;
 }
+
+/** The caller's X-Request-Id when it is a sane token. */
+export const givenRequestId = (req: IncomingMessage): string | undefined =>
+  saneRequestId(req.headers["x-request-id"]);
 
 /** The caller's X-Request-Id when it is a sane token, else a new one. */
 export const requestIdOf = (req: IncomingMessage): string => givenRequestId(req) ?? randomUUID();

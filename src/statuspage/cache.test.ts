@@ -2,7 +2,7 @@ import { gunzipSync } from "node:zlib";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { createResponseCache, type Rendered } from "./cache.ts";
-import { acceptsGzip, statusKeyOfUrl } from "./public.ts";
+import { acceptsGzip, answerHeaders, statusKeyOfUrl } from "./public.ts";
 
 const log = pino({ level: "silent" });
 const html = (text: string): Rendered => ({ body: Buffer.from(text), contentType: "text/html", status: 200 });
@@ -166,6 +166,33 @@ describe("status URLs answered before routing", () => {
   it("/ is the root page's when one is set", () => {
     expect(statusKeyOfUrl("/", "acme")).toBe("acme\u0000");
     expect(statusKeyOfUrl("/?utm=x", "acme")).toBe("acme\u0000");
+  });
+});
+
+describe("the request headers a cached answer reads", () => {
+  it("come from the raw list, names in any case, the first of each name, nothing else", () => {
+    expect(
+      answerHeaders([
+        "Host",
+        "x.test",
+        "If-None-Match",
+        '"abc"',
+        "ACCEPT-ENCODING",
+        "gzip, br",
+        "if-none-match",
+        '"later"',
+        "X-Request-Id",
+        "req-1",
+        "If-Modified-Since",
+        "Tue, 24 Nov 2026 01:00:00 GMT",
+      ]),
+    ).toEqual({
+      "if-none-match": '"abc"',
+      "accept-encoding": "gzip, br",
+      "x-request-id": "req-1",
+      "if-modified-since": "Tue, 24 Nov 2026 01:00:00 GMT",
+    });
+    expect(answerHeaders([])).toEqual({});
   });
 });
 

@@ -3,11 +3,10 @@
  * from precomputed bytes (cache.ts) with ETag, Last-Modified and Cache-Control. A database outage
  * serves the last bytes with their age; an unknown page or incident gets a 404 page that renders.
  */
-import type { IncomingHttpHeaders } from "node:http";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Clock } from "../platform/clock.ts";
 import { AppError } from "../platform/errors.ts";
-import { type App, type FastPath, givenRequestId } from "../platform/http.ts";
+import { type App, type FastPath, saneRequestId } from "../platform/http.ts";
 import type { Metrics } from "../platform/metrics.ts";
 import type { Cached, Rendered, ResponseCache } from "./cache.ts";
 import { renderAtom, renderRss } from "./feeds.ts";
@@ -75,8 +74,27 @@ function answers(r: Cached): Answers {
   return made;
 }
 
+/** The request headers an answer from cached bytes depends on. */
+type AnswerHeaders = {
+  [name in "if-none-match" | "if-modified-since" | "accept-encoding" | "x-request-id"]?: string | string[];
+};
+const answerHeaderNames = new Set(["if-none-match", "if-modified-since", "accept-encoding", "x-request-id"]);
+
+/**
+ * The headers `answer` reads, from the raw list (the first of each name). Node builds `req.headers`
+ * only when it is first read, and building it cost more than the rest of a cached answer.
+ */
+export function answerHeaders(rawHeaders: readonly string[]): AnswerHeaders {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = (rawHeaders[i] as string).toLowerCase();
+    if (answerHeaderNames.has(name) && out[name] === undefined) out[name] = rawHeaders[i + 1] as string;
+  }
+  return out;
+}
+
 /** How to answer a request from cached bytes: 304, gzipped or plain, marked stale when they are. */
-function answer(r: Cached, req: IncomingHttpHeaders): Answer {
+function answer(r: Cached, req: AnswerHeaders): Answer {
   const made = answers(r);
   const since = req["if-modified-since"];
   const notModified =
@@ -85,7 +103,8 @@ function answer(r: Cached, req: IncomingHttpHeaders): Answer {
       typeof since === "string" &&
       Date.parse(since) >= r.lastModified.getTime());
   if (notModified && r.status === 200) return made.notModified;
-  if (made.gzip && acceptsGzip(req["accept-encoding"])) return made.gzip;
+  const encodings = req["accept-encoding"];
+  if (made.gzip && typeof encodings === "string" && acceptsGzip(encodings)) return made.gzip;
   return made.plain;
 }
 
@@ -120,9 +139,10 @@ export function statusFastPath(cache: ResponseCache, metrics: Metrics, atRoot?: 
     const r = cache.peek(key);
     if (!r) return false;
     const started = performance.now();
-    const a = answer(r, req.headers);
+    const headers = answerHeaders(req.rawHeaders);
+    const a = answer(r, headers);
     // No log line is written here, so a request id is only echoed when the caller sent one.
-    const given = givenRequestId(req);
+    const given = saneRequestId(headers["x-request-id"]);
     res.writeHead(a.status, given ? { ...a.headers, "x-request-id": given } : a.headers);
     res.end(req.method === "HEAD" ? undefined : a.body);
     const route =
