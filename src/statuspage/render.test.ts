@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { component } from "../../test/support/statuspage.ts";
 import { escapeHtml, textToHtml } from "../platform/html.ts";
 import {
   dayRuns,
@@ -10,30 +11,12 @@ import {
   renderPage,
   type UptimeBar,
 } from "./render.ts";
-import type { Component, ComponentStatus, OverallStatus, PageSnapshot, PublicIncident } from "./types.ts";
+import type { ComponentStatus, OverallStatus, PageSnapshot, PublicIncident } from "./types.ts";
 
 const t = (iso: string) => new Date(iso);
 const hostile = `<script>alert(1)</script> " onmouseover=alert(2) x=" ' <img src=x onerror=alert(3)>
 see javascript:alert(4) and JAVASCRIPT://%0aalert(5) or data:text/html,<b>x</b>
 details: https://example.test/a?b=1&c="2" and (https://example.test/wiki/Foo_(bar)).`;
-
-function component(id: string, name: string, over: Partial<Component> = {}): Component {
-  return {
-    id,
-    name,
-    description: null,
-    status: "operational",
-    groupId: null,
-    group: false,
-    position: Number(id),
-    showcase: true,
-    onlyShowIfDegraded: false,
-    startDate: null,
-    createdAt: t("2026-01-01T00:00:00Z"),
-    updatedAt: t("2026-01-01T00:00:00Z"),
-    ...over,
-  };
-}
 
 function incident(id: string, over: Partial<PublicIncident> = {}): PublicIncident {
   return {

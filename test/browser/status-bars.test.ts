@@ -7,28 +7,12 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uptimeBars, uptimeCalendar } from "../../src/statuspage/model.ts";
 import { renderPage } from "../../src/statuspage/render.ts";
-import type { Component, ComponentStatus, PageSnapshot } from "../../src/statuspage/types.ts";
+import type { ComponentStatus, PageSnapshot } from "../../src/statuspage/types.ts";
 import { browserTest, chromiumPath, desktop, phone } from "../support/browser.ts";
+import { component } from "../support/statuspage.ts";
 
 const now = new Date("2026-11-20T15:00:00Z");
 const DAY = 86_400_000;
-
-function component(id: string, name: string): Component {
-  return {
-    id,
-    name,
-    description: null,
-    status: "operational",
-    groupId: null,
-    group: false,
-    position: Number(id),
-    showcase: true,
-    onlyShowIfDegraded: false,
-    startDate: null,
-    createdAt: new Date("2026-01-01T00:00:00Z"),
-    updatedAt: new Date("2026-01-01T00:00:00Z"),
-  };
-}
 
 /** Three hours of partial outage on each of the given days back from today. */
 const outages = (daysBack: number[]) =>
