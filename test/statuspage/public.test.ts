@@ -126,12 +126,21 @@ describe("the public page", () => {
     expect(await head.text()).toBe("");
     const notModified = await get("/api/v2/components.json", { "if-none-match": String(first.headers.etag) });
     expect(notModified.status).toBe(304);
-    // Every one of them is counted in the request metrics under its route.
-    const metrics = await (await fetch(`${t.base}/metrics`)).text();
-    const count = metrics.match(
-      /firebreak_http_request_duration_seconds_count\{method="GET",route="\/status\/:slug\/\*",status="200"\} (\d+)/,
-    );
-    expect(Number(count?.[1])).toBeGreaterThanOrEqual(2);
+    // Every one of them is counted under its route: routed ones with their duration, cached ones
+    // answered before routing in their own counter, which /metrics reads afresh each time.
+    const counted = async (name: string, status: number) => {
+      const text = await (await fetch(`${t.base}/metrics`)).text();
+      const line = new RegExp(
+        `${name}\\{method="GET",route="/status/:slug/\\*",status="${status}"\\} (\\d+)`,
+      );
+      return Number(line.exec(text)?.[1] ?? 0);
+    };
+    expect(await counted("firebreak_http_request_duration_seconds_count", 200)).toBeGreaterThanOrEqual(1);
+    const cached = await counted("firebreak_http_cached_answers_total", 200);
+    expect(cached).toBeGreaterThanOrEqual(2);
+    expect(await counted("firebreak_http_cached_answers_total", 304)).toBeGreaterThanOrEqual(1);
+    await get("/api/v2/components.json");
+    expect(await counted("firebreak_http_cached_answers_total", 200)).toBe(cached + 1);
   });
 
   it("STAT-1, STAT-2: a published incident shows at once, with its components' statuses and no HTML injection", async () => {
