@@ -9,6 +9,7 @@ import { api } from "../api/client.ts";
 import { keys, policyQuery } from "../api/queries.ts";
 import type { Incident } from "../api/types.ts";
 import { ErrorNote } from "../components/ErrorNote.tsx";
+import { IncidentTypeOptions } from "../components/PolicyOptions.tsx";
 
 type DeclareBody = {
   title: string;
@@ -71,11 +72,7 @@ export function Declare() {
         <label>
           Type
           <select value={type} onChange={(e) => setType(e.target.value)} aria-describedby="type-hint">
-            {policy.incidentTypes.map((t) => (
-              <option key={t.name} value={t.name}>
-                {t.name}
-              </option>
-            ))}
+            <IncidentTypeOptions policy={policy} />
           </select>
         </label>
         <p id="type-hint" className="hint">

@@ -4,6 +4,7 @@ import { getRouteApi } from "@tanstack/react-router";
 import { type RefObject, useEffect, useState } from "react";
 import { servicesQuery } from "../api/alerts.ts";
 import { policyQuery } from "../api/queries.ts";
+import { IncidentTypeOptions, SeverityOptions } from "../components/PolicyOptions.tsx";
 import { stateLabel } from "../lib/incidents.ts";
 import { type IncidentsSearch, isFiltered, type StateFilter, stateFilters } from "../lib/search.ts";
 
@@ -64,22 +65,14 @@ export function IncidentFilters({ searchRef }: { searchRef: RefObject<HTMLInputE
             onChange={(e) => set({ severity: e.target.value || undefined })}
           >
             <option value="">Any</option>
-            {policy.severities.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.id} {s.name}
-              </option>
-            ))}
+            <SeverityOptions policy={policy} />
           </select>
         </label>
         <label>
           Type
           <select value={search.type ?? ""} onChange={(e) => set({ type: e.target.value || undefined })}>
             <option value="">Any</option>
-            {policy.incidentTypes.map((t) => (
-              <option key={t.name} value={t.name}>
-                {t.name}
-              </option>
-            ))}
+            <IncidentTypeOptions policy={policy} />
           </select>
         </label>
         {services.length > 0 ? (

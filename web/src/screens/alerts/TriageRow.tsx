@@ -11,6 +11,7 @@ import { keys, policyQuery } from "../../api/queries.ts";
 import type { Incident } from "../../api/types.ts";
 import { SeverityBadge } from "../../components/Badges.tsx";
 import { ErrorNote } from "../../components/ErrorNote.tsx";
+import { SeverityOptions } from "../../components/PolicyOptions.tsx";
 import { Time } from "../../components/Time.tsx";
 import { incidentTitle } from "../../lib/incidents.ts";
 
@@ -63,11 +64,7 @@ export function TriageRow({ incident, onDone }: { incident: Incident; onDone: (t
           <label>
             Severity when accepting
             <select value={severity} onChange={(e) => setSeverity(e.target.value)}>
-              {policy.severities.map((s) => (
-                <option key={s.id} value={s.id}>
-                  {s.id} {s.name}
-                </option>
-              ))}
+              <SeverityOptions policy={policy} />
             </select>
           </label>
           <button type="button" className="primary" disabled={move.isPending} onClick={accept}>

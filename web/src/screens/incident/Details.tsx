@@ -5,6 +5,7 @@ import { api } from "../../api/client.ts";
 import { policyQuery } from "../../api/queries.ts";
 import type { Incident } from "../../api/types.ts";
 import { ErrorNote } from "../../components/ErrorNote.tsx";
+import { SeverityOptions } from "../../components/PolicyOptions.tsx";
 import { useNow } from "../../components/Time.tsx";
 import { useFocusOnMount } from "../../lib/focus.ts";
 import { dateTime, updateDue } from "../../lib/time.ts";
@@ -29,11 +30,7 @@ function SeverityControl({ incident }: { incident: Incident }) {
       <label>
         New severity
         <select name="severity" defaultValue={incident.severity} key={incident.severity}>
-          {policy.severities.map((s) => (
-            <option key={s.id} value={s.id}>
-              {s.id} {s.name}
-            </option>
-          ))}
+          <SeverityOptions policy={policy} />
         </select>
       </label>
       <label>
