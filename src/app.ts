@@ -11,7 +11,7 @@ import { createChannels } from "./notify/registry.ts";
 import { calendarFeedRoutes, oncallRoutes } from "./oncall/routes.ts";
 import { createOncallService } from "./oncall/service.ts";
 import type { OncallDb } from "./oncall/store.ts";
-import { defaultBusinessHours, urgencyFor } from "./paging/model.ts";
+import { createNotices } from "./paging/notices.ts";
 import { ackLinkRoutes, pagingRoutes } from "./paging/routes.ts";
 import { createPagingService, type PagingService } from "./paging/service.ts";
 import type { PagingDb } from "./paging/store.ts";
@@ -23,8 +23,12 @@ import { createJobs } from "./platform/jobs.ts";
 import type { Logger } from "./platform/logger.ts";
 import { createMetrics } from "./platform/metrics.ts";
 import { migrationsComplete } from "./platform/migrate.ts";
+import { urgencyFor } from "./policy/actions.ts";
 import type { Policy } from "./policy/model.ts";
-import { policyRoutes } from "./policy/routes.ts";
+import type { Tx } from "./policy/ports.ts";
+import { createProcess, type Process } from "./policy/process.ts";
+import { clockRoutes, policyRoutes } from "./policy/routes.ts";
+import { asPolicySource, type PolicySource } from "./policy/source.ts";
 import { createResponseCache, statusPageChanges } from "./statuspage/cache.ts";
 import { publicStatusRoutes, statusFastPath } from "./statuspage/public.ts";
 import { statusAdminRoutes } from "./statuspage/routes.ts";
@@ -47,7 +51,8 @@ export const version: string = JSON.parse(
 export type AppDeps = {
   database: Database;
   clock: Clock;
-  policy: Policy;
+  /** The policy in force: a file that may be reloaded, or a fixed one (tests). */
+  policy: Policy | PolicySource;
   log: Logger;
   bodyLimitBytes: number;
   publicUrl?: string;
@@ -66,7 +71,8 @@ export type AppDeps = {
 };
 
 export async function buildApp(deps: AppDeps) {
-  const { database, clock, policy, log } = deps;
+  const { database, clock, log } = deps;
+  const policy = asPolicySource(deps.policy);
   const publicUrl = deps.publicUrl ?? "http://localhost:8080";
   const metrics = createMetrics();
   // One pool; each capability sees its own tables.
@@ -93,36 +99,36 @@ export async function buildApp(deps: AppDeps) {
     throttle: createThrottle({ db: database.db, clock }),
   });
   /** SEV-5: the urgency of a page for an incident of this severity, now. */
-  const urgencyOf = (severity: string) => {
-    const paging = policy.paging;
-    if (!paging) return "high" as const;
-    const hours = { ...defaultBusinessHours, timeZone: paging.timeZone };
-    return urgencyFor(severity, paging.weekendLowUrgency, hours, clock.now());
-  };
-  // Paging is created after incidents; the pager reaches it through this late-bound reference.
+  const urgencyOf = (severity: string) => urgencyFor(policy.current(), severity, clock.now());
+  // Paging and the process are created after incidents; they are reached through these references.
   let pagingRef: PagingService | undefined;
+  let processRef: Process | undefined;
   const incidents = createIncidentService({
     db: incidentDb,
     clock,
     policy,
     metrics,
     pager: {
-      async page(tx, { policyName, incident, actor, reason }) {
-        if (!pagingRef || !policy.paging) return;
-        await pagingRef.pageForIncident(tx as unknown as PagingDb, {
-          policyName,
-          title: `${incident.severity} incident #${incident.id} ${reason}: ${incident.title || "(untitled)"}`,
-          urgency: urgencyOf(incident.severity),
-          incidentId: incident.id,
-          actor,
+      async pageRole(tx, input) {
+        if (!pagingRef) return "no-policy";
+        const r = await pagingRef.pageForIncident(tx as unknown as PagingDb, {
+          ...input,
+          actor: null,
+          once: true,
         });
+        return r.outcome;
       },
+      urgencyFor: urgencyOf,
       async acknowledgeAll(tx, incidentId, actor) {
         await pagingRef?.acknowledgeIncident(actor, incidentId, tx as unknown as PagingDb);
       },
       async resolveAll(tx, incidentId, actor) {
         await pagingRef?.resolveIncident(actor, incidentId, tx as unknown as PagingDb);
       },
+    },
+    process: {
+      incidentChanged: async (tx, change) => processRef?.incidentChanged(tx as unknown as Tx, change),
+      reactsTo: (kind) => processRef?.reactsTo(kind) ?? false,
     },
   });
   const oncall = createOncallService({
@@ -162,8 +168,33 @@ export async function buildApp(deps: AppDeps) {
     incidentParticipants: (tx, incidentId, userIds, at) =>
       incidents.addParticipants(tx as unknown as IncidentDb, incidentId, userIds, at),
     onDelivery: (channel, status) => metrics.deliveries.labels(channel, status).inc(),
+    lockIncident: (tx, id) => incidents.lock(tx as unknown as IncidentDb, id),
+    engaged: async (tx, page, userId) => {
+      if (page.incidentId === null || !page.engage) return;
+      await incidents.engageFromPage(
+        tx as unknown as IncidentDb,
+        { id: page.id, incidentId: page.incidentId, engage: page.engage },
+        userId,
+      );
+    },
   });
   pagingRef = paging;
+  const notices = createNotices({
+    db: pagingDb,
+    clock,
+    jobs,
+    log,
+    send: (n) => channels.send(n),
+    incidentTimeline: (tx, incidentId, e, actorId, at) =>
+      incidents.recordEvent(
+        tx as unknown as IncidentDb,
+        incidentId,
+        { ...e, kind: e.kind as `notice-${string}` },
+        actorId,
+        at,
+      ),
+  });
+  notices.register();
   const alerts = createAlertService({
     db: database.db as unknown as AlertDb,
     clock,
@@ -194,10 +225,60 @@ export async function buildApp(deps: AppDeps) {
     clock,
     publicUrl,
     incidents,
-    incidentManagerRole: policy.incidentManagerRole,
+    policy,
     published: (tx, e) => statusSubscribers.published(tx, e),
     changed: (pageId) => statusListener.changed(pageId),
+    maintenanceChanged: async (tx, m) => processRef?.maintenanceChanged(tx as unknown as Tx, m),
   });
+  // The process: the policy's rules and clocks, acting through the other capabilities' services.
+  const asTx = <T>(tx: Tx) => tx as unknown as T;
+  const process = createProcess({
+    db: database.db as unknown as Tx,
+    clock,
+    jobs,
+    log,
+    policy,
+    publicUrl,
+    incidents: {
+      ...incidents.rulesPort,
+      lock: (tx, id) => incidents.rulesPort.lock(asTx(tx), id),
+      get: (tx, id) => incidents.rulesPort.get(asTx(tx), id),
+      record: (tx, id, drafts, at) => incidents.rulesPort.record(asTx(tx), id, drafts, at),
+      engage: (tx, id, role, userId, reason, run) =>
+        incidents.rulesPort.engage(asTx(tx), id, role, userId, reason, run),
+      ownByRule: (tx, id, role, rule, run) => incidents.rulesPort.ownByRule(asTx(tx), id, role, rule, run),
+      label: (tx, id, label, rule, run) => incidents.rulesPort.label(asTx(tx), id, label, rule, run),
+      raise: (tx, id, severity, reason, rule, run) =>
+        incidents.rulesPort.raise(asTx(tx), id, severity, reason, rule, run),
+      merge: (tx, dup, primary, reason, run) =>
+        incidents.rulesPort.merge(asTx(tx), dup, primary, reason, run),
+      addTask: (tx, id, task) => incidents.rulesPort.addTask(asTx(tx), id, task),
+      isAutomation: (tx, userId) => incidents.rulesPort.isAutomation(asTx(tx), userId),
+      templateValues: (tx, id) => incidents.rulesPort.templateValues(asTx(tx), id),
+      userName: (tx, userId) => incidents.rulesPort.userName(asTx(tx), userId),
+      countOpen: (tx, severities) => incidents.rulesPort.countOpen(asTx(tx), severities),
+      busyInRole: (tx, role, userIds, exceptId) =>
+        incidents.rulesPort.busyInRole(asTx(tx), role, userIds, exceptId),
+      timeline: (tx, id) => incidents.rulesPort.timeline(asTx(tx), id),
+      lifetimes: (tx, id, from, to) => incidents.rulesPort.lifetimes(asTx(tx), id, from, to),
+    },
+    paging: {
+      async pageRole(tx, input) {
+        const r = await paging.pageForIncident(asTx(tx), { ...input, actor: null, once: true });
+        return r.outcome;
+      },
+    },
+    oncall: {
+      onCallIn: (tx, rotation, at) => oncall.onCallIn(asTx(tx), rotation, at),
+      membersOf: (tx, rotation) => oncall.membersOf(asTx(tx), rotation),
+      shiftEndOf: (tx, rotation, userId, at) => oncall.shiftEndOf(asTx(tx), rotation, userId, at),
+    },
+    notices: { send: (tx, input) => notices.send(asTx(tx), input) },
+    maintenance: { lock: (tx, id) => statusPages.maintenanceSubject(asTx(tx), id) },
+    causes: { sameCauseSince: (tx, id, since) => alerts.sameCauseSince(asTx(tx), id, since) },
+  });
+  process.register();
+  processRef = process;
   placesOf = async (userId) => [
     ...(await oncall.schedulesNamingUser(userId)).map((s) => `schedule ${s.name} (#${s.id})`),
     ...(await paging.policiesNamingUser(userId)).map((p) => `escalation policy ${p.name} (#${p.id})`),
@@ -229,7 +310,8 @@ export async function buildApp(deps: AppDeps) {
       api.addHook("onRequest", auth.authenticate);
       await api.register(userRoutes(users, signIn));
       await api.register(sessionRoutes(signIn, users, { secureCookies: publicUrl.startsWith("https:") }));
-      await api.register(policyRoutes(policy));
+      await api.register(policyRoutes(policy, process, incidents));
+      await api.register(clockRoutes(process, incidents, clock));
       await api.register(
         incidentRoutes(incidents, {
           policy,
@@ -268,7 +350,8 @@ export async function buildApp(deps: AppDeps) {
   await app.ready();
   return {
     app,
-    services: { users, incidents, oncall, paging, alerts, statusPages, statusSubscribers },
+    services: { users, incidents, oncall, paging, alerts, statusPages, statusSubscribers, process, notices },
+    policy,
     jobs,
     metrics,
   };

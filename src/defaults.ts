@@ -1,67 +1,75 @@
 /**
- * First start: the handbook's on-call set-up, so paging works before anyone configures it. One
- * schedule per rotation (the admin is on call in each until people are added) and the escalation
- * policies the policy file's `paging` section names (PAGE-1, PAGE-2, SEV-3).
+ * The on-call set-up the policy file describes, made real: a schedule per rotation the file names
+ * (created with the first admin on call until people are added; never changed afterwards, people
+ * are edited in Firebreak) and the file's escalation policies, kept in step with it (PAGE-2,
+ * PAGE-7). Runs at start and after every reload; safe from several replicas at once.
  */
+import { type Kysely, sql } from "kysely";
 import type { OncallService } from "./oncall/service.ts";
+import type { OncallDb } from "./oncall/store.ts";
+import { type BusinessHours, defaultBusinessHours } from "./paging/model.ts";
 import type { PagingService } from "./paging/service.ts";
-import type { Clock } from "./platform/clock.ts";
+import type { PagingDb } from "./paging/store.ts";
+import { type Policy, weekdays } from "./policy/model.ts";
 
-const rotations = ["EOC", "IM", "CMOC", "Infrastructure Leader"] as const;
+/** The business hours escalation policies use, from the policy's (days by name → ISO weekday). */
+export function pagingHours(policy: Policy): BusinessHours {
+  const h = policy.businessHours;
+  if (!h) return defaultBusinessHours;
+  return {
+    timeZone: h.timeZone,
+    days: h.days.map((d) => weekdays.indexOf(d) + 1).sort((a, b) => a - b),
+    start: h.start,
+    end: h.end,
+  };
+}
 
-/** The handbook's escalation: who is paged, in order, 15 minutes apart (PAGE-2). */
-const policies: { name: string; description: string; levels: (typeof rotations)[number][] }[] = [
-  {
-    name: "Engineer On Call",
-    description:
-      "The EOC; the IM after 15 minutes without acknowledgement; the Infrastructure Leader after 15 more.",
-    levels: ["EOC", "IM", "Infrastructure Leader"],
-  },
-  {
-    name: "Incident Manager",
-    description: "The IM; the Infrastructure Leader after 15 minutes without acknowledgement.",
-    levels: ["IM", "Infrastructure Leader"],
-  },
-  {
-    name: "Communications Manager",
-    description: "The CMOC; the IM after 15 minutes without acknowledgement.",
-    levels: ["CMOC", "IM"],
-  },
-];
+/** Every rotation the policy names: its roles' and its escalation policies' levels'. */
+export function rotationsOf(policy: Policy): string[] {
+  const names = [
+    ...policy.roles.flatMap((r) => (r.rotation ? [r.rotation] : [])),
+    ...(policy.escalationPolicies ?? []).flatMap((p) => p.levels.map((l) => l.rotation)),
+  ];
+  return [...new Set(names)];
+}
 
-export async function seedOnCallDefaults(
-  deps: { oncall: OncallService; paging: PagingService; clock: Clock },
-  adminId: number,
-): Promise<void> {
-  // Weekly shifts handing off on Mondays at 09:00 UTC, starting the Monday before today.
-  const now = deps.clock.now();
-  const monday = new Date(now.getTime() - (((now.getUTCDay() + 6) % 7) + 7) * 86_400_000);
-  const start = `${monday.toISOString().slice(0, 10)}T09:00`;
-  const ids = new Map<string, number>();
-  for (const name of rotations) {
-    const s = await deps.oncall.create({
-      name,
-      timeZone: "UTC",
-      layers: [
-        {
-          name: `${name} rotation`,
-          timeZone: "UTC",
-          participants: [adminId],
-          shiftLength: { unit: "weeks", count: 1 },
-          start,
-        },
-      ],
-    });
-    ids.set(name, s.id);
-  }
-  for (const p of policies) {
-    await deps.paging.createPolicy({
+export async function syncOnCallWithPolicy(
+  // biome-ignore lint/suspicious/noExplicitAny: one transaction spans the on-call and paging tables
+  deps: { db: Kysely<any>; oncall: OncallService; paging: PagingService },
+  policy: Policy,
+): Promise<{ rotationsCreated: string[]; policiesCreated: string[]; policiesUpdated: string[] } | null> {
+  return deps.db.transaction().execute(async (tx) => {
+    // Replicas starting together must not both create the same rotation.
+    await sql`SELECT pg_advisory_xact_lock(hashtext('firebreak:policy-sync'))`.execute(tx);
+    const admin = await tx
+      .selectFrom("users")
+      .select("id")
+      .where("role", "=", "admin")
+      .where("deactivated_at", "is", null)
+      .where("username", "not like", "@%")
+      .orderBy("id")
+      .executeTakeFirst();
+    if (!admin) return null; // before the first start's admin exists: the next start does it
+    const ids = new Map<string, number>();
+    const rotationsCreated: string[] = [];
+    for (const name of rotationsOf(policy)) {
+      const existed = await deps.oncall.scheduleIdByName(tx as unknown as OncallDb, name);
+      ids.set(name, await deps.oncall.ensureRotation(tx as unknown as OncallDb, name, Number(admin.id)));
+      if (existed === undefined) rotationsCreated.push(name);
+    }
+    const hours = pagingHours(policy);
+    const defs = (policy.escalationPolicies ?? []).map((p) => ({
       name: p.name,
-      description: p.description,
-      levels: p.levels.map((r) => ({
-        timeoutMinutes: 15,
-        targets: [{ kind: "schedule" as const, id: ids.get(r)! }],
+      description: p.description ?? "",
+      levels: p.levels.map((l) => ({
+        timeoutMinutes: l.minutes,
+        targets: [{ kind: "schedule" as const, id: ids.get(l.rotation) ?? 0 }],
       })),
-    });
-  }
+      repeat: p.repeat ?? 0,
+      ackTimeoutMinutes: p.ackTimeoutMinutes ?? 30,
+      businessHours: hours,
+    }));
+    const synced = await deps.paging.syncManaged(tx as unknown as PagingDb, defs);
+    return { rotationsCreated, policiesCreated: synced.created, policiesUpdated: synced.updated };
+  });
 }

@@ -1,6 +1,6 @@
 /** `firebreak serve`: database (embedded or DATABASE_URL), migrations, first-start admin, HTTP. */
 import { buildApp } from "./app.ts";
-import { seedOnCallDefaults } from "./defaults.ts";
+import { syncOnCallWithPolicy } from "./defaults.ts";
 import { systemClock } from "./platform/clock.ts";
 import type { Config } from "./platform/config.ts";
 import { openDatabase } from "./platform/db.ts";
@@ -8,7 +8,7 @@ import { type EmbeddedServer, startEmbedded } from "./platform/embedded.ts";
 import type { App } from "./platform/http.ts";
 import { createLogger } from "./platform/logger.ts";
 import { migrate } from "./platform/migrate.ts";
-import { loadPolicy } from "./policy/load.ts";
+import { filePolicy } from "./policy/source.ts";
 
 /** Resolves a database URL: the configured one, or a PostgreSQL Firebreak starts itself. */
 export async function openConfiguredDatabase(config: Config, log: ReturnType<typeof createLogger>) {
@@ -26,7 +26,7 @@ export async function openConfiguredDatabase(config: Config, log: ReturnType<typ
 export async function serve(config: Config): Promise<void> {
   const log = createLogger(config.logLevel);
   // A bad policy file must stop start-up before anything else happens.
-  const policy = loadPolicy(config.policyFile);
+  const policy = filePolicy(config.policyFile);
   const { database, embedded } = await openConfiguredDatabase(config, log);
   let app: App | undefined;
   let stopping = false;
@@ -34,6 +34,7 @@ export async function serve(config: Config): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "stopping");
+    policy.unwatch();
     await app?.close().catch((err) => log.error({ err }, "closing HTTP failed"));
     await database.close().catch(() => undefined);
     await embedded?.stop().catch((err) => log.error({ err }, "stopping PostgreSQL failed"));
@@ -63,7 +64,28 @@ export async function serve(config: Config): Promise<void> {
   // Every replica runs jobs: escalation timers and notifications go to whichever is free.
   await built.jobs.start();
   const boot = await built.services.users.bootstrap(config.bootstrapToken);
-  if (boot) await seedOnCallDefaults({ ...built.services, clock: systemClock }, boot.userId);
+  const sync = () => syncOnCallWithPolicy({ db: database.db, ...built.services }, policy.current());
+  const synced = await sync();
+  if (
+    synced &&
+    (synced.rotationsCreated.length || synced.policiesCreated.length || synced.policiesUpdated.length)
+  )
+    log.info(synced, "on-call set-up in step with the policy file");
+  // The policy file is watched (and re-read on SIGHUP): a good change applies at once — escalation
+  // policies follow it and every clock is recomputed; a bad one is logged and changes nothing.
+  policy.onChange(() => {
+    log.info({ policy: policy.status() }, "policy file changed; the new policy is in force");
+    sync()
+      .then(() => built.services.process.scheduleReconcile())
+      .catch((err) => log.error({ err }, "applying the changed policy failed"));
+  });
+  const reload = () => {
+    const r = policy.reload();
+    if (r.error)
+      log.error({ problem: r.error.message }, "the policy file has mistakes; the policy in force stays");
+  };
+  process.on("SIGHUP", reload);
+  policy.watch();
   await app.listen({ port: config.port, host: config.host });
 
   const url = config.publicUrl;

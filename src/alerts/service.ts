@@ -15,7 +15,7 @@ import { type Actor, hashToken } from "../platform/auth.ts";
 import type { Clock } from "../platform/clock.ts";
 import { AppError, invalid, notFound } from "../platform/errors.ts";
 import type { Jobs } from "../platform/jobs.ts";
-import type { Policy } from "../policy/model.ts";
+import type { PolicySource } from "../policy/source.ts";
 import { createBatcher } from "./batcher.ts";
 import {
   type AlertEvent,
@@ -58,7 +58,7 @@ const DEFAULTS = { groupingWindowMinutes: 60, flapChanges: 4, flapWindowMinutes:
 export type AlertServiceDeps = {
   db: AlertDb;
   clock: Clock;
-  policy: Policy;
+  policy: PolicySource;
   jobs: Jobs;
   incidents: IncidentService;
   paging: PagingService;
@@ -86,7 +86,8 @@ async function retryConflicts<T>(run: () => Promise<T>, attempts = 3): Promise<T
 const newKey = () => randomBytes(16).toString("hex");
 
 export function createAlertService(deps: AlertServiceDeps) {
-  const { db, clock, policy, jobs, incidents, paging } = deps;
+  const { db, clock, jobs, incidents, paging } = deps;
+  const policyNow = () => deps.policy.current();
   const asIncidentDb = (tx: AlertDb) => tx as unknown as IncidentDb;
   const asPagingDb = (tx: AlertDb) => tx as unknown as PagingDb;
 
@@ -118,8 +119,8 @@ export function createAlertService(deps: AlertServiceDeps) {
   }
 
   // -- placing alerts ----------------------------------------------------------------------------
-  const defaultType = () => policy.incidentTypes[0]?.name ?? "";
-  const leastSevere = () => policy.severities.at(-1)?.id ?? "";
+  const defaultType = () => policyNow().incidentTypes[0]?.name ?? "";
+  const leastSevere = () => policyNow().severities.at(-1)?.id ?? "";
 
   async function record(
     tx: AlertDb,
@@ -445,6 +446,9 @@ export function createAlertService(deps: AlertServiceDeps) {
 
     /** The incidents this service's alerts opened or joined (the incidents list filters by it). */
     incidentsOfService: (serviceId: number) => store.incidentsOfService(db, serviceId),
+    /** SEV-5: incidents of the same alerting services since `since` (policy/ports.ts CausePort). */
+    sameCauseSince: (tx: AlertDb, incidentId: number, since: Date) =>
+      store.sameCauseSince(tx, incidentId, since),
 
     // -- alerts ----------------------------------------------------------------------------------
     listAlerts: (f: Parameters<typeof store.listAlerts>[1]) => store.listAlerts(db, f),
@@ -639,6 +643,7 @@ export function createAlertService(deps: AlertServiceDeps) {
       !(await paging.policyExists(asPagingDb(tx), body.escalationPolicyId))
     )
       throw invalid("escalationPolicyId", `no escalation policy ${body.escalationPolicyId}`);
+    const policy = policyNow();
     if (body.incidentType !== undefined && !policy.incidentTypes.some((t) => t.name === body.incidentType))
       throw invalid(
         "incidentType",

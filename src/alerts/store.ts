@@ -454,6 +454,24 @@ export async function incidentsOfService(db: AlertDb, serviceId: number): Promis
   return rows.map((r) => r.incident_id);
 }
 
+/** SEV-5: other incidents opened by the same services' alerts since `since` (one cause). */
+export async function sameCauseSince(db: AlertDb, incidentId: number, since: Date): Promise<number[]> {
+  const rows = await db
+    .selectFrom("alert_groups as g")
+    .select("g.incident_id")
+    .distinct()
+    .where("g.incident_id", "<>", incidentId)
+    .where("g.opened_at", ">=", since)
+    .where("g.service_id", "in", (eb) =>
+      eb
+        .selectFrom("alert_groups as mine")
+        .select("mine.service_id")
+        .where("mine.incident_id", "=", incidentId),
+    )
+    .execute();
+  return rows.map((r) => r.incident_id);
+}
+
 /** The services whose alerts are on an incident. */
 export async function servicesOfIncident(db: AlertDb, incidentId: number): Promise<number[]> {
   const rows = await db

@@ -3,27 +3,21 @@ import { describe, expect, it } from "vitest";
 import { AppError } from "../platform/errors.ts";
 import { loadPolicy } from "../policy/load.ts";
 import { severityRank } from "../policy/model.ts";
+import { editFields, merge, nextUpdateDue, postStatusUpdate, recordImpact } from "./fields.ts";
 import {
   type Actor,
-  assignRole,
   type Context,
-  changeOwner,
   changeSeverity,
   declare,
   deriveLabels,
-  editFields,
-  escalateToIncidentManager,
   type Incident,
-  merge,
   nextStates,
-  nextUpdateDue,
-  postStatusUpdate,
-  recordImpact,
   recurrenceUpgrade,
   type State,
   states,
   transition,
 } from "./model.ts";
+import { assignRole, changeOwner, escalateToIncidentManager } from "./people.ts";
 
 const policy = loadPolicy();
 const t0 = new Date("2026-03-02T10:00:00Z");
@@ -43,6 +37,7 @@ function declared(severity = "S2", status: "triage" | "active" = "active", id = 
       summary: "",
       visibility: "public",
       ownerId: 1,
+      ownerChosen: false,
       blocksDeployments: false,
     },
     ctx(alice),
@@ -154,12 +149,14 @@ describe("OWN ownership", () => {
     expect(changeOwner(declared(), 3, "", ctx(admin)).incident.ownerId).toBe(3);
   });
 
-  it("OWN-1: escalating hands ownership to the IM once the role is held", () => {
-    rejects(() => escalateToIncidentManager(declared(), "", ctx(alice)), "conflict");
+  it("OWN-1: escalating hands ownership to the IM once the role is held; with none, the caller pages", () => {
+    expect(escalateToIncidentManager(declared(), "", ctx(alice))).toBeNull();
+    rejects(() => escalateToIncidentManager(declared(), "", ctx(bob)), "forbidden");
     const withIm = assignRole(declared(), "IM", 5, ctx(alice)).incident;
     const escalated = escalateToIncidentManager(withIm, "need coordination", ctx(alice));
-    expect(escalated.incident.ownerId).toBe(5);
-    expect(escalated.events[0]!.data.escalatedTo).toBe("IM");
+    expect(escalated?.incident.ownerId).toBe(5);
+    expect(escalated?.incident.ownerDeliberate).toBe(true);
+    expect(escalated?.events[0]?.data.escalatedTo).toBe("IM");
   });
 
   it("OWN-5: roles come from the policy and have one holder each", () => {
@@ -206,6 +203,7 @@ describe("SEV severity", () => {
         summary: "",
         visibility: "public",
         ownerId: 1,
+        ownerChosen: false,
         blocksDeployments: false,
       },
       ctx(alice),
@@ -310,7 +308,7 @@ function apply(i: Incident, s: Step, now: number): Incident {
     case "role":
       return assignRole(i, cmd.role, cmd.to, c).incident;
     case "escalate":
-      return escalateToIncidentManager(i, "", c).incident;
+      return escalateToIncidentManager(i, "", c)?.incident ?? i;
     case "blocks":
       return editFields(i, { blocksDeployments: cmd.value }, c).incident;
   }

@@ -1,16 +1,20 @@
 /**
- * The incident core as pure functions: (incident, command, context) → (new incident, timeline
+ * The incident core as pure functions (owner and roles in people.ts, fields, labels, impact and
+ * merging in fields.ts): (incident, command, context) → (new incident, timeline
  * events). No I/O and no clock: `now` and the policy come in the context, so every rule here is
  * tested without a database.
  */
 
 import { AppError } from "../platform/errors.ts";
 import { type Policy, severityRank } from "../policy/model.ts";
-import { endedStates, openStates, type State } from "./states.ts";
+import { endedStates, type State } from "./states.ts";
 
 export { endedStates, openStates, type State, states } from "./states.ts";
 
 export type Visibility = "public" | "private";
+/** TL-3: how badly customers are affected while impact lasts (COMM-2 engages the CMOC for any). */
+export type ImpactLevel = "degraded" | "partial" | "full";
+export const impactLevels: readonly ImpactLevel[] = ["degraded", "partial", "full"];
 export type UserRole = "viewer" | "responder" | "admin";
 export type Actor = { id: number; role: UserRole };
 
@@ -26,8 +30,15 @@ export type Incident = {
   ownerId: number;
   declaredBy: number;
   blocksDeployments: boolean;
+  /** Derived (LC-3, LC-4) and added labels together. */
   labels: string[];
+  /** Labels people (or rules) added, e.g. "path blocked", "Near Miss". */
+  extraLabels: string[];
   roles: Record<string, number>;
+  /** When each role first had a holder ("the EOC engaged", PAGE-3). */
+  engagedAt: Record<string, Date>;
+  /** OWN-3: false while the owner is the default one; true once a person chose the owner. */
+  ownerDeliberate: boolean;
   declaredAt: Date;
   acceptedAt: Date | null;
   mitigatedAt: Date | null;
@@ -35,7 +46,10 @@ export type Incident = {
   closedAt: Date | null;
   impactStartedAt: Date | null;
   impactEndedAt: Date | null;
+  impactLevel: ImpactLevel | null;
   lastStatusUpdateAt: Date | null;
+  /** When the first post about it was published on a status page (COMM-2). */
+  publicPostAt: Date | null;
   mergedInto: number | null;
   updatedAt: Date;
 };
@@ -58,9 +72,15 @@ export type EventKind =
   | "action-added"
   | "action-changed"
   | "participant-added"
+  | "labeled"
+  | "unlabeled"
+  | "visibility-changed"
+  | "escalation-requested"
+  | `rule-${string}` // what the policy's rules did, and why
   | `page-${string}` // a page's life, written by the paging capability
   | `alert-${string}` // alerts grouping into, re-firing on and resolving for the incident
-  | `status-page-${string}`; // public status page updates drafted and published for it
+  | `status-page-${string}` // public status page updates drafted and published for it
+  | `notice-${string}`; // reminders and notices reaching (or failing to reach) people
 
 export type EventDraft = {
   kind: EventKind;
@@ -72,11 +92,23 @@ export type EventDraft = {
 export type Decision = { incident: Incident; events: EventDraft[] };
 export type Context = { actor: Actor; now: Date; policy: Policy };
 
-const refuse = (detail: string, extra: Record<string, unknown> = {}) =>
+export const refuse = (detail: string, extra: Record<string, unknown> = {}) =>
   new AppError("invalid-transition", detail, extra);
 
 // ---------------------------------------------------------------------------------------------
 // Labels (LC-3, LC-4)
+
+/** Label names when the policy has no `labels` section: the handbook's. */
+export const defaultLabelNames: NonNullable<Policy["labels"]> = {
+  incident: "incident",
+  active: "Incident::Active",
+  mitigated: "Incident::Mitigated",
+  resolved: "Incident::Resolved",
+  severityPrefix: "severity::",
+  blocksDeployments: "blocks deployments",
+  blocksFeatureFlags: "blocks feature-flags",
+};
+export const labelNames = (policy: Policy) => policy.labels ?? defaultLabelNames;
 
 export function blocksDeploys(policy: Policy, severity: string, field: boolean): boolean {
   return field || policy.severities.some((s) => s.id === severity && s.blocksDeployments);
@@ -89,23 +121,32 @@ export function deriveLabels(
   severity: string,
   blocksDeploymentsField: boolean,
 ): string[] {
-  const labels = ["incident"];
-  if (state === "investigating" || state === "fixing") labels.push("Incident::Active");
-  if (state === "monitoring") labels.push("Incident::Mitigated");
-  if (state === "resolved" || state === "post-incident" || state === "closed")
-    labels.push("Incident::Resolved");
-  labels.push(`severity::${severity}`);
+  const names = labelNames(policy);
+  const labels = [names.incident];
+  if (state === "investigating" || state === "fixing") labels.push(names.active);
+  if (state === "monitoring") labels.push(names.mitigated);
+  if (state === "resolved" || state === "post-incident" || state === "closed") labels.push(names.resolved);
+  labels.push(`${names.severityPrefix}${severity}`);
   if (blocksDeploys(policy, severity, blocksDeploymentsField)) {
-    labels.push("blocks deployments", "blocks feature-flags");
+    labels.push(names.blocksDeployments, names.blocksFeatureFlags);
   }
   return labels;
 }
 
-function withLabels(policy: Policy, i: Incident): Incident {
-  return { ...i, labels: deriveLabels(policy, i.state, i.severity, i.blocksDeployments) };
+/** The labels an incident shows under `policy`: derived ones, then those people added. */
+export function labelsOf(
+  policy: Policy,
+  i: Pick<Incident, "state" | "severity" | "blocksDeployments" | "extraLabels">,
+) {
+  const derived = deriveLabels(policy, i.state, i.severity, i.blocksDeployments);
+  return [...derived, ...i.extraLabels.filter((l) => !derived.includes(l))];
 }
 
-function moreSevere(policy: Policy, a: string, b: string): string {
+export function withLabels(policy: Policy, i: Incident): Incident {
+  return { ...i, labels: labelsOf(policy, i) };
+}
+
+export function moreSevere(policy: Policy, a: string, b: string): string {
   return severityRank(policy, a) <= severityRank(policy, b) ? a : b;
 }
 
@@ -120,6 +161,8 @@ export type DeclareInput = {
   summary: string;
   visibility: Visibility;
   ownerId: number;
+  /** The declarer named the owner (OWN-3 then leaves ownership alone). */
+  ownerChosen: boolean;
   blocksDeployments: boolean;
 };
 
@@ -164,7 +207,10 @@ export function declare(
     declaredBy: actor.id,
     blocksDeployments: input.blocksDeployments,
     labels: deriveLabels(policy, state, severity, input.blocksDeployments),
+    extraLabels: [],
     roles: {},
+    engagedAt: {},
+    ownerDeliberate: input.ownerChosen,
     declaredAt: now,
     acceptedAt: state === "triage" ? null : now,
     mitigatedAt: null,
@@ -172,7 +218,9 @@ export function declare(
     closedAt: null,
     impactStartedAt: null,
     impactEndedAt: null,
+    impactLevel: null,
     lastStatusUpdateAt: null,
+    publicPostAt: null,
     mergedInto: null,
     updatedAt: now,
   };
@@ -198,6 +246,7 @@ export function declare(
         from: input.severity,
         to: severity,
         rule: "SEV-4",
+        raised: true,
         recurrenceOf: upgrade.because.visibility === "public" ? upgrade.because.id : null,
       },
     });
@@ -277,7 +326,11 @@ export function transition(i: Incident, input: TransitionInput, ctx: Context): D
       events.push({
         kind: "severity-changed",
         body: input.reason ?? "set when accepting the triage incident",
-        data: { from: i.severity, to: input.severity },
+        data: {
+          from: i.severity,
+          to: input.severity,
+          raised: severityRank(policy, input.severity) < severityRank(policy, i.severity),
+        },
       });
     }
   }
@@ -303,11 +356,11 @@ export function transition(i: Incident, input: TransitionInput, ctx: Context): D
 // ---------------------------------------------------------------------------------------------
 // Severity (SEV-1, SEV-2)
 
-function applySeverity(i: Incident, to: string, policy: Policy): Incident {
+export function applySeverity(i: Incident, to: string, policy: Policy): Incident {
   return withLabels(policy, { ...i, severity: to, maxSeverity: moreSevere(policy, i.maxSeverity, to) });
 }
 
-function assertChangeable(i: Incident, what: string): void {
+export function assertChangeable(i: Incident, what: string): void {
   if (endedStates.includes(i.state)) {
     throw refuse(`incident ${i.id} is ${i.state}; reopen it before changing its ${what}`, {
       currentState: i.state,
@@ -330,201 +383,5 @@ export function changeSeverity(i: Incident, to: string, reason: string, ctx: Con
   return {
     incident: { ...applySeverity(i, to, policy), updatedAt: now },
     events: [{ kind: "severity-changed", body: reason, data: { from: i.severity, to, raised: !lowering } }],
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Owner and roles (OWN-1, OWN-5)
-
-function mayHandOver(i: Incident, actor: Actor): boolean {
-  return actor.id === i.ownerId || actor.role === "admin";
-}
-
-export function changeOwner(i: Incident, ownerId: number, reason: string, ctx: Context): Decision {
-  assertChangeable(i, "owner");
-  if (!mayHandOver(i, ctx.actor)) {
-    throw new AppError(
-      "forbidden",
-      `only the owner (user ${i.ownerId}) or an admin can hand incident ${i.id} over (OWN-1)`,
-    );
-  }
-  if (ownerId === i.ownerId) throw new AppError("conflict", `user ${ownerId} already owns incident ${i.id}`);
-  return {
-    incident: { ...i, ownerId, updatedAt: ctx.now },
-    events: [{ kind: "owner-changed", body: reason, data: { from: i.ownerId, to: ownerId } }],
-  };
-}
-
-/** OWN-1: the owner may escalate ownership to the incident's IM at any time. */
-export function escalateToIncidentManager(i: Incident, reason: string, ctx: Context): Decision {
-  const role = ctx.policy.incidentManagerRole;
-  const im = i.roles[role];
-  if (im === undefined) {
-    throw new AppError(
-      "conflict",
-      `incident ${i.id} has no ${role} assigned; assign the ${role} role first, then escalate`,
-    );
-  }
-  const d = changeOwner(i, im, reason || `escalated to the ${role}`, ctx);
-  d.events[0]!.data.escalatedTo = role;
-  return d;
-}
-
-export function assignRole(i: Incident, role: string, userId: number | null, ctx: Context): Decision {
-  assertChangeable(i, "roles");
-  if (!ctx.policy.roles.some((r) => r.name === role)) {
-    throw new AppError(
-      "invalid-request",
-      `role: unknown role ${JSON.stringify(role)}; the policy's roles are ${ctx.policy.roles.map((r) => r.name).join(", ")}`,
-      { field: "role" },
-    );
-  }
-  // OWN-1: the owner role is ownership itself, so there is never a second "lead".
-  if (role === ctx.policy.ownerRole) {
-    if (userId === null) {
-      throw new AppError("conflict", `an incident always has one ${role}; hand it to someone else instead`);
-    }
-    return changeOwner(i, userId, `given the ${role} role`, ctx);
-  }
-  const from = i.roles[role] ?? null;
-  if (from === userId) throw new AppError("conflict", `role ${role} on incident ${i.id} is already so`);
-  const roles = { ...i.roles };
-  if (userId === null) delete roles[role];
-  else roles[role] = userId;
-  return {
-    incident: { ...i, roles, updatedAt: ctx.now },
-    events: [{ kind: "role-changed", data: { role, from, to: userId } }],
-  };
-}
-
-/** Roles as people see them: the owner role (if the policy names one) always shows the owner. */
-export function rolesWithOwner(policy: Policy, i: Incident): Record<string, number> {
-  return policy.ownerRole ? { ...i.roles, [policy.ownerRole]: i.ownerId } : i.roles;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Fields, impact, merge
-
-export type FieldChanges = { title?: string; summary?: string; blocksDeployments?: boolean };
-
-export function editFields(i: Incident, changes: FieldChanges, ctx: Context): Decision {
-  assertChangeable(i, "fields");
-  const changed: Record<string, { from: unknown; to: unknown }> = {};
-  for (const key of ["title", "summary", "blocksDeployments"] as const) {
-    const to = changes[key];
-    if (to !== undefined && to !== i[key]) changed[key] = { from: i[key], to };
-  }
-  if (Object.keys(changed).length === 0)
-    throw new AppError("conflict", "nothing to change: the values are the same");
-  const next = withLabels(ctx.policy, { ...i, ...changes, updatedAt: ctx.now });
-  return { incident: next, events: [{ kind: "fields-changed", data: { changed } }] };
-}
-
-/** TL-3: the timeline records when customer impact started and ended. */
-export function recordImpact(i: Incident, edge: "started" | "ended", at: Date, ctx: Context): Decision {
-  if (edge === "ended" && !i.impactStartedAt) {
-    throw new AppError("conflict", `incident ${i.id} has no customer impact start; record the start first`);
-  }
-  if (edge === "ended" && i.impactStartedAt && at < i.impactStartedAt) {
-    throw new AppError(
-      "invalid-request",
-      `at: impact cannot end (${at.toISOString()}) before it started (${i.impactStartedAt.toISOString()})`,
-      { field: "at" },
-    );
-  }
-  const next =
-    edge === "started"
-      ? { ...i, impactStartedAt: at, impactEndedAt: null, updatedAt: ctx.now }
-      : { ...i, impactEndedAt: at, updatedAt: ctx.now };
-  return {
-    incident: next,
-    events: [
-      { kind: edge === "started" ? "impact-started" : "impact-ended", data: { at: at.toISOString() } },
-    ],
-  };
-}
-
-/** COMM-1: a status update states current customer impact and actions; it resets the cadence. */
-export function postStatusUpdate(
-  i: Incident,
-  input: { impact: string; actions: string; nextUpdateAt?: Date },
-  ctx: Context,
-): Decision {
-  if (i.state === "merged") {
-    throw refuse(`incident ${i.id} is merged into ${i.mergedInto}; post updates there`, {
-      currentState: i.state,
-      allowed: [],
-    });
-  }
-  return {
-    incident: { ...i, lastStatusUpdateAt: ctx.now, updatedAt: ctx.now },
-    events: [
-      {
-        kind: "status-update",
-        body: input.impact,
-        data: {
-          impact: input.impact,
-          actions: input.actions,
-          nextUpdateAt: input.nextUpdateAt?.toISOString() ?? null,
-        },
-      },
-    ],
-  };
-}
-
-/** COMM-1: when the next status update is due by the policy's cadence (null once no longer open). */
-export function nextUpdateDue(policy: Policy, i: Incident): Date | null {
-  if (!openStates.includes(i.state) || i.state === "triage") return null;
-  const cadence = policy.severities.find((s) => s.id === i.severity)?.updateCadenceMinutes;
-  if (!cadence) return null;
-  const from = i.lastStatusUpdateAt ?? i.acceptedAt ?? i.declaredAt;
-  return new Date(from.getTime() + cadence * 60_000);
-}
-
-/** LC-2: a duplicate ends as `merged` into an open primary; the primary's timeline shows both. */
-export function merge(
-  duplicate: Incident,
-  primary: Incident,
-  reason: string,
-  ctx: Context,
-): { duplicate: Decision; primary: Decision } {
-  if (duplicate.id === primary.id) {
-    throw new AppError("invalid-request", "into: an incident cannot be merged into itself", {
-      field: "into",
-    });
-  }
-  if (!openStates.includes(primary.state)) {
-    throw refuse(
-      `incident ${primary.id} is ${primary.state}; merge only into an open incident (reopen it first) (LC-2)`,
-      { currentState: primary.state, allowed: openStates },
-    );
-  }
-  if (duplicate.state === "merged") {
-    throw refuse(`incident ${duplicate.id} is already merged into ${duplicate.mergedInto}`, {
-      currentState: duplicate.state,
-      allowed: [],
-    });
-  }
-  if (duplicate.visibility === "private" && primary.visibility === "public") {
-    throw new AppError(
-      "conflict",
-      `incident ${duplicate.id} is private and ${primary.id} is public; merging would expose it (DATA-3) — make the primary private or merge the other way`,
-    );
-  }
-  const now = ctx.now;
-  return {
-    duplicate: {
-      incident: withLabels(ctx.policy, {
-        ...duplicate,
-        state: "merged",
-        mergedInto: primary.id,
-        updatedAt: now,
-      }),
-      events: [{ kind: "merged", body: reason, data: { into: primary.id, from: duplicate.state } }],
-    },
-    primary: {
-      incident: { ...primary, updatedAt: now },
-      events: [{ kind: "duplicate-merged", body: reason, data: { duplicate: duplicate.id } }],
-    },
   };
 }

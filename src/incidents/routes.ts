@@ -3,7 +3,7 @@ import { z } from "zod";
 import { actorOf } from "../platform/auth.ts";
 import type { Clock } from "../platform/clock.ts";
 import type { App } from "../platform/http.ts";
-import type { Policy } from "../policy/model.ts";
+import type { PolicySource } from "../policy/source.ts";
 import type { Incident } from "./model.ts";
 import {
   declareBody,
@@ -35,7 +35,7 @@ const responder = { minRole: "responder" as const };
 export function incidentRoutes(
   service: IncidentService,
   deps: {
-    policy: Policy;
+    policy: PolicySource;
     clock: Clock;
     live: LiveIncidents;
     /** The incidents a service's alerts went to (from the alerts capability). */
@@ -44,7 +44,7 @@ export function incidentRoutes(
 ) {
   const users = (ids: number[]): Promise<Map<number, UserRef>> => service.users(ids);
   const present = async (i: Incident) =>
-    presentIncident(i, await users(userIdsOf(i)), deps.policy, deps.clock.now());
+    presentIncident(i, await users(userIdsOf(i)), deps.policy.current(), deps.clock.now());
 
   return async (app: App) => {
     app.post(
@@ -108,7 +108,8 @@ export function incidentRoutes(
         });
         const people = await users(list.flatMap(userIdsOf));
         const now = deps.clock.now();
-        return { incidents: list.map((i) => presentIncident(i, people, deps.policy, now)) };
+        const policy = deps.policy.current();
+        return { incidents: list.map((i) => presentIncident(i, people, policy, now)) };
       },
     );
 

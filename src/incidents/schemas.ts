@@ -1,7 +1,9 @@
 /** The incident API's shapes (validation, types and OpenAPI from one schema) and presenters. */
 import { z } from "zod";
 import type { Policy } from "../policy/model.ts";
-import { earliestClose, type Incident, nextStates, nextUpdateDue, rolesWithOwner, states } from "./model.ts";
+import { nextUpdateDue } from "./fields.ts";
+import { blocksDeploys, earliestClose, type Incident, labelsOf, nextStates, states } from "./model.ts";
+import { rolesWithOwner } from "./people.ts";
 import type { Task, TimelineEvent, UserRef } from "./store.ts";
 
 const text = (max: number) => z.string().max(max);
@@ -42,7 +44,10 @@ export const incidentSchema = z
     state: stateSchema,
     visibility: z.enum(["public", "private"]),
     summary: z.string(),
-    labels: z.array(z.string()),
+    labels: z
+      .array(z.string())
+      .describe("derived from state, severity and fields (LC-3, LC-4), then those added"),
+    addedLabels: z.array(z.string()).describe('labels people or rules added, e.g. "path blocked"'),
     owner: userRef,
     declaredBy: userRef,
     roles: z.record(z.string(), userRef),
@@ -57,7 +62,13 @@ export const incidentSchema = z
     closedAt: z.string().nullable(),
     impactStartedAt: z.string().nullable(),
     impactEndedAt: z.string().nullable(),
+    impactLevel: z
+      .enum(["degraded", "partial", "full"])
+      .nullable()
+      .describe("TL-3: how bad, while impact lasts"),
     lastStatusUpdateAt: z.string().nullable(),
+    publicPostAt: z.string().nullable().describe("COMM-2: when it was first published on a status page"),
+    engagedAt: z.record(z.string(), z.string()).describe("when each role was first held"),
     nextUpdateDueAt: z
       .string()
       .nullable()
@@ -78,7 +89,9 @@ export function presentIncident(
   now: Date,
 ): IncidentView {
   const ref = (id: number) => users.get(id) ?? unknownUser(id);
-  const blocking = i.labels.includes("blocks deployments");
+  // Labels under the policy in force: renamed labels and a changed severity table apply at once.
+  const labels = labelsOf(policy, i);
+  const blocking = blocksDeploys(policy, i.severity, i.blocksDeployments);
   return {
     id: i.id,
     title: i.title,
@@ -88,12 +101,13 @@ export function presentIncident(
     state: i.state,
     visibility: i.visibility,
     summary: i.summary,
-    labels: i.labels,
+    labels,
+    addedLabels: i.extraLabels,
     owner: ref(i.ownerId),
     declaredBy: ref(i.declaredBy),
     roles: Object.fromEntries(Object.entries(rolesWithOwner(policy, i)).map(([role, id]) => [role, ref(id)])),
     blocksDeployments: i.blocksDeployments,
-    blocks: { deployments: blocking, featureFlags: i.labels.includes("blocks feature-flags") },
+    blocks: { deployments: blocking, featureFlags: blocking },
     nextStates: [...nextStates(i)],
     closableAt:
       i.state === "resolved" || i.state === "post-incident" ? iso(earliestClose(policy, i, now)) : null,
@@ -104,7 +118,10 @@ export function presentIncident(
     closedAt: iso(i.closedAt),
     impactStartedAt: iso(i.impactStartedAt),
     impactEndedAt: iso(i.impactEndedAt),
+    impactLevel: i.impactLevel,
     lastStatusUpdateAt: iso(i.lastStatusUpdateAt),
+    publicPostAt: iso(i.publicPostAt),
+    engagedAt: Object.fromEntries(Object.entries(i.engagedAt).map(([role, at]) => [role, at.toISOString()])),
     nextUpdateDueAt: iso(nextUpdateDue(policy, i)),
     mergedInto: i.mergedInto,
     updatedAt: i.updatedAt.toISOString(),
@@ -112,7 +129,7 @@ export function presentIncident(
 }
 
 export function userIdsOf(i: Incident): number[] {
-  return [i.ownerId, i.declaredBy, ...Object.values(i.roles)];
+  return [i.ownerId, i.declaredBy, ...Object.values(i.roles)] as number[];
 }
 
 export const eventSchema = z

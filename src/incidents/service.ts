@@ -1,7 +1,8 @@
 /**
  * Incident commands. Each runs in one transaction: lock the incident, apply the pure rule from
- * model.ts, write the new state, append its timeline events, record participants. Either all of
- * it happens or none of it does.
+ * model.ts (people.ts, fields.ts), write the new state, append its timeline events, record
+ * participants, then let the policy's rules react (pages, reminders, clocks) in the same
+ * transaction. Either all of it happens or none of it does.
  */
 
 import type { Actor } from "../platform/auth.ts";
@@ -9,113 +10,123 @@ import type { Clock } from "../platform/clock.ts";
 import { AppError, invalid, notFound } from "../platform/errors.ts";
 import type { Metrics } from "../platform/metrics.ts";
 import type { Policy } from "../policy/model.ts";
-import type { Decision, Incident, State, Visibility } from "./model.ts";
+import type { PolicySource } from "../policy/source.ts";
+import {
+  activeUser,
+  assertNoRedData,
+  createUserRefCache,
+  ownerCandidate,
+  type UserInput,
+  viewerOf,
+  visibleIncident,
+} from "./access.ts";
+import * as fields from "./fields.ts";
+import type { Decision, EventDraft, ImpactLevel, Incident, State, Visibility } from "./model.ts";
 import * as model from "./model.ts";
-import { describeRedData, findRedData } from "./reddata.ts";
-import type { IncidentDb, IncidentFilter, Task, TimelineEvent } from "./store.ts";
+import * as people from "./people.ts";
+import type { IncidentDb, IncidentFilter, TimelineEvent } from "./store.ts";
 import * as store from "./store.ts";
+import { createWorkCommands } from "./work.ts";
 
-/** Paging, as the incident core needs it (PAGE-1, SEV-3); wired to the paging capability in app.ts. */
+export { assertNoRedData, type UserInput } from "./access.ts";
+
+/** Paging, as the incident core needs it; wired to the paging capability in app.ts. */
 export type Pager = {
-  page(
+  /** Pages the escalation policy of an incident role (OWN-1: escalating with no IM). */
+  pageRole(
     tx: IncidentDb,
-    input: { policyName: string; incident: Incident; actor: Actor; reason: string },
-  ): Promise<void>;
+    input: {
+      policyName: string;
+      title: string;
+      urgency: "high" | "low";
+      incidentId: number;
+      actorId: number | null;
+      engage: { role: string; own?: boolean } | null;
+      rule: string;
+    },
+  ): Promise<"paged" | "already-paged" | "no-policy">;
+  urgencyFor(severity: string): "high" | "low";
   /** Acknowledges the incident's triggered pages (accepting a triage incident means someone is on it). */
   acknowledgeAll?(tx: IncidentDb, incidentId: number, actor: Actor): Promise<void>;
   /** Resolves the incident's open pages (it was declined or resolved: nobody needs paging). */
   resolveAll?(tx: IncidentDb, incidentId: number, actor: Actor): Promise<void>;
 };
 
-export type IncidentDeps = { db: IncidentDb; clock: Clock; policy: Policy; metrics?: Metrics; pager?: Pager };
-export type UserInput = number | string;
+/** A command's consequences as the policy's rules see them: one cascade, one reconcile. */
+export type RunContext = { depth: number; touched: Set<number>; actorId: number | null };
 
-/**
- * Names of people for presenting incidents, remembered for a few seconds: nearly every response
- * names the same handful of people, and a lookup per response is a round trip saved. A renamed
- * person shows their new name within the TTL.
- */
-function createUserRefCache(load: (ids: number[]) => Promise<Map<number, store.UserRef>>, ttlMs = 5_000) {
-  const cache = new Map<number, { ref: store.UserRef; until: number }>();
-  return {
-    async get(ids: number[]): Promise<Map<number, store.UserRef>> {
-      const now = Date.now();
-      const out = new Map<number, store.UserRef>();
-      const missing: number[] = [];
-      for (const id of new Set(ids)) {
-        const hit = cache.get(id);
-        if (hit && hit.until > now) out.set(id, hit.ref);
-        else missing.push(id);
-      }
-      if (missing.length) {
-        if (cache.size > 10_000) cache.clear();
-        for (const [id, ref] of await load(missing)) {
-          cache.set(id, { ref, until: now + ttlMs });
-          out.set(id, ref);
-        }
-      }
-      return out;
-    },
-  };
-}
+/** The process (policy/process.ts), as the incident core calls it after every change. */
+export type ProcessHooks = {
+  incidentChanged(
+    tx: IncidentDb,
+    change: { incident: Incident; events: EventDraft[]; run: RunContext; isNew?: boolean },
+  ): Promise<void>;
+  /** Whether any rule reacts to this kind of event (so others' events cost nothing otherwise). */
+  reactsTo(kind: string): boolean;
+};
 
-/** DATA-1: refuse RED data before anything is written. */
-function assertNoRedData(fields: Record<string, string | null | undefined>): void {
-  const found = findRedData(fields);
-  if (found) {
-    throw new AppError("red-data", describeRedData(found), { field: found.field, found: found.kind });
-  }
-}
-
-function viewerOf(actor: Actor): store.Viewer {
-  return { id: actor.id, admin: actor.role === "admin" };
-}
+export type IncidentDeps = {
+  db: IncidentDb;
+  clock: Clock;
+  policy: PolicySource;
+  metrics?: Metrics;
+  pager?: Pager;
+  process?: ProcessHooks;
+};
 
 /** A decision plus people who take part in the incident because of it. */
 type Outcome = Decision & { participants?: number[] };
 
+/** Firebreak acting for a rule: no person, every permission a rule's change needs. */
+const systemActor = { id: 0, role: "admin" as const };
+
+const newRun = (actorId: number | null): RunContext => ({ depth: 0, touched: new Set(), actorId });
+
+/** People a change brings into the incident: new role holders and owners see it from then on. */
+function peopleIn(events: EventDraft[]): number[] {
+  return events.flatMap((e) =>
+    (e.kind === "role-changed" || e.kind === "owner-changed") && typeof e.data.to === "number"
+      ? [e.data.to]
+      : [],
+  );
+}
+
 export function createIncidentService(deps: IncidentDeps) {
-  const { db, clock, policy } = deps;
+  const { db, clock } = deps;
   const userRefs = createUserRefCache((ids) => store.findUsers(db, ids));
+  const policyNow = (): Policy => deps.policy.current();
 
-  function ctx(actor: Actor): model.Context {
-    return { actor, now: clock.now(), policy };
+  function ctx(actor: Actor | typeof systemActor): model.Context {
+    return { actor, now: clock.now(), policy: policyNow() };
   }
 
-  async function user(tx: IncidentDb, ref: UserInput, field: string): Promise<store.ActiveUser> {
-    const u = await store.findActiveUser(tx, ref);
-    if (!u) throw invalid(field, `no active user ${JSON.stringify(ref)}; give a username or user id`);
-    return u;
+  function checkSeverity(severity: string) {
+    const p = policyNow();
+    if (!p.severities.some((s) => s.id === severity))
+      throw invalid("severity", `expected one of ${p.severities.map((s) => s.id).join(", ")}`);
   }
 
-  /** Whoever owns an incident must be able to resolve it, so viewers cannot own one. */
-  async function ownerCandidate(tx: IncidentDb, ref: UserInput, field: string): Promise<store.ActiveUser> {
-    const u = await user(tx, ref, field);
-    if (u.role === "viewer") {
-      throw invalid(
-        field,
-        `${u.username} is a viewer and could not run the incident; choose a responder or admin`,
-      );
-    }
-    return u;
-  }
-
-  /** DATA-3: a private incident exists only for its participants and admins; others get 404. */
-  async function visible(tx: IncidentDb, actor: Actor, id: number, lock: boolean): Promise<Incident> {
-    const i = lock ? await store.lockIncident(tx, id) : await store.getIncident(tx, id);
-    if (!i) throw notFound("incident", id);
-    if (
-      i.visibility === "private" &&
-      actor.role !== "admin" &&
-      !(await store.isParticipant(tx, id, actor.id))
-    ) {
-      throw notFound("incident", id);
-    }
-    return i;
-  }
-
-  async function seesInternal(tx: IncidentDb, actor: Actor, id: number): Promise<boolean> {
-    return actor.role === "admin" || store.isParticipant(tx, id, actor.id);
+  /** Writes a decision and lets the rules react; returns the incident as it is afterwards. */
+  async function write(
+    tx: IncidentDb,
+    d: Outcome,
+    actorId: number | null,
+    run: RunContext,
+  ): Promise<{ incident: Incident; events: TimelineEvent[] }> {
+    const incident = model.withLabels(policyNow(), d.incident);
+    await store.updateIncident(tx, incident);
+    const now = incident.updatedAt;
+    const events = await store.appendEvents(tx, incident.id, actorId, now, d.events);
+    await store.addParticipants(
+      tx,
+      incident.id,
+      [...(actorId ? [actorId] : []), incident.ownerId, ...peopleIn(d.events), ...(d.participants ?? [])],
+      now,
+    );
+    await deps.process?.incidentChanged(tx, { incident, events: d.events, run });
+    // The rules may have changed it (an owner by default, an engaged role): answer with what is.
+    const latest = run.depth === 0 && deps.process ? await store.getIncident(tx, incident.id) : incident;
+    return { incident: latest ?? incident, events };
   }
 
   /** Runs one command on one incident inside a transaction and records its outcome. */
@@ -125,17 +136,26 @@ export function createIncidentService(deps: IncidentDeps) {
     decide: (i: Incident, tx: IncidentDb) => Promise<Outcome> | Outcome,
   ): Promise<{ incident: Incident; events: TimelineEvent[] }> {
     return db.transaction().execute(async (tx) => {
-      const current = await visible(tx, actor, id, true);
+      const current = await visibleIncident(tx, actor, id, true);
       const d = await decide(current, tx);
-      await store.updateIncident(tx, d.incident);
-      const now = d.incident.updatedAt;
-      const events = await store.appendEvents(tx, id, actor.id, now, d.events);
-      await store.addParticipants(tx, id, [actor.id, d.incident.ownerId, ...(d.participants ?? [])], now);
-      return { incident: d.incident, events };
+      return write(tx, d, actor.id, newRun(actor.id));
     });
   }
 
-  return {
+  const work = createWorkCommands({ db, clock, ctx, command });
+
+  /** A change Firebreak makes for a rule, inside the command's transaction (`run` one level deeper). */
+  async function applySystem(tx: IncidentDb, d: Decision, run: RunContext): Promise<Incident> {
+    return (await write(tx, d, null, run)).incident;
+  }
+
+  async function lockOrThrow(tx: IncidentDb, id: number): Promise<Incident> {
+    const i = await store.lockIncident(tx, id);
+    if (!i) throw notFound("incident", id);
+    return i;
+  }
+
+  const service = {
     async declare(
       actor: Actor,
       input: {
@@ -152,6 +172,7 @@ export function createIncidentService(deps: IncidentDeps) {
       outer?: IncidentDb,
     ): Promise<Incident> {
       assertNoRedData({ title: input.title, summary: input.summary });
+      const policy = policyNow();
       const type = policy.incidentTypes.find((t) => t.name === input.type);
       if (!type) {
         throw invalid(
@@ -159,10 +180,8 @@ export function createIncidentService(deps: IncidentDeps) {
           `unknown type ${JSON.stringify(input.type)}; expected one of ${policy.incidentTypes.map((t) => t.name).join(", ")}`,
         );
       }
-      if (!policy.severities.some((s) => s.id === input.severity)) {
-        throw invalid("severity", `expected one of ${policy.severities.map((s) => s.id).join(", ")}`);
-      }
-      const c = ctx(actor);
+      checkSeverity(input.severity);
+      const c = { actor, now: clock.now(), policy };
       const run = async (tx: IncidentDb) => {
         const owner = input.owner === undefined ? null : await ownerCandidate(tx, input.owner, "owner");
         const since = new Date(c.now.getTime() - policy.recurrence.windowMinutes * 60_000);
@@ -180,6 +199,7 @@ export function createIncidentService(deps: IncidentDeps) {
             // DEC-5: security types are private unless the declarer says otherwise.
             visibility: input.visibility ?? (type.security ? "private" : "public"),
             ownerId: owner?.id ?? actor.id,
+            ownerChosen: owner !== null,
             blocksDeployments: input.blocksDeployments ?? false,
           },
           c,
@@ -188,24 +208,21 @@ export function createIncidentService(deps: IncidentDeps) {
         const incident = await store.insertIncident(tx, d.incident);
         await store.appendEvents(tx, incident.id, actor.id, c.now, d.events);
         await store.addParticipants(tx, incident.id, [actor.id, incident.ownerId], c.now);
-        // PAGE-1: serious incidents page the incident manager, in the same transaction.
-        const paging = policy.paging;
-        if (paging && policy.severities.find((s) => s.id === incident.severity)?.pagesIncidentManager) {
-          await deps.pager?.page(tx, {
-            policyName: paging.incidentManagerPolicy,
-            incident,
-            actor,
-            reason: "declared",
-          });
-        }
+        // The rules react in the same transaction: DEC-3 pages the EOC, PAGE-1 the IM, …
+        await deps.process?.incidentChanged(tx, {
+          incident,
+          events: d.events,
+          run: newRun(actor.id),
+          isNew: true,
+        });
         deps.metrics?.incidentsDeclared.labels(incident.severity).inc();
-        return incident;
+        return deps.process ? ((await store.getIncident(tx, incident.id)) ?? incident) : incident;
       };
       return outer ? run(outer) : db.transaction().execute(run);
     },
 
     async get(actor: Actor, id: number): Promise<Incident> {
-      return visible(db, actor, id, false);
+      return visibleIncident(db, actor, id, false);
     },
 
     async list(actor: Actor, filter: IncidentFilter): Promise<Incident[]> {
@@ -213,15 +230,13 @@ export function createIncidentService(deps: IncidentDeps) {
     },
 
     async participants(actor: Actor, id: number): Promise<number[]> {
-      await visible(db, actor, id, false);
+      await visibleIncident(db, actor, id, false);
       return store.listParticipants(db, id);
     },
 
     transition(actor: Actor, id: number, input: { to: State; severity?: string; reason?: string }) {
       assertNoRedData({ reason: input.reason });
-      if (input.severity && !policy.severities.some((s) => s.id === input.severity)) {
-        throw invalid("severity", `expected one of ${policy.severities.map((s) => s.id).join(", ")}`);
-      }
+      if (input.severity) checkSeverity(input.severity);
       return command(actor, id, async (i, tx) => {
         const d = model.transition(i, input, ctx(actor));
         // A triage incident opened by alerts is owned by their automation actor until a person
@@ -243,90 +258,119 @@ export function createIncidentService(deps: IncidentDeps) {
       });
     },
 
+    /** SEV-1: severity changes with a reason; raising it pages as the policy says (SEV-3, PAGE-1). */
     changeSeverity(actor: Actor, id: number, severity: string, reason: string) {
       assertNoRedData({ reason });
-      if (!policy.severities.some((s) => s.id === severity)) {
-        throw invalid("severity", `expected one of ${policy.severities.map((s) => s.id).join(", ")}`);
-      }
-      return command(actor, id, async (i, tx) => {
-        const d = model.changeSeverity(i, severity, reason, ctx(actor));
-        // SEV-3: raising severity pages the EOC, the IM and the CMOC.
-        if (d.events[0]?.data.raised && policy.paging) {
-          for (const policyName of policy.paging.severityRaisedPolicies) {
-            await deps.pager?.page(tx, {
-              policyName,
-              incident: d.incident,
-              actor,
-              reason: `raised to ${severity}`,
-            });
-          }
-        }
-        return d;
-      });
+      checkSeverity(severity);
+      return command(actor, id, (i) => model.changeSeverity(i, severity, reason, ctx(actor)));
     },
 
     async changeOwner(actor: Actor, id: number, owner: UserInput, reason: string) {
       assertNoRedData({ reason });
       return command(actor, id, async (i, tx) => {
         const u = await ownerCandidate(tx, owner, "owner");
-        return model.changeOwner(i, u.id, reason, ctx(actor));
+        return people.changeOwner(i, u.id, reason, ctx(actor));
       });
     },
 
+    /**
+     * OWN-1: the owner escalates ownership to the IM. With nobody in the IM role, the IM on call is
+     * paged and takes ownership when they acknowledge.
+     */
     escalateToIncidentManager(actor: Actor, id: number, reason: string) {
       assertNoRedData({ reason });
-      return command(actor, id, (i) => model.escalateToIncidentManager(i, reason, ctx(actor)));
+      return command(actor, id, async (i, tx) => {
+        const c = ctx(actor);
+        const d = people.escalateToIncidentManager(i, reason, c);
+        if (d) return d;
+        const role = c.policy.incidentManagerRole;
+        const policyName = c.policy.roles.find((r) => r.name === role)?.escalationPolicy;
+        const outcome = policyName
+          ? await deps.pager?.pageRole(tx, {
+              policyName,
+              title: `Escalated to you: ${i.severity} incident #${i.id} ${i.title || "(untitled)"}`,
+              urgency: deps.pager.urgencyFor(i.severity),
+              incidentId: i.id,
+              actorId: actor.id,
+              engage: { role, own: true },
+              rule: "OWN-1",
+            })
+          : undefined;
+        if (outcome === undefined || outcome === "no-policy")
+          throw new AppError(
+            "conflict",
+            `incident ${i.id} has no ${role}, and nobody can be paged for the role (${policyName ? `no escalation policy named ${policyName}` : `the ${role} role has no escalationPolicy in the policy file`}); give the ${role} role to someone first, then escalate`,
+          );
+        return {
+          incident: { ...i, updatedAt: c.now },
+          events: [
+            {
+              kind: "escalation-requested",
+              body:
+                reason ||
+                (outcome === "paged"
+                  ? `paged the ${role} on call, who takes ownership on acknowledging (OWN-1)`
+                  : `the ${role} on call is paged already and takes ownership on acknowledging (OWN-1)`),
+              data: { role, outcome },
+            },
+          ],
+        };
+      });
     },
 
     assignRole(actor: Actor, id: number, role: string, holder: UserInput | null) {
       return command(actor, id, async (i, tx) => {
-        const pick = role === policy.ownerRole ? ownerCandidate : user;
+        const pick = role === policyNow().ownerRole ? ownerCandidate : activeUser;
         const holderId = holder === null ? null : (await pick(tx, holder, "user")).id;
         // The new holder takes part in the incident from now on (sees it even if private).
         return {
-          ...model.assignRole(i, role, holderId, ctx(actor)),
+          ...people.assignRole(i, role, holderId, ctx(actor)),
           participants: holderId ? [holderId] : [],
         };
       });
     },
 
-    editFields(actor: Actor, id: number, changes: model.FieldChanges) {
+    editFields(actor: Actor, id: number, changes: fields.FieldChanges) {
       assertNoRedData({ title: changes.title, summary: changes.summary });
-      return command(actor, id, (i) => model.editFields(i, changes, ctx(actor)));
+      return command(actor, id, (i) => fields.editFields(i, changes, ctx(actor)));
     },
 
-    recordImpact(actor: Actor, id: number, edge: "started" | "ended", at?: Date) {
+    addLabel(actor: Actor, id: number, label: string) {
+      assertNoRedData({ label });
+      return command(actor, id, (i) => fields.addLabel(i, label, ctx(actor)));
+    },
+
+    removeLabel(actor: Actor, id: number, label: string) {
+      return command(actor, id, (i) => fields.removeLabel(i, label, ctx(actor)));
+    },
+
+    /** DATA-3: make an incident private (any responder who sees it) or public again (admins). */
+    setVisibility(actor: Actor, id: number, to: Visibility, reason: string) {
+      assertNoRedData({ reason });
+      return command(actor, id, (i) => fields.setVisibility(i, to, reason, ctx(actor)));
+    },
+
+    recordImpact(actor: Actor, id: number, edge: "started" | "ended", at?: Date, level?: ImpactLevel) {
       const c = ctx(actor);
-      return command(actor, id, (i) => model.recordImpact(i, edge, at ?? c.now, c));
+      return command(actor, id, (i) => fields.recordImpact(i, edge, at ?? c.now, c, level));
     },
 
     async merge(actor: Actor, id: number, into: number, reason: string) {
       assertNoRedData({ reason });
-      const c = ctx(actor);
       return db.transaction().execute(async (tx) => {
+        const run = newRun(actor.id);
         // Lock in id order so two merges touching the same pair cannot deadlock.
         const [first, second] = id < into ? [id, into] : [into, id];
-        const a = await visible(tx, actor, first, true);
-        const b = await visible(tx, actor, second, true);
-        const duplicate = a.id === id ? a : b;
-        const primary = a.id === id ? b : a;
-        const d = model.merge(duplicate, primary, reason, c);
-        await store.updateIncident(tx, d.duplicate.incident);
-        await store.updateIncident(tx, d.primary.incident);
-        await store.appendEvents(tx, duplicate.id, actor.id, c.now, d.duplicate.events);
-        await store.appendEvents(tx, primary.id, actor.id, c.now, d.primary.events);
-        await store.moveTasks(tx, duplicate.id, primary.id);
-        // The duplicate's participants keep sight of the work they were part of.
-        const people = await store.listParticipants(tx, duplicate.id);
-        await store.addParticipants(tx, primary.id, [actor.id, ...people], c.now);
-        return { duplicate: d.duplicate.incident, primary: d.primary.incident };
+        const a = await visibleIncident(tx, actor, first, true);
+        const b = await visibleIncident(tx, actor, second, true);
+        return mergeLocked(tx, a.id === id ? a : b, a.id === id ? b : a, reason, actor.id, run);
       });
     },
 
     async addParticipant(actor: Actor, id: number, who: UserInput) {
       return db.transaction().execute(async (tx) => {
-        const i = await visible(tx, actor, id, true);
-        const u = await user(tx, who, "user");
+        const i = await visibleIncident(tx, actor, id, true);
+        const u = await activeUser(tx, who, "user");
         const now = clock.now();
         // Sharing an incident is a change people must be able to audit (TL-1, DATA-3).
         await store.appendEvents(tx, i.id, actor.id, now, [
@@ -337,154 +381,20 @@ export function createIncidentService(deps: IncidentDeps) {
       });
     },
 
-    // -- timeline ---------------------------------------------------------------------------
-
-    async timeline(actor: Actor, id: number): Promise<(TimelineEvent & { pinned: boolean })[]> {
-      await visible(db, actor, id, false);
-      const events = await store.readTimeline(db, id, await seesInternal(db, actor, id));
-      // TL-2: pins are events too; an event is pinned when its last pin/unpin is a pin.
-      const pinned = new Set<number>();
-      for (const e of events) {
-        const target = Number(e.data.eventId);
-        if (e.kind === "pinned") pinned.add(target);
-        if (e.kind === "unpinned") pinned.delete(target);
-      }
-      return events.map((e) => ({ ...e, pinned: pinned.has(e.id) }));
-    },
-
-    /** A free-text note; internal notes are seen only by participants and admins (DATA-2). */
-    async addNote(actor: Actor, id: number, body: string, internal: boolean): Promise<TimelineEvent> {
-      assertNoRedData({ body });
-      return appendOnly(actor, id, { kind: "note", body, internal, data: {} });
-    },
-
-    /** COMM-1: a status update states the current customer impact and the actions under way. */
-    async addStatusUpdate(
-      actor: Actor,
-      id: number,
-      input: { impact: string; actions: string; nextUpdateAt?: Date },
-    ): Promise<TimelineEvent> {
-      assertNoRedData({ impact: input.impact, actions: input.actions });
-      const r = await command(actor, id, (i) => model.postStatusUpdate(i, input, ctx(actor)));
-      return r.events[0]!;
-    },
-
-    async pin(actor: Actor, id: number, eventId: number, pinned: boolean): Promise<TimelineEvent> {
-      const timeline = await this.timeline(actor, id);
-      const target = timeline.find((e) => e.id === eventId);
-      if (!target) throw notFound(`timeline event on incident ${id}:`, eventId);
-      if (target.kind === "pinned" || target.kind === "unpinned") {
-        throw invalid("eventId", "pin a message or change, not a pin itself");
-      }
-      if (target.pinned === pinned) {
-        throw new AppError("conflict", `event ${eventId} is already ${pinned ? "pinned" : "not pinned"}`);
-      }
-      return appendOnly(actor, id, {
-        kind: pinned ? "pinned" : "unpinned",
-        internal: target.internal,
-        data: { eventId },
-      });
-    },
-
-    // -- actions and follow-ups (FU-1) -------------------------------------------------------
-
-    async tasks(actor: Actor, id: number): Promise<Task[]> {
-      await visible(db, actor, id, false);
-      return store.listTasks(db, id);
-    },
-
-    async addTask(
-      actor: Actor,
-      id: number,
-      input: { kind: "action" | "follow-up"; title: string; assignee?: UserInput },
-    ): Promise<Task> {
-      assertNoRedData({ title: input.title });
-      return db.transaction().execute(async (tx) => {
-        const i = await visible(tx, actor, id, true);
-        if (i.state === "merged") {
-          throw new AppError(
-            "invalid-transition",
-            `incident ${id} is merged into ${i.mergedInto}; add it there`,
-            {
-              currentState: i.state,
-              allowed: [],
-            },
-          );
-        }
-        const assignee = input.assignee === undefined ? null : await user(tx, input.assignee, "assignee");
-        const now = clock.now();
-        const task = await store.insertTask(tx, {
-          incidentId: id,
-          kind: input.kind,
-          title: input.title,
-          assigneeId: assignee?.id ?? null,
-          state: "open",
-          createdBy: actor.id,
-          createdAt: now,
-          updatedAt: now,
-        });
-        await store.appendEvents(tx, id, actor.id, now, [
-          {
-            kind: "action-added",
-            body: input.title,
-            data: { taskId: task.id, kind: input.kind, assigneeId: task.assigneeId },
-          },
-        ]);
-        await store.addParticipants(tx, id, [actor.id, ...(assignee ? [assignee.id] : [])], now);
-        return task;
-      });
-    },
-
-    async updateTask(
-      actor: Actor,
-      id: number,
-      taskId: number,
-      changes: { title?: string; assignee?: UserInput | null; state?: Task["state"] },
-    ): Promise<Task> {
-      assertNoRedData({ title: changes.title });
-      return db.transaction().execute(async (tx) => {
-        await visible(tx, actor, id, true);
-        const task = await store.lockTask(tx, id, taskId);
-        if (!task) throw notFound(`action or follow-up on incident ${id}:`, taskId);
-        const assigneeId =
-          changes.assignee === undefined
-            ? task.assigneeId
-            : changes.assignee === null
-              ? null
-              : (await user(tx, changes.assignee, "assignee")).id;
-        const now = clock.now();
-        const next: Task = {
-          ...task,
-          title: changes.title ?? task.title,
-          state: changes.state ?? task.state,
-          assigneeId,
-          updatedAt: now,
-        };
-        const changed = (["title", "state", "assigneeId"] as const).filter((k) => next[k] !== task[k]);
-        if (changed.length === 0)
-          throw new AppError("conflict", "nothing to change: the values are the same");
-        await store.updateTask(tx, next);
-        await store.appendEvents(tx, id, actor.id, now, [
-          {
-            kind: "action-changed",
-            body: next.title,
-            data: {
-              taskId,
-              changed: Object.fromEntries(changed.map((k) => [k, { from: task[k], to: next[k] }])),
-            },
-          },
-        ]);
-        await store.addParticipants(tx, id, [actor.id, ...(assigneeId ? [assigneeId] : [])], now);
-        return next;
-      });
-    },
+    timeline: work.timeline,
+    addNote: work.addNote,
+    addStatusUpdate: work.addStatusUpdate,
+    pin: work.pin,
+    tasks: work.tasks,
+    addTask: work.addTask,
+    updateTask: work.updateTask,
 
     /** Another capability's event on an incident's timeline (e.g. a page and its acknowledgement). */
     async recordEvent(
       tx: IncidentDb,
       incidentId: number,
       e: {
-        kind: `page-${string}` | `alert-${string}` | `status-page-${string}`;
+        kind: `page-${string}` | `alert-${string}` | `status-page-${string}` | `notice-${string}`;
         body: string;
         data: Record<string, unknown>;
       },
@@ -492,6 +402,80 @@ export function createIncidentService(deps: IncidentDeps) {
       at: Date,
     ): Promise<void> {
       await store.appendEvents(tx, incidentId, actorId, at, [e]);
+      // Alerts grouping into an incident can trigger rules; nothing is read unless one does.
+      if (deps.process?.reactsTo(e.kind)) {
+        const i = await store.lockIncident(tx, incidentId);
+        if (i) await deps.process.incidentChanged(tx, { incident: i, events: [e], run: newRun(null) });
+      }
+    },
+
+    /**
+     * A person acknowledged a page sent for an incident role: they take the role if it is free
+     * (or it is handed over to them, OWN-8), and ownership too when the page escalated it (OWN-1).
+     * What cannot follow is said on the timeline; the acknowledgement stands either way.
+     */
+    async engageFromPage(
+      tx: IncidentDb,
+      page: {
+        id: number;
+        incidentId: number;
+        engage: { role: string; own?: boolean; handOverFrom?: number };
+      },
+      userId: number,
+    ): Promise<void> {
+      const i = await store.lockIncident(tx, page.incidentId);
+      if (!i) return;
+      const c = ctx(systemActor);
+      const { role, own, handOverFrom } = page.engage;
+      const outcome = people.engage(i, role, userId, c, {
+        handOverFrom: handOverFrom ?? null,
+        reason:
+          handOverFrom !== undefined
+            ? `took over on acknowledging page ${page.id} (OWN-8)`
+            : `acknowledged page ${page.id}`,
+      });
+      const run = newRun(userId);
+      if ("refused" in outcome) {
+        await store.appendEvents(tx, i.id, userId, c.now, [
+          {
+            kind: "page-role-not-taken",
+            body: `acknowledged page ${page.id} but did not take ${role}: ${outcome.refused}`,
+            data: { pageId: page.id, role },
+          },
+        ]);
+        return;
+      }
+      const d = outcome.decision;
+      if (own && d.incident.ownerId !== userId) {
+        d.incident = { ...d.incident, ownerId: userId, ownerDeliberate: true };
+        d.events.push({
+          kind: "owner-changed",
+          body: `escalated to the ${role} (OWN-1): took ownership on acknowledging page ${page.id}`,
+          data: { from: i.ownerId, to: userId, escalatedTo: role },
+        });
+      }
+      await write(tx, d, userId, run);
+    },
+
+    /** COMM-2: a post about the incident was published on a status page. */
+    async publicPostPublished(
+      tx: IncidentDb,
+      incidentId: number,
+      actorId: number,
+      e: { body: string; data: Record<string, unknown> },
+    ): Promise<void> {
+      const i = await store.lockIncident(tx, incidentId);
+      if (!i) return;
+      const now = clock.now();
+      await write(
+        tx,
+        {
+          incident: { ...fields.recordPublicPost(i, now), updatedAt: now },
+          events: [{ kind: "status-page-published", body: e.body, data: e.data }],
+        },
+        actorId,
+        newRun(actorId),
+      );
     },
 
     /** DATA-3: the subset of these incidents the actor may see. */
@@ -502,6 +486,11 @@ export function createIncidentService(deps: IncidentDeps) {
     /** People paged for an incident take part in it (they must see it, even when private). */
     addParticipants: (tx: IncidentDb, incidentId: number, userIds: number[], at: Date) =>
       store.addParticipants(tx, incidentId, userIds, at),
+
+    /** Locks an incident (page changes take it before the page: one lock order everywhere). */
+    async lock(tx: IncidentDb, id: number): Promise<void> {
+      await store.lockIncident(tx, id);
+    },
 
     /** The people an incident refers to, for presenting it. */
     users: (ids: number[]) => userRefs.get(ids),
@@ -514,7 +503,10 @@ export function createIncidentService(deps: IncidentDeps) {
      * private incident the caller cannot see is listed without its title.
      */
     async deployGate(actor: Actor, kind: "deployments" | "feature-flags") {
-      const blockers = await store.deployBlockers(db, `blocks ${kind}`);
+      const blocking = policyNow()
+        .severities.filter((s) => s.blocksDeployments)
+        .map((s) => s.id);
+      const blockers = await store.deployBlockers(db, blocking);
       const listed = await Promise.all(
         blockers.map(async (i) => {
           const seen =
@@ -534,27 +526,135 @@ export function createIncidentService(deps: IncidentDeps) {
       );
       return { blocked: listed.length > 0, kind, incidents: listed };
     },
+
+    /** What the policy's rules may do to incidents (policy/ports.ts IncidentPort). */
+    rulesPort: createRulesPort(),
   };
 
-  async function appendOnly(actor: Actor, id: number, draft: model.EventDraft): Promise<TimelineEvent> {
-    return db.transaction().execute(async (tx) => {
-      const i = await visible(tx, actor, id, true);
-      if (i.state === "merged") {
-        throw new AppError(
-          "invalid-transition",
-          `incident ${id} is merged into ${i.mergedInto}; write there`,
-          {
-            currentState: i.state,
-            allowed: [],
-          },
-        );
-      }
-      const now = clock.now();
-      const [event] = await store.appendEvents(tx, id, actor.id, now, [draft]);
-      await store.addParticipants(tx, id, [actor.id], now);
-      return event!;
-    });
+  async function mergeLocked(
+    tx: IncidentDb,
+    duplicate: Incident,
+    primary: Incident,
+    reason: string,
+    actorId: number | null,
+    run: RunContext,
+  ) {
+    const c = ctx(systemActor);
+    const d = fields.merge(duplicate, primary, reason, c);
+    const dup = await write(tx, d.duplicate, actorId, run);
+    await store.moveTasks(tx, duplicate.id, primary.id);
+    // The duplicate's participants keep sight of the work they were part of.
+    const people = await store.listParticipants(tx, duplicate.id);
+    await store.addParticipants(tx, primary.id, [...(actorId ? [actorId] : []), ...people], c.now);
+    const prim = await write(tx, d.primary, actorId, run);
+    return { duplicate: dup.incident, primary: prim.incident };
   }
+
+  function createRulesPort() {
+    return {
+      lock: (tx: IncidentDb, id: number) => store.lockIncident(tx, id),
+      get: (tx: IncidentDb, id: number) => store.getIncident(tx, id),
+      async record(tx: IncidentDb, incidentId: number, drafts: EventDraft[], at: Date) {
+        await store.appendEvents(tx, incidentId, null, at, drafts);
+      },
+      async engage(
+        tx: IncidentDb,
+        incidentId: number,
+        role: string,
+        userId: number,
+        reason: string,
+        run: RunContext,
+      ) {
+        const i = await lockOrThrow(tx, incidentId);
+        const outcome = people.engage(i, role, userId, ctx(systemActor), { reason });
+        if ("refused" in outcome) return false;
+        await applySystem(tx, outcome.decision, run);
+        return true;
+      },
+      async ownByRule(tx: IncidentDb, incidentId: number, role: string, rule: string, run: RunContext) {
+        const i = await lockOrThrow(tx, incidentId);
+        const holder = i.roles[role];
+        const d = holder === undefined ? null : people.ownByRule(i, holder, rule, ctx(systemActor));
+        if (d) await applySystem(tx, d, run);
+      },
+      async label(tx: IncidentDb, incidentId: number, label: string, rule: string, run: RunContext) {
+        const i = await lockOrThrow(tx, incidentId);
+        if (i.extraLabels.includes(label)) return;
+        await applySystem(tx, fields.addLabel(i, label, ctx(systemActor), rule), run);
+      },
+      async raise(
+        tx: IncidentDb,
+        incidentId: number,
+        severity: string,
+        reason: string,
+        rule: string,
+        run: RunContext,
+      ) {
+        const i = await lockOrThrow(tx, incidentId);
+        const p = policyNow();
+        if (
+          !model.openStates.includes(i.state) ||
+          !model.moreSevere(p, severity, i.severity) ||
+          severity === i.severity
+        )
+          return;
+        const d = model.changeSeverity(i, severity, reason, ctx(systemActor));
+        d.events[0]!.data.rule = rule;
+        await applySystem(tx, d, run);
+      },
+      async merge(tx: IncidentDb, duplicateId: number, primaryId: number, reason: string, run: RunContext) {
+        const [first, second] = duplicateId < primaryId ? [duplicateId, primaryId] : [primaryId, duplicateId];
+        const a = await lockOrThrow(tx, first);
+        const b = await lockOrThrow(tx, second);
+        await mergeLocked(tx, a.id === duplicateId ? a : b, a.id === duplicateId ? b : a, reason, null, run);
+      },
+      async addTask(
+        tx: IncidentDb,
+        incidentId: number,
+        task: { kind: "action" | "follow-up"; title: string },
+      ) {
+        await work.insertTask(tx, incidentId, { ...task, assigneeId: null }, null);
+      },
+      isAutomation: (tx: IncidentDb, userId: number) => store.isAutomationUser(tx, userId),
+      async templateValues(tx: IncidentDb, incidentId: number) {
+        const i = await store.getIncident(tx, incidentId);
+        if (!i) throw notFound("incident", incidentId);
+        const latest = await store.latestStatusUpdate(tx, incidentId);
+        const due = fields.nextUpdateDue(policyNow(), i);
+        const owner = (await store.findUsers(tx, [i.ownerId])).get(i.ownerId);
+        const tasks = (await store.listTasks(tx, incidentId)).filter((t) => t.state === "open");
+        return {
+          id: String(i.id),
+          title: i.title,
+          type: i.type,
+          severity: i.severity,
+          state: i.state,
+          summary: i.summary,
+          impact: latest?.impact ?? "",
+          actions: latest?.actions ?? "",
+          nextSteps: tasks.map((t) => `- ${t.title}`).join("\n"),
+          nextUpdateAt: due ? `${due.toISOString().slice(0, 16).replace("T", " ")} UTC` : "",
+          owner: owner ? `${owner.name} (${owner.username})` : "",
+          url: "",
+        };
+      },
+      async userName(tx: IncidentDb, userId: number) {
+        const u = (await store.findUsers(tx, [userId])).get(userId);
+        return u ? u.username : `user ${userId}`;
+      },
+      countOpen: (tx: IncidentDb, severities: string[]) => store.countOpenIncidents(tx, severities),
+      busyInRole: (tx: IncidentDb, role: string, userIds: number[], exceptId: number) =>
+        store.holdersBusyInRole(tx, role, userIds, exceptId),
+      async timeline(tx: IncidentDb, incidentId: number) {
+        const events = await store.readTimeline(tx, incidentId, true);
+        return events.filter((e) => e.incidentId === incidentId);
+      },
+      lifetimes: (tx: IncidentDb, exceptId: number, from: Date, to: Date) =>
+        store.lifetimes(tx, exceptId, from, to),
+    };
+  }
+
+  return service;
 }
 
 export type IncidentService = ReturnType<typeof createIncidentService>;

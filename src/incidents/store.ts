@@ -17,7 +17,9 @@ export interface IncidentTables {
     declared_by: number;
     blocks_deployments: boolean;
     labels: string[];
+    extra_labels: string[];
     roles: ColumnType<Record<string, number>, string, string>; // jsonb: written as JSON text
+    engaged_at: ColumnType<Record<string, string>, string, string>; // role → ISO time
     declared_at: Date;
     accepted_at: Date | null;
     mitigated_at: Date | null;
@@ -25,7 +27,10 @@ export interface IncidentTables {
     closed_at: Date | null;
     impact_started_at: Date | null;
     impact_ended_at: Date | null;
+    impact_level: string | null;
     last_status_update_at: Date | null;
+    public_post_at: Date | null;
+    owner_deliberate: boolean;
     merged_into: number | null;
     updated_at: Date;
   };
@@ -55,8 +60,20 @@ export interface IncidentTables {
 
 export type IncidentDb = Kysely<PlatformTables & IncidentTables>;
 
-type Row = Omit<IncidentTables["incidents"], "id" | "roles"> & { id: number; roles: Record<string, number> };
-type NewRow = Omit<IncidentTables["incidents"], "id" | "roles"> & { roles: string };
+type Row = Omit<IncidentTables["incidents"], "id" | "roles" | "engaged_at"> & {
+  id: number;
+  roles: Record<string, number>;
+  engaged_at: Record<string, string>;
+};
+type NewRow = Omit<IncidentTables["incidents"], "id" | "roles" | "engaged_at"> & {
+  roles: string;
+  engaged_at: string;
+};
+
+const datesOf = (o: Record<string, string>): Record<string, Date> =>
+  Object.fromEntries(Object.entries(o).map(([k, v]) => [k, new Date(v)]));
+const isoOf = (o: Record<string, Date>): Record<string, string> =>
+  Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v.toISOString()]));
 
 function fromRow(r: Row): Incident {
   return {
@@ -72,7 +89,10 @@ function fromRow(r: Row): Incident {
     declaredBy: r.declared_by,
     blocksDeployments: r.blocks_deployments,
     labels: r.labels,
+    extraLabels: r.extra_labels,
     roles: r.roles,
+    engagedAt: datesOf(r.engaged_at),
+    ownerDeliberate: r.owner_deliberate,
     declaredAt: r.declared_at,
     acceptedAt: r.accepted_at,
     mitigatedAt: r.mitigated_at,
@@ -80,7 +100,9 @@ function fromRow(r: Row): Incident {
     closedAt: r.closed_at,
     impactStartedAt: r.impact_started_at,
     impactEndedAt: r.impact_ended_at,
+    impactLevel: r.impact_level as Incident["impactLevel"],
     lastStatusUpdateAt: r.last_status_update_at,
+    publicPostAt: r.public_post_at,
     mergedInto: r.merged_into,
     updatedAt: r.updated_at,
   };
@@ -99,7 +121,10 @@ function toRow(i: Omit<Incident, "id">): NewRow {
     declared_by: i.declaredBy,
     blocks_deployments: i.blocksDeployments,
     labels: i.labels,
+    extra_labels: i.extraLabels,
     roles: JSON.stringify(i.roles),
+    engaged_at: JSON.stringify(isoOf(i.engagedAt)),
+    owner_deliberate: i.ownerDeliberate,
     declared_at: i.declaredAt,
     accepted_at: i.acceptedAt,
     mitigated_at: i.mitigatedAt,
@@ -107,7 +132,9 @@ function toRow(i: Omit<Incident, "id">): NewRow {
     closed_at: i.closedAt,
     impact_started_at: i.impactStartedAt,
     impact_ended_at: i.impactEndedAt,
+    impact_level: i.impactLevel,
     last_status_update_at: i.lastStatusUpdateAt,
+    public_post_at: i.publicPostAt,
     merged_into: i.mergedInto,
     updated_at: i.updatedAt,
   };
@@ -122,13 +149,17 @@ export async function updateIncident(db: IncidentDb, i: Incident): Promise<void>
   await db.updateTable("incidents").set(toRow(i)).where("id", "=", i.id).execute();
 }
 
-/** Reads an incident and locks its row until the transaction ends, so commands on it queue. */
+/**
+ * Reads an incident and locks its row until the transaction ends, so commands on it queue. NO KEY
+ * UPDATE: rows that merely reference the incident (timeline events, pages) can still be written by
+ * others meanwhile, so a page escalating while a command runs does not wait for it.
+ */
 export async function lockIncident(db: IncidentDb, id: number): Promise<Incident | undefined> {
   const row = await db
     .selectFrom("incidents")
     .selectAll()
     .where("id", "=", id)
-    .forUpdate()
+    .forNoKeyUpdate()
     .executeTakeFirst();
   return row && fromRow(row);
 }
@@ -252,16 +283,54 @@ export async function closedSince(db: IncidentDb, since: Date): Promise<ClosedIn
   }));
 }
 
-/** LC-4: open incidents carrying the deploy-blocking labels. */
-export async function deployBlockers(db: IncidentDb, label: string): Promise<Incident[]> {
+/**
+ * LC-4: open incidents that block deployments: of a blocking severity, or with the field set. By
+ * severity rather than by stored label, so a changed policy applies at once.
+ */
+export async function deployBlockers(db: IncidentDb, blockingSeverities: string[]): Promise<Incident[]> {
   const rows = await db
     .selectFrom("incidents")
     .selectAll()
     .where("state", "in", ["triage", "investigating", "fixing", "monitoring"])
-    .where(sql<boolean>`${label} = ANY(labels)`)
+    .where((eb) =>
+      eb.or([
+        eb("blocks_deployments", "=", true),
+        ...(blockingSeverities.length ? [eb("severity", "in", blockingSeverities)] : []),
+      ]),
+    )
     .orderBy("id")
     .execute();
   return rows.map(fromRow);
+}
+
+/** PAGE-4: how many open, accepted incidents have one of these severities. */
+export async function countOpenIncidents(db: IncidentDb, severities: string[]): Promise<number> {
+  if (severities.length === 0) return 0;
+  const row = await db
+    .selectFrom("incidents")
+    .select((eb) => eb.fn.countAll<string>().as("n"))
+    .where("state", "in", ["investigating", "fixing", "monitoring"])
+    .where("severity", "in", severities)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** PAGE-5: the open incidents (other than `exceptId`) on which these people hold `role`. */
+export async function holdersBusyInRole(
+  db: IncidentDb,
+  role: string,
+  userIds: number[],
+  exceptId: number,
+): Promise<number[]> {
+  if (userIds.length === 0) return [];
+  const rows = await db
+    .selectFrom("incidents")
+    .select(sql<string>`roles->>${role}`.as("holder"))
+    .where("state", "in", ["triage", "investigating", "fixing", "monitoring"])
+    .where("id", "<>", exceptId)
+    .where(sql<boolean>`(roles->>${role})::bigint = ANY(${sql.val(userIds)}::bigint[])`)
+    .execute();
+  return [...new Set(rows.map((r) => Number(r.holder)))];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -347,6 +416,40 @@ export async function readTimeline(db: IncidentDb, incidentId: number, withInter
     .orderBy("id")
     .execute();
   return rows.map(eventFromRow);
+}
+
+/** Other incidents alive at some point in [from, to) (for replaying a policy, PAGE-4). */
+export async function lifetimes(db: IncidentDb, exceptId: number, from: Date, to: Date) {
+  const rows = await db
+    .selectFrom("incidents")
+    .select(["severity", "accepted_at", "resolved_at", "closed_at", "state", "updated_at"])
+    .where("id", "<>", exceptId)
+    .where("declared_at", "<", to)
+    .where((eb) => eb.or([eb("resolved_at", "is", null), eb("resolved_at", ">=", from)]))
+    .where("state", "not in", ["declined"])
+    .limit(10_000)
+    .execute();
+  return rows.map((r) => ({
+    severity: r.severity,
+    acceptedAt: r.accepted_at,
+    endedAt: r.resolved_at ?? (r.state === "merged" ? r.updated_at : null),
+  }));
+}
+
+/** The latest status update's words (COMM-5 templates quote it). */
+export async function latestStatusUpdate(
+  db: IncidentDb,
+  incidentId: number,
+): Promise<{ impact: string; actions: string } | null> {
+  const row = await db
+    .selectFrom("timeline_events")
+    .select("data")
+    .where("incident_id", "=", incidentId)
+    .where("kind", "=", "status-update")
+    .orderBy("id", "desc")
+    .executeTakeFirst();
+  if (!row) return null;
+  return { impact: String(row.data.impact ?? ""), actions: String(row.data.actions ?? "") };
 }
 
 export async function getEvent(db: IncidentDb, eventId: number): Promise<TimelineEvent | undefined> {

@@ -13,7 +13,7 @@ import type { Actor } from "../platform/auth.ts";
 import type { Clock } from "../platform/clock.ts";
 import { AppError } from "../platform/errors.ts";
 import type { Logger } from "../platform/logger.ts";
-import type { Policy } from "../policy/model.ts";
+import type { PolicySource } from "../policy/source.ts";
 import { presentEvent, presentIncident, userIdsOf } from "./schemas.ts";
 import type { IncidentService } from "./service.ts";
 import type { TimelineEvent } from "./store.ts";
@@ -247,7 +247,7 @@ export type LiveDeps = {
   changes: IncidentChanges;
   /** The request's credential checked again (a signed-out session or revoked token ends the stream). */
   currentActor: (req: FastifyRequest) => Promise<Actor | null>;
-  policy: Policy;
+  policy: PolicySource;
   clock: Clock;
   log: Logger;
   keepAliveMs?: number;
@@ -326,7 +326,7 @@ export function createLiveIncidents(deps: LiveDeps) {
           const view = presentIncident(
             incident,
             await service.users(userIdsOf(incident)),
-            deps.policy,
+            deps.policy.current(),
             deps.clock.now(),
           );
           const json = JSON.stringify(view);

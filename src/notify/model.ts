@@ -22,6 +22,11 @@ export type Notification = {
   /** What this notification is about: one page, or several when the throttle batched them. */
   pages: PageRef[];
   /**
+   * A page (to acknowledge) or a notice: a reminder or notification from the process that asks
+   * for no acknowledgement (COMM-1 reminders, PAGE-6 notices). Pages when absent.
+   */
+  type?: "page" | "notice";
+  /**
    * Extra message headers, for channels that have headers (email): e.g. `List-Unsubscribe` and
    * `List-Unsubscribe-Post` (RFC 8058) on status page mail. Others ignore them.
    */

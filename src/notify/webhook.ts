@@ -24,7 +24,7 @@ export type WebhookChannelOptions = {
 
 /** What the receiver gets as the JSON body. */
 export type WebhookPayload = {
-  type: "page.notification";
+  type: "page.notification" | "incident.notice";
   idempotencyKey: string;
   subject: string;
   text: string;
@@ -92,7 +92,7 @@ export function createWebhookChannel(options: WebhookChannelOptions = {}): Chann
       if (n.to.secret === "") return permanent("webhook secret is empty: set one on the contact method");
       const at = now();
       const payload: WebhookPayload = {
-        type: "page.notification",
+        type: n.type === "notice" ? "incident.notice" : "page.notification",
         idempotencyKey: n.idempotencyKey,
         subject: n.subject,
         text: n.text,

@@ -206,6 +206,52 @@ export function createOncallService(deps: {
       return s ? onCallAt(asSchedule(s), at) : [];
     },
     scheduleExists: (tx: OncallDb, id: number) => store.scheduleExists(tx, id),
+
+    // -- rotations by name: the policy file names a role's rotation (PAGE-7) ------------------------
+    scheduleIdByName: (tx: OncallDb, name: string) => store.scheduleIdByName(tx, name),
+    /** Who is on call in the rotation named `name` at `at` (nobody when it does not exist). */
+    async onCallIn(tx: OncallDb, name: string, at: Date): Promise<number[]> {
+      const id = await store.scheduleIdByName(tx, name);
+      return id === undefined ? [] : this.onCall(tx, id, at);
+    },
+    /** Everyone who takes shifts in the rotation (its layers' participants), once each. */
+    async membersOf(tx: OncallDb, name: string): Promise<number[]> {
+      const id = await store.scheduleIdByName(tx, name);
+      const s = id === undefined ? undefined : await store.getSchedule(tx, id, clock.now());
+      return s ? [...new Set(s.layers.flatMap((l) => l.participants))] : [];
+    },
+    /** OWN-8: when `userId`'s current shift in the rotation ends; null when they are not on call in it. */
+    async shiftEndOf(tx: OncallDb, name: string, userId: number, at: Date): Promise<Date | null> {
+      const id = await store.scheduleIdByName(tx, name);
+      const s = id === undefined ? undefined : await store.getSchedule(tx, id, at);
+      if (!s) return null;
+      const sched = asSchedule(s);
+      return onCallAt(sched, at).includes(userId) ? nextHandoff(sched, at) : null;
+    },
+    /**
+     * The rotation named `name`, created with `fallbackUserId` on call (weekly, from the Monday
+     * before `at`) when it does not exist yet; its id either way.
+     */
+    async ensureRotation(tx: OncallDb, name: string, fallbackUserId: number): Promise<number> {
+      const existing = await store.scheduleIdByName(tx, name);
+      if (existing !== undefined) return existing;
+      const now = clock.now();
+      const monday = new Date(now.getTime() - (((now.getUTCDay() + 6) % 7) + 7) * DAY);
+      const body: ScheduleBody = {
+        name,
+        timeZone: "UTC",
+        layers: [
+          {
+            name: `${name} rotation`,
+            timeZone: "UTC",
+            participants: [fallbackUserId],
+            shiftLength: { unit: "weeks", count: 1 },
+            start: `${monday.toISOString().slice(0, 10)}T09:00`,
+          },
+        ],
+      };
+      return store.insertSchedule(tx, body, now);
+    },
     schedulesNamingUser: (userId: number) => store.schedulesNamingUser(db, userId),
 
     /** A secret iCalendar URL for a schedule or for yourself; the secret is shown once. */

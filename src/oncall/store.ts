@@ -108,6 +108,11 @@ export async function listScheduleIds(db: OncallDb): Promise<{ id: number; name:
   return db.selectFrom("schedules").select(["id", "name"]).orderBy("name").execute();
 }
 
+export async function scheduleIdByName(db: OncallDb, name: string): Promise<number | undefined> {
+  const row = await db.selectFrom("schedules").select("id").where("name", "=", name).executeTakeFirst();
+  return row?.id;
+}
+
 export async function scheduleExists(db: OncallDb, id: number): Promise<boolean> {
   return (
     (await db.selectFrom("schedules").select("id").where("id", "=", id).executeTakeFirst()) !== undefined

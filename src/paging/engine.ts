@@ -23,6 +23,8 @@ export type OutgoingNotification = {
   text: string;
   links: { label: string; url: string }[];
   pages: { id: number; title: string; urgency: "high" | "low"; ackUrl?: string }[];
+  /** A page, or a notice that asks for no acknowledgement (the process's reminders). */
+  type?: "page" | "notice";
 };
 export type SendResult =
   | { status: "delivered"; providerId?: string }

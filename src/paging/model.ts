@@ -20,7 +20,15 @@ export type EscalationPolicy = {
   ackTimeoutMinutes: number;
   /** Low-urgency pages do not escalate outside these hours (SEV-5). */
   businessHours: BusinessHours;
+  /** Defined by the policy file and kept in step with it; not edited through the API. */
+  managed?: boolean;
 };
+
+/**
+ * A page for an incident role engages whoever acknowledges it in that role: `own` also hands them
+ * ownership (OWN-1 escalation), `handOverFrom` takes the role over from that person (OWN-8).
+ */
+export type PageEngage = { role: string; own?: boolean; handOverFrom?: number };
 
 export type Urgency = "high" | "low";
 export type PageState = "triggered" | "acknowledged" | "resolved";
@@ -44,6 +52,7 @@ export type Page = {
   createdBy: number | null;
   createdAt: Date;
   updatedAt: Date;
+  engage?: PageEngage | null;
 };
 
 export const defaultBusinessHours: BusinessHours = {

@@ -43,6 +43,9 @@ const policySchema = policyBody
       start: z.string(),
       end: z.string(),
     }),
+    managed: z
+      .boolean()
+      .describe("defined by the policy file (escalationPolicies) and kept in step with it; edit it there"),
   })
   .meta({ id: "EscalationPolicy" });
 /** The shape the web app reads (types only: web/src/api/oncall.ts). */
@@ -136,7 +139,7 @@ export function pagingRoutes(service: PagingService) {
         },
       },
       async () => ({
-        policies: await service.listPolicies(),
+        policies: (await service.listPolicies()).map((p) => ({ ...p, managed: p.managed ?? false })),
       }),
     );
     app.post(
@@ -152,13 +155,16 @@ export function pagingRoutes(service: PagingService) {
       },
       async (req, reply) => {
         reply.code(201);
-        return service.createPolicy(req.body);
+        return { ...(await service.createPolicy(req.body)), managed: false };
       },
     );
     app.get(
       "/escalation-policies/:id",
       { schema: { tags, summary: "Read a policy", params: id, response: { 200: policySchema } } },
-      async (req) => service.getPolicy(req.params.id),
+      async (req) => {
+        const p = await service.getPolicy(req.params.id);
+        return { ...p, managed: p.managed ?? false };
+      },
     );
     app.put(
       "/escalation-policies/:id",
@@ -172,7 +178,7 @@ export function pagingRoutes(service: PagingService) {
           response: { 200: policySchema },
         },
       },
-      async (req) => service.updatePolicy(req.params.id, req.body),
+      async (req) => ({ ...(await service.updatePolicy(req.params.id, req.body)), managed: false }),
     );
     app.delete(
       "/escalation-policies/:id",

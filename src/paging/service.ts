@@ -8,7 +8,7 @@ import type { Actor } from "../platform/auth.ts";
 import { hashToken } from "../platform/auth.ts";
 import { AppError, invalid, notFound } from "../platform/errors.ts";
 import { createEngine, type EngineDeps, escalationKey } from "./engine.ts";
-import type { EscalationPolicy, Page, Target, Urgency } from "./model.ts";
+import type { EscalationPolicy, Page, PageEngage, Target, Urgency } from "./model.ts";
 import * as model from "./model.ts";
 import type { PagingDb } from "./store.ts";
 import * as store from "./store.ts";
@@ -22,6 +22,10 @@ export type PolicyBody = {
   businessHours?: model.BusinessHours;
 };
 
+/** What a policy file says about an escalation policy, comparable as text. */
+const definitionOf = (p: Omit<EscalationPolicy, "id" | "managed">) =>
+  JSON.stringify([p.name, p.description, p.levels, p.repeat, p.ackTimeoutMinutes, p.businessHours]);
+
 const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === "23505";
 
 export function createPagingService(
@@ -29,6 +33,13 @@ export function createPagingService(
     scheduleExists: (db: PagingDb, id: number) => Promise<boolean>;
     /** DATA-3: which of these incidents the actor may see (pages of private incidents are theirs too). */
     visibleIncidents?: (actor: Actor, incidentIds: number[]) => Promise<Set<number>>;
+    /**
+     * Locks a page's incident before the page, so page changes and incident commands (which lock
+     * the incident, then its pages) always take the two locks in the same order.
+     */
+    lockIncident?: (db: PagingDb, incidentId: number) => Promise<void>;
+    /** Someone acknowledged a page sent for an incident role: they engage in it (PAGE-3, OWN-1, OWN-8). */
+    engaged?: (db: PagingDb, page: Page, userId: number) => Promise<void>;
   },
 ) {
   const { db, clock, jobs } = deps;
@@ -98,6 +109,8 @@ export function createPagingService(
   ): Promise<Page> {
     const now = clock.now();
     const run = async (tx: PagingDb) => {
+      const unlocked = await store.getPage(tx, id);
+      if (unlocked?.incidentId != null) await deps.lockIncident?.(tx, unlocked.incidentId);
       const before = await lockVisiblePage(tx, id);
       if (actor && !(await visible(actor, [before])).length) throw notFound("page", id);
       const page = await decide(before, tx);
@@ -124,9 +137,27 @@ export function createPagingService(
         actor?.id ?? null,
         now,
       );
+      // Acknowledging a page sent to you for an incident role engages you in that role.
+      const acker = page.acknowledgedBy;
+      if (
+        before.state === "triggered" &&
+        page.state === "acknowledged" &&
+        page.engage &&
+        acker !== null &&
+        before.assignedTo.includes(acker)
+      )
+        await deps.engaged?.(tx, page, acker);
       return page;
     };
     return outer ? run(outer) : db.transaction().execute(run);
+  }
+
+  function refuseManaged(p: EscalationPolicy, verb: string): never {
+    throw new AppError(
+      "conflict",
+      `escalation policy ${p.name} is defined in the policy file (escalationPolicies) and kept in step with it; ${verb} it there and the change applies on the next reload`,
+      { managed: true },
+    );
   }
 
   return {
@@ -147,7 +178,9 @@ export function createPagingService(
     async updatePolicy(id: number, body: PolicyBody): Promise<EscalationPolicy> {
       const p = policyFrom(body);
       return db.transaction().execute(async (tx) => {
-        if (!(await store.getPolicy(tx, id))) throw notFound("escalation policy", id);
+        const current = await store.getPolicy(tx, id);
+        if (!current) throw notFound("escalation policy", id);
+        if (current.managed) refuseManaged(current, "edit");
         await checkTargets(tx, p.levels);
         const next = { ...p, id };
         await store.updatePolicy(tx, next, clock.now());
@@ -162,7 +195,9 @@ export function createPagingService(
     listPolicies: () => store.listPolicies(db),
     async deletePolicy(id: number) {
       await db.transaction().execute(async (tx) => {
-        if (!(await store.getPolicy(tx, id))) throw notFound("escalation policy", id);
+        const current = await store.getPolicy(tx, id);
+        if (!current) throw notFound("escalation policy", id);
+        if (current.managed) refuseManaged(current, "remove");
         if (await store.policyHasPages(tx, id)) {
           throw new AppError("conflict", `escalation policy ${id} has pages; it is kept for their history`);
         }
@@ -170,6 +205,36 @@ export function createPagingService(
       });
     },
     policiesNamingUser: (userId: number) => store.policiesNamingUser(db, userId),
+
+    /**
+     * Makes the escalation policies the policy file defines exist as defined (by name), marked as
+     * managed; one transaction. Policies no longer in the file stay, as ordinary policies.
+     */
+    async syncManaged(
+      tx: PagingDb,
+      defs: Omit<EscalationPolicy, "id" | "managed">[],
+    ): Promise<{ created: string[]; updated: string[] }> {
+      const created: string[] = [];
+      const updated: string[] = [];
+      const now = clock.now();
+      const names = new Set(defs.map((d) => d.name));
+      for (const def of defs) {
+        const problems = model.validatePolicy(def);
+        if (problems[0])
+          throw new Error(`escalation policy ${def.name}: ${problems[0].field}: ${problems[0].message}`);
+        const current = await store.findPolicyByName(tx, def.name);
+        if (!current) {
+          await store.insertPolicy(tx, { ...def, managed: true }, now);
+          created.push(def.name);
+        } else if (!current.managed || definitionOf(current) !== definitionOf(def)) {
+          await store.updatePolicy(tx, { ...def, id: current.id, managed: true }, now);
+          updated.push(def.name);
+        }
+      }
+      for (const p of await store.listPolicies(tx))
+        if (p.managed && !names.has(p.name)) await store.updatePolicy(tx, { ...p, managed: false }, now);
+      return { created, updated };
+    },
 
     // -- contact methods and notification rules -------------------------------------------------
     async addContactMethod(
@@ -219,7 +284,13 @@ export function createPagingService(
     /** Triggers a page on a policy; `tx` lets another command (declaring an incident) include it. */
     async trigger(
       actor: Actor | null,
-      body: { policyId: number; title: string; urgency?: Urgency; incidentId?: number | null },
+      body: {
+        policyId: number;
+        title: string;
+        urgency?: Urgency;
+        incidentId?: number | null;
+        engage?: PageEngage | null;
+      },
       tx: PagingDb = db,
     ): Promise<Page> {
       const run = async (t: PagingDb) => {
@@ -243,6 +314,7 @@ export function createPagingService(
           createdBy: actor?.id ?? null,
           createdAt: now,
           updatedAt: now,
+          engage: body.engage ?? null,
         });
         await engine.record(
           t,
@@ -264,12 +336,23 @@ export function createPagingService(
 
     /**
      * Pages the escalation policy with this name for an incident (PAGE-1, SEV-3), inside the
-     * incident command's transaction. A missing policy is said on the incident's timeline, not hidden.
+     * incident command's transaction. A missing policy is said on the incident's timeline, not
+     * hidden; with `once`, a policy that already has an open page for the incident is not paged again.
      */
     async pageForIncident(
       tx: PagingDb,
-      input: { policyName: string; title: string; urgency: Urgency; incidentId: number; actor: Actor | null },
-    ): Promise<Page | null> {
+      input: {
+        policyName: string;
+        title: string;
+        urgency: Urgency;
+        incidentId: number;
+        actor: Actor | null;
+        engage?: PageEngage | null;
+        once?: boolean;
+        /** Why, for the timeline when nobody could be paged (e.g. the rule that asked). */
+        rule?: string;
+      },
+    ): Promise<{ outcome: "paged" | "already-paged"; page: Page } | { outcome: "no-policy"; page: null }> {
       const policy = await store.findPolicyByName(tx, input.policyName);
       if (!policy) {
         await deps.incidentTimeline?.(
@@ -277,19 +360,30 @@ export function createPagingService(
           input.incidentId,
           {
             kind: "page-not-sent",
-            body: `no escalation policy named ${input.policyName}; nobody was paged (create it, or change paging in the policy file)`,
-            data: { policyName: input.policyName },
+            body: `no escalation policy named ${input.policyName}; nobody was paged (create it, or change the policy file)`,
+            data: { policyName: input.policyName, ...(input.rule ? { rule: input.rule } : {}) },
           },
           input.actor?.id ?? null,
           clock.now(),
         );
-        return null;
+        return { outcome: "no-policy", page: null };
       }
-      return this.trigger(
+      if (input.once) {
+        const open = await store.openPageOnPolicy(tx, input.incidentId, policy.id);
+        if (open) return { outcome: "already-paged", page: open };
+      }
+      const page = await this.trigger(
         input.actor,
-        { policyId: policy.id, title: input.title, urgency: input.urgency, incidentId: input.incidentId },
+        {
+          policyId: policy.id,
+          title: input.title,
+          urgency: input.urgency,
+          incidentId: input.incidentId,
+          engage: input.engage ?? null,
+        },
         tx,
       );
+      return { outcome: "paged", page };
     },
 
     /**

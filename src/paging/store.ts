@@ -1,7 +1,15 @@
 /** SQL for escalation policies, contact methods, notification rules, pages and their messages. */
 import { type ColumnType, type Generated, type Kysely, sql } from "kysely";
 import type { PlatformTables } from "../platform/db.ts";
-import type { BusinessHours, EscalationPolicy, Level, Page, PageState, Urgency } from "./model.ts";
+import type {
+  BusinessHours,
+  EscalationPolicy,
+  Level,
+  Page,
+  PageEngage,
+  PageState,
+  Urgency,
+} from "./model.ts";
 
 type Json<T> = ColumnType<T, string, string>;
 
@@ -14,6 +22,7 @@ export interface PagingTables {
     repeat: number;
     ack_timeout_minutes: number;
     business_hours: Json<BusinessHours>;
+    managed: Generated<boolean>;
     created_at: Date;
     updated_at: Date;
   };
@@ -52,6 +61,7 @@ export interface PagingTables {
     created_by: number | null;
     created_at: Date;
     updated_at: Date;
+    engage: Json<PageEngage | null>;
   };
   page_events: {
     id: Generated<number>;
@@ -110,8 +120,9 @@ export type PagingDb = Kysely<PlatformTables & PagingTables & AckLinkTable>;
 
 // -- escalation policies ------------------------------------------------------------------------
 
-type PolicyRow = Omit<PagingTables["escalation_policies"], "id" | "levels" | "business_hours"> & {
+type PolicyRow = Omit<PagingTables["escalation_policies"], "id" | "levels" | "business_hours" | "managed"> & {
   id: number;
+  managed: boolean;
   levels: Level[];
   business_hours: BusinessHours;
 };
@@ -125,6 +136,7 @@ function policyFromRow(r: PolicyRow): EscalationPolicy {
     repeat: r.repeat,
     ackTimeoutMinutes: r.ack_timeout_minutes,
     businessHours: r.business_hours,
+    managed: r.managed,
   };
 }
 
@@ -140,6 +152,7 @@ export async function insertPolicy(db: PagingDb, p: PolicyInput, now: Date): Pro
       repeat: p.repeat,
       ack_timeout_minutes: p.ackTimeoutMinutes,
       business_hours: JSON.stringify(p.businessHours),
+      managed: p.managed ?? false,
       created_at: now,
       updated_at: now,
     })
@@ -158,6 +171,7 @@ export async function updatePolicy(db: PagingDb, p: EscalationPolicy, now: Date)
       repeat: p.repeat,
       ack_timeout_minutes: p.ackTimeoutMinutes,
       business_hours: JSON.stringify(p.businessHours),
+      managed: p.managed ?? false,
       updated_at: now,
     })
     .where("id", "=", p.id)
@@ -185,6 +199,36 @@ export async function listPolicies(db: PagingDb): Promise<EscalationPolicy[]> {
 
 export async function deletePolicy(db: PagingDb, id: number): Promise<void> {
   await db.deleteFrom("escalation_policies").where("id", "=", id).execute();
+}
+
+/** An incident's open page on a policy, if any (a role is not paged twice for one incident). */
+export async function openPageOnPolicy(
+  db: PagingDb,
+  incidentId: number,
+  policyId: number,
+): Promise<Page | undefined> {
+  const row = await db
+    .selectFrom("pages")
+    .selectAll()
+    .where("incident_id", "=", incidentId)
+    .where("policy_id", "=", policyId)
+    .where("state", "<>", "resolved")
+    .orderBy("id", "desc")
+    .executeTakeFirst();
+  return row && pageFromRow(row);
+}
+
+/** The contact methods a person has notification rules for: where notices reach them. */
+export async function ruledContactMethods(db: PagingDb, userId: number): Promise<ContactMethod[]> {
+  return db
+    .selectFrom("contact_methods")
+    .selectAll()
+    .where("user_id", "=", userId)
+    .where("id", "in", (eb) =>
+      eb.selectFrom("notification_rules").select("contact_method_id").where("user_id", "=", userId),
+    )
+    .orderBy("id")
+    .execute();
 }
 
 export async function policyHasPages(db: PagingDb, id: number): Promise<boolean> {
@@ -267,7 +311,7 @@ export async function deleteRule(db: PagingDb, id: number, userId: number): Prom
 
 // -- pages ------------------------------------------------------------------------------------
 
-type PageRow = Omit<PagingTables["pages"], "id"> & { id: number };
+type PageRow = Omit<PagingTables["pages"], "id" | "engage"> & { id: number; engage: PageEngage | null };
 
 function pageFromRow(r: PageRow): Page {
   return {
@@ -288,10 +332,11 @@ function pageFromRow(r: PageRow): Page {
     createdBy: r.created_by,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    engage: r.engage,
   };
 }
 
-function pageToRow(p: Omit<Page, "id">): Omit<PageRow, "id"> {
+function pageToRow(p: Omit<Page, "id">): Omit<PageRow, "id" | "engage"> & { engage: string } {
   return {
     policy_id: p.policyId,
     incident_id: p.incidentId,
@@ -309,6 +354,7 @@ function pageToRow(p: Omit<Page, "id">): Omit<PageRow, "id"> {
     created_by: p.createdBy,
     created_at: p.createdAt,
     updated_at: p.updatedAt,
+    engage: JSON.stringify(p.engage ?? null),
   };
 }
 

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { crossChecks } from "./checks.ts";
+import { ruleSchema } from "./rules-schema.ts";
 
 /**
  * The policy file: an organization's incident process as data (DESIGN.md, "Policy is data").
@@ -18,6 +20,8 @@ const incidentTypeSchema = z
     description: z.string().optional(),
     /** DEC-5: incidents of a security type engage the security on-call and start private. */
     security: z.boolean().optional(),
+    /** OWN-3: customers see this kind of incident; the IM owns its S1/S2 by default. */
+    externallyFacing: z.boolean().optional(),
   })
   .strict();
 
@@ -37,7 +41,16 @@ const severitySchema = z
   })
   .strict();
 
-const roleSchema = z.object({ name: text, description: z.string() }).strict();
+const roleSchema = z
+  .object({
+    name: text,
+    description: z.string(),
+    /** PAGE-7: the on-call schedule that says who holds this role right now. */
+    rotation: text.optional(),
+    /** Paging this role pages this escalation policy. */
+    escalationPolicy: text.optional(),
+  })
+  .strict();
 
 const recurrenceSchema = z
   .object({
@@ -52,42 +65,103 @@ const recurrenceSchema = z
 
 const pagingSchema = z
   .object({
-    /** PAGE-1: the escalation policy paged when an incident of a `pagesIncidentManager` severity is declared. */
-    incidentManagerPolicy: text,
-    /** SEV-3: the escalation policies paged when an incident's severity is raised (EOC, IM, CMOC). */
-    severityRaisedPolicies: z.array(text),
     /** SEV-5: severities whose pages are low urgency on weekends. */
     weekendLowUrgency: z.array(text),
-    /** The time zone in which weekends and business hours are reckoned. */
-    timeZone: text,
   })
   .strict();
 
-type Path = (string | number)[];
-type Issue = { path: Path; message: string };
+export const weekdays = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"] as const;
+const clockTime = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'expected a time "HH:MM", e.g. "09:00"' });
 
-/** Issues for names that appear more than once in `items` (the first occurrence is fine). */
-function duplicates<T>(items: T[], key: (item: T) => string, listPath: Path, field: string, what: string) {
-  const seen = new Map<string, number>();
-  const issues: Issue[] = [];
-  items.forEach((item, i) => {
-    const value = key(item);
-    const first = seen.get(value);
-    if (first === undefined) seen.set(value, i);
-    else
-      issues.push({
-        path: [...listPath, i, field],
-        message: `duplicate ${what} ${JSON.stringify(value)} (already used by ${listPath.join(".")}[${first}])`,
-      });
-  });
-  return issues;
-}
+const businessHoursSchema = z
+  .object({
+    timeZone: text,
+    days: z.array(z.enum(weekdays, { error: `expected one of ${weekdays.join(", ")}` })).min(1, {
+      error: "expected at least one day",
+    }),
+    start: clockTime,
+    end: clockTime,
+  })
+  .strict();
 
-function mustBeOneOf(value: string, known: string[], path: Path, what: string): Issue[] {
-  // An empty list is reported on its own; checking references against it would only add noise.
-  if (known.length === 0 || known.includes(value)) return [];
-  return [{ path, message: `unknown ${what} ${JSON.stringify(value)}; expected one of ${known.join(", ")}` }];
-}
+const escalationPolicySchema = z
+  .object({
+    name: text,
+    description: z.string().optional(),
+    /** PAGE-2: who is paged, in order; each level waits `minutes` for an acknowledgement. */
+    levels: z
+      .array(z.object({ rotation: text, minutes: wholeNumber(1) }).strict())
+      .min(1, { error: "expected at least one level" }),
+    /** How many more times the whole policy runs after its last level. */
+    repeat: z.int({ error: "expected a whole number from 0 to 9" }).min(0).max(9).optional(),
+    /** An acknowledged page not resolved within this long escalates again. */
+    ackTimeoutMinutes: wholeNumber(1).optional(),
+  })
+  .strict();
+
+const roleConflictSchema = z
+  .object({
+    /** OWN-7: one person may not hold these roles on the same incident… */
+    roles: z.array(text).min(2, { error: "expected at least two role names" }),
+    /** …unless this is true; then it is allowed and said on the timeline. */
+    allowed: z.boolean(),
+  })
+  .strict();
+
+const dutySchema = z
+  .object({
+    /** OWN-6: this role's duties (reminders, notices)… */
+    role: text,
+    /** …fall to this role's holder… */
+    coveredBy: text,
+    /** …on incidents of these severities. */
+    severities: z.array(text).min(1, { error: "expected a list of at least one severity id" }),
+  })
+  .strict();
+
+export const componentStatusNames = [
+  "operational",
+  "degraded_performance",
+  "partial_outage",
+  "major_outage",
+  "under_maintenance",
+] as const;
+
+const statusPageSchema = z
+  .object({
+    /** COMM-3: who besides admins publishes drafted posts (holders of these roles on the incident). */
+    approverRoles: z.array(text),
+    /** COMM-3: the roles with whom the approver confirms customer impact before an outage is published. */
+    confirmImpactWith: z.array(text),
+    /** Component statuses people may set without a post and its approval, by account role. */
+    setDirectly: z
+      .object({
+        admin: z.array(z.enum(componentStatusNames)),
+        responder: z.array(z.enum(componentStatusNames)),
+      })
+      .strict(),
+  })
+  .strict();
+
+const labelsSchema = z
+  .object({
+    /** LC-3: always present. */
+    incident: text,
+    /** LC-3: while investigating or fixing. */
+    active: text,
+    /** LC-3: while monitoring. */
+    mitigated: text,
+    /** LC-3: once resolved, in review or closed. */
+    resolved: text,
+    /** Followed by the severity id, e.g. severity::S1. */
+    severityPrefix: text,
+    /** LC-4: while the incident blocks deployments / feature-flag changes. */
+    blocksDeployments: text,
+    blocksFeatureFlags: text,
+  })
+  .strict();
 
 const basePolicySchema = z
   .object({
@@ -101,32 +175,19 @@ const basePolicySchema = z
     ownerRole: text.optional(),
     recurrence: recurrenceSchema,
     paging: pagingSchema.optional(),
+    businessHours: businessHoursSchema.optional(),
+    escalationPolicies: z.array(escalationPolicySchema).optional(),
+    roleConflicts: z.array(roleConflictSchema).optional(),
+    duties: z.array(dutySchema).optional(),
+    statusPage: statusPageSchema.optional(),
+    labels: labelsSchema.optional(),
+    /** COMM-5: texts filled from an incident; `{placeholders}` are listed in docs/policy.md. */
+    templates: z.record(z.string(), z.string()).optional(),
+    rules: z.array(ruleSchema).optional(),
   })
   .strict();
 
-/** Cross-field checks; each issue points at the key that is wrong so the loader can name its line. */
-function crossChecks(policy: z.infer<typeof basePolicySchema>): Issue[] {
-  const severityIds = policy.severities.map((s) => s.id);
-  const roleNames = policy.roles.map((r) => r.name);
-  const { recurrence } = policy;
-  return [
-    ...duplicates(policy.incidentTypes, (t) => t.name, ["incidentTypes"], "name", "incident type"),
-    ...duplicates(policy.severities, (s) => s.id, ["severities"], "id", "severity id"),
-    ...duplicates(policy.roles, (r) => r.name, ["roles"], "name", "role"),
-    ...mustBeOneOf(policy.defaultSeverityWhenUnsure, severityIds, ["defaultSeverityWhenUnsure"], "severity"),
-    ...mustBeOneOf(policy.incidentManagerRole, roleNames, ["incidentManagerRole"], "role"),
-    ...(policy.ownerRole === undefined
-      ? []
-      : mustBeOneOf(policy.ownerRole, roleNames, ["ownerRole"], "role")),
-    ...recurrence.severities.flatMap((id, i) =>
-      mustBeOneOf(id, severityIds, ["recurrence", "severities", i], "severity"),
-    ),
-    ...mustBeOneOf(recurrence.upgradeTo, severityIds, ["recurrence", "upgradeTo"], "severity"),
-    ...(policy.paging?.weekendLowUrgency ?? []).flatMap((id, i) =>
-      mustBeOneOf(id, severityIds, ["paging", "weekendLowUrgency", i], "severity"),
-    ),
-  ];
-}
+export type BasePolicy = z.infer<typeof basePolicySchema>;
 
 export const policySchema = basePolicySchema.superRefine((policy, ctx) => {
   for (const issue of crossChecks(policy)) ctx.addIssue({ code: "custom", ...issue });

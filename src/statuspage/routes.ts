@@ -3,7 +3,7 @@ import { z } from "zod";
 import { actorOf } from "../platform/auth.ts";
 import type { App } from "../platform/http.ts";
 import { groupStatus } from "./model.ts";
-import type { StatusService } from "./service.ts";
+import { criticalities, type StatusService } from "./service.ts";
 import type { ComponentRow, StatusIncidentRow, UpdateRow } from "./store.ts";
 import { componentStatuses, incidentStates, maintenanceStates } from "./types.ts";
 
@@ -223,7 +223,7 @@ export function statusAdminRoutes(service: StatusService) {
       },
       async (req, reply) => {
         reply.code(201);
-        return presentComponent(await service.createComponent(req.params.slug, req.body));
+        return presentComponent(await service.createComponent(actorOf(req), req.params.slug, req.body));
       },
     );
     app.patch(
@@ -232,14 +232,17 @@ export function statusAdminRoutes(service: StatusService) {
         config: responder,
         schema: {
           tags,
-          summary: "Change a component; a status change is recorded for the uptime bars (STAT-2)",
+          summary:
+            "Change a component; a status change is recorded for the uptime bars (STAT-2). Only the statuses the policy's statusPage.setDirectly allows you are set directly; others go through a post and its approval (COMM-3)",
           params: withId,
           body: z.object(componentFields).partial().strict(),
           response: { 200: componentSchema },
         },
       },
       async (req) =>
-        presentComponent(await service.updateComponent(req.params.slug, req.params.id, req.body)),
+        presentComponent(
+          await service.updateComponent(actorOf(req), req.params.slug, req.params.id, req.body),
+        ),
     );
     app.delete(
       "/status-pages/:slug/components/:id",
@@ -317,6 +320,13 @@ export function statusAdminRoutes(service: StatusService) {
               body,
               components: z.array(z.number().int().positive()).max(200).optional(),
               incidentId: z.number().int().positive().nullable().optional(),
+              criticality: z
+                .enum(criticalities)
+                .nullable()
+                .optional()
+                .describe(
+                  "STAT-5: C1 is treated as an undeclared incident (the on-call roles are told ahead)",
+                ),
             })
             .strict(),
           response: { 201: z.object({ statusIncidentId: z.number(), update: updateSchema }) },
@@ -336,6 +346,7 @@ export function statusAdminRoutes(service: StatusService) {
           incidentId: b.incidentId,
           scheduledFor: new Date(b.scheduledFor),
           scheduledUntil: new Date(b.scheduledUntil),
+          criticality: b.criticality ?? null,
         });
         reply.code(201);
         return { statusIncidentId: r.incident.id, update: presentUpdate(r.update) };
@@ -392,13 +403,27 @@ export function statusAdminRoutes(service: StatusService) {
         config: responder,
         schema: {
           tags,
-          summary: "Publish a drafted update (an admin, or the CMOC of its incident: COMM-3)",
+          summary:
+            "Publish a drafted update (an admin, or the CMOC of its incident; never the person who drafted it: COMM-3)",
           params: withId,
+          body: z
+            .object({
+              impactConfirmedWith: z
+                .union([z.number().int().positive(), z.string().min(1).max(64)])
+                .optional()
+                .describe(
+                  "COMM-3: for an outage, the EOC or IM of the incident with whom customer impact was confirmed (user id or username)",
+                ),
+            })
+            .strict()
+            .nullish(),
           response: { 200: incidentSchema.omit({ updates: true }) },
         },
       },
       async (req) => {
-        const i = await service.approve(actorOf(req), req.params.slug, req.params.id);
+        const i = await service.approve(actorOf(req), req.params.slug, req.params.id, {
+          impactConfirmedWith: req.body?.impactConfirmedWith,
+        });
         const { updates: _u, ...rest } = presentIncident({ ...i, updates: [] });
         return rest;
       },

@@ -4,11 +4,13 @@
  * `snapshot` reads a whole page for the renderers.
  */
 import { IANAZone } from "luxon";
-import type { IncidentService } from "../incidents/service.ts";
+import { assertNoRedData, type IncidentService } from "../incidents/service.ts";
 import type { IncidentDb } from "../incidents/store.ts";
 import type { Actor } from "../platform/auth.ts";
 import type { Clock } from "../platform/clock.ts";
 import { AppError, forbidden, invalid, notFound } from "../platform/errors.ts";
+import type { MaintenanceSubject } from "../policy/conditions.ts";
+import type { PolicySource } from "../policy/source.ts";
 import { componentsUnderMaintenance, impactOf, maintenanceStateAt } from "./model.ts";
 import type { Affected, StatusDb, StatusIncidentRow } from "./store.ts";
 import * as store from "./store.ts";
@@ -26,8 +28,23 @@ import {
 
 const HISTORY_DAYS = 90;
 const DAY = 86_400_000;
-/** The role that approves public updates besides admins (COMM-3). */
-const APPROVER_ROLE = "CMOC";
+/** Without a `statusPage` section in the policy: the handbook's approval (COMM-3, STAT-3). */
+const defaultStatusPolicy = {
+  approverRoles: ["CMOC"],
+  confirmImpactWith: ["EOC", "IM"],
+  setDirectly: {
+    admin: ["operational", "degraded_performance", "under_maintenance"] as ComponentStatus[],
+    responder: [] as ComponentStatus[],
+  },
+};
+const outages: ComponentStatus[] = ["partial_outage", "major_outage"];
+const statusWords: Record<ComponentStatus, string> = {
+  operational: "operational",
+  degraded_performance: "degraded performance",
+  partial_outage: "partial outage",
+  major_outage: "major outage",
+  under_maintenance: "under maintenance",
+};
 
 const impacts: Impact[] = ["none", "minor", "major", "critical"];
 const worseImpact = (a: Impact, b: Impact): Impact => (impacts.indexOf(a) >= impacts.indexOf(b) ? a : b);
@@ -52,13 +69,18 @@ export type DraftBody = {
   affected?: { componentId: number; newStatus: ComponentStatus }[];
 };
 
+/** STAT-5: a maintenance's criticality; C1 is treated as an undeclared incident. */
+export const criticalities = ["C1", "C2", "C3", "C4"] as const;
+
 export function createStatusService(deps: {
   db: StatusDb;
   clock: Clock;
   publicUrl: string;
   incidents: IncidentService;
-  /** The incident role that must be held before a partial or full outage is published (STAT-3). */
-  incidentManagerRole: string;
+  /** Who approves, who may set statuses directly, the IM role STAT-3 requires (the policy file). */
+  policy: PolicySource;
+  /** STAT-5: a maintenance changed; its clocks are reconciled in the same transaction. */
+  maintenanceChanged?: (tx: StatusDb, m: MaintenanceSubject) => Promise<void>;
   /** Called after every change a visitor can see: caches of this page are stale (all replicas). */
   changed: (pageId: number) => Promise<void>;
   /**
@@ -72,6 +94,32 @@ export function createStatusService(deps: {
 }) {
   const { db, clock, incidents } = deps;
   const asIncidentDb = (tx: StatusDb) => tx as unknown as IncidentDb;
+  const rules = () => deps.policy.current().statusPage ?? defaultStatusPolicy;
+  const imRole = () => deps.policy.current().incidentManagerRole;
+
+  /** COMM-3: the statuses this person may set on a component without a post and its approval. */
+  function assertMaySet(actor: Actor, status: ComponentStatus) {
+    const direct = rules().setDirectly;
+    const allowed = actor.role === "admin" ? [...direct.admin, ...direct.responder] : direct.responder;
+    if (allowed.includes(status)) return;
+    throw forbidden(
+      `setting a component to ${statusWords[status]} is a public statement and goes through a post: draft an update of a public incident with this component as affected, and an approver publishes it (COMM-3${outages.includes(status) ? ", STAT-3" : ""}); the policy's statusPage.setDirectly names who may set which statuses directly`,
+    );
+  }
+
+  /** STAT-5: a maintenance as the rules see it, locked. */
+  async function maintenanceSubject(tx: StatusDb, id: number): Promise<MaintenanceSubject | undefined> {
+    const m = await store.lockMaintenance(tx, id);
+    if (!m) return undefined;
+    return {
+      kind: "maintenance",
+      id: m.id,
+      name: m.name,
+      criticality: m.criticality,
+      scheduledFor: m.scheduled_for,
+      active: m.active,
+    };
+  }
 
   async function pageOr404(tx: StatusDb, slug: string) {
     const p = await store.findPage(tx, slug);
@@ -88,19 +136,23 @@ export function createStatusService(deps: {
     }
   }
 
-  /** COMM-3: admins, or whoever holds the CMOC role on the linked internal incident. */
+  /** COMM-3: admins, or whoever holds an approver role (the CMOC) on the linked internal incident. */
   async function mayApprove(actor: Actor, incidentId: number | null): Promise<boolean> {
     if (actor.role === "admin") return true;
     if (incidentId === null) return false;
     const i = await incidents.get(actor, incidentId).catch(() => null);
-    return i?.roles[APPROVER_ROLE] === actor.id;
+    return rules().approverRoles.some((role) => i?.roles[role] === actor.id);
   }
+
+  const approvers = () =>
+    ["an admin", ...rules().approverRoles.map((r) => `the incident's ${r}`)].join(" or ");
 
   const service = {
     // -- pages -----------------------------------------------------------------------------------
     listPages: () => store.listPages(db),
     page: (slug: string) => pageOr404(db, slug),
     async createPage(body: { slug: string; name: string; timeZone?: string }) {
+      assertNoRedData({ name: body.name });
       if (body.timeZone !== undefined && !IANAZone.isValidZone(body.timeZone))
         throw invalid(
           "timeZone",
@@ -119,7 +171,9 @@ export function createStatusService(deps: {
     async listComponents(slug: string) {
       return store.listComponents(db, (await pageOr404(db, slug)).id);
     },
-    async createComponent(slug: string, body: ComponentBody) {
+    async createComponent(actor: Actor, slug: string, body: ComponentBody) {
+      assertNoRedData({ name: body.name, description: body.description });
+      if (body.status && body.status !== "operational") assertMaySet(actor, body.status);
       const now = clock.now();
       return db
         .transaction()
@@ -168,13 +222,15 @@ export function createStatusService(deps: {
         });
     },
     /** Changes a component (its status among them, recorded for the uptime history). */
-    async updateComponent(slug: string, id: number, body: Partial<ComponentBody>) {
+    async updateComponent(actor: Actor, slug: string, id: number, body: Partial<ComponentBody>) {
+      assertNoRedData({ name: body.name, description: body.description });
       const now = clock.now();
       const c = await db.transaction().execute(async (tx) => {
         const page = await pageOr404(tx, slug);
         const before = await store.getComponent(tx, page.id, id);
         if (!before) throw notFound("component", id);
         if (body.status && before.is_group) throw invalid("status", "a group's status is its members' worst");
+        if (body.status && body.status !== before.status) assertMaySet(actor, body.status);
         const after = await store.updateComponent(tx, id, {
           ...(body.name !== undefined && { name: body.name }),
           ...(body.description !== undefined && { description: body.description }),
@@ -213,8 +269,10 @@ export function createStatusService(deps: {
         security?: boolean;
         scheduledFor?: Date;
         scheduledUntil?: Date;
+        criticality?: (typeof criticalities)[number] | null;
       },
     ) {
+      assertNoRedData({ name: body.name, body: body.body });
       const now = clock.now();
       const maintenance = body.scheduledFor !== undefined || body.scheduledUntil !== undefined;
       if (
@@ -244,16 +302,19 @@ export function createStatusService(deps: {
             started_at: body.scheduledFor ?? now,
             monitoring_at: null,
             resolved_at: null,
+            criticality: maintenance ? (body.criticality ?? null) : null,
           },
           now,
         );
         const u = await insertDraft(tx, actor, i, { ...body, status: i.status }, now);
+        if (maintenance) await maintenanceChanged(tx, i.id);
         return { incident: i, update: u };
       });
     },
 
     /** Drafts a further update of a public incident (a new state, a message, component changes). */
     async draftUpdate(actor: Actor, slug: string, statusIncidentId: number, body: DraftBody) {
+      assertNoRedData({ body: body.body });
       const now = clock.now();
       return db.transaction().execute(async (tx) => {
         const page = await pageOr404(tx, slug);
@@ -270,7 +331,9 @@ export function createStatusService(deps: {
         const allowed: readonly string[] = i.kind === "maintenance" ? maintenanceStates : incidentStates;
         if (!allowed.includes(body.status)) throw invalid("status", `expected one of ${allowed.join(", ")}`);
         await checkAffected(tx, page.id, body.affected);
-        return insertDraft(tx, actor, i, body, now);
+        const u = await insertDraft(tx, actor, i, body, now);
+        if (i.kind === "maintenance") await maintenanceChanged(tx, i.id);
+        return u;
       });
     },
 
@@ -279,7 +342,12 @@ export function createStatusService(deps: {
     },
 
     /** COMM-3: publishes a drafted update; applies its component statuses and the incident's state. */
-    async approve(actor: Actor, slug: string, updateId: number) {
+    async approve(
+      actor: Actor,
+      slug: string,
+      updateId: number,
+      opts: { impactConfirmedWith?: number | string } = {},
+    ) {
       const now = clock.now();
       const result = await db.transaction().execute(async (tx) => {
         const page = await pageOr404(tx, slug);
@@ -291,8 +359,11 @@ export function createStatusService(deps: {
             currentState: u.state,
           });
         if (!(await mayApprove(actor, i.incident_id)))
+          throw forbidden(`only ${approvers()} can publish to the status page (COMM-3)`);
+        // COMM-3: a second person looks at every post before it is public.
+        if (u.drafted_by === actor.id)
           throw forbidden(
-            `only an admin or the incident's ${APPROVER_ROLE} can publish to the status page (COMM-3)`,
+            `you drafted update ${u.id}; someone else (${approvers()}) publishes it, so every public post is seen by two people (COMM-3)`,
           );
         // COMM-4: a security incident reaches the public page only when marked for it on purpose.
         if (i.incident_id !== null && !i.security) {
@@ -304,19 +375,21 @@ export function createStatusService(deps: {
             );
         }
         // STAT-3: a partial or full disruption is published only with an incident manager engaged.
-        const disruption = u.affected.some(
-          (a) => a.newStatus === "partial_outage" || a.newStatus === "major_outage",
-        );
+        const disruption = u.affected.some((a) => outages.includes(a.newStatus as ComponentStatus));
+        let confirmedWith: number | null = null;
         if (i.kind === "incident" && disruption) {
+          const role = imRole();
           const internal =
             i.incident_id === null ? null : await incidents.get({ ...actor, role: "admin" }, i.incident_id);
-          if (!internal?.roles[deps.incidentManagerRole])
+          if (!internal?.roles[role])
             throw new AppError(
               "conflict",
               internal
-                ? `a partial or full outage needs an engaged incident manager: give the ${deps.incidentManagerRole} role on incident ${internal.id} first (STAT-3)`
-                : `a partial or full outage needs an engaged incident manager: link the public incident to its internal incident (incidentId) with an ${deps.incidentManagerRole} (STAT-3)`,
+                ? `a partial or full outage needs an engaged incident manager: give the ${role} role on incident ${internal.id} first (STAT-3)`
+                : `a partial or full outage needs an engaged incident manager: link the public incident to its internal incident (incidentId) with an ${role} (STAT-3)`,
             );
+          // COMM-3: incidents are often declared high and lowered; the impact is confirmed first.
+          confirmedWith = await confirmedImpact(internal, actor, opts.impactConfirmedWith);
         }
         const affected: Affected[] = [];
         for (const a of u.affected) {
@@ -347,14 +420,21 @@ export function createStatusService(deps: {
           approved_by: actor.id,
           published_at: now,
           affected,
+          impact_confirmed_with: confirmedWith,
         });
         await deps.published?.(tx, { pageId: page.id, statusIncidentId: i.id, updateId: u.id });
         await store.touchPage(tx, page.id, now);
-        await note(tx, i.incident_id, actor, `published to the status page: ${u.status} — ${u.body}`, {
-          updateId: u.id,
-          statusIncidentId: i.id,
-          page: page.slug,
-        });
+        if (i.incident_id !== null)
+          await incidents.publicPostPublished(asIncidentDb(tx), i.incident_id, actor.id, {
+            body: `published to the status page: ${u.status} — ${u.body}${confirmedWith === null ? "" : ` (customer impact confirmed with user ${confirmedWith})`}`,
+            data: {
+              updateId: u.id,
+              statusIncidentId: i.id,
+              page: page.slug,
+              impactConfirmedWith: confirmedWith,
+            },
+          });
+        if (i.kind === "maintenance") await maintenanceChanged(tx, i.id);
         return { page, incident: updated };
       });
       await deps.changed(result.page.id);
@@ -366,15 +446,14 @@ export function createStatusService(deps: {
      * the text is public at once; the internal incident's timeline keeps both versions.
      */
     async editPublished(actor: Actor, slug: string, updateId: number, body: string) {
+      assertNoRedData({ body });
       const result = await db.transaction().execute(async (tx) => {
         const page = await pageOr404(tx, slug);
         const u = await store.lockUpdate(tx, updateId);
         const i = u ? await store.getIncident(tx, page.id, u.status_incident_id) : undefined;
         if (!u || !i || u.state !== "published") throw notFound("published update", updateId);
         if (!(await mayApprove(actor, i.incident_id)))
-          throw forbidden(
-            `only an admin or the incident's ${APPROVER_ROLE} can edit a published update (COMM-3)`,
-          );
+          throw forbidden(`only ${approvers()} can edit a published update (COMM-3)`);
         await store.setUpdateBody(tx, u.id, body);
         await store.updateIncident(tx, i.id, { updated_at: clock.now() });
         await store.touchPage(tx, page.id, clock.now());
@@ -395,8 +474,9 @@ export function createStatusService(deps: {
         const i = u ? await store.getIncident(tx, page.id, u.status_incident_id) : undefined;
         if (!u || !i || u.state !== "draft") throw notFound("draft update", updateId);
         if (u.drafted_by !== actor.id && !(await mayApprove(actor, i.incident_id)))
-          throw forbidden("only the update's author, an admin or the incident's CMOC can discard it");
+          throw forbidden(`only the update's author or ${approvers()} can discard it`);
         await store.setUpdate(tx, u.id, { state: "discarded" });
+        if (i.kind === "maintenance") await maintenanceChanged(tx, i.id);
       });
     },
 
@@ -526,6 +606,50 @@ export function createStatusService(deps: {
     },
   };
 
+  /**
+   * COMM-3: the person with whom the approver confirmed customer impact — a holder of one of the
+   * policy's confirmImpactWith roles on the incident, not the approver. Returns their id.
+   */
+  async function confirmedImpact(
+    internal: { id: number; roles: Record<string, number> },
+    actor: Actor,
+    given: number | string | undefined,
+  ): Promise<number> {
+    const roles = rules().confirmImpactWith;
+    const holders = roles.flatMap((r) =>
+      internal.roles[r] === undefined ? [] : [{ role: r, id: internal.roles[r]! }],
+    );
+    const others = holders.filter((h) => h.id !== actor.id);
+    const who = others.length
+      ? others.map((h) => `the ${h.role} (user ${h.id})`).join(" or ")
+      : `the ${roles.join(" or ")} of incident ${internal.id} (nobody else holds ${roles.length > 1 ? "these roles" : "the role"} yet)`;
+    if (given === undefined)
+      throw new AppError(
+        "invalid-request",
+        `impactConfirmedWith: publishing an outage needs the customer impact confirmed first with ${who} (COMM-3): say with whom`,
+        { field: "impactConfirmedWith" },
+      );
+    const user = (await incidents.users(typeof given === "number" ? [given] : [])).get(Number(given));
+    const id =
+      typeof given === "number"
+        ? given
+        : [...(await incidents.users(holders.map((h) => h.id))).values()].find((u) => u.username === given)
+            ?.id;
+    if (id === undefined || !others.some((h) => h.id === id))
+      throw new AppError(
+        "invalid-request",
+        `impactConfirmedWith: ${user?.username ?? JSON.stringify(given)} does not hold ${roles.join(" or ")} on incident ${internal.id} (or is you); confirm the impact with ${who} (COMM-3)`,
+        { field: "impactConfirmedWith" },
+      );
+    return id;
+  }
+
+  async function maintenanceChanged(tx: StatusDb, id: number) {
+    if (!deps.maintenanceChanged) return;
+    const m = await maintenanceSubject(tx, id);
+    if (m) await deps.maintenanceChanged(tx, m);
+  }
+
   /** A draft update of public incident `i`, noted on the internal incident's timeline. */
   async function insertDraft(
     tx: StatusDb,
@@ -567,7 +691,7 @@ export function createStatusService(deps: {
     );
   }
 
-  return service;
+  return { ...service, maintenanceSubject };
 }
 
 export type StatusService = ReturnType<typeof createStatusService>;

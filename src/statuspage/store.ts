@@ -51,6 +51,8 @@ export interface StatusTables {
     started_at: Date;
     monitoring_at: Date | null;
     resolved_at: Date | null;
+    /** STAT-5: C1–C4, for maintenances. */
+    criticality: string | null;
     created_at: Date;
     updated_at: Date;
   };
@@ -63,6 +65,8 @@ export interface StatusTables {
     state: "draft" | "published" | "discarded";
     drafted_by: number;
     approved_by: number | null;
+    /** COMM-3: with whom the approver confirmed customer impact before publishing an outage. */
+    impact_confirmed_with: number | null;
     created_at: Date;
     published_at: Date | null;
   };
@@ -197,6 +201,35 @@ export const getIncident = (db: StatusDb, pageId: number, id: number) =>
 export const lockIncident = (db: StatusDb, id: number) =>
   db.selectFrom("status_incidents").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
 
+/**
+ * STAT-5: a maintenance locked, with whether anything is still owed for it: not over, and with an
+ * update drafted or published (a maintenance whose only draft was discarded is not happening).
+ */
+export async function lockMaintenance(db: StatusDb, id: number) {
+  const m = await db
+    .selectFrom("status_incidents")
+    .select(["id", "name", "criticality", "scheduled_for", "scheduled_until", "resolved_at", "status"])
+    .where("id", "=", id)
+    .where("kind", "=", "maintenance")
+    .forUpdate()
+    .executeTakeFirst();
+  if (!m?.scheduled_for) return undefined;
+  const live = await db
+    .selectFrom("status_updates")
+    .select("id")
+    .where("status_incident_id", "=", id)
+    .where("state", "in", ["draft", "published"])
+    .limit(1)
+    .executeTakeFirst();
+  return {
+    id: m.id,
+    name: m.name,
+    criticality: m.criticality,
+    scheduled_for: m.scheduled_for,
+    active: live !== undefined && m.resolved_at === null && m.status !== "completed",
+  };
+}
+
 export const insertIncident = (
   db: StatusDb,
   i: Omit<StatusTables["status_incidents"], "id" | "created_at" | "updated_at">,
@@ -226,6 +259,7 @@ export const listUpdates = (db: StatusDb, incidentIds: number[], states: ("draft
           state: "draft" | "published" | "discarded";
           drafted_by: number;
           approved_by: number | null;
+          impact_confirmed_with: number | null;
           created_at: Date;
           published_at: Date | null;
         }[],
@@ -265,12 +299,19 @@ export async function setUpdateBody(db: StatusDb, id: number, body: string): Pro
 export async function setUpdate(
   db: StatusDb,
   id: number,
-  u: { state: "published" | "discarded"; approved_by?: number; published_at?: Date; affected?: Affected[] },
+  u: {
+    state: "published" | "discarded";
+    approved_by?: number;
+    published_at?: Date;
+    affected?: Affected[];
+    impact_confirmed_with?: number | null;
+  },
 ): Promise<void> {
   await db
     .updateTable("status_updates")
     .set({
       state: u.state,
+      ...(u.impact_confirmed_with !== undefined && { impact_confirmed_with: u.impact_confirmed_with }),
       ...(u.approved_by !== undefined && { approved_by: u.approved_by }),
       ...(u.published_at !== undefined && { published_at: u.published_at }),
       ...(u.affected !== undefined && { affected: JSON.stringify(u.affected) }),

@@ -13,7 +13,6 @@
 import { createHash } from "node:crypto";
 import type { PoolClient } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedOnCallDefaults } from "../../src/defaults.ts";
 import { loadPolicy } from "../../src/policy/load.ts";
 import {
   hasAlertmanager,
@@ -69,7 +68,7 @@ function api(t: TestApp) {
 /** Starts an app on the real now with the on-call defaults (so "Engineer On Call" exists). */
 async function startApp(intake?: NonNullable<Parameters<typeof startTestApp>[0]>["intake"]) {
   const t = await startTestApp({ clockStart: new Date(), intake });
-  await seedOnCallDefaults({ ...t.services, clock: t.clock }, 1);
+  await t.seedOnCall();
   return t;
 }
 

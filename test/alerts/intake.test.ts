@@ -5,7 +5,6 @@
  */
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedOnCallDefaults } from "../../src/defaults.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON from the API, read loosely in assertions
@@ -18,7 +17,7 @@ let t: TestApp;
 
 beforeAll(async () => {
   t = await startTestApp({ clockStart: "2026-11-18T12:00:00Z" });
-  await seedOnCallDefaults({ ...t.services, clock: t.clock }, 1);
+  await t.seedOnCall();
 });
 afterAll(() => t?.close());
 

@@ -5,7 +5,6 @@
  * who may see and act on alerts (DATA-3, roles). Time is the test clock's; nothing sleeps.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedOnCallDefaults } from "../../src/defaults.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON from the API, read loosely in assertions
@@ -16,7 +15,7 @@ let t: TestApp;
 
 beforeAll(async () => {
   t = await startTestApp({ clockStart: "2026-11-18T12:00:00Z" });
-  await seedOnCallDefaults({ ...t.services, clock: t.clock }, 1);
+  await t.seedOnCall();
 });
 afterAll(() => t?.close());
 
@@ -590,7 +589,7 @@ describe("overload", () => {
       clockStart: "2026-11-18T12:00:00Z",
       intake: { maxQueued: 2, maxConcurrent: 1, maxBatch: 1 },
     });
-    await seedOnCallDefaults({ ...small.services, clock: small.clock }, 1);
+    await small.seedOnCall();
   });
   afterAll(() => small?.close());
 

@@ -6,7 +6,6 @@
  * through the API.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedOnCallDefaults } from "../../src/defaults.ts";
 import type { Json } from "../api/helpers.ts";
 import { declare } from "../api/helpers.ts";
 import {
@@ -48,8 +47,8 @@ function localInput(ms: number): string {
 beforeAll(async () => {
   b = await startBrowserApp();
   // What a first start sets up: the default schedules and escalation policies.
-  const admin = (await b.t.admin.get("/api/v1/me")).body;
-  await seedOnCallDefaults({ ...b.t.services, clock: b.t.clock }, admin.id);
+  const _admin = (await b.t.admin.get("/api/v1/me")).body;
+  await b.t.seedOnCall();
   dana = await b.person("dana", "responder", "Dana Diaz");
   erin = await b.person("erin", "responder", "Erin Evans");
   rita = await b.person("rita", "responder", "Rita Roe");

@@ -7,7 +7,6 @@
  */
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedOnCallDefaults } from "../../src/defaults.ts";
 import { declare, type Json, move } from "../api/helpers.ts";
 import {
   type BrowserApp,
@@ -117,8 +116,8 @@ afterAll(() => b?.close());
 
 /** What a first start creates (default schedules and escalation policies), and a team's own rotation. */
 async function onCallData() {
-  const admin = (await b.t.admin.get("/api/v1/me")).body;
-  await seedOnCallDefaults({ ...b.t.services, clock: b.t.clock }, admin.id);
+  const _admin = (await b.t.admin.get("/api/v1/me")).body;
+  await b.t.seedOnCall();
   // The team takes over the default rotations from the admin.
   const rosters: Record<string, number[]> = {
     CMOC: [lin.id, maya.id],

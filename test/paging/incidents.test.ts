@@ -1,6 +1,5 @@
 /** Incidents page people: PAGE-1 on declaration, SEV-3 on raising severity, SEV-5 weekend urgency. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedOnCallDefaults } from "../../src/defaults.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { startSmtp } from "../support/smtp.ts";
 
@@ -40,7 +39,7 @@ beforeAll(async () => {
   t = await startTestApp({ clockStart: "2026-11-18T12:00:00Z", smtpUrl: smtp.url });
   alice = await t.user("alice");
   bob = await t.user("bob");
-  await seedOnCallDefaults({ ...t.services, clock: t.clock }, 1);
+  await t.seedOnCall();
   // Bob takes the IM rotation and is reachable by email.
   const schedules = (await t.admin.get("/api/v1/schedules")).body.schedules as {
     id: number;

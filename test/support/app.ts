@@ -1,5 +1,6 @@
 /** Starts the real HTTP server on a fresh database with a test clock, and gives typed API clients. */
 import { buildApp } from "../../src/app.ts";
+import { syncOnCallWithPolicy } from "../../src/defaults.ts";
 import { TestClock } from "../../src/platform/clock.ts";
 import { openDatabase } from "../../src/platform/db.ts";
 import { createLogger } from "../../src/platform/logger.ts";
@@ -62,7 +63,7 @@ export async function startTestApp(
   const url = await createTestDatabase();
   const database = openDatabase(url, 10);
   const clock = new TestClock(opts.clockStart ?? "2026-03-02T10:00:00Z");
-  const { app, services, jobs } = await buildApp({
+  const { app, services, jobs, policy } = await buildApp({
     database,
     clock,
     policy: opts.policy ?? loadPolicy(),
@@ -98,6 +99,12 @@ export async function startTestApp(
     user,
     services,
     database,
+    policy,
+    /**
+     * The on-call set-up the policy file describes (rotations with the admin on call, the
+     * handbook's escalation policies), as `firebreak serve` makes it on start.
+     */
+    seedOnCall: () => syncOnCallWithPolicy({ db: database.db, ...services }, policy.current()),
     /** Fast-forward: run every job due at the test clock's time (escalations, notifications). */
     runJobs: () => jobs.runDue(clock.now()),
     /** Moves the clock and runs what became due. */

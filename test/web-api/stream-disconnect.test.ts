@@ -21,6 +21,7 @@ import { createAuth } from "../../src/platform/auth.ts";
 import { type App, createHttp } from "../../src/platform/http.ts";
 import { createMetrics } from "../../src/platform/metrics.ts";
 import { loadPolicy } from "../../src/policy/load.ts";
+import { fixedPolicy } from "../../src/policy/source.ts";
 import { declare } from "../api/helpers.ts";
 import { startCustomApp } from "./helpers.ts";
 
@@ -46,7 +47,7 @@ beforeAll(async () => {
       },
     }),
   );
-  const policy = loadPolicy();
+  const policy = fixedPolicy(loadPolicy());
   changes = listenForIncidentChanges(app.database.pool, log);
   await changes.start();
   const auth = createAuth({ db: app.database.db, clock: app.clock });

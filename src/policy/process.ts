@@ -1,0 +1,544 @@
+/**
+ * The process running by itself: after every incident command (in its transaction) the policy's
+ * event rules fire their actions and the incident's clocks are reconciled — the clocks it should
+ * have are computed from scratch, the ones no longer wanted are cancelled, new ones are armed as
+ * durable jobs keyed by what they are about. When a clock falls due, a replica's worker checks it
+ * is still wanted (a stale clock is a no-op) and runs its actions, once (the row is marked fired in
+ * the same transaction).
+ */
+import type { Incident } from "../incidents/model.ts";
+import type { Clock } from "../platform/clock.ts";
+import type { Jobs } from "../platform/jobs.ts";
+import type { Logger } from "../platform/logger.ts";
+import { type ActionDeps, runActions } from "./actions.ts";
+import {
+  checkConditions,
+  type FactNeed,
+  type Facts,
+  type IncidentSubject,
+  type MaintenanceSubject,
+  openIncidentsKey,
+  type Subject,
+  verdict,
+} from "./conditions.ts";
+import { subjectOf, toRuleEvents } from "./events.ts";
+import type { Policy } from "./model.ts";
+import type { MaintenancePort, RunContext, Tx } from "./ports.ts";
+import {
+  anchorTime,
+  type DesiredClock,
+  deadlineMetAt,
+  deadlineOutcomeKey,
+  desiredClocks,
+  eventRules,
+  firingKey,
+  type RuleEvent,
+} from "./rules.ts";
+import type { Rule } from "./rules-schema.ts";
+import { difference, replay, type SimAction } from "./simulate.ts";
+import type { PolicySource } from "./source.ts";
+import * as store from "./store.ts";
+
+/** How deep one command's consequences may cascade (a rule's change firing further rules). */
+const MAX_DEPTH = 4;
+const MINUTE = 60_000;
+
+export type ProcessDeps = ActionDeps & {
+  db: Tx;
+  clock: Clock;
+  jobs: Jobs;
+  log: Logger;
+  policy: PolicySource;
+  maintenance?: MaintenancePort;
+};
+
+export function createProcess(deps: ProcessDeps) {
+  const { clock, jobs, log } = deps;
+  const automation = new Map<number, boolean>();
+  let firingSeq = 0;
+
+  async function declaredByAutomation(tx: Tx, i: Incident): Promise<boolean> {
+    let known = automation.get(i.declaredBy);
+    if (known === undefined) {
+      known = await deps.incidents.isAutomation(tx, i.declaredBy);
+      if (automation.size > 10_000) automation.clear();
+      automation.set(i.declaredBy, known);
+    }
+    return known;
+  }
+
+  async function incidentSubject(tx: Tx, i: Incident): Promise<IncidentSubject> {
+    return subjectOf(i, await declaredByAutomation(tx, i));
+  }
+
+  /** Loads what the rules asked for into `facts`. */
+  async function load(tx: Tx, subject: Subject, needs: FactNeed[], facts: Facts, now: Date): Promise<void> {
+    const policy = deps.policy.current();
+    for (const need of needs) {
+      if (need.kind === "fired" && !facts.firedKeys) {
+        const rows = await store.firedFor(tx, subject);
+        facts.firedKeys = new Set(rows.map((r) => r.key));
+        facts.firstFired = new Map();
+        for (const r of rows)
+          if (!facts.firstFired.has(r.rule_id)) facts.firstFired.set(r.rule_id, r.fired_at ?? r.due_at);
+      } else if (need.kind === "openIncidents") {
+        facts.openIncidents ??= new Map();
+        const key = openIncidentsKey(need.severities);
+        if (!facts.openIncidents.has(key))
+          facts.openIncidents.set(key, await deps.incidents.countOpen(tx, need.severities));
+      } else if (need.kind === "onCallBusy" && subject.kind === "incident") {
+        facts.onCallBusy ??= new Map();
+        const rotation = policy.roles.find((r) => r.name === need.role)?.rotation;
+        const onCall = rotation ? await deps.oncall.onCallIn(tx, rotation, now) : [];
+        const busy = await deps.incidents.busyInRole(tx, need.role, onCall, subject.id);
+        facts.onCallBusy.set(need.role, onCall.length > 0 && onCall.every((u) => busy.includes(u)));
+      } else if (need.kind === "shiftEnd" && subject.kind === "incident") {
+        facts.shiftEnd ??= new Map();
+        const rotation = policy.roles.find((r) => r.name === need.role)?.rotation;
+        const holder = subject.roles[need.role];
+        facts.shiftEnd.set(
+          need.role,
+          rotation && holder !== undefined ? await deps.oncall.shiftEndOf(tx, rotation, holder, now) : null,
+        );
+      }
+    }
+  }
+
+  /** Runs `compute` until it needs nothing more (each pass loads what the last asked for). */
+  async function withFacts<T extends { needs: FactNeed[] }>(
+    tx: Tx,
+    subject: Subject,
+    facts: Facts,
+    now: Date,
+    compute: () => T,
+  ): Promise<T> {
+    let result = compute();
+    for (let pass = 0; pass < 4 && result.needs.length > 0; pass++) {
+      await load(tx, subject, result.needs, facts, now);
+      result = compute();
+    }
+    return result;
+  }
+
+  async function desired(tx: Tx, subject: Subject, facts: Facts, now: Date): Promise<DesiredClock[]> {
+    const policy = deps.policy.current();
+    return (await withFacts(tx, subject, facts, now, () => desiredClocks(policy, subject, facts, now)))
+      .clocks;
+  }
+
+  const rowOf = (subject: Subject, c: DesiredClock, now: Date): store.ClockRow => ({
+    key: c.key,
+    incident_id: subject.kind === "incident" ? subject.id : null,
+    maintenance_id: subject.kind === "maintenance" ? subject.id : null,
+    rule_id: c.ruleId,
+    rule: c.rule,
+    kind: c.kind,
+    state: "pending",
+    due_at: c.dueAt,
+    fires: c.fires,
+    why: c.why,
+    deadline: c.deadline?.name ?? null,
+    outcome: null,
+    fired_at: null,
+    created_at: now,
+  });
+
+  /** Makes the stored clocks of a subject the ones it should have: cancel, arm, leave the rest. */
+  async function reconcile(tx: Tx, subject: Subject, opts: { isNew?: boolean } = {}): Promise<void> {
+    const now = clock.now();
+    const want = await desired(tx, subject, {}, now);
+    if (opts.isNew && want.length === 0) return;
+    const pending = opts.isNew ? [] : await store.pendingClocks(tx, subject);
+    const wanted = new Set(want.map((c) => c.key));
+    const have = new Set(pending.map((p) => p.key));
+    const cancel = pending.filter((p) => !wanted.has(p.key)).map((p) => p.key);
+    if (cancel.length) {
+      await store.deleteClocks(tx, cancel);
+      for (const key of cancel) await jobs.remove(tx, key);
+    }
+    const add = want.filter((c) => !have.has(c.key));
+    await store.insertClocks(
+      tx,
+      add.map((c) => rowOf(subject, c, now)),
+    );
+    for (const c of add) await jobs.add(tx, "process.clock", { key: c.key }, { runAt: c.dueAt, key: c.key });
+  }
+
+  /** Records that a rule fired (for `once` and `fired:` anchors) and runs its actions. */
+  async function fireRule(tx: Tx, subject: Subject, rule: Rule, why: string, run: RunContext, now: Date) {
+    const policy = deps.policy.current();
+    const key = firingKey(subject, rule.id, now, firingSeq++);
+    await store.insertClocks(tx, [
+      {
+        key,
+        incident_id: subject.kind === "incident" ? subject.id : null,
+        maintenance_id: subject.kind === "maintenance" ? subject.id : null,
+        rule_id: rule.id,
+        rule: rule.rule ?? null,
+        kind: "event",
+        state: "fired",
+        due_at: now,
+        fires: rule.description,
+        why,
+        deadline: null,
+        outcome: null,
+        fired_at: now,
+        created_at: now,
+      },
+    ]);
+    if (subject.kind === "incident") await runActions(deps, tx, subject.id, { policy, rule, key, now, run });
+    else await runMaintenanceActions(tx, subject, rule, key, now);
+  }
+
+  /** A maintenance rule can only notify (the policy checks so): tell the roles' on-call people. */
+  async function runMaintenanceActions(tx: Tx, m: MaintenanceSubject, rule: Rule, key: string, now: Date) {
+    const policy = deps.policy.current();
+    for (const [n, a] of rule.do.entries()) {
+      if (a.notify === undefined) continue;
+      const userIds: number[] = [];
+      for (const role of [a.notify].flat()) {
+        const rotation = policy.roles.find((r) => r.name === role)?.rotation;
+        if (rotation) userIds.push(...(await deps.oncall.onCallIn(tx, rotation, now)));
+      }
+      const sent = await deps.notices.send(tx, {
+        key: `${key}:a${n}`,
+        userIds,
+        incidentId: null,
+        subject: `[Firebreak] ${m.criticality ? `${m.criticality} ` : ""}maintenance "${m.name}" starts at ${m.scheduledFor.toISOString().slice(11, 16)} UTC`,
+        body: `${a.message ?? rule.description}\n\n${rule.rule ?? rule.id}: ${rule.description}`,
+      });
+      log.info(
+        { rule: rule.id, maintenance: m.id, users: sent.map((s) => s.userId) },
+        "maintenance notice sent",
+      );
+    }
+  }
+
+  /** Deadlines met by this command's events (e.g. the first public post, COMM-2), recorded now. */
+  async function recordMetDeadlines(tx: Tx, subject: IncidentSubject, events: RuleEvent[], now: Date) {
+    const policy = deps.policy.current();
+    const meets = new Set(
+      events.map((e) =>
+        e.kind === "public-post" ? "public-post" : e.kind === "status-update" ? "status-update" : "",
+      ),
+    );
+    const facts: Facts = {};
+    for (const rule of policy.rules ?? []) {
+      if (!rule.deadline || (rule.on ?? "incident") !== "incident" || !meets.has(rule.deadline.metBy))
+        continue;
+      const anchor = anchorTime(rule.deadline.from, subject, facts);
+      const met = deadlineMetAt(rule, subject);
+      if (!anchor.at || !met) continue;
+      const due = new Date(anchor.at.getTime() + rule.deadline.after * MINUTE);
+      if (met > due) continue; // late: the due clock records it missed
+      await load(tx, subject, [{ kind: "fired" }], facts, now);
+      const key = deadlineOutcomeKey(subject, rule.id, due);
+      if (facts.firedKeys?.has(key)) continue;
+      if (verdict(checkConditions(policy, rule, subject, facts, due)) !== true) continue;
+      await settleDeadline(tx, subject, rule, due, met, key, now);
+    }
+  }
+
+  async function settleDeadline(
+    tx: Tx,
+    subject: IncidentSubject,
+    rule: Rule,
+    due: Date,
+    metAt: Date | null,
+    key: string,
+    now: Date,
+  ) {
+    const name = rule.deadline?.name ?? rule.id;
+    const outcome = metAt && metAt <= due ? "met" : "missed";
+    const existing = await store.getClock(tx, key);
+    if (existing?.state === "fired") return;
+    if (existing) {
+      await store.markFired(tx, key, now, outcome);
+      await jobs.remove(tx, key);
+    } else
+      await store.insertClocks(tx, [
+        {
+          key,
+          incident_id: subject.id,
+          maintenance_id: null,
+          rule_id: rule.id,
+          rule: rule.rule ?? null,
+          kind: "deadline",
+          state: "fired",
+          due_at: due,
+          fires: `record the ${name} deadline as met or missed`,
+          why: rule.description,
+          deadline: name,
+          outcome,
+          fired_at: now,
+          created_at: now,
+        },
+      ]);
+    const hhmm = (d: Date) => `${d.toISOString().slice(11, 16)} UTC`;
+    await deps.incidents.record(
+      tx,
+      subject.id,
+      [
+        {
+          kind: outcome === "met" ? "rule-deadline-met" : "rule-deadline-missed",
+          body:
+            outcome === "met"
+              ? `${rule.rule ?? rule.id}: the ${name} deadline (${hhmm(due)}) was met at ${hhmm(metAt as Date)}`
+              : `${rule.rule ?? rule.id}: the ${name} deadline (${hhmm(due)}) was missed`,
+          data: {
+            rule: rule.id,
+            deadline: name,
+            dueAt: due.toISOString(),
+            outcome,
+            metAt: metAt?.toISOString() ?? null,
+          },
+        },
+      ],
+      now,
+    );
+  }
+
+  const service = {
+    /**
+     * After an incident command, in its transaction: run the event rules on what it wrote, then
+     * (for the outermost command) reconcile the clocks of every incident the cascade touched.
+     */
+    async incidentChanged(
+      tx: Tx,
+      change: {
+        incident: Incident;
+        events: { kind: string; data: Record<string, unknown> }[];
+        run: RunContext;
+        isNew?: boolean;
+      },
+    ): Promise<void> {
+      const { run } = change;
+      run.touched.add(change.incident.id);
+      const now = clock.now();
+      const policy = deps.policy.current();
+      const ruleEvents = toRuleEvents(change.events);
+      let fired = false;
+      if (ruleEvents.length > 0 && run.depth < MAX_DEPTH) {
+        const subject = await incidentSubject(tx, change.incident);
+        const facts: Facts = {};
+        const { fire } = await withFacts(tx, subject, facts, now, () =>
+          eventRules(policy, subject, ruleEvents, facts, now),
+        );
+        for (const { rule, event } of fire) {
+          fired = true;
+          await fireRule(
+            tx,
+            subject,
+            rule,
+            `on ${event.kind}${event.role ? ` (${event.role})` : ""}`,
+            run,
+            now,
+          );
+        }
+        if (ruleEvents.some((e) => e.kind === "public-post" || e.kind === "status-update")) {
+          const latest = await deps.incidents.get(tx, change.incident.id);
+          if (latest) await recordMetDeadlines(tx, await incidentSubject(tx, latest), ruleEvents, now);
+        }
+      } else if (ruleEvents.length > 0) {
+        log.warn(
+          { incident: change.incident.id, depth: run.depth },
+          "rules cascade stopped at its depth limit",
+        );
+      }
+      if (run.depth > 0) return;
+      for (const id of run.touched) {
+        // Rules that fired may have changed the incident since the command wrote it.
+        const latest =
+          id === change.incident.id && !fired ? change.incident : await deps.incidents.get(tx, id);
+        if (latest)
+          await reconcile(tx, await incidentSubject(tx, latest), {
+            isNew: change.isNew && id === change.incident.id,
+          });
+      }
+    },
+
+    /** After a maintenance changed (drafted, rescheduled, discarded): reconcile its clocks (STAT-5). */
+    async maintenanceChanged(tx: Tx, m: MaintenanceSubject): Promise<void> {
+      await reconcile(tx, m);
+    },
+
+    /** The `process.clock` job: a clock fell due. */
+    async fire(key: string): Promise<void> {
+      const now = clock.now();
+      await deps.db.transaction().execute(async (tx) => {
+        const row = await store.getClock(tx, key);
+        if (row?.state !== "pending") return;
+        // The subject first, then the clock: the same order as commands take them.
+        let subject: Subject | undefined;
+        if (row.incident_id !== null) {
+          const i = await deps.incidents.lock(tx, row.incident_id);
+          subject = i && (await incidentSubject(tx, i));
+        } else if (row.maintenance_id !== null)
+          subject = await deps.maintenance?.lock(tx, row.maintenance_id);
+        const locked = await store.lockClock(tx, key);
+        if (locked?.state !== "pending") return;
+        if (!subject) {
+          await store.deleteClocks(tx, [key]);
+          return;
+        }
+        const facts: Facts = {};
+        const want = (await desired(tx, subject, facts, now)).find((c) => c.key === key);
+        if (!want) {
+          // Stale: what it was about changed and no command cancelled it (e.g. a new policy).
+          await store.deleteClocks(tx, [key]);
+          await reconcile(tx, subject);
+          return;
+        }
+        if (want.dueAt > now) {
+          await jobs.add(tx, "process.clock", { key }, { runAt: want.dueAt, key });
+          return;
+        }
+        const policy = deps.policy.current();
+        const rule = (policy.rules ?? []).find((r) => r.id === row.rule_id);
+        if (!rule) return;
+        const run: RunContext = { depth: 0, touched: new Set(), actorId: null };
+        if (want.kind === "deadline" && subject.kind === "incident") {
+          await settleDeadline(tx, subject, rule, want.dueAt, deadlineMetAt(rule, subject), key, now);
+        } else {
+          await store.markFired(tx, key, now, null);
+          if (subject.kind === "incident") {
+            await runActions(deps, tx, subject.id, { policy, rule, key, now, run });
+            run.touched.add(subject.id);
+          } else await runMaintenanceActions(tx, subject, rule, key, now);
+        }
+        if (subject.kind === "maintenance") {
+          await reconcile(tx, subject);
+          return;
+        }
+        for (const id of run.touched.add(subject.id)) {
+          const latest = await deps.incidents.get(tx, id);
+          if (latest) await reconcile(tx, await incidentSubject(tx, latest));
+        }
+      });
+    },
+
+    /** Re-computes the clocks of every open subject (after the policy changed). */
+    async reconcileAll(): Promise<number> {
+      let count = 0;
+      const since = new Date(clock.now().getTime() - 2 * 86_400_000);
+      for (const kind of ["incident", "maintenance"] as const) {
+        let after = 0;
+        for (;;) {
+          const ids = await store.openSubjects(deps.db, kind, after, 200, since);
+          if (ids.length === 0) break;
+          for (const id of ids) {
+            await deps.db.transaction().execute(async (tx) => {
+              if (kind === "incident") {
+                const i = await deps.incidents.lock(tx, id);
+                if (i) await reconcile(tx, await incidentSubject(tx, i));
+              } else {
+                const m = await deps.maintenance?.lock(tx, id);
+                if (m) await reconcile(tx, m);
+              }
+            });
+            count++;
+          }
+          after = ids.at(-1) ?? after;
+        }
+      }
+      return count;
+    },
+
+    /** Pending clocks and what fired, for the clocks API and `policy explain`. */
+    async clocksOf(incidentId: number) {
+      return {
+        pending: await store.pendingClocks(deps.db, { kind: "incident", id: incidentId }),
+        fired: await store.firedFor(deps.db, { kind: "incident", id: incidentId }),
+      };
+    },
+
+    /**
+     * `policy simulate`: the incident's recorded timeline replayed under the policy in force and
+     * under `other`, up to now; what each would have done, and where they differ.
+     */
+    async simulate(incident: Incident, other: Policy) {
+      const tx = deps.db;
+      const now = clock.now();
+      const events = await deps.incidents.timeline(tx, incident.id);
+      const from = events[0]?.at ?? incident.declaredAt;
+      // A day past its end is enough to see its deadlines settle, and keeps repeats bounded.
+      const ended = incident.closedAt ?? incident.resolvedAt;
+      const until =
+        ended && ended.getTime() + 86_400_000 < now.getTime() ? new Date(ended.getTime() + 86_400_000) : now;
+      const others = await deps.incidents.lifetimes(tx, incident.id, from, until);
+      const automated = await declaredByAutomation(tx, incident);
+      const a = replay(deps.policy.current(), incident, automated, events, others, until);
+      const b = replay(other, incident, automated, events, others, until);
+      const present = (x: SimAction) => ({ ...x, at: x.at.toISOString() });
+      return {
+        incidentId: incident.id,
+        from: from.toISOString(),
+        until: until.toISOString(),
+        inForce: a.actions.map(present),
+        other: b.actions.map(present),
+        onlyInForce: difference(a.actions, b.actions).map(present),
+        onlyOther: difference(b.actions, a.actions).map(present),
+        notes: [
+          "The replay follows what people did; pages are listed, not sent, and nobody acknowledges them in the replay.",
+          "Who is on call is not replayed: rules that depend on it (a busy IM, a shift's end) are taken not to apply.",
+          ...(a.truncated || b.truncated ? ["The list was cut at 500 actions."] : []),
+        ],
+      };
+    },
+
+    /** Every rule held against the incident now: does it apply, and why (not). */
+    async explainIncident(incident: Incident) {
+      const tx = deps.db;
+      const policy = deps.policy.current();
+      const now = clock.now();
+      const subject = await incidentSubject(tx, incident);
+      const facts: Facts = {};
+      await load(tx, subject, [{ kind: "fired" }], facts, now);
+      const clocks = await desired(tx, subject, facts, now);
+      const out = [];
+      for (const rule of (policy.rules ?? []).filter((r) => (r.on ?? "incident") === "incident")) {
+        const needs = checkConditions(policy, rule, subject, facts, now)
+          .filter((c) => c.ok === undefined && c.need)
+          .map((c) => c.need as FactNeed);
+        await load(tx, subject, needs, facts, now);
+        const checks = checkConditions(policy, rule, subject, facts, now);
+        out.push({
+          rule,
+          checks,
+          holds: verdict(checks) === true,
+          clocks: clocks.filter((c) => c.ruleId === rule.id),
+          firedAt: facts.firstFired?.get(rule.id) ?? null,
+        });
+      }
+      return { now, rules: out };
+    },
+
+    subjectOf: incidentSubject,
+
+    /** Whether a rule reacts to this kind of timeline event (others' events then cost nothing). */
+    reactsTo(kind: string): boolean {
+      const events = toRuleEvents([{ kind, data: {} }]).map((e) => e.kind);
+      return (
+        events.length > 0 &&
+        (deps.policy.current().rules ?? []).some((r) => r.when?.some((w) => events.includes(w)))
+      );
+    },
+
+    register() {
+      jobs.register("process.clock", (p) => service.fire(String(p.key)));
+      jobs.register("policy.reconcile", async () => {
+        const n = await service.reconcileAll();
+        log.info({ subjects: n }, "clocks reconciled with the policy in force");
+      });
+    },
+    /** Asks one replica to reconcile every clock with the policy in force (after a reload). */
+    async scheduleReconcile(): Promise<void> {
+      await jobs.add(deps.db, "policy.reconcile", {}, { key: "policy:reconcile" });
+    },
+  };
+
+  return service;
+}
+
+export type Process = ReturnType<typeof createProcess>;
+export type { Policy };

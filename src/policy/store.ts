@@ -1,0 +1,126 @@
+/** SQL for the process: clocks and the record of what rules fired (process_clocks). */
+import type { Kysely } from "kysely";
+import type { PlatformTables } from "../platform/db.ts";
+
+export interface ProcessTables {
+  process_clocks: {
+    key: string;
+    incident_id: number | null;
+    maintenance_id: number | null;
+    rule_id: string;
+    rule: string | null;
+    kind: "clock" | "remind" | "deadline" | "event";
+    state: "pending" | "fired";
+    due_at: Date;
+    fires: string;
+    why: string;
+    deadline: string | null;
+    outcome: string | null;
+    fired_at: Date | null;
+    created_at: Date;
+  };
+}
+
+export type ProcessDb = Kysely<PlatformTables & ProcessTables>;
+export type ClockRow = ProcessTables["process_clocks"];
+export type SubjectRef = { kind: "incident" | "maintenance"; id: number };
+
+const column = (s: SubjectRef) => (s.kind === "incident" ? "incident_id" : "maintenance_id");
+
+export async function pendingClocks(db: ProcessDb, s: SubjectRef): Promise<ClockRow[]> {
+  return db
+    .selectFrom("process_clocks")
+    .selectAll()
+    .where(column(s), "=", s.id)
+    .where("state", "=", "pending")
+    .orderBy("due_at")
+    .execute();
+}
+
+/** Everything that fired for a subject (event rules and clocks), oldest first. */
+export async function firedFor(db: ProcessDb, s: SubjectRef): Promise<ClockRow[]> {
+  return db
+    .selectFrom("process_clocks")
+    .selectAll()
+    .where(column(s), "=", s.id)
+    .where("state", "=", "fired")
+    .orderBy("fired_at")
+    .execute();
+}
+
+export async function insertClocks(db: ProcessDb, rows: ClockRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db
+    .insertInto("process_clocks")
+    .values(rows)
+    .onConflict((oc) => oc.column("key").doNothing())
+    .execute();
+}
+
+export async function deleteClocks(db: ProcessDb, keys: string[]): Promise<void> {
+  if (keys.length === 0) return;
+  await db.deleteFrom("process_clocks").where("key", "in", keys).where("state", "=", "pending").execute();
+}
+
+export async function getClock(db: ProcessDb, key: string): Promise<ClockRow | undefined> {
+  return db.selectFrom("process_clocks").selectAll().where("key", "=", key).executeTakeFirst();
+}
+
+export async function lockClock(db: ProcessDb, key: string): Promise<ClockRow | undefined> {
+  return db.selectFrom("process_clocks").selectAll().where("key", "=", key).forUpdate().executeTakeFirst();
+}
+
+export async function markFired(db: ProcessDb, key: string, at: Date, outcome: string | null): Promise<void> {
+  await db
+    .updateTable("process_clocks")
+    .set({ state: "fired", fired_at: at, outcome })
+    .where("key", "=", key)
+    .execute();
+}
+
+/** Every pending clock (for the operators' view and the reconcile after a policy change). */
+export async function allPending(db: ProcessDb, limit: number): Promise<ClockRow[]> {
+  return db
+    .selectFrom("process_clocks")
+    .selectAll()
+    .where("state", "=", "pending")
+    .orderBy("due_at")
+    .limit(limit)
+    .execute();
+}
+
+/**
+ * Incidents that may still have clocks (open ones, and those ended since `since`: a deadline can
+ * fall due after the incident closed) or maintenances not yet over, in batches after `afterId`.
+ */
+export async function openSubjects(
+  db: ProcessDb,
+  kind: "incident" | "maintenance",
+  afterId: number,
+  limit: number,
+  since: Date,
+): Promise<number[]> {
+  // biome-ignore lint/suspicious/noExplicitAny: the incident and status tables belong to other capabilities
+  const q = db as unknown as Kysely<any>;
+  const rows =
+    kind === "incident"
+      ? await q
+          .selectFrom("incidents")
+          .select("id")
+          .where("state", "not in", ["merged", "declined"])
+          .where((eb) => eb.or([eb("closed_at", "is", null), eb("closed_at", ">", since)]))
+          .where("id", ">", afterId)
+          .orderBy("id")
+          .limit(limit)
+          .execute()
+      : await q
+          .selectFrom("status_incidents")
+          .select("id")
+          .where("kind", "=", "maintenance")
+          .where("resolved_at", "is", null)
+          .where("id", ">", afterId)
+          .orderBy("id")
+          .limit(limit)
+          .execute();
+  return rows.map((r: { id: number }) => Number(r.id));
+}
