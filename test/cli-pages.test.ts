@@ -146,7 +146,7 @@ describe("firebreak pages and page", () => {
     expect(lines).toHaveLength(5);
     expect(lines[1]).toMatch(
       new RegExp(
-        `^\\d+\\s+triggered\\s+high\\s+0\\s+Incident Manager\\s+#${incident}\\s+S1 incident #${incident} declared: checkout down\\s+2026-03-02 10:00Z$`,
+        `^\\d+\\s+triggered\\s+high\\s+0\\s+Incident Manager\\s+#${incident}\\s+S1 incident #${incident} \\(PAGE-1\\): checkout down\\s+2026-03-02 10:00Z$`,
       ),
     );
     expect(lines[2]).toMatch(/^\d+\s+triggered\s+high\s+0\s+Database\s+-\s+replica lag\s+2026-03-02 10:00Z$/);
@@ -157,7 +157,7 @@ describe("firebreak pages and page", () => {
     expect(mine.pages).toHaveLength(1);
     expect(mine.pages[0]).toMatchObject({
       incidentId: incident,
-      title: `S1 incident #${incident} declared: checkout down`,
+      title: `S1 incident #${incident} (PAGE-1): checkout down`,
     });
     expect((await ok(["pages", "--limit", "1"])).trimEnd().split("\n")).toHaveLength(2);
     expect(await ok(["pages", "--state", "resolved"])).toBe("no pages match\n");

@@ -326,11 +326,8 @@ export function transition(i: Incident, input: TransitionInput, ctx: Context): D
       events.push({
         kind: "severity-changed",
         body: input.reason ?? "set when accepting the triage incident",
-        data: {
-          from: i.severity,
-          to: input.severity,
-          raised: severityRank(policy, input.severity) < severityRank(policy, i.severity),
-        },
+        // Not a raise (SEV-3): a triage incident's severity was provisional; accepting sets it.
+        data: { from: i.severity, to: input.severity, accepting: true },
       });
     }
   }

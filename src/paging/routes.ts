@@ -67,10 +67,15 @@ const pageSchema = z
     resolvedBy: z.number().nullable(),
     resolvedAt: z.string().nullable(),
     createdAt: z.string(),
+    role: z
+      .string()
+      .nullable()
+      .describe("the incident role this page is for: whoever it reaches and acknowledges takes the role"),
   })
   .meta({ id: "Page" });
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 const presentPage = (p: Page) => ({
+  role: p.engage?.role ?? null,
   id: p.id,
   policyId: p.policyId,
   incidentId: p.incidentId,

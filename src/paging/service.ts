@@ -360,7 +360,7 @@ export function createPagingService(
           input.incidentId,
           {
             kind: "page-not-sent",
-            body: `no escalation policy named ${input.policyName}; nobody was paged (create it, or change the policy file)`,
+            body: `${input.rule ? `${input.rule}: ` : ""}no escalation policy named ${input.policyName}; nobody was paged (create it, or change the policy file)`,
             data: { policyName: input.policyName, ...(input.rule ? { rule: input.rule } : {}) },
           },
           input.actor?.id ?? null,

@@ -9,43 +9,43 @@ describe("the shipped default policy", () => {
   const policy = loadPolicy();
   const severity = (id: string) => findSeverity(policy, id)!;
 
-  it("DEC-1: has the four incident types and the severities S1–S4, most severe first", () => {
+  it("has the handbook's four incident types and the severities S1–S4, most severe first", () => {
     expect(policy.incidentTypes.map((t) => t.name)).toEqual(["GitLab.com", "Dedicated", "SIRT", "Gameday"]);
     expect(policy.severities.map((s) => s.id)).toEqual(["S1", "S2", "S3", "S4"]);
   });
 
-  it("DEC-4: suggests S2 to a reporter who is unsure", () => {
+  it("suggests S2 to a reporter who is unsure", () => {
     expect(policy.defaultSeverityWhenUnsure).toBe("S2");
   });
 
-  it("DEC-5: makes only SIRT a security type", () => {
+  it("makes only SIRT a security type", () => {
     expect(policy.incidentTypes.filter((t) => t.security).map((t) => t.name)).toEqual(["SIRT"]);
     expect(findType(policy, "SIRT")?.security).toBe(true);
   });
 
-  it("PAGE-1: S1/S2 page the incident manager, S3/S4 do not", () => {
+  it("marks S1/S2 as paging the incident manager, S3/S4 not", () => {
     expect(policy.severities.map((s) => s.pagesIncidentManager)).toEqual([true, true, false, false]);
   });
 
-  it("LC-4: S1/S2 block deployments, S3/S4 do not", () => {
+  it("marks S1/S2 as blocking deployments, S3/S4 not", () => {
     expect(policy.severities.map((s) => s.blocksDeployments)).toEqual([true, true, false, false]);
   });
 
-  it("LC-5: the default policy delays closing S1/S2 by 30 minutes", () => {
+  it("delays closing S1/S2 by 30 minutes", () => {
     expect([severity("S1").closeDelayMinutes, severity("S2").closeDelayMinutes]).toEqual([30, 30]);
     expect([severity("S3").closeDelayMinutes, severity("S4").closeDelayMinutes]).toEqual([0, 0]);
   });
 
-  it("COMM-1: a more severe incident gets updates at least as often", () => {
+  it("gives more severe incidents updates at least as often", () => {
     const cadences = policy.severities.map((s) => s.updateCadenceMinutes);
     expect(cadences).toEqual([...cadences].sort((a, b) => a - b));
   });
 
-  it("SEV-4: a recurrence of S2/S3 within 180 minutes becomes S2", () => {
+  it("makes a recurrence of S2/S3 within 180 minutes an S2", () => {
     expect(policy.recurrence).toEqual({ windowMinutes: 180, severities: ["S2", "S3"], upgradeTo: "S2" });
   });
 
-  it("OWN-5: has the role catalogue, and escalations go to the IM", () => {
+  it("has the role catalogue, and escalations go to the IM", () => {
     expect(policy.roles.map((r) => r.name)).toEqual([
       "EOC",
       "IM",
@@ -54,6 +54,7 @@ describe("the shipped default policy", () => {
       "Infrastructure Leader",
       "Infrastructure Liaison",
       "Security EOC",
+      "Release Manager",
       "Incident Manager",
       "Incident Coordinator",
       "Incident Analyst",
@@ -171,13 +172,13 @@ describe("parsePolicy", () => {
     expect(err.problem).toMatch(/^unknown key `mitigatedStates`; expected one of version, incidentTypes/);
   });
 
-  it("SEV-4: names the line of a recurrence severity that does not exist", () => {
+  it("names the line of a recurrence severity that does not exist", () => {
     const err = errorOf(edited({ 37: "  severities:\n    - S2\n    - S9" }));
     expect(err.line).toBe(39);
     expect(err.problem).toBe('recurrence.severities[1]: unknown severity "S9"; expected one of S1, S2, S3');
   });
 
-  it("DEC-4: names the line of an unsure-default that is not a severity", () => {
+  it("names the line of an unsure-default that is not a severity", () => {
     const err = errorOf(edited({ 28: "defaultSeverityWhenUnsure: S4" }));
     expect([err.line, err.column]).toEqual([28, 1]);
     expect(err.problem).toMatch(/^defaultSeverityWhenUnsure: unknown severity "S4"/);
@@ -259,5 +260,122 @@ describe("docs/policy.md", () => {
     // As `key` or as the last part of a path such as `severities[].key`.
     const undocumented = [...keys].filter((key) => !new RegExp(`[\`.]${key}\``).test(doc));
     expect(undocumented).toEqual([]);
+  });
+});
+
+describe("rules in the policy file", () => {
+  // `valid` plus roles that can be paged and a few rules; line numbers counted from here.
+  const withRules = (rules: string) =>
+    valid.replace(
+      "  - name: IM\n    description: Incident manager.\n",
+      "  - name: IM\n    description: Incident manager.\n    rotation: IM\n    escalationPolicy: Incident Manager\n",
+    ) +
+    `escalationPolicies:
+  - name: Incident Manager
+    levels:
+      - { rotation: IM, minutes: 15 }
+rules:
+${rules}`;
+  const lineOf = (text: string, needle: string) => text.split("\n").findIndex((l) => l.includes(needle)) + 1;
+
+  it("accepts event, clock and deadline rules", () => {
+    const p = parsePolicy(
+      withRules(`  - id: page-im
+    description: S1 pages the IM.
+    when: [declared]
+    if: { severity: [S1] }
+    do:
+      - page: IM
+  - id: late
+    description: Still investigating.
+    clock: { from: "engaged:EOC", after: 30, every: 10 }
+    if: { state: [investigating] }
+    do:
+      - remind: [IM, EOC]
+  - id: public
+    description: Communicate publicly.
+    deadline: { name: public post, from: started, after: 60, remindBefore: 15, metBy: public-post }
+    do:
+      - remind: IM
+`),
+      "rules.yaml",
+    );
+    expect(p.rules?.map((r) => r.id)).toEqual(["page-im", "late", "public"]);
+  });
+
+  it("names the line of a page for a role without an escalation policy", () => {
+    const text = withRules(`  - id: bad
+    description: x
+    when: [declared]
+    do:
+      - page: EOC
+`);
+    const e = errorOf(text);
+    expect(e.line).toBe(lineOf(text, "page: EOC"));
+    expect(e.problem).toMatch(/role "EOC" has no escalationPolicy/);
+  });
+
+  it("names an unknown anchor, an unknown role in a condition, and an unknown template", () => {
+    const text = withRules(`  - id: a
+    description: x
+    clock: { from: "engaged:Captain", after: 5 }
+    if: { roleVacant: [Pilot] }
+    do:
+      - draft: memo
+`);
+    const e = errorOf(text);
+    const all = [e.problem, ...e.moreProblems.map((m) => m.problem)].join("\n");
+    expect(all).toMatch(/unknown role "Captain"/);
+    expect(all).toMatch(/unknown role "Pilot"/);
+    expect(all).toMatch(/there are no templates/);
+    expect(e.line).toBe(lineOf(text, "engaged:Captain"));
+  });
+
+  it("wants exactly one trigger per rule and one action per entry", () => {
+    const two = withRules(`  - id: two
+    description: x
+    when: [declared]
+    clock: { from: declared, after: 5 }
+    do:
+      - page: IM
+        note: and this
+`);
+    const e = errorOf(two);
+    const all = [e.problem, ...e.moreProblems.map((m) => m.problem)].join("\n");
+    expect(all).toMatch(/expected one trigger, got when and clock/);
+    expect(all).toMatch(/expected one action per entry, got page and note/);
+  });
+
+  it("keeps maintenance rules to what a maintenance has", () => {
+    const text = withRules(`  - id: m
+    description: x
+    on: maintenance
+    clock: { from: maintenance-start, after: -30 }
+    if: { severity: [S1] }
+    do:
+      - page: IM
+`);
+    const e = errorOf(text);
+    const all = [e.problem, ...e.moreProblems.map((m) => m.problem)].join("\n");
+    expect(all).toMatch(/a maintenance rule can check criticality and weekend only/);
+    expect(all).toMatch(/a maintenance rule can only notify/);
+  });
+
+  it("refuses a negative clock except before a maintenance starts, and a duplicate rule id", () => {
+    const text = withRules(`  - id: r
+    description: x
+    clock: { from: declared, after: -5 }
+    do:
+      - remind: IM
+  - id: r
+    description: y
+    when: [declared]
+    do:
+      - remind: IM
+`);
+    const e = errorOf(text);
+    const all = [e.problem, ...e.moreProblems.map((m) => m.problem)].join("\n");
+    expect(all).toMatch(/only a maintenance start can be counted back from/);
+    expect(all).toMatch(/duplicate rule id "r"/);
   });
 });

@@ -210,7 +210,8 @@ export function desiredClocks(
       }
       clocks.push({
         ...base,
-        key: clockKey(subject, rule.id, "due", first),
+        // Its key is the outcome's: once met or missed is recorded, the deadline wants no clock.
+        key: outcome,
         kind: "deadline",
         dueAt: first,
         fires: `record the ${d.name} deadline as met or missed`,

@@ -74,6 +74,10 @@ const updateSchema = z
     state: z.enum(["draft", "published", "discarded"]),
     draftedBy: z.number(),
     approvedBy: z.number().nullable(),
+    impactConfirmedWith: z
+      .number()
+      .nullable()
+      .describe("COMM-3: the EOC or IM with whom the approver confirmed customer impact (outages)"),
     createdAt: z.string(),
     publishedAt: z.string().nullable(),
   })
@@ -87,6 +91,7 @@ const presentUpdate = (u: UpdateRow) => ({
   state: u.state,
   draftedBy: u.drafted_by,
   approvedBy: u.approved_by,
+  impactConfirmedWith: u.impact_confirmed_with ?? null,
   createdAt: u.created_at.toISOString(),
   publishedAt: iso(u.published_at),
 });

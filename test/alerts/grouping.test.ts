@@ -61,7 +61,10 @@ const incidentIdsOf = async (s: Service): Promise<number[]> =>
 const incident = async (id: number): Promise<Json> => (await t.admin.get(`/api/v1/incidents/${id}`)).body;
 const allIncidents = async (): Promise<Json[]> =>
   (await t.admin.get("/api/v1/incidents?limit=500")).body.incidents;
+/** The pages the service's alerts sent (not those the policy's rules send for incident roles). */
 const pagesOf = async (incidentId: number): Promise<Json[]> =>
+  (await allPagesOf(incidentId)).filter((p) => p.role === null);
+const allPagesOf = async (incidentId: number): Promise<Json[]> =>
   (await t.admin.get(`/api/v1/pages?incident=${incidentId}`)).body.pages;
 const timelineOf = async (incidentId: number): Promise<Json[]> =>
   (await t.admin.get(`/api/v1/incidents/${incidentId}/timeline`)).body.events;

@@ -302,7 +302,7 @@ describe("Alertmanager webhook", () => {
 });
 
 describe("accepting a triage incident opened by alerts", () => {
-  it("DEC-3, OWN-1: the responder who accepts it (with a severity) becomes its owner", async () => {
+  it("DEC-3, OWN-1, PAGE-1: the responder who accepts it (with a severity) owns it; accepted as an S2 it pages the IM", async () => {
     const svc = await newService("registry");
     expect((await enqueue(trigger(svc.integrationKey, "registry/5xx", "registry 5xx"))).status).toBe(202);
     const [alert] = await alertsOf(svc.id);
@@ -320,8 +320,13 @@ describe("accepting a triage incident opened by alerts", () => {
     expect(accepted.body.owner.username).toBe("carol-accepts");
     const kinds = (await timelineOf(incidentId)).map((e) => e.kind);
     expect(kinds).toContain("owner-changed");
-    // Someone is on it: its page stops escalating.
-    expect((await pagesOf(incidentId)).map((p) => p.state)).toEqual(["acknowledged"]);
+    // Someone is on it: the alerts' page stops escalating. Accepted as an S2, it pages the IM (PAGE-1).
+    const pages = await pagesOf(incidentId);
+    expect(pages.filter((p) => p.role === null).map((p) => p.state)).toEqual(["acknowledged"]);
+    const im = pages.filter((p) => p.role === "IM");
+    expect(im).toHaveLength(1);
+    expect(im[0]).toMatchObject({ state: "triggered", urgency: "high" });
+    expect(im[0].title).toContain("PAGE-1");
   });
 
   it("a person cannot sign in as the automation actor: no username may start with @", async () => {

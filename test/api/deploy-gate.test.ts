@@ -108,8 +108,9 @@ describe("LC-4: the deploy gate", () => {
   it("LC-4: declined and merged incidents do not block", async () => {
     const a = await declare(t.admin, { severity: "S1", status: "triage" });
     await move(t.admin, a.id, "declined");
+    // A merged duplicate blocking by its field does not block; its primary does not take the field.
     const primary = await declare(t.admin, { severity: "S4" });
-    const dup = await declare(t.admin, { severity: "S2" });
+    const dup = await declare(t.admin, { severity: "S4", blocksDeployments: true });
     const m = await t.admin.request("POST", `/api/v1/incidents/${dup.id}/merge`, { into: primary.id });
     expect(m.status, JSON.stringify(m.body)).toBe(200);
     expect((await gate()).blocked).toBe(false);

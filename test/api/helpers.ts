@@ -72,3 +72,10 @@ export function frozen(events: Json[]): Json[] {
 
 /** Label helpers for LC-3. */
 export const workflowLabels = (labels: string[]) => labels.filter((l) => l.startsWith("Incident::"));
+
+/**
+ * The kinds of the events a command itself wrote, without what the policy's rules added in its
+ * wake (pages, reminders, drafts): for tests about the command, not about the rules.
+ */
+export const commandKinds = (events: Json[]): string[] =>
+  events.map((e) => e.kind as string).filter((k) => !/^(page|rule|notice)-/.test(k));

@@ -99,10 +99,13 @@ describe("OWN-1: exactly one owner", () => {
     expect((await read(t.admin, i.id)).owner.id).toBe(ana.id);
   });
 
-  it("OWN-1: escalating to the IM needs the IM role assigned, then ownership moves to the IM holder", async () => {
-    const i = await declare(ana, { severity: "S2" });
+  it("OWN-1: escalating hands ownership to the IM holder (with no IM and nobody to page: a 409 saying so)", async () => {
+    // Ana chooses to own it: OWN-3 would otherwise give an S2's ownership to the IM on engaging.
+    const i = await declare(ana, { severity: "S2", owner: "ana" });
+    // This app has no escalation policies (see test/paging/roles.test.ts for the page to the IM).
     const none = expectProblem(await ana.request("POST", path(i.id, "/escalate"), {}), 409);
     expect(none.detail).toContain("IM");
+    expect(none.detail).toContain("Incident Manager");
     expect((await read(t.admin, i.id)).owner.id).toBe(ana.id);
 
     expect((await assign(ana, i.id, "IM", "dee")).status).toBe(200);

@@ -1,7 +1,7 @@
 /** Who may do what over HTTP: tokens (AUTH), the viewer role (AUTH), private incidents (DATA-3, DEC-5). */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { client, startTestApp, type TestApp } from "../support/app.ts";
-import { declare, expectProblem, read, timeline } from "./helpers.ts";
+import { commandKinds, declare, expectProblem, read, timeline } from "./helpers.ts";
 
 let t: TestApp;
 type User = Awaited<ReturnType<TestApp["user"]>>;
@@ -43,7 +43,7 @@ describe("AUTH: every /api/v1 route needs a valid token", () => {
       const p = expectProblem(await noToken(method, path, body), 401, "unauthenticated");
       expect(p.detail, `${method} ${path}`).toContain("token");
     }
-    expect((await timeline(t.admin, i.id)).map((e) => e.kind)).toEqual(["declared"]);
+    expect(commandKinds(await timeline(t.admin, i.id))).toEqual(["declared"]);
   });
 
   it("AUTH: an unknown token is 401 naming the token by its prefix; a malformed header is 401", async () => {
@@ -160,7 +160,7 @@ describe("DATA-3: private incidents exist only for participants and admins", () 
         );
       }
     }
-    expect((await timeline(lead, i.id)).map((e) => e.kind)).toEqual(["declared"]);
+    expect(commandKinds(await timeline(lead, i.id))).toEqual(["declared"]);
   });
 
   it("DATA-3: it is missing from the list, search and filters for a non-participant", async () => {

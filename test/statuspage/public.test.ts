@@ -14,6 +14,7 @@ let t: TestApp;
 let api: Json;
 let web: Json;
 let incidentId: number;
+let writer: Awaited<ReturnType<TestApp["user"]>>;
 const path = (p: string) => `/api/v1/status-pages/default${p}`;
 const get = (p: string, headers: Record<string, string> = {}) =>
   fetch(`${t.base}/status/default${p}`, { headers });
@@ -36,10 +37,16 @@ const json = async (p: string): Promise<Json> => {
   return r.json();
 };
 
+/**
+ * A responder drafts, the admin publishes (COMM-3: two people); for an outage the admin says it
+ * confirmed the impact with the writer, the incident's EOC.
+ */
 async function publish(body: Json) {
-  const d = await t.admin.request("POST", path("/incidents"), body);
+  const d = await writer.request("POST", path("/incidents"), body);
   expect(d.status, JSON.stringify(d.body)).toBe(201);
-  const a = await t.admin.request("POST", path(`/drafts/${d.body.update.id}/approve`));
+  const a = await t.admin.request("POST", path(`/drafts/${d.body.update.id}/approve`), {
+    impactConfirmedWith: "writer",
+  });
   expect(a.status, JSON.stringify(a.body)).toBe(200);
   return d.body.statusIncidentId as number;
 }
@@ -57,6 +64,10 @@ beforeAll(async () => {
   incidentId = i.body.id;
   expect(
     (await t.admin.request("PUT", `/api/v1/incidents/${incidentId}/roles/IM`, { user: "admin" })).status,
+  ).toBe(200);
+  writer = await t.user("writer");
+  expect(
+    (await t.admin.request("PUT", `/api/v1/incidents/${incidentId}/roles/EOC`, { user: "writer" })).status,
   ).toBe(200);
   web = (await t.admin.request("POST", path("/components"), { name: "Website", position: 1 })).body;
 });
@@ -181,7 +192,7 @@ describe("the public page", () => {
   });
 
   it("scheduled maintenance moves itself: upcoming, then in progress (components under maintenance), then completed", async () => {
-    const d = await t.admin.request("POST", path("/maintenances"), {
+    const d = await writer.request("POST", path("/maintenances"), {
       name: "Database upgrade",
       scheduledFor: "2026-11-18T14:00:00Z",
       scheduledUntil: "2026-11-18T15:00:00Z",
@@ -243,6 +254,8 @@ describe("security incidents (COMM-4, STAT-3)", () => {
       visibility: "private",
     });
     expect(i.status, JSON.stringify(i.body)).toBe(201);
+    // The writer takes part, so sees the private incident and may draft for it.
+    await t.admin.request("POST", `/api/v1/incidents/${i.body.id}/participants`, { user: "writer" });
     const id = await publish({
       name: "Security notice",
       status: "investigating",
@@ -251,7 +264,7 @@ describe("security incidents (COMM-4, STAT-3)", () => {
       security: true,
     });
     expect((await json("/api/v2/status.json")).status.description).toBe("Security Issue");
-    const d = await t.admin.request("POST", path(`/incidents/${id}/updates`), {
+    const d = await writer.request("POST", path(`/incidents/${id}/updates`), {
       status: "resolved",
       body: "Resolved.",
     });

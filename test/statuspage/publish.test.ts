@@ -119,9 +119,25 @@ describe("drafts and approval", () => {
     expect(im.status, JSON.stringify(im.body)).toBe(200);
   });
 
+  it("COMM-3: an outage is published only once the approver says with whom (the EOC or IM) impact was confirmed", async () => {
+    const none = await cmoc.request("POST", path(`/drafts/${draftId}/approve`));
+    expect(none.status).toBe(400);
+    expect(none.body).toMatchObject({ field: "impactConfirmedWith" });
+    expect(none.body.detail).toMatch(/COMM-3/);
+    expect(none.body.detail).toContain(`user ${rita.id}`);
+    // Nobody but the incident's EOC or IM will do, and never the approver themself.
+    for (const who of [cmoc.id, "carl", 999, "admin"]) {
+      const wrong = await cmoc.request("POST", path(`/drafts/${draftId}/approve`), { impactConfirmedWith: who });
+      expect(wrong.status, String(who)).toBe(400);
+    }
+    const components = (await t.admin.get(path("/components"))).body.components;
+    expect(components.find((c: Json) => c.id === api.id).status).toBe("operational");
+    expect((await t.admin.get(path("/incidents"))).body.incidents).toEqual([]);
+  });
+
   it("COMM-3, STAT-2: the incident's CMOC publishes it: components change, the timeline says so", async () => {
     t.clock.advanceMinutes(2);
-    const r = await cmoc.request("POST", path(`/drafts/${draftId}/approve`));
+    const r = await cmoc.request("POST", path(`/drafts/${draftId}/approve`), { impactConfirmedWith: "rita" });
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(r.body).toMatchObject({ status: "investigating", published: true, impact: "major" });
     const components = (await t.admin.get(path("/components"))).body.components;
@@ -130,10 +146,16 @@ describe("drafts and approval", () => {
     expect(incident.updates[0]).toMatchObject({
       state: "published",
       approvedBy: cmoc.id,
+      impactConfirmedWith: rita.id,
       affected: [{ componentId: api.id, newStatus: "partial_outage", oldStatus: "operational" }],
     });
     const timeline = (await t.admin.get(`/api/v1/incidents/${incidentId}/timeline`)).body.events;
-    expect(timeline.map((e: Json) => e.kind)).toContain("status-page-update");
+    const published = timeline.find((e: Json) => e.kind === "status-page-published");
+    expect(published?.body).toContain("We are investigating errors on the API.");
+    expect(published?.data.impactConfirmedWith).toBe(rita.id);
+    expect((await t.admin.get(`/api/v1/incidents/${incidentId}`)).body.publicPostAt).toBe(
+      t.clock.now().toISOString(),
+    );
     expect((await cmoc.request("POST", path(`/drafts/${draftId}/approve`))).status).toBe(409);
   });
 
@@ -149,7 +171,9 @@ describe("drafts and approval", () => {
         affected: [{ componentId: api.id, newStatus }],
       });
       expect(d.status, JSON.stringify(d.body)).toBe(201);
-      const a = await t.admin.request("POST", path(`/drafts/${d.body.id}/approve`));
+      const a = await t.admin.request("POST", path(`/drafts/${d.body.id}/approve`), {
+        impactConfirmedWith: "rita",
+      });
       expect(a.status, JSON.stringify(a.body)).toBe(200);
       expect(a.body.status).toBe(status);
     }

@@ -37,7 +37,7 @@ async function read(r: Replica, p: string): Promise<Seen> {
 /** Drafts and approves a public incident through replica `r`; resolves once the approval answered. */
 async function publish(r: Replica, name: string, body = `${name}: we are looking into it.`) {
   const path = (p: string) => `/api/v1/status-pages/default${p}`;
-  const d = await r.admin.request("POST", path("/incidents"), { name, status: "investigating", body });
+  const d = await r.drafter.request("POST", path("/incidents"), { name, status: "investigating", body });
   expect(d.status, JSON.stringify(d.body)).toBe(201);
   const ok = await r.admin.request("POST", path(`/drafts/${d.body.update.id}/approve`));
   expect(ok.status, JSON.stringify(ok.body)).toBe(200);

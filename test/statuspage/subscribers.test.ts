@@ -75,6 +75,8 @@ const hooks: Hook[] = [];
 /** Status to answer per path, consumed in order; the last one repeats. */
 const answers = new Map<string, number[]>();
 let api: Json;
+/** A responder who drafts posts; the admin approves them (COMM-3: never the same person). */
+let writer: ReturnType<typeof client>;
 
 const path = (p: string) => `/api/v1/status-pages/default${p}`;
 
@@ -121,17 +123,17 @@ async function subscribed(email: string) {
   expect(r.status, r.text).toBe(200);
 }
 
-/** Drafts a public incident (or an update of one) and publishes it as an admin (COMM-3). */
+/** Drafts a public incident (or an update of one) as a responder and publishes it as an admin (COMM-3). */
 async function publish(
   body: string,
   opts: { statusIncidentId?: number; status?: string; name?: string } = {},
 ): Promise<{ statusIncidentId: number; updateId: number }> {
   const draft = opts.statusIncidentId
-    ? await t.admin.request("POST", path(`/incidents/${opts.statusIncidentId}/updates`), {
+    ? await writer.request("POST", path(`/incidents/${opts.statusIncidentId}/updates`), {
         status: opts.status ?? "identified",
         body,
       })
-    : await t.admin.request("POST", path("/incidents"), {
+    : await writer.request("POST", path("/incidents"), {
         name: opts.name ?? "Elevated API errors",
         status: opts.status ?? "investigating",
         body,
@@ -166,6 +168,8 @@ beforeAll(async () => {
   hookBase = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
   t = await startApp(smtp.url);
   api = (await t.admin.request("POST", path("/components"), { name: "API" })).body;
+  const u = await t.admin.request("POST", "/api/v1/users", { username: "writer", name: "Writer", role: "responder" });
+  writer = client(t.base, (await t.admin.request("POST", `/api/v1/users/${u.body.id}/tokens`, { name: "w" })).body.token);
 });
 afterAll(async () => {
   await t?.close();
@@ -311,7 +315,7 @@ describe("publishing an update reaches every confirmed subscriber once", () => {
 
   it("STAT-5: a scheduled maintenance is announced to the subscribers when it is published", async () => {
     const at = t.clock.now().getTime();
-    const draft = await t.admin.request("POST", path("/maintenances"), {
+    const draft = await writer.request("POST", path("/maintenances"), {
       name: "Database upgrade",
       scheduledFor: new Date(at + 86_400_000).toISOString(),
       scheduledUntil: new Date(at + 90_000_000).toISOString(),

@@ -19,6 +19,8 @@ export type Replica = {
   base: string;
   /** The bootstrap admin's token works on every replica: they share the database. */
   admin: Client;
+  /** A responder: drafts status page posts, which someone else approves (COMM-3). */
+  drafter: Client;
   close(): Promise<void>;
 };
 
@@ -30,6 +32,7 @@ export async function startReplicas(names: string[], opts: { clockStart?: Date |
   const policy = loadPolicy();
   const replicas: Replica[] = [];
   let token: string | undefined;
+  let drafterToken: string | undefined;
   for (const name of names) {
     const database = openDatabase(url, 5);
     const { app, services } = await buildApp({
@@ -47,10 +50,18 @@ export async function startReplicas(names: string[], opts: { clockStart?: Date |
     // The first replica creates the admin; the others find it in the shared database.
     token ??= (await services.users.bootstrap())?.secret ?? undefined;
     if (!token) throw new Error("bootstrapping the first replica gave no admin token");
+    if (!drafterToken) {
+      const admin = client(base, token);
+      const u = await admin.request("POST", "/api/v1/users", { username: "drafter", name: "Drafter", role: "responder" });
+      const t = await admin.request("POST", `/api/v1/users/${u.body.id}/tokens`, { name: "drafter" });
+      if (t.status !== 201) throw new Error(`drafter token: ${JSON.stringify(t.body)}`);
+      drafterToken = t.body.token as string;
+    }
     replicas.push({
       name,
       base,
       admin: client(base, token),
+      drafter: client(base, drafterToken),
       async close() {
         await app.close();
         await database.close();
