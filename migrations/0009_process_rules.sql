@@ -1,11 +1,13 @@
 -- The process running by itself (issue 13): rules as data fire actions and arm clocks; reminders
 -- reach people through their contact methods; pages engage people in incident roles.
 
--- Incidents: labels people add, when each role was first held, whether a person chose the owner,
+-- Incidents: labels people add, when each role was first held (and by its holder since when),
+-- whether a person chose the owner,
 -- how bad customer impact is, and when it was first communicated publicly.
 ALTER TABLE incidents
   ADD COLUMN extra_labels text[] NOT NULL DEFAULT '{}',
   ADD COLUMN engaged_at jsonb NOT NULL DEFAULT '{}',
+  ADD COLUMN role_since jsonb NOT NULL DEFAULT '{}', -- since when each current holder holds the role
   -- Incidents from before this migration keep their owner: OWN-3 only moves default owners.
   ADD COLUMN owner_deliberate boolean NOT NULL DEFAULT true,
   ADD COLUMN impact_level text CHECK (impact_level IN ('degraded', 'partial', 'full')),

@@ -170,8 +170,8 @@ export async function buildApp(deps: AppDeps) {
     onDelivery: (channel, status) => metrics.deliveries.labels(channel, status).inc(),
     lockIncident: (tx, id) => incidents.lock(tx as unknown as IncidentDb, id),
     engaged: async (tx, page, userId) => {
-      if (page.incidentId === null || !page.engage) return;
-      await incidents.engageFromPage(
+      if (page.incidentId === null || !page.engage) return false;
+      return incidents.engageFromPage(
         tx as unknown as IncidentDb,
         { id: page.id, incidentId: page.incidentId, engage: page.engage },
         userId,
@@ -264,7 +264,7 @@ export async function buildApp(deps: AppDeps) {
     },
     paging: {
       async pageRole(tx, input) {
-        const r = await paging.pageForIncident(asTx(tx), { ...input, actor: null, once: true });
+        const r = await paging.pageForIncident(asTx(tx), { ...input, actor: null, once: input.once ?? true });
         return r.outcome;
       },
     },

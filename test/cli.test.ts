@@ -177,7 +177,9 @@ describe("firebreak CLI: an incident from declaration to resolution", () => {
     expect(timeline).toMatch(/bob\s+status-changed\s+fixing → resolved: rolled back/);
     expect(timeline).toMatch(/admin\s+role-changed\s+IM: nobody → alice/);
     // OWN-3: the IM owns an externally facing S1/S2 by default; then admin hands it to bob.
-    expect(timeline).toMatch(/firebreak\s+owner-changed\s+owner admin → alice: OWN-3-im: the owner by default/);
+    expect(timeline).toMatch(
+      /firebreak\s+owner-changed\s+owner admin → alice: OWN-3-im: the owner by default/,
+    );
     expect(timeline).toMatch(/admin\s+owner-changed\s+owner alice → bob: bob knows checkout/);
     expect(timeline).toMatch(new RegExp(`admin\\s+declared\\s+\\(#${duplicate}\\) Checkout 500s`));
     expect(timeline).toContain(`#${duplicate} merged into this one`);

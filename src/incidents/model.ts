@@ -37,6 +37,8 @@ export type Incident = {
   roles: Record<string, number>;
   /** When each role first had a holder ("the EOC engaged", PAGE-3). */
   engagedAt: Record<string, Date>;
+  /** Since when each current holder holds their role (OWN-8: the shift they were on then). */
+  roleSince: Record<string, Date>;
   /** OWN-3: false while the owner is the default one; true once a person chose the owner. */
   ownerDeliberate: boolean;
   declaredAt: Date;
@@ -210,6 +212,7 @@ export function declare(
     extraLabels: [],
     roles: {},
     engagedAt: {},
+    roleSince: {},
     ownerDeliberate: input.ownerChosen,
     declaredAt: now,
     acceptedAt: state === "triage" ? null : now,

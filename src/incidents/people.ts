@@ -98,8 +98,11 @@ function setRole(i: Incident, role: string, userId: number | null, ctx: Context,
   if (userId === null) delete roles[role];
   else roles[role] = userId;
   const engagedAt = userId !== null && !i.engagedAt[role] ? { ...i.engagedAt, [role]: ctx.now } : i.engagedAt;
+  const roleSince = { ...i.roleSince };
+  if (userId === null) delete roleSince[role];
+  else roleSince[role] = ctx.now;
   return {
-    incident: { ...i, roles, engagedAt, updatedAt: ctx.now },
+    incident: { ...i, roles, engagedAt, roleSince, updatedAt: ctx.now },
     events: [{ kind: "role-changed", body, data }],
   };
 }

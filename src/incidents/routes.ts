@@ -266,15 +266,83 @@ export function incidentRoutes(
           summary: "Record when customer impact started or ended (TL-3)",
           params: idParams,
           body: z
-            .object({ edge: z.enum(["started", "ended"]), at: z.iso.datetime({ offset: true }).optional() })
+            .object({
+              edge: z.enum(["started", "ended"]),
+              at: z.iso.datetime({ offset: true }).optional(),
+              level: z
+                .enum(["degraded", "partial", "full"])
+                .optional()
+                .describe(
+                  "how bad, when it starts (default degraded); COMM-2 engages the CMOC after 5 minutes",
+                ),
+            })
             .strict(),
           response: { 200: incidentSchema },
         },
       },
       async (req) => {
         const at = req.body.at ? new Date(req.body.at) : undefined;
-        return present((await service.recordImpact(actorOf(req), req.params.id, req.body.edge, at)).incident);
+        return present(
+          (await service.recordImpact(actorOf(req), req.params.id, req.body.edge, at, req.body.level))
+            .incident,
+        );
       },
+    );
+
+    app.post(
+      "/incidents/:id/labels",
+      {
+        config: responder,
+        schema: {
+          tags,
+          summary:
+            'Add a label (e.g. "path blocked" or "unauthorized access", which engage an IM by PAGE-4); derived labels follow the state and severity',
+          params: idParams,
+          body: z.object({ label: z.string().trim().min(1).max(100) }).strict(),
+          response: { 200: incidentSchema },
+        },
+      },
+      async (req) => present((await service.addLabel(actorOf(req), req.params.id, req.body.label)).incident),
+    );
+    app.delete(
+      "/incidents/:id/labels/:label",
+      {
+        config: responder,
+        schema: {
+          tags,
+          summary: "Remove a label that was added",
+          params: idParams.extend({ label: z.string().min(1).max(100) }),
+          response: { 200: incidentSchema },
+        },
+      },
+      async (req) =>
+        present((await service.removeLabel(actorOf(req), req.params.id, req.params.label)).incident),
+    );
+
+    app.post(
+      "/incidents/:id/visibility",
+      {
+        config: responder,
+        schema: {
+          tags,
+          summary:
+            "Make the incident private (its participants and admins only, DATA-3), or public again (admins only)",
+          params: idParams,
+          body: z.object({ visibility: z.enum(["public", "private"]), reason: reason.optional() }).strict(),
+          response: { 200: incidentSchema },
+        },
+      },
+      async (req) =>
+        present(
+          (
+            await service.setVisibility(
+              actorOf(req),
+              req.params.id,
+              req.body.visibility,
+              req.body.reason ?? "",
+            )
+          ).incident,
+        ),
     );
 
     app.post(

@@ -422,9 +422,9 @@ export function createIncidentService(deps: IncidentDeps) {
         engage: { role: string; own?: boolean; handOverFrom?: number };
       },
       userId: number,
-    ): Promise<void> {
+    ): Promise<boolean> {
       const i = await store.lockIncident(tx, page.incidentId);
-      if (!i) return;
+      if (!i) return false;
       const c = ctx(systemActor);
       const { role, own, handOverFrom } = page.engage;
       const outcome = people.engage(i, role, userId, c, {
@@ -443,7 +443,7 @@ export function createIncidentService(deps: IncidentDeps) {
             data: { pageId: page.id, role },
           },
         ]);
-        return;
+        return false;
       }
       const d = outcome.decision;
       if (own && d.incident.ownerId !== userId) {
@@ -455,6 +455,7 @@ export function createIncidentService(deps: IncidentDeps) {
         });
       }
       await write(tx, d, userId, run);
+      return true;
     },
 
     /** COMM-2: a post about the incident was published on a status page. */

@@ -20,6 +20,7 @@ export interface IncidentTables {
     extra_labels: string[];
     roles: ColumnType<Record<string, number>, string, string>; // jsonb: written as JSON text
     engaged_at: ColumnType<Record<string, string>, string, string>; // role → ISO time
+    role_since: ColumnType<Record<string, string>, string, string>; // role → ISO time
     declared_at: Date;
     accepted_at: Date | null;
     mitigated_at: Date | null;
@@ -60,14 +61,16 @@ export interface IncidentTables {
 
 export type IncidentDb = Kysely<PlatformTables & IncidentTables>;
 
-type Row = Omit<IncidentTables["incidents"], "id" | "roles" | "engaged_at"> & {
+type Row = Omit<IncidentTables["incidents"], "id" | "roles" | "engaged_at" | "role_since"> & {
   id: number;
   roles: Record<string, number>;
   engaged_at: Record<string, string>;
+  role_since: Record<string, string>;
 };
-type NewRow = Omit<IncidentTables["incidents"], "id" | "roles" | "engaged_at"> & {
+type NewRow = Omit<IncidentTables["incidents"], "id" | "roles" | "engaged_at" | "role_since"> & {
   roles: string;
   engaged_at: string;
+  role_since: string;
 };
 
 const datesOf = (o: Record<string, string>): Record<string, Date> =>
@@ -92,6 +95,7 @@ function fromRow(r: Row): Incident {
     extraLabels: r.extra_labels,
     roles: r.roles,
     engagedAt: datesOf(r.engaged_at),
+    roleSince: datesOf(r.role_since),
     ownerDeliberate: r.owner_deliberate,
     declaredAt: r.declared_at,
     acceptedAt: r.accepted_at,
@@ -124,6 +128,7 @@ function toRow(i: Omit<Incident, "id">): NewRow {
     extra_labels: i.extraLabels,
     roles: JSON.stringify(i.roles),
     engaged_at: JSON.stringify(isoOf(i.engagedAt)),
+    role_since: JSON.stringify(isoOf(i.roleSince)),
     owner_deliberate: i.ownerDeliberate,
     declared_at: i.declaredAt,
     accepted_at: i.acceptedAt,

@@ -220,7 +220,7 @@ export function createOncallService(deps: {
       const s = id === undefined ? undefined : await store.getSchedule(tx, id, clock.now());
       return s ? [...new Set(s.layers.flatMap((l) => l.participants))] : [];
     },
-    /** OWN-8: when `userId`'s current shift in the rotation ends; null when they are not on call in it. */
+    /** OWN-8: when `userId`'s shift in the rotation that covers `at` ends; null when they are not on call then. */
     async shiftEndOf(tx: OncallDb, name: string, userId: number, at: Date): Promise<Date | null> {
       const id = await store.scheduleIdByName(tx, name);
       const s = id === undefined ? undefined : await store.getSchedule(tx, id, at);

@@ -38,8 +38,11 @@ export function createPagingService(
      * the incident, then its pages) always take the two locks in the same order.
      */
     lockIncident?: (db: PagingDb, incidentId: number) => Promise<void>;
-    /** Someone acknowledged a page sent for an incident role: they engage in it (PAGE-3, OWN-1, OWN-8). */
-    engaged?: (db: PagingDb, page: Page, userId: number) => Promise<void>;
+    /**
+     * Someone acknowledged a page sent for an incident role: they engage in it (PAGE-3, OWN-1,
+     * OWN-8). True when they now hold the role.
+     */
+    engaged?: (db: PagingDb, page: Page, userId: number) => Promise<boolean>;
   },
 ) {
   const { db, clock, jobs } = deps;
@@ -113,10 +116,42 @@ export function createPagingService(
       if (unlocked?.incidentId != null) await deps.lockIncident?.(tx, unlocked.incidentId);
       const before = await lockVisiblePage(tx, id);
       if (actor && !(await visible(actor, [before])).length) throw notFound("page", id);
-      const page = await decide(before, tx);
+      let page = await decide(before, tx);
       await store.updatePage(tx, page);
       await store.cancelPendingNotifications(tx, page.id);
       await jobs.remove(tx, escalationKey(page.id));
+      await engine.record(
+        tx,
+        page,
+        kind,
+        body(page),
+        { state: page.state, level: page.level },
+        actor?.id ?? null,
+        now,
+      );
+      // Acknowledging a page sent to you for an incident role engages you in that role; once you
+      // hold it the page has done its work and is resolved (no acknowledgement timeout re-pages you).
+      const acker = page.acknowledgedBy;
+      if (
+        before.state === "triggered" &&
+        page.state === "acknowledged" &&
+        page.engage &&
+        acker !== null &&
+        before.assignedTo.includes(acker) &&
+        (await deps.engaged?.(tx, page, acker))
+      ) {
+        page = model.resolve(page, acker, now);
+        await store.updatePage(tx, page);
+        await engine.record(
+          tx,
+          page,
+          "page-resolved",
+          `resolved: ${page.engage?.role ?? "the role"} engaged`,
+          { state: page.state, level: page.level },
+          acker,
+          now,
+        );
+      }
       if (page.state === "acknowledged") {
         const policy = await store.getPolicy(tx, page.policyId);
         const at = new Date(now.getTime() + (policy?.ackTimeoutMinutes ?? 30) * 60_000);
@@ -128,25 +163,6 @@ export function createPagingService(
         );
       }
       if (page.state === "triggered") await engine.armNow(tx, page, now);
-      await engine.record(
-        tx,
-        page,
-        kind,
-        body(page),
-        { state: page.state, level: page.level },
-        actor?.id ?? null,
-        now,
-      );
-      // Acknowledging a page sent to you for an incident role engages you in that role.
-      const acker = page.acknowledgedBy;
-      if (
-        before.state === "triggered" &&
-        page.state === "acknowledged" &&
-        page.engage &&
-        acker !== null &&
-        before.assignedTo.includes(acker)
-      )
-        await deps.engaged?.(tx, page, acker);
       return page;
     };
     return outer ? run(outer) : db.transaction().execute(run);

@@ -215,6 +215,7 @@ async function runAction(deps: ActionDeps, tx: Tx, i: Incident, a: RuleAction, f
         actorId: null,
         engage: { role, handOverFrom: outgoing },
         rule: rule.id,
+        once: false, // a page for the outgoing holder may still be open; this one is for the incoming
       });
     return;
   }

@@ -25,6 +25,8 @@ export type IncidentSubject = {
   roles: Record<string, number>;
   /** When each role first had a holder. */
   engagedAt: Record<string, Date>;
+  /** Since when each current holder holds their role. */
+  roleSince: Record<string, Date>;
   labels: string[];
   declaredAt: Date;
   acceptedAt: Date | null;
@@ -59,7 +61,10 @@ export type Facts = {
   openIncidents?: Map<string, number>;
   /** Role → whether everyone on call in its rotation runs another incident in that role. */
   onCallBusy?: Map<string, boolean>;
-  /** Role → when its holder's shift in the role's rotation ends (null: not on that rotation). */
+  /**
+   * Role → when the shift ends that its holder was on (in the role's rotation) when they took the
+   * role; null when they were not on call in it then.
+   */
   shiftEnd?: Map<string, Date | null>;
 };
 

@@ -68,6 +68,7 @@ export function subjectOf(i: Incident, declaredByAutomation: boolean): IncidentS
     ownerDeliberate: i.ownerDeliberate,
     roles: i.roles,
     engagedAt: i.engagedAt,
+    roleSince: i.roleSince,
     labels: i.labels,
     declaredAt: i.declaredAt,
     acceptedAt: i.acceptedAt,

@@ -83,6 +83,8 @@ export type PagingPort = {
       actorId: number | null;
       engage: PageEngage | null;
       rule: string;
+      /** Skip when the role's policy has an open page for the incident already (default true). */
+      once?: boolean;
     },
   ): Promise<"paged" | "already-paged" | "no-policy">;
 };

@@ -96,9 +96,13 @@ export function createProcess(deps: ProcessDeps) {
         facts.shiftEnd ??= new Map();
         const rotation = policy.roles.find((r) => r.name === need.role)?.rotation;
         const holder = subject.roles[need.role];
+        const since = subject.roleSince[need.role];
+        // The shift the holder was on when they took the role: stable, so its end is a fixed instant.
         facts.shiftEnd.set(
           need.role,
-          rotation && holder !== undefined ? await deps.oncall.shiftEndOf(tx, rotation, holder, now) : null,
+          rotation && holder !== undefined && since
+            ? await deps.oncall.shiftEndOf(tx, rotation, holder, since)
+            : null,
         );
       }
     }
@@ -122,8 +126,8 @@ export function createProcess(deps: ProcessDeps) {
 
   async function desired(tx: Tx, subject: Subject, facts: Facts, now: Date): Promise<DesiredClock[]> {
     const policy = deps.policy.current();
-    return (await withFacts(tx, subject, facts, now, () => desiredClocks(policy, subject, facts, now)))
-      .clocks;
+    const compute = () => desiredClocks(policy, subject, facts, now);
+    return (await withFacts(tx, subject, facts, now, compute)).clocks;
   }
 
   const rowOf = (subject: Subject, c: DesiredClock, now: Date): store.ClockRow => ({

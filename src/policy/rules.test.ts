@@ -25,6 +25,7 @@ function incident(over: Partial<IncidentSubject> = {}): IncidentSubject {
     ownerDeliberate: false,
     roles: {},
     engagedAt: {},
+    roleSince: {},
     labels: [],
     declaredAt: t0,
     acceptedAt: t0,
@@ -38,8 +39,12 @@ function incident(over: Partial<IncidentSubject> = {}): IncidentSubject {
   };
 }
 
-const fired = (s: IncidentSubject, events: Parameters<typeof eventRules>[2], facts: Facts = noneFired(), now = t0) =>
-  eventRules(policy, s, events, facts, now);
+const fired = (
+  s: IncidentSubject,
+  events: Parameters<typeof eventRules>[2],
+  facts: Facts = noneFired(),
+  now = t0,
+) => eventRules(policy, s, events, facts, now);
 const ids = (r: ReturnType<typeof fired>) => r.fire.map((f) => f.rule.id).sort();
 const clocks = (s: IncidentSubject | MaintenanceSubject, now = t0, facts: Facts = noneFired()) =>
   desiredClocks(policy, s, facts, now);
@@ -47,7 +52,9 @@ const clocks = (s: IncidentSubject | MaintenanceSubject, now = t0, facts: Facts 
 describe("event rules of the shipped policy", () => {
   it("a person declaring a GitLab.com S3 pages the EOC (DEC-3); alerts and exercises do not", () => {
     expect(ids(fired(incident(), [{ kind: "declared" }]))).toEqual(["DEC-3-eoc"]);
-    expect(ids(fired(incident({ declaredByAutomation: true, state: "triage" }), [{ kind: "declared" }]))).toEqual([]);
+    expect(
+      ids(fired(incident({ declaredByAutomation: true, state: "triage" }), [{ kind: "declared" }])),
+    ).toEqual([]);
     expect(ids(fired(incident({ type: "Gameday" }), [{ kind: "declared" }]))).toEqual([]);
   });
 
@@ -62,13 +69,21 @@ describe("event rules of the shipped policy", () => {
   });
 
   it("a triage incident pages nobody by rule until it is accepted as S1/S2", () => {
-    const triage = incident({ severity: "S2", state: "triage", acceptedAt: null, declaredByAutomation: true });
+    const triage = incident({
+      severity: "S2",
+      state: "triage",
+      acceptedAt: null,
+      declaredByAutomation: true,
+    });
     expect(ids(fired(triage, [{ kind: "declared" }]))).toEqual([]);
     expect(ids(fired({ ...triage, state: "investigating" }, [{ kind: "accepted" }]))).toEqual(["PAGE-1"]);
   });
 
   it("raising the severity pages the three roles, and the IM for S1/S2", () => {
-    expect(ids(fired(incident({ severity: "S2" }), [{ kind: "severity-raised" }]))).toEqual(["PAGE-1", "SEV-3"]);
+    expect(ids(fired(incident({ severity: "S2" }), [{ kind: "severity-raised" }]))).toEqual([
+      "PAGE-1",
+      "SEV-3",
+    ]);
   });
 
   it("a rule whose condition needs other incidents asks for the fact before deciding", () => {
@@ -76,9 +91,15 @@ describe("event rules of the shipped policy", () => {
     const first = fired(s, [{ kind: "accepted" }]);
     expect(first.needs).toContainEqual({ kind: "openIncidents", severities: ["S1", "S2", "S3"] });
     expect(ids(first)).not.toContain("PAGE-4-simultaneous");
-    const one = fired(s, [{ kind: "accepted" }], { ...noneFired(), openIncidents: new Map([["S1,S2,S3", 1]]) });
+    const one = fired(s, [{ kind: "accepted" }], {
+      ...noneFired(),
+      openIncidents: new Map([["S1,S2,S3", 1]]),
+    });
     expect(ids(one)).not.toContain("PAGE-4-simultaneous");
-    const two = fired(s, [{ kind: "accepted" }], { ...noneFired(), openIncidents: new Map([["S1,S2,S3", 2]]) });
+    const two = fired(s, [{ kind: "accepted" }], {
+      ...noneFired(),
+      openIncidents: new Map([["S1,S2,S3", 2]]),
+    });
     expect(ids(two)).toContain("PAGE-4-simultaneous");
   });
 
@@ -111,7 +132,9 @@ describe("clocks of the shipped policy", () => {
     expect(clocks(s, at(30), afterFirst).clocks.find((c) => c.ruleId === "COMM-1")?.dueAt).toEqual(at(45));
     // An update moves the anchor: the next one is due a cadence after it.
     const updated = { ...s, lastStatusUpdateAt: at(40) };
-    expect(clocks(updated, at(40), afterFirst).clocks.find((c) => c.ruleId === "COMM-1")?.dueAt).toEqual(at(70));
+    expect(clocks(updated, at(40), afterFirst).clocks.find((c) => c.ruleId === "COMM-1")?.dueAt).toEqual(
+      at(70),
+    );
   });
 
   it("COMM-1 after downtime: one catch-up reminder for all missed ones, then the rhythm", () => {
@@ -133,7 +156,9 @@ describe("clocks of the shipped policy", () => {
     const posted = clocks({ ...s, publicPostAt: at(10) }).clocks.filter((c) => c.ruleId === "COMM-2-public");
     expect(posted.map((c) => c.kind)).toEqual(["deadline"]);
     // Private incidents, and incidents resolved within 5 minutes, are not communicated publicly.
-    expect(clocks({ ...s, visibility: "private" }).clocks.some((c) => c.ruleId === "COMM-2-public")).toBe(false);
+    expect(clocks({ ...s, visibility: "private" }).clocks.some((c) => c.ruleId === "COMM-2-public")).toBe(
+      false,
+    );
     const blip = { ...s, state: "resolved" as State, resolvedAt: at(3) };
     expect(clocks(blip, at(3)).clocks.some((c) => c.ruleId === "COMM-2-public")).toBe(false);
     const longer = { ...s, state: "resolved" as State, resolvedAt: at(12) };
@@ -196,7 +221,16 @@ describe("clocks of the shipped policy", () => {
 });
 
 describe("clocks, for any incident", () => {
-  const states: State[] = ["triage", "investigating", "fixing", "monitoring", "resolved", "closed", "declined", "merged"];
+  const states: State[] = [
+    "triage",
+    "investigating",
+    "fixing",
+    "monitoring",
+    "resolved",
+    "closed",
+    "declined",
+    "merged",
+  ];
   const subject = fc.record({
     severity: fc.constantFrom("S1", "S2", "S3", "S4"),
     state: fc.constantFrom(...states),
@@ -246,7 +280,9 @@ describe("clocks, for any incident", () => {
         const keys = wanted.map((c) => c.key);
         expect(new Set(keys).size).toBe(keys.length);
         // Mark some as fired: none of them comes back, however often it is asked.
-        const firedKeys = new Set(picks.flatMap((p) => (wanted.length ? [wanted[p % wanted.length]!.key] : [])));
+        const firedKeys = new Set(
+          picks.flatMap((p) => (wanted.length ? [wanted[p % wanted.length]!.key] : [])),
+        );
         const again = desiredClocks(policy, s, { firedKeys, firstFired: new Map() }, now).clocks;
         for (const c of again) expect(firedKeys.has(c.key)).toBe(false);
       }),
@@ -257,7 +293,10 @@ describe("clocks, for any incident", () => {
   it("wants no clock for an incident that is over (merged, declined) or closed without deadlines left", () => {
     fc.assert(
       fc.property(subject, (x) => {
-        const s = toSubject({ ...x, state: x.state === "merged" || x.state === "declined" ? x.state : "merged" });
+        const s = toSubject({
+          ...x,
+          state: x.state === "merged" || x.state === "declined" ? x.state : "merged",
+        });
         const wanted = desiredClocks(policy, s, noneFired(), at(x.now)).clocks;
         expect(wanted).toEqual([]);
       }),
@@ -273,7 +312,8 @@ describe("clocks, for any incident", () => {
         for (const c of wanted) {
           const rule = policy.rules?.find((r) => r.id === c.ruleId);
           if (rule?.if?.state) expect(rule.if.state).toContain(s.state);
-          if (rule?.if?.roleVacant) for (const role of rule.if.roleVacant) expect(s.roles[role]).toBeUndefined();
+          if (rule?.if?.roleVacant)
+            for (const role of rule.if.roleVacant) expect(s.roles[role]).toBeUndefined();
         }
       }),
       { numRuns: 300 },
@@ -289,7 +329,9 @@ describe("a policy with different rules", () => {
     const other = parsePolicy(text, "other.yaml");
     expect(eventRules(other, incident(), [{ kind: "declared" }], noneFired(), t0).fire).toEqual([]);
     const s = incident({ roles: { EOC: 5 }, engagedAt: { EOC: t0 } });
-    expect(desiredClocks(other, s, noneFired(), t0).clocks.find((c) => c.ruleId === "PAGE-3")?.dueAt).toEqual(at(10));
+    expect(desiredClocks(other, s, noneFired(), t0).clocks.find((c) => c.ruleId === "PAGE-3")?.dueAt).toEqual(
+      at(10),
+    );
   });
 });
 

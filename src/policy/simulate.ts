@@ -61,6 +61,7 @@ export function replay(
     ownerDeliberate: Number(declared.data.ownerId) !== incident.declaredBy,
     roles: {},
     engagedAt: {},
+    roleSince: {},
     labels: [],
     declaredAt: declared.at,
     acceptedAt: declared.data.state === "triage" ? null : declared.at,

@@ -326,7 +326,7 @@ describe("accepting a triage incident opened by alerts", () => {
     const im = pages.filter((p) => p.role === "IM");
     expect(im).toHaveLength(1);
     expect(im[0]).toMatchObject({ state: "triggered", urgency: "high" });
-    expect(im[0].title).toContain("PAGE-1");
+    expect(im[0]?.title).toContain("PAGE-1");
   });
 
   it("a person cannot sign in as the automation actor: no username may start with @", async () => {

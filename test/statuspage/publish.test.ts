@@ -127,7 +127,9 @@ describe("drafts and approval", () => {
     expect(none.body.detail).toContain(`user ${rita.id}`);
     // Nobody but the incident's EOC or IM will do, and never the approver themself.
     for (const who of [cmoc.id, "carl", 999, "admin"]) {
-      const wrong = await cmoc.request("POST", path(`/drafts/${draftId}/approve`), { impactConfirmedWith: who });
+      const wrong = await cmoc.request("POST", path(`/drafts/${draftId}/approve`), {
+        impactConfirmedWith: who,
+      });
       expect(wrong.status, String(who)).toBe(400);
     }
     const components = (await t.admin.get(path("/components"))).body.components;

@@ -168,8 +168,15 @@ beforeAll(async () => {
   hookBase = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
   t = await startApp(smtp.url);
   api = (await t.admin.request("POST", path("/components"), { name: "API" })).body;
-  const u = await t.admin.request("POST", "/api/v1/users", { username: "writer", name: "Writer", role: "responder" });
-  writer = client(t.base, (await t.admin.request("POST", `/api/v1/users/${u.body.id}/tokens`, { name: "w" })).body.token);
+  const u = await t.admin.request("POST", "/api/v1/users", {
+    username: "writer",
+    name: "Writer",
+    role: "responder",
+  });
+  writer = client(
+    t.base,
+    (await t.admin.request("POST", `/api/v1/users/${u.body.id}/tokens`, { name: "w" })).body.token,
+  );
 });
 afterAll(async () => {
   await t?.close();

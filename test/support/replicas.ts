@@ -52,7 +52,11 @@ export async function startReplicas(names: string[], opts: { clockStart?: Date |
     if (!token) throw new Error("bootstrapping the first replica gave no admin token");
     if (!drafterToken) {
       const admin = client(base, token);
-      const u = await admin.request("POST", "/api/v1/users", { username: "drafter", name: "Drafter", role: "responder" });
+      const u = await admin.request("POST", "/api/v1/users", {
+        username: "drafter",
+        name: "Drafter",
+        role: "responder",
+      });
       const t = await admin.request("POST", `/api/v1/users/${u.body.id}/tokens`, { name: "drafter" });
       if (t.status !== 201) throw new Error(`drafter token: ${JSON.stringify(t.body)}`);
       drafterToken = t.body.token as string;
