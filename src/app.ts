@@ -11,6 +11,7 @@ import { createChannels } from "./notify/registry.ts";
 import { calendarFeedRoutes, oncallRoutes } from "./oncall/routes.ts";
 import { createOncallService } from "./oncall/service.ts";
 import type { OncallDb } from "./oncall/store.ts";
+import { syncOnCallWithPolicy } from "./defaults.ts";
 import { createNotices } from "./paging/notices.ts";
 import { ackLinkRoutes, pagingRoutes } from "./paging/routes.ts";
 import { createPagingService, type PagingService } from "./paging/service.ts";
@@ -279,6 +280,16 @@ export async function buildApp(deps: AppDeps) {
   });
   process.register();
   processRef = process;
+  // A changed policy applies without a restart: escalation policies follow the file, and every
+  // clock is recomputed under the new rules (by one replica, as a job).
+  let following: Promise<void> = Promise.resolve();
+  const stopFollowing = policy.onChange((next) => {
+    following = following
+      .then(() => syncOnCallWithPolicy({ db: database.db, oncall, paging }, next))
+      .then(() => process.scheduleReconcile())
+      .then(() => log.info({ policy: policy.status() }, "the changed policy is in force"))
+      .catch((err) => log.error({ err }, "applying the changed policy failed"));
+  });
   placesOf = async (userId) => [
     ...(await oncall.schedulesNamingUser(userId)).map((s) => `schedule ${s.name} (#${s.id})`),
     ...(await paging.policiesNamingUser(userId)).map((p) => `escalation policy ${p.name} (#${p.id})`),
@@ -310,7 +321,7 @@ export async function buildApp(deps: AppDeps) {
       api.addHook("onRequest", auth.authenticate);
       await api.register(userRoutes(users, signIn));
       await api.register(sessionRoutes(signIn, users, { secureCookies: publicUrl.startsWith("https:") }));
-      await api.register(policyRoutes(policy, process, incidents));
+      await api.register(policyRoutes(policy, process, incidents, () => following));
       await api.register(clockRoutes(process, incidents, clock));
       await api.register(
         incidentRoutes(incidents, {
@@ -342,6 +353,7 @@ export async function buildApp(deps: AppDeps) {
   // Open streams would hold the server open: end them first (browsers reconnect elsewhere).
   app.addHook("preClose", async () => live.closeAll());
   app.addHook("onClose", async () => {
+    stopFollowing();
     await statusListener.stop();
     await incidentChanges.stop();
     await jobs.stop();

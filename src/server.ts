@@ -71,14 +71,8 @@ export async function serve(config: Config): Promise<void> {
     (synced.rotationsCreated.length || synced.policiesCreated.length || synced.policiesUpdated.length)
   )
     log.info(synced, "on-call set-up in step with the policy file");
-  // The policy file is watched (and re-read on SIGHUP): a good change applies at once — escalation
-  // policies follow it and every clock is recomputed; a bad one is logged and changes nothing.
-  policy.onChange(() => {
-    log.info({ policy: policy.status() }, "policy file changed; the new policy is in force");
-    sync()
-      .then(() => built.services.process.scheduleReconcile())
-      .catch((err) => log.error({ err }, "applying the changed policy failed"));
-  });
+  // The policy file is watched (and re-read on SIGHUP): a good change applies at once (buildApp
+  // follows it); a bad one is logged and changes nothing.
   const reload = () => {
     const r = policy.reload();
     if (r.error)

@@ -5,7 +5,7 @@
  */
 import type { FastifyError, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { findRedData } from "../incidents/reddata.ts";
+import { findRedData } from "../platform/reddata.ts";
 import { actorOf } from "../platform/auth.ts";
 import { AppError } from "../platform/errors.ts";
 import { type App, fromFastifyError } from "../platform/http.ts";

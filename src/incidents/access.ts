@@ -1,20 +1,13 @@
 /** What every incident command checks first: who may see it (DATA-3), RED data (DATA-1), people. */
 import type { Actor } from "../platform/auth.ts";
-import { AppError, invalid, notFound } from "../platform/errors.ts";
+import { invalid, notFound } from "../platform/errors.ts";
 import type { Incident } from "./model.ts";
-import { describeRedData, findRedData } from "./reddata.ts";
 import type { IncidentDb } from "./store.ts";
 import * as store from "./store.ts";
 
 export type UserInput = number | string;
 
-/** DATA-1: refuse RED data before anything is written. */
-export function assertNoRedData(fields: Record<string, string | null | undefined>): void {
-  const found = findRedData(fields);
-  if (found) {
-    throw new AppError("red-data", describeRedData(found), { field: found.field, found: found.kind });
-  }
-}
+export { assertNoRedData } from "../platform/reddata.ts";
 
 export function viewerOf(actor: Actor): store.Viewer {
   return { id: actor.id, admin: actor.role === "admin" };

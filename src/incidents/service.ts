@@ -28,7 +28,7 @@ import type { IncidentDb, IncidentFilter, TimelineEvent } from "./store.ts";
 import * as store from "./store.ts";
 import { createWorkCommands } from "./work.ts";
 
-export { assertNoRedData, type UserInput } from "./access.ts";
+export type { UserInput } from "./access.ts";
 
 /** Paging, as the incident core needs it; wired to the paging capability in app.ts. */
 export type Pager = {

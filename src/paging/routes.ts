@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { actorOf } from "../platform/auth.ts";
 import { AppError } from "../platform/errors.ts";
+import { assertNoRedData } from "../platform/reddata.ts";
 import type { App } from "../platform/http.ts";
 import type { Page } from "./model.ts";
 import type { PagingService } from "./service.ts";
@@ -321,6 +322,8 @@ export function pagingRoutes(service: PagingService) {
         },
       },
       async (req, reply) => {
+        // DATA-1: a page's title goes out to people's phones and mailboxes.
+        assertNoRedData({ title: req.body.title });
         reply.code(201);
         return presentPage(await service.trigger(actorOf(req), req.body));
       },

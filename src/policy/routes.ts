@@ -157,6 +157,8 @@ export function policyRoutes(
   policy: PolicySource,
   process: Process,
   incidents: Pick<IncidentService, "get">,
+  /** Settles when what a policy change sets off (escalation policies, clocks) is under way. */
+  applied: () => Promise<void> = async () => undefined,
 ) {
   // The view changes only when the policy does.
   let cached: { of: Policy; view: PolicyView & { rules: z.infer<typeof ruleViewSchema>[] } } | undefined;
@@ -205,6 +207,7 @@ export function policyRoutes(
       },
       async () => {
         const r = policy.reload();
+        await applied();
         if (r.error)
           throw new AppError(
             "conflict",

@@ -4,11 +4,12 @@
  * `snapshot` reads a whole page for the renderers.
  */
 import { IANAZone } from "luxon";
-import { assertNoRedData, type IncidentService } from "../incidents/service.ts";
+import type { IncidentService } from "../incidents/service.ts";
 import type { IncidentDb } from "../incidents/store.ts";
 import type { Actor } from "../platform/auth.ts";
 import type { Clock } from "../platform/clock.ts";
 import { AppError, forbidden, invalid, notFound } from "../platform/errors.ts";
+import { assertNoRedData } from "../platform/reddata.ts";
 import type { MaintenanceSubject } from "../policy/conditions.ts";
 import type { PolicySource } from "../policy/source.ts";
 import { componentsUnderMaintenance, impactOf, maintenanceStateAt } from "./model.ts";

@@ -6,6 +6,7 @@ import { openDatabase } from "../../src/platform/db.ts";
 import { createLogger } from "../../src/platform/logger.ts";
 import { loadPolicy } from "../../src/policy/load.ts";
 import type { Policy } from "../../src/policy/model.ts";
+import type { PolicySource } from "../../src/policy/source.ts";
 import { createTestDatabase } from "./database.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON bodies
@@ -50,7 +51,7 @@ export type TestApp = Awaited<ReturnType<typeof startTestApp>>;
 
 export async function startTestApp(
   opts: {
-    policy?: Policy;
+    policy?: Policy | PolicySource;
     bodyLimitBytes?: number;
     /** Where the test clock starts; jobs' retry back-off uses the database's clock, so paging tests start near now. */
     clockStart?: Date | string;
@@ -58,9 +59,13 @@ export async function startTestApp(
     /** Alert intake's group commit limits (tests of overload make the queue tiny). */
     intake?: { maxBatch?: number; maxConcurrent?: number; maxQueued?: number };
     statusPageAtRoot?: string;
+    /** Another app's database (a restart, or a second replica); a fresh one otherwise. */
+    databaseUrl?: string;
+    /** Whether this app creates the first admin (false when another app on the database did). */
+    bootstrap?: boolean;
   } = {},
 ) {
-  const url = await createTestDatabase();
+  const url = opts.databaseUrl ?? (await createTestDatabase());
   const database = openDatabase(url, 10);
   const clock = new TestClock(opts.clockStart ?? "2026-03-02T10:00:00Z");
   const { app, services, jobs, policy } = await buildApp({
@@ -78,8 +83,8 @@ export async function startTestApp(
   await app.listen({ port: 0, host: "127.0.0.1" });
   const address = app.server.address();
   const base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
-  const boot = await services.users.bootstrap();
-  const admin = client(base, boot!.secret!);
+  const boot = opts.bootstrap === false ? null : await services.users.bootstrap();
+  const admin = client(base, boot?.secret ?? "");
 
   /** Creates a user with the given role through the API and returns a client holding its token. */
   async function user(username: string, role: "viewer" | "responder" | "admin" = "responder") {
@@ -94,6 +99,7 @@ export async function startTestApp(
 
   return {
     base,
+    url,
     clock,
     admin,
     user,

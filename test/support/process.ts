@@ -5,6 +5,7 @@
  */
 import { expect } from "vitest";
 import type { Policy } from "../../src/policy/model.ts";
+import type { PolicySource } from "../../src/policy/source.ts";
 import { startTestApp, type TestApp } from "./app.ts";
 import { startSmtp } from "./smtp.ts";
 
@@ -12,7 +13,7 @@ import { startSmtp } from "./smtp.ts";
 export type Json = any;
 export type Person = Awaited<ReturnType<TestApp["user"]>> & { email: string };
 
-export async function startProcessApp(opts: { policy?: Policy; clockStart?: string } = {}) {
+export async function startProcessApp(opts: { policy?: Policy | PolicySource; clockStart?: string } = {}) {
   const smtp = await startSmtp();
   // A Wednesday noon, near the wall clock: graphile-worker's retry back-off counts in real time.
   const t = await startTestApp({

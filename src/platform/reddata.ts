@@ -14,6 +14,7 @@
  * (`scheme://user:password@host`) it is the secret value itself, not the label or the URL. A service
  * account key file points at its first identifying JSON key.
  */
+import { AppError } from "./errors.ts";
 
 export type RedDataKind =
   | "private-key"
@@ -552,4 +553,12 @@ function shannonEntropy(value: string): number {
     bits -= p * Math.log2(p);
   }
   return bits;
+}
+
+/** DATA-1: refuses RED data before anything is written or sent, naming the field and the kind. */
+export function assertNoRedData(fields: Record<string, string | null | undefined>): void {
+  const found = findRedData(fields);
+  if (found) {
+    throw new AppError("red-data", describeRedData(found), { field: found.field, found: found.kind });
+  }
 }
