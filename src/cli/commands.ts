@@ -1,16 +1,22 @@
 /**
  * The `firebreak` client commands: a table of command specs (reads.ts, oncall.ts, writes.ts,
- * pages.ts), each naming its arguments and flags; args.ts parses a command line against a spec,
+ * pages.ts, policy.ts), each naming its arguments and flags; args.ts parses a command line against a spec,
  * client.ts talks HTTP.
  */
 import { type Command, commandHelp, parse, synopsis, write } from "./args.ts";
 import { CliError, connect, defaultUrl, UsageError } from "./client.ts";
 import { oncallCommands } from "./oncall.ts";
 import { pageReadCommands, pageWriteCommands } from "./pages.ts";
+import { policyCommands } from "./policy.ts";
 import { readCommands } from "./reads.ts";
 import { writeCommands } from "./writes.ts";
 
-const reads: Record<string, Command> = { ...readCommands, ...oncallCommands, ...pageReadCommands };
+const reads: Record<string, Command> = {
+  ...readCommands,
+  ...oncallCommands,
+  ...pageReadCommands,
+  ...policyCommands,
+};
 const writes: Record<string, Command> = { ...writeCommands, ...pageWriteCommands };
 const commands: Record<string, Command> = { ...reads, ...writes };
 

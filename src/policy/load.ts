@@ -196,11 +196,13 @@ function keysAt(path: Path): string[] {
   return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
 }
 
+/** The known key `key` most likely misspells: the nearest by edit distance among plausible ones. */
 function closest(key: string, known: string[]): string | undefined {
-  return known.find((k) => {
-    const [a, b] = [k.toLowerCase(), key.toLowerCase()];
-    return a.includes(b) || b.includes(a) || editDistance(a, b) <= 2;
-  });
+  const b = key.toLowerCase();
+  return known
+    .map((k) => ({ k, a: k.toLowerCase() }))
+    .filter(({ a }) => a.includes(b) || b.includes(a) || editDistance(a, b) <= 2)
+    .sort((x, y) => editDistance(x.a, b) - editDistance(y.a, b))[0]?.k;
 }
 
 function editDistance(a: string, b: string): number {
