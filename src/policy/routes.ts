@@ -288,6 +288,8 @@ const clocksResponse = z
       .describe("what the rules did on this incident, oldest first"),
   })
   .meta({ id: "IncidentClocks" });
+/** The shape the web app reads (types only: web/src/api/types.ts). */
+export type IncidentClocksView = z.infer<typeof clocksResponse>;
 
 const explainSchema = z
   .object({

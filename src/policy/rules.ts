@@ -174,7 +174,10 @@ export function desiredClocks(
     const base = {
       ruleId: rule.id,
       rule: rule.rule ?? null,
-      why: `${Math.abs(after)} minutes ${after < 0 ? "before" : "after"} ${anchor.text} (${hhmm(anchor.at)} UTC)`,
+      why:
+        after === 0
+          ? `when ${anchor.text} (${hhmm(anchor.at)} UTC)`
+          : `${Math.abs(after)} minutes ${after < 0 ? "before" : "after"} ${anchor.text} (${hhmm(anchor.at)} UTC)`,
     };
     const holds = (at: Date) => {
       const checks = checkConditions(policy, rule, subject, facts, at);

@@ -1,6 +1,6 @@
 /**
  * A responder works an incident from start to end in the browser: signs in with a password,
- * declares from the list with the `d` key, gives the IM role, posts a status update, pins it as a
+ * declares from the list with the `d` key, gives the CMOC role, posts a status update, pins it as a
  * highlight, moves the incident along to resolved and closes it once the S2 close delay (LC-5)
  * has passed. The API's timeline then holds everything that was done on screen.
  */
@@ -56,12 +56,12 @@ describe("working an incident in the browser", browserTest, () => {
       page.getByRole("status").filter({ hasText: "Deployments and feature-flag changes are blocked" }),
     );
 
-    // Give Bob the IM role.
+    // Give Bob the CMOC role (an IM would take ownership of an S2 by default, OWN-3).
     const people = page.getByRole("region", { name: "People" });
-    await people.getByRole("combobox", { name: /^Role/ }).selectOption("IM");
+    await people.getByRole("combobox", { name: /^Role/ }).selectOption("CMOC");
     await people.getByRole("combobox", { name: /^Person/ }).selectOption({ label: "Bob Baker (bob)" });
     await people.getByRole("button", { name: "Give role" }).click();
-    await visible(people.getByRole("listitem").filter({ hasText: /^IM: Bob Baker/ }));
+    await visible(people.getByRole("listitem").filter({ hasText: /^CMOC: Bob Baker/ }));
 
     // Post a status update (COMM-1).
     const tl = page.getByRole("region", { name: "Timeline" });
@@ -121,14 +121,14 @@ describe("working an incident in the browser", browserTest, () => {
       title: "Checkout returns 502 for a third of requests",
       summary: "Started after the 10:00 deploy of the payments service.",
       owner: { id: alice.id },
-      roles: { IM: { id: bob.id } },
+      roles: { CMOC: { id: bob.id } },
     });
     const events: Json[] = await timeline(alice.api, id);
     const kinds = events.map((e) => e.kind);
     expect(kinds[0]).toBe("declared");
     expect(events.find((e) => e.kind === "role-changed")).toMatchObject({
       actor: { id: alice.id },
-      data: { role: "IM", to: bob.id },
+      data: { role: "CMOC", to: bob.id },
     });
     expect(events.find((e) => e.kind === "status-update")).toMatchObject({
       pinned: true,

@@ -40,6 +40,8 @@ beforeAll(async () => {
   maya = await b.person("maya", "responder", "Maya Patel");
   omar = await b.person("omar", "responder", "Omar Haddad");
   lin = await b.person("lin", "responder", "Lin Chen");
+  // The team on call first: declaring then pages them as the policy says.
+  await onCallData();
 
   // A few incidents in different states, so the list shows its groups.
   await declare(omar.api, {
@@ -108,7 +110,6 @@ beforeAll(async () => {
   const pin = await api.request("PUT", `/api/v1/incidents/${incidentId}/timeline/${update.id}/pin`);
   expect(pin.status, JSON.stringify(pin.body)).toBe(201);
 
-  await onCallData();
   await alertData();
   await statusPageData();
 }, 120_000);
@@ -116,7 +117,6 @@ afterAll(() => b?.close());
 
 /** What a first start creates (default schedules and escalation policies), and a team's own rotation. */
 async function onCallData() {
-  const _admin = (await b.t.admin.get("/api/v1/me")).body;
   await b.t.seedOnCall();
   // The team takes over the default rotations from the admin.
   const rosters: Record<string, number[]> = {
@@ -212,7 +212,7 @@ async function statusPageData() {
   await add({ name: "API", groupId: platform.id, position: 1 });
   const checkout = await add({ name: "Checkout", groupId: platform.id, position: 2 });
   await add({ name: "Search" });
-  const first = await lin.api.request("POST", path("/incidents"), {
+  const first = await maya.api.request("POST", path("/incidents"), {
     name: "Failed checkouts",
     status: "investigating",
     body: "Some checkouts fail with an error. We are investigating.",
@@ -220,6 +220,7 @@ async function statusPageData() {
     incidentId,
   });
   expect(first.status, JSON.stringify(first.body)).toBe(201);
+  // The CMOC publishes what Maya drafted (COMM-3: never one's own draft).
   const approved = await lin.api.request("POST", path(`/drafts/${first.body.update.id}/approve`));
   expect(approved.status, JSON.stringify(approved.body)).toBe(200);
   await b.t.advanceMinutes(5);
@@ -261,6 +262,11 @@ describe("the main screens", browserTest, () => {
     );
     await expectNoSidewaysScroll(page);
     await screenshot(page, "incident");
+    // What happens next: the rules' pending clocks, counting down (COMM-1, COMM-2, PAGE-3).
+    const clocks = page.getByRole("region", { name: "What happens next" });
+    await visible(clocks.getByRole("list", { name: "Pending clocks" }).getByText("COMM-1"));
+    await clocks.evaluate((el) => el.scrollIntoView());
+    await screenshot(page, "incident-clocks");
     await page.getByRole("heading", { name: "Timeline" }).evaluate((h) => h.scrollIntoView());
     await screenshot(page, "incident-timeline");
   });

@@ -61,11 +61,17 @@ function refetchIncident(queryClient: QueryClient, id: number) {
 /** One incident: timeline events are added as they come, the incident replaced when it changes. */
 export function useIncidentStream(id: number): LiveState {
   const queryClient = useQueryClient();
+  const refreshClocks = useMemo(
+    () => throttled(() => void queryClient.invalidateQueries({ queryKey: keys.clocks(id) }), 300),
+    [queryClient, id],
+  );
   return useEventStream(`/api/v1/incidents/${id}/stream`, {
     events: {
       timeline: (data) => {
         const event = data as TimelineEvent;
         queryClient.setQueryData<TimelineEvent[]>(keys.timeline(id), (old) => mergeEvents(old, [event]));
+        // What the rules did, or any change, may arm or stop clocks.
+        refreshClocks();
         // Tasks and status posts are not streamed; their timeline events say when to re-read them.
         if (event.kind.startsWith("action-"))
           void queryClient.invalidateQueries({ queryKey: keys.tasks(id) });
@@ -75,6 +81,7 @@ export function useIncidentStream(id: number): LiveState {
       incident: (data) => {
         queryClient.setQueryData<Incident>(keys.incident(id), data as Incident);
         void queryClient.invalidateQueries({ queryKey: keys.incidentLists });
+        refreshClocks();
       },
     },
     onOpen: () => refetchIncident(queryClient, id),

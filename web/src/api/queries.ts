@@ -3,6 +3,7 @@ import { queryOptions } from "@tanstack/react-query";
 import { ApiError, api, withQuery } from "./client.ts";
 import type {
   Incident,
+  IncidentClocks,
   Policy,
   Session,
   StatusPage,
@@ -25,6 +26,7 @@ export const keys = {
   timeline: (id: number) => ["incident", id, "timeline"] as const,
   tasks: (id: number) => ["incident", id, "tasks"] as const,
   statusPosts: (id: number) => ["incident", id, "status-posts"] as const,
+  clocks: (id: number) => ["incident", id, "clocks"] as const,
 };
 
 export const sessionQuery = queryOptions({
@@ -44,8 +46,8 @@ export const sessionQuery = queryOptions({
 export const policyQuery = queryOptions({
   queryKey: keys.policy,
   queryFn: () => api<Policy>("GET", "/policy"),
-  // Loaded once at the server's start; it changes only with a restart.
-  staleTime: Number.POSITIVE_INFINITY,
+  // The policy changes rarely (an operator edits its file); a few minutes old is fine for choices.
+  staleTime: 5 * 60_000,
 });
 
 export const usersQuery = queryOptions({
@@ -79,6 +81,18 @@ export const tasksQuery = (id: number) =>
   queryOptions({
     queryKey: keys.tasks(id),
     queryFn: async () => (await api<{ tasks: Task[] }>("GET", `/incidents/${id}/tasks`)).tasks,
+  });
+
+/** The incident's clocks, with when the answer arrived (to count down on the server's time). */
+export const clocksQuery = (id: number) =>
+  queryOptions({
+    queryKey: keys.clocks(id),
+    queryFn: async () => ({
+      ...(await api<IncidentClocks>("GET", `/incidents/${id}/clocks`)),
+      receivedAt: Date.now(),
+    }),
+    // Clocks change with the incident (the stream says when); this catches a quiet rule firing.
+    refetchInterval: 60_000,
   });
 
 export const statusPagesQuery = queryOptions({

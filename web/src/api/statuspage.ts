@@ -17,6 +17,8 @@ export type NewMaintenance = {
   scheduledUntil: string;
   body: string;
   components: number[];
+  /** STAT-5: C1 is treated as an undeclared incident: the on-call roles are told 30 minutes ahead. */
+  criticality?: "C1" | "C2" | "C3" | "C4" | null;
 };
 
 const base = (slug: string) => `/status-pages/${encodeURIComponent(slug)}`;
@@ -52,8 +54,13 @@ export const postsQuery = (slug: string) =>
 export const setComponentStatus = (slug: string, id: number, status: ComponentStatus) =>
   api<StatusComponent>("PATCH", `${base(slug)}/components/${id}`, { status });
 
-export const approveDraft = (slug: string, id: number) =>
-  api<Omit<PublicIncident, "updates">>("POST", `${base(slug)}/drafts/${id}/approve`);
+/** COMM-3: an outage is published once the approver says with whom (the EOC or IM) impact was confirmed. */
+export const approveDraft = (slug: string, id: number, impactConfirmedWith?: number) =>
+  api<Omit<PublicIncident, "updates">>(
+    "POST",
+    `${base(slug)}/drafts/${id}/approve`,
+    impactConfirmedWith === undefined ? undefined : { impactConfirmedWith },
+  );
 
 export const discardDraft = (slug: string, id: number) =>
   api<void>("POST", `${base(slug)}/drafts/${id}/discard`);

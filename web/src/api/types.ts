@@ -4,7 +4,7 @@
  */
 import type { z } from "zod";
 import type { eventSchema, IncidentView, taskSchema } from "../../../src/incidents/schemas.ts";
-import type { PolicyView } from "../../../src/policy/routes.ts";
+import type { IncidentClocksView, PolicyView } from "../../../src/policy/routes.ts";
 import type { meSchema, tokenSchema, userSchema } from "../../../src/users/schemas.ts";
 
 export type Incident = IncidentView;
@@ -13,6 +13,8 @@ export type TimelineEvent = z.infer<typeof eventSchema>;
 export type Task = z.infer<typeof taskSchema>;
 export type Policy = PolicyView;
 export type PolicySeverity = Policy["severities"][number];
+/** An incident's pending clocks, deadlines and what the rules did (GET /incidents/{id}/clocks). */
+export type IncidentClocks = IncidentClocksView;
 
 export type User = z.infer<typeof userSchema>;
 export type Role = User["role"];

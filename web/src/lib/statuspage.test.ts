@@ -28,6 +28,7 @@ const update = (over: Partial<StatusUpdate>): StatusUpdate => ({
   state: "published",
   draftedBy: 1,
   approvedBy: 1,
+  impactConfirmedWith: null,
   createdAt: "2026-03-02T10:00:00Z",
   publishedAt: "2026-03-02T10:00:00Z",
   ...over,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { relative, updateDue } from "./time.ts";
+import { relative } from "./time.ts";
 
 const now = Date.parse("2026-03-02T10:00:00Z");
 
@@ -9,17 +9,5 @@ describe("times as responders read them", () => {
     expect(relative("2026-03-02T09:55:00Z", now, "en")).toBe("5 minutes ago");
     expect(relative("2026-03-02T12:30:00Z", now, "en")).toBe("in 2 hours");
     expect(relative("2026-02-28T10:00:00Z", now, "en")).toBe("2 days ago");
-  });
-
-  it("shows a status update as due, or overdue once its time has passed", () => {
-    expect(updateDue(null, now, "en")).toBeNull();
-    expect(updateDue("2026-03-02T10:12:00Z", now, "en")).toEqual({
-      text: "due in 12 minutes",
-      overdue: false,
-    });
-    expect(updateDue("2026-03-02T09:50:00Z", now, "en")).toEqual({
-      text: "overdue (was due 10 minutes ago)",
-      overdue: true,
-    });
   });
 });

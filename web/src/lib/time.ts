@@ -22,15 +22,3 @@ export function relative(iso: string, now: number, locale?: string): string {
 export function dateTime(iso: string, locale?: string): string {
   return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
 }
-
-/** COMM-1's reminder: when the next status update is due, and whether it is late. */
-export function updateDue(
-  iso: string | null,
-  now: number,
-  locale?: string,
-): { text: string; overdue: boolean } | null {
-  if (!iso) return null;
-  const overdue = Date.parse(iso) <= now;
-  const when = relative(iso, now, locale);
-  return { text: overdue ? `overdue (was due ${when})` : `due ${when}`, overdue };
-}

@@ -6,9 +6,7 @@ import { policyQuery } from "../../api/queries.ts";
 import type { Incident } from "../../api/types.ts";
 import { ErrorNote } from "../../components/ErrorNote.tsx";
 import { SeverityOptions } from "../../components/PolicyOptions.tsx";
-import { useNow } from "../../components/Time.tsx";
 import { useFocusOnMount } from "../../lib/focus.ts";
-import { dateTime, updateDue } from "../../lib/time.ts";
 import { useIncidentCommand } from "./useCommand.ts";
 
 function SeverityControl({ incident }: { incident: Incident }) {
@@ -110,19 +108,9 @@ function BlocksField({ incident }: { incident: Incident }) {
 }
 
 export function Details({ incident }: { incident: Incident }) {
-  const now = useNow();
-  const due = updateDue(incident.nextUpdateDueAt, now);
   return (
     <section className="panel" aria-labelledby="details-heading">
       <h2 id="details-heading">Details</h2>
-      {due && incident.nextUpdateDueAt ? (
-        <p className={due.overdue ? "due overdue" : "due"}>
-          Next status update{" "}
-          <time dateTime={incident.nextUpdateDueAt} title={dateTime(incident.nextUpdateDueAt)}>
-            {due.text}
-          </time>
-        </p>
-      ) : null}
       <SummaryEditor incident={incident} />
       <h3>Labels</h3>
       <ul className="labels">

@@ -6,6 +6,7 @@ import { useIncidentStream } from "../../api/live.ts";
 import { incidentQuery } from "../../api/queries.ts";
 import { ErrorNote } from "../../components/ErrorNote.tsx";
 import { incidentTitle, isOpen } from "../../lib/incidents.ts";
+import { Clocks } from "./Clocks.tsx";
 import { Details } from "./Details.tsx";
 import { Header } from "./Header.tsx";
 import { Merge } from "./Merge.tsx";
@@ -56,6 +57,7 @@ export function IncidentPage() {
         <Timeline incidentId={i.id} live={live} />
         <aside className="side" aria-label="Incident details">
           <People incident={i} />
+          <Clocks incident={i} />
           <Details incident={i} />
           <Tasks incidentId={i.id} />
           <StatusPost incident={i} />

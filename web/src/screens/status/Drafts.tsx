@@ -23,9 +23,15 @@ function DraftItem({ slug, draft, onDone }: { slug: string; draft: Draft; onDone
   const queryClient = useQueryClient();
   const users = useQuery(usersQuery);
   const components = useQuery(componentsQuery(slug));
+  // COMM-3: before an outage goes public, the approver says with whom customer impact was confirmed.
+  const outage = draft.affected.some(
+    (a) => a.newStatus === "partial_outage" || a.newStatus === "major_outage",
+  );
+  const [confirmedWith, setConfirmedWith] = useState("");
   const act = useMutation({
     mutationFn: async (what: "approve" | "discard") => {
-      if (what === "approve") await approveDraft(slug, draft.id);
+      if (what === "approve")
+        await approveDraft(slug, draft.id, confirmedWith ? Number(confirmedWith) : undefined);
       else await discardDraft(slug, draft.id);
     },
     onSuccess: (_, what) => {
@@ -56,6 +62,19 @@ function DraftItem({ slug, draft, onDone }: { slug: string; draft: Draft; onDone
       <p className="muted">
         Drafted by {personName(users.data ?? [], draft.draftedBy)} <Time iso={draft.createdAt} />
       </p>
+      {outage ? (
+        <label>
+          Customer impact confirmed with (the incident's EOC or IM)
+          <select value={confirmedWith} onChange={(e) => setConfirmedWith(e.target.value)}>
+            <option value="">choose who confirmed it</option>
+            {(users.data ?? []).map((u) => (
+              <option key={u.id} value={u.id}>
+                {u.name} ({u.username})
+              </option>
+            ))}
+          </select>
+        </label>
+      ) : null}
       <div className="button-row">
         <button
           type="button"
@@ -82,7 +101,9 @@ export function Drafts({ slug }: { slug: string }) {
       <h2 id="drafts-heading">
         Drafts awaiting approval {drafts.data ? <span className="count">({drafts.data.length})</span> : null}
       </h2>
-      <p className="hint">An admin or the incident's CMOC publishes a draft; its author may discard it.</p>
+      <p className="hint">
+        An admin or the incident's CMOC publishes a draft, never its author; the author may discard it.
+      </p>
       <output className="hint" aria-live="polite">
         {done}
       </output>

@@ -67,6 +67,7 @@ function MaintenanceForm({ slug }: { slug: string }) {
         scheduledUntil: end.toISOString(),
         body: String(form.get("body") ?? "").trim(),
         components: form.getAll("components").map(Number),
+        criticality: (String(form.get("criticality") ?? "") || null) as NewMaintenance["criticality"],
       },
       { onSuccess: () => formEl.reset() },
     );
@@ -99,6 +100,16 @@ function MaintenanceForm({ slug }: { slug: string }) {
         </label>
       </div>
       <p className="hint">Times in your time zone ({viewerTimeZone()}).</p>
+      <label>
+        Criticality
+        <select name="criticality" defaultValue="">
+          <option value="">not set</option>
+          <option value="C1">C1: treated as an undeclared incident (on call told 30 minutes ahead)</option>
+          <option value="C2">C2</option>
+          <option value="C3">C3</option>
+          <option value="C4">C4</option>
+        </select>
+      </label>
       {parts.length ? (
         <fieldset className="choices" {...aria("components")}>
           <legend>Components under maintenance</legend>
