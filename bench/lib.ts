@@ -272,6 +272,16 @@ export function cpuPerOperation(c: CpuShares, perSecond: number): Record<string,
   return out;
 }
 
+/** CPU shares of `groups` over [now + delayMs, + durationMs], by lib's sampler (an idle 1/s loop). */
+export async function cpuWindow(groups: () => CpuGroups, delayMs: number, durationMs: number) {
+  if (durationMs <= 0) return undefined;
+  const r = await runLoad(
+    { clients: 1, warmupMs: Math.max(0, delayMs), durationMs, maxIterations: 100_000, rate: 1, cpu: groups },
+    async () => undefined,
+  );
+  return r.cpu;
+}
+
 /** The postmaster of the server at `url`, when it runs on this machine (so its CPU can be counted). */
 export async function postmasterPid(url: string): Promise<number | undefined> {
   const c = new pg.Client({ connectionString: url });

@@ -30,6 +30,7 @@ import {
   Cleanup,
   type CpuGroups,
   type CpuShares,
+  cpuWindow,
   rate as fmtRate,
   formatCpu,
   type HttpClient,
@@ -96,16 +97,6 @@ async function eachLimit<T, R>(
     }),
   );
   return out;
-}
-
-/** CPU shares of `groups` over [now + delayMs, + durationMs], by lib's sampler (an idle 1/s loop). */
-async function cpuWindow(groups: () => CpuGroups, delayMs: number, durationMs: number) {
-  if (durationMs <= 0) return undefined;
-  const r = await runLoad(
-    { clients: 1, warmupMs: Math.max(0, delayMs), durationMs, maxIterations: 100_000, rate: 1, cpu: groups },
-    async () => undefined,
-  );
-  return r.cpu;
 }
 
 // -- the SMTP server on loopback ------------------------------------------------------------------

@@ -41,7 +41,9 @@ describe("firebreak policy check", () => {
     const offline = { base: "http://127.0.0.1:9", token: "" };
     const bad = file(
       "bad.yaml",
-      shipped.replace("updateCadenceMinutes: 15", "updateCadenceMinutes: soon").replace("    once: true\n", "    onse: true\n"),
+      shipped
+        .replace("updateCadenceMinutes: 15", "updateCadenceMinutes: soon")
+        .replace("    once: true\n", "    onse: true\n"),
     );
     const r = await runCli(["policy", "check", bad], offline);
     expect(r.code).toBe(1);
@@ -49,7 +51,9 @@ describe("firebreak policy check", () => {
     expect(lines[0]).toMatch(
       new RegExp(`^${bad}:\\d+:5: severities\\[0\\]\\.updateCadenceMinutes: expected a whole number`),
     );
-    expect(lines.some((l) => /:\d+:5: rules\[\d+\]: unknown key `onse`; did you mean `once`\?/.test(l))).toBe(true);
+    expect(lines.some((l) => /:\d+:5: rules\[\d+\]: unknown key `onse`; did you mean `once`\?/.test(l))).toBe(
+      true,
+    );
     const json = await runCli(["policy", "check", bad, "--json"], offline);
     expect(json.code).toBe(1);
     expect(JSON.parse(json.stdout).problems.length).toBe(lines.length);
@@ -57,7 +61,9 @@ describe("firebreak policy check", () => {
     const unknown = file("unknown.yaml", shipped.replace("      - page: IM\n", "      - page: Pilot\n"));
     const u = await runCli(["policy", "check", unknown], offline);
     expect(u.code).toBe(1);
-    expect(u.stderr).toMatch(/:\d+:\d+: rules\[\d+\]\.do\[0\]\.page: unknown role "Pilot"; expected one of EOC, IM/);
+    expect(u.stderr).toMatch(
+      /:\d+:\d+: rules\[\d+\]\.do\[0\]\.page: unknown role "Pilot"; expected one of EOC, IM/,
+    );
   });
 
   it("exits 2 with the usage for an unknown action", slow, async () => {

@@ -5,11 +5,11 @@
  */
 import type { FastifyError, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { findRedData } from "../platform/reddata.ts";
 import { actorOf } from "../platform/auth.ts";
 import { AppError } from "../platform/errors.ts";
 import { type App, fromFastifyError } from "../platform/http.ts";
 import type { Metrics } from "../platform/metrics.ts";
+import { findRedData } from "../platform/reddata.ts";
 import { Overloaded } from "./batcher.ts";
 import {
   type AlertEvent,

@@ -2,8 +2,8 @@
 import { z } from "zod";
 import { actorOf } from "../platform/auth.ts";
 import { AppError } from "../platform/errors.ts";
-import { assertNoRedData } from "../platform/reddata.ts";
 import type { App } from "../platform/http.ts";
+import { assertNoRedData } from "../platform/reddata.ts";
 import type { Page } from "./model.ts";
 import type { PagingService } from "./service.ts";
 import type { ContactMethod, Delivery, NotificationRule } from "./store.ts";

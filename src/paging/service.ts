@@ -168,6 +168,48 @@ export function createPagingService(
     return outer ? run(outer) : db.transaction().execute(run);
   }
 
+  /** A new page on `policy`, its first level notified in the same transaction. */
+  async function startPage(
+    t: PagingDb,
+    actor: Actor | null,
+    policy: EscalationPolicy,
+    body: { title: string; urgency?: Urgency; incidentId?: number | null; engage?: PageEngage | null },
+  ): Promise<Page> {
+    const now = clock.now();
+    const page = await store.insertPage(t, {
+      policyId: policy.id,
+      incidentId: body.incidentId ?? null,
+      title: body.title,
+      urgency: body.urgency ?? "high",
+      state: "triggered",
+      level: 0,
+      round: 0,
+      step: 1,
+      assignedTo: [],
+      acknowledgedBy: null,
+      acknowledgedAt: null,
+      resolvedBy: null,
+      resolvedAt: null,
+      createdBy: actor?.id ?? null,
+      createdAt: now,
+      updatedAt: now,
+      engage: body.engage ?? null,
+    });
+    await engine.record(
+      t,
+      page,
+      "page-triggered",
+      `paged ${policy.name}: ${page.title}`,
+      { policyId: policy.id, urgency: page.urgency },
+      actor?.id ?? null,
+      now,
+    );
+    // The first level is notified in the trigger's own transaction: a storm of pages slows its
+    // callers instead of building a hidden queue that delays first notifications and timers. The
+    // page as notifying left it (people assigned) is the answer.
+    return engine.notifyLevel(t, page, policy, now);
+  }
+
   function refuseManaged(p: EscalationPolicy, verb: string): never {
     throw new AppError(
       "conflict",
@@ -312,40 +354,7 @@ export function createPagingService(
       const run = async (t: PagingDb) => {
         const policy = await store.getPolicy(t, body.policyId);
         if (!policy) throw invalid("policyId", `no escalation policy ${body.policyId}`);
-        const now = clock.now();
-        const page = await store.insertPage(t, {
-          policyId: policy.id,
-          incidentId: body.incidentId ?? null,
-          title: body.title,
-          urgency: body.urgency ?? "high",
-          state: "triggered",
-          level: 0,
-          round: 0,
-          step: 1,
-          assignedTo: [],
-          acknowledgedBy: null,
-          acknowledgedAt: null,
-          resolvedBy: null,
-          resolvedAt: null,
-          createdBy: actor?.id ?? null,
-          createdAt: now,
-          updatedAt: now,
-          engage: body.engage ?? null,
-        });
-        await engine.record(
-          t,
-          page,
-          "page-triggered",
-          `paged ${policy.name}: ${page.title}`,
-          { policyId: policy.id, urgency: page.urgency },
-          actor?.id ?? null,
-          now,
-        );
-        // The first level is notified in the trigger's own transaction: a storm of pages slows its
-        // callers instead of building a hidden queue that delays first notifications and timers.
-        await engine.notifyLevel(t, page, policy, now);
-        // Notifying the level assigned people: answer with the page as it is now.
-        return (await store.getPage(t, page.id)) ?? page;
+        return startPage(t, actor, policy, body);
       };
       return tx === db ? db.transaction().execute(run) : run(tx);
     },
@@ -388,17 +397,12 @@ export function createPagingService(
         const open = await store.openPageOnPolicy(tx, input.incidentId, policy.id);
         if (open) return { outcome: "already-paged", page: open };
       }
-      const page = await this.trigger(
-        input.actor,
-        {
-          policyId: policy.id,
-          title: input.title,
-          urgency: input.urgency,
-          incidentId: input.incidentId,
-          engage: input.engage ?? null,
-        },
-        tx,
-      );
+      const page = await startPage(tx, input.actor, policy, {
+        title: input.title,
+        urgency: input.urgency,
+        incidentId: input.incidentId,
+        engage: input.engage ?? null,
+      });
       return { outcome: "paged", page };
     },
 

@@ -24,7 +24,7 @@ export const settings = {
   },
   FIREBREAK_POLICY_FILE: {
     default: "",
-    doc: "Policy file (YAML). Empty: the shipped default, the handbook's process. See `docs/policy.md`.",
+    doc: "Policy file (YAML). Empty: the shipped default, the handbook's process. Watched: a good change applies without a restart (also on SIGHUP); a bad one is reported and changes nothing. See `docs/policy.md`.",
   },
   FIREBREAK_PUBLIC_URL: {
     default: "",

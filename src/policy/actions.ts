@@ -41,12 +41,22 @@ export type Firing = {
   run: RunContext;
 };
 
-/** Runs a rule's actions on an incident, in order; each sees the incident as the last left it. */
-export async function runActions(deps: ActionDeps, tx: Tx, incidentId: number, f: Firing): Promise<void> {
+/**
+ * Runs a rule's actions on an incident, in order; each sees the incident as the last left it (read
+ * again only after an action changed it).
+ */
+export async function runActions(
+  deps: ActionDeps,
+  tx: Tx,
+  incident: Incident | number,
+  f: Firing,
+): Promise<void> {
+  const id = typeof incident === "number" ? incident : incident.id;
+  let current = typeof incident === "number" ? undefined : incident;
   for (const [n, action] of f.rule.do.entries()) {
-    const incident = await deps.incidents.get(tx, incidentId);
-    if (!incident) return;
-    await runAction(deps, tx, incident, action, { ...f, key: `${f.key}:a${n}` });
+    if (!current || f.run.touched.has(id)) current = await deps.incidents.get(tx, id);
+    if (!current) return;
+    await runAction(deps, tx, current, action, { ...f, key: `${f.key}:a${n}` });
   }
 }
 

@@ -158,6 +158,7 @@ const incidentOnlyConditions = [
   "visibility",
   "security",
   "externallyFacing",
+  "pagesIncidentManager",
   "declaredBy",
   "roleHeld",
   "roleVacant",

@@ -157,6 +157,16 @@ export function checkConditions(
       (type?.externallyFacing ?? false) === c.externallyFacing,
       c.externallyFacing ? "an externally facing incident type" : "an internal incident type",
     );
+  if (c.pagesIncidentManager !== undefined) {
+    const flag = policy.severities.find((sv) => sv.id === i.severity)?.pagesIncidentManager ?? false;
+    add(
+      "pagesIncidentManager",
+      flag === c.pagesIncidentManager,
+      c.pagesIncidentManager
+        ? `its severity pages the incident manager (${i.severity} ${flag ? "does" : "does not"})`
+        : `its severity does not page the incident manager (${i.severity} ${flag ? "does" : "does not"})`,
+    );
+  }
   if (c.declaredBy)
     add(
       "declaredBy",

@@ -4,6 +4,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadPolicy, PolicyError, parsePolicy } from "./load.ts";
 import { findSeverity, findType } from "./model.ts";
+import { actionSchema, conditionsSchema, ruleSchema } from "./rules-schema.ts";
 
 describe("the shipped default policy", () => {
   const policy = loadPolicy();
@@ -255,8 +256,22 @@ describe("docs/policy.md", () => {
       policy.roles,
       [policy.recurrence],
       [policy.paging ?? {}],
+      [policy.businessHours ?? {}],
+      policy.escalationPolicies ?? [],
+      (policy.escalationPolicies ?? []).flatMap((p) => p.levels),
+      policy.roleConflicts ?? [],
+      policy.duties ?? [],
+      [policy.statusPage ?? {}, policy.statusPage?.setDirectly ?? {}],
+      [policy.labels ?? {}],
     ])
       for (const item of list) for (const key of Object.keys(item)) keys.add(key);
+    // Every key a rule can have, used by the shipped rules or not.
+    for (const key of [
+      ...Object.keys(ruleSchema.shape),
+      ...Object.keys(conditionsSchema.shape),
+      ...Object.keys(actionSchema.shape),
+    ])
+      keys.add(key);
     // As `key` or as the last part of a path such as `severities[].key`.
     const undocumented = [...keys].filter((key) => !new RegExp(`[\`.]${key}\``).test(doc));
     expect(undocumented).toEqual([]);

@@ -39,6 +39,25 @@ import { difference, replay, type SimAction } from "./simulate.ts";
 import type { PolicySource } from "./source.ts";
 import * as store from "./store.ts";
 
+/** A subject's clock rows, read once and shared by the steps of one reconcile. */
+type ClockRows = { list: store.ClockRow[] | undefined };
+
+/** What fired, from a subject's clock rows (event firings and fired clocks). */
+function firedFacts(rows: store.ClockRow[]): Pick<Facts, "firedKeys" | "firstFired"> {
+  const fired = rows.filter((r) => r.state === "fired");
+  const firstFired = new Map<string, Date>();
+  for (const r of [...fired].sort((a, b) => (a.fired_at?.getTime() ?? 0) - (b.fired_at?.getTime() ?? 0)))
+    if (!firstFired.has(r.rule_id)) firstFired.set(r.rule_id, r.fired_at ?? r.due_at);
+  return { firedKeys: new Set(fired.map((r) => r.key)), firstFired };
+}
+
+/** The subject a clock key is about: `i42:…` an incident, `m7:…` a maintenance. */
+export function subjectOfKey(key: string): store.SubjectRef | null {
+  const m = /^([im])(\d+):/.exec(key);
+  if (!m) return null;
+  return { kind: m[1] === "i" ? "incident" : "maintenance", id: Number(m[2]) };
+}
+
 /** How deep one command's consequences may cascade (a rule's change firing further rules). */
 const MAX_DEPTH = 4;
 const MINUTE = 60_000;
@@ -72,15 +91,21 @@ export function createProcess(deps: ProcessDeps) {
   }
 
   /** Loads what the rules asked for into `facts`. */
-  async function load(tx: Tx, subject: Subject, needs: FactNeed[], facts: Facts, now: Date): Promise<void> {
+  async function load(
+    tx: Tx,
+    subject: Subject,
+    needs: FactNeed[],
+    facts: Facts,
+    now: Date,
+    rows?: ClockRows,
+  ): Promise<void> {
     const policy = deps.policy.current();
     for (const need of needs) {
       if (need.kind === "fired" && !facts.firedKeys) {
-        const rows = await store.firedFor(tx, subject);
-        facts.firedKeys = new Set(rows.map((r) => r.key));
-        facts.firstFired = new Map();
-        for (const r of rows)
-          if (!facts.firstFired.has(r.rule_id)) facts.firstFired.set(r.rule_id, r.fired_at ?? r.due_at);
+        // One read of the subject's clocks serves what fired and what is pending (`rows`).
+        const all = rows?.list ?? (await store.clocksFor(tx, subject));
+        if (rows) rows.list = all;
+        Object.assign(facts, firedFacts(all));
       } else if (need.kind === "openIncidents") {
         facts.openIncidents ??= new Map();
         const key = openIncidentsKey(need.severities);
@@ -115,19 +140,26 @@ export function createProcess(deps: ProcessDeps) {
     facts: Facts,
     now: Date,
     compute: () => T,
+    rows?: ClockRows,
   ): Promise<T> {
     let result = compute();
     for (let pass = 0; pass < 4 && result.needs.length > 0; pass++) {
-      await load(tx, subject, result.needs, facts, now);
+      await load(tx, subject, result.needs, facts, now, rows);
       result = compute();
     }
     return result;
   }
 
-  async function desired(tx: Tx, subject: Subject, facts: Facts, now: Date): Promise<DesiredClock[]> {
+  async function desired(
+    tx: Tx,
+    subject: Subject,
+    facts: Facts,
+    now: Date,
+    rows?: ClockRows,
+  ): Promise<DesiredClock[]> {
     const policy = deps.policy.current();
     const compute = () => desiredClocks(policy, subject, facts, now);
-    return (await withFacts(tx, subject, facts, now, compute)).clocks;
+    return (await withFacts(tx, subject, facts, now, compute, rows)).clocks;
   }
 
   const rowOf = (subject: Subject, c: DesiredClock, now: Date): store.ClockRow => ({
@@ -147,12 +179,21 @@ export function createProcess(deps: ProcessDeps) {
     created_at: now,
   });
 
-  /** Makes the stored clocks of a subject the ones it should have: cancel, arm, leave the rest. */
-  async function reconcile(tx: Tx, subject: Subject, opts: { isNew?: boolean } = {}): Promise<void> {
+  /**
+   * Makes the stored clocks of a subject the ones it should have: cancel, arm, leave the rest.
+   * `rows`: the subject's clock rows when the caller has them (read under the subject's lock).
+   */
+  async function reconcile(
+    tx: Tx,
+    subject: Subject,
+    opts: { isNew?: boolean; rows?: store.ClockRow[] } = {},
+  ): Promise<void> {
     const now = clock.now();
-    const want = await desired(tx, subject, {}, now);
+    const rows: ClockRows = { list: opts.rows ?? (opts.isNew ? [] : undefined) };
+    const facts: Facts = rows.list ? firedFacts(rows.list) : {};
+    const want = await desired(tx, subject, facts, now, rows);
     if (opts.isNew && want.length === 0) return;
-    const pending = opts.isNew ? [] : await store.pendingClocks(tx, subject);
+    const pending = (rows.list ?? (await store.clocksFor(tx, subject))).filter((r) => r.state === "pending");
     const wanted = new Set(want.map((c) => c.key));
     const have = new Set(pending.map((p) => p.key));
     const cancel = pending.filter((p) => !wanted.has(p.key)).map((p) => p.key);
@@ -368,29 +409,31 @@ export function createProcess(deps: ProcessDeps) {
 
     /** The `process.clock` job: a clock fell due. */
     async fire(key: string): Promise<void> {
+      const ref = subjectOfKey(key);
+      if (!ref) return;
       const now = clock.now();
       await deps.db.transaction().execute(async (tx) => {
-        const row = await store.getClock(tx, key);
-        if (row?.state !== "pending") return;
-        // The subject first, then the clock: the same order as commands take them.
+        // The subject first: every change to its clocks is made under its lock, so what is read
+        // next stays true until the commit.
         let subject: Subject | undefined;
-        if (row.incident_id !== null) {
-          const i = await deps.incidents.lock(tx, row.incident_id);
-          subject = i && (await incidentSubject(tx, i));
-        } else if (row.maintenance_id !== null)
-          subject = await deps.maintenance?.lock(tx, row.maintenance_id);
-        const locked = await store.lockClock(tx, key);
-        if (locked?.state !== "pending") return;
+        let locked: Incident | undefined;
+        if (ref.kind === "incident") {
+          locked = await deps.incidents.lock(tx, ref.id);
+          subject = locked && (await incidentSubject(tx, locked));
+        } else subject = await deps.maintenance?.lock(tx, ref.id);
+        const rows = await store.clocksFor(tx, ref);
+        const row = rows.find((r) => r.key === key);
+        if (row?.state !== "pending") return;
         if (!subject) {
           await store.deleteClocks(tx, [key]);
           return;
         }
-        const facts: Facts = {};
+        const facts = firedFacts(rows);
         const want = (await desired(tx, subject, facts, now)).find((c) => c.key === key);
         if (!want) {
           // Stale: what it was about changed and no command cancelled it (e.g. a new policy).
           await store.deleteClocks(tx, [key]);
-          await reconcile(tx, subject);
+          await reconcile(tx, subject, { rows: rows.filter((r) => r.key !== key) });
           return;
         }
         if (want.dueAt > now) {
@@ -405,16 +448,20 @@ export function createProcess(deps: ProcessDeps) {
           await settleDeadline(tx, subject, rule, want.dueAt, deadlineMetAt(rule, subject), key, now);
         } else {
           await store.markFired(tx, key, now, null);
-          if (subject.kind === "incident") {
-            await runActions(deps, tx, subject.id, { policy, rule, key, now, run });
-            run.touched.add(subject.id);
-          } else await runMaintenanceActions(tx, subject, rule, key, now);
+          if (subject.kind === "maintenance") await runMaintenanceActions(tx, subject, rule, key, now);
+          else if (locked) await runActions(deps, tx, locked, { policy, rule, key, now, run });
         }
+        // What fired is now fired; unless the actions changed the subject (and so perhaps its
+        // clocks), the rows read above are the ones to reconcile against.
+        const after = rows.map((r) =>
+          r.key === key ? { ...r, state: "fired" as const, fired_at: now, outcome: r.outcome } : r,
+        );
         if (subject.kind === "maintenance") {
-          await reconcile(tx, subject);
+          await reconcile(tx, subject, { rows: after });
           return;
         }
-        for (const id of run.touched.add(subject.id)) {
+        if (!run.touched.has(subject.id)) await reconcile(tx, subject, { rows: after });
+        for (const id of run.touched) {
           const latest = await deps.incidents.get(tx, id);
           if (latest) await reconcile(tx, await incidentSubject(tx, latest));
         }

@@ -97,6 +97,8 @@ export const conditionsSchema = z
     security: z.boolean().optional(),
     /** The incident type is marked `externallyFacing`. */
     externallyFacing: z.boolean().optional(),
+    /** The incident's severity is marked `pagesIncidentManager` (PAGE-1: the severity table decides). */
+    pagesIncidentManager: z.boolean().optional(),
     declaredBy: z.enum(["person", "automation"], { error: "expected person or automation" }).optional(),
     roleHeld: names.optional(),
     roleVacant: names.optional(),

@@ -37,6 +37,11 @@ export async function pendingClocks(db: ProcessDb, s: SubjectRef): Promise<Clock
     .execute();
 }
 
+/** All of a subject's clock rows, pending and fired. */
+export async function clocksFor(db: ProcessDb, s: SubjectRef): Promise<ClockRow[]> {
+  return db.selectFrom("process_clocks").selectAll().where(column(s), "=", s.id).execute();
+}
+
 /** Everything that fired for a subject (event rules and clocks), oldest first. */
 export async function firedFor(db: ProcessDb, s: SubjectRef): Promise<ClockRow[]> {
   return db

@@ -14,7 +14,6 @@ const page = (rest: string) => `/api/v1/status-pages/default${rest}`;
 let p: ProcessApp;
 let rita: Person; // a responder
 let carl: Person; // the CMOC
-let ivan: Person; // the IM
 let api: Json;
 
 const statusOfApi = async () =>
@@ -26,7 +25,7 @@ beforeAll(async () => {
   p = await startProcessApp();
   rita = await p.person("rita");
   carl = await p.person("carl");
-  ivan = await p.person("ivan");
+  await p.person("ivan"); // the IM: a user the confirmations name
   api = (await p.t.admin.request("POST", page("/components"), { name: "API" })).body;
 });
 afterAll(() => p?.close());

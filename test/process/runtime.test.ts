@@ -174,7 +174,10 @@ describe("what people see of the process", () => {
     expect(r.body.inForce.map(at)).toContain(`${hhmm(30)} PAGE-3 page the IM`);
     expect(r.body.onlyOther.map(at)).toEqual([`${hhmm(20)} PAGE-3 page the IM`]);
     expect(r.body.onlyInForce.map(at)).toEqual([`${hhmm(30)} PAGE-3 page the IM`]);
-    const bad = await eve.request("POST", "/api/v1/policy/simulate", { policy: "version: 2", incidentId: i.id });
+    const bad = await eve.request("POST", "/api/v1/policy/simulate", {
+      policy: "version: 2",
+      incidentId: i.id,
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.detail).toMatch(/line 1/);
   });
