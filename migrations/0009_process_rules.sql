@@ -22,8 +22,9 @@ CREATE INDEX pages_incident_policy ON pages (incident_id, policy_id) WHERE state
 -- Escalation policies the policy file defines are kept in step with it and not edited by hand.
 ALTER TABLE escalation_policies ADD COLUMN managed boolean NOT NULL DEFAULT false;
 
--- Clocks (and the record of what rules fired). A pending clock has a graphile-worker job with the
--- same key and run_at = due_at; it is cancelled (deleted) in the transaction that makes it unwanted.
+-- Clocks (and the record of what rules fired). A pending row is the durable timer itself: armed in
+-- the transaction that starts it, deleted in the one that makes it unwanted, and fired by whichever
+-- replica claims it first once due (docs/decisions/0007-clocks-claimed-from-their-own-table.md).
 CREATE TABLE process_clocks (
   key text PRIMARY KEY,
   incident_id bigint REFERENCES incidents (id),
@@ -39,8 +40,14 @@ CREATE TABLE process_clocks (
   outcome text,                   -- deadlines: met or missed
   fired_at timestamptz,
   created_at timestamptz NOT NULL,
+  -- A clock whose actions failed is retried with back-off; it stays pending, so nothing is lost.
+  attempts integer NOT NULL DEFAULT 0,
+  retry_at timestamptz,
+  last_error text,
   CHECK ((incident_id IS NULL) <> (maintenance_id IS NULL))
 );
+-- Each replica's clock runner claims the earliest due clock (SKIP LOCKED on its subject).
+CREATE INDEX process_clocks_due ON process_clocks (due_at) WHERE state = 'pending';
 CREATE INDEX process_clocks_incident ON process_clocks (incident_id, state) WHERE incident_id IS NOT NULL;
 CREATE INDEX process_clocks_maintenance ON process_clocks (maintenance_id, state) WHERE maintenance_id IS NOT NULL;
 

@@ -161,7 +161,7 @@ export async function buildApp(deps: AppDeps) {
       incidents.recordEvent(
         tx as unknown as IncidentDb,
         incidentId,
-        { ...e, kind: e.kind as `page-${string}` },
+        [e].flat().map((x) => ({ ...x, kind: x.kind as `page-${string}` })),
         actorId,
         at,
       ),
@@ -190,7 +190,7 @@ export async function buildApp(deps: AppDeps) {
       incidents.recordEvent(
         tx as unknown as IncidentDb,
         incidentId,
-        { ...e, kind: e.kind as `notice-${string}` },
+        [e].flat().map((x) => ({ ...x, kind: x.kind as `notice-${string}` })),
         actorId,
         at,
       ),

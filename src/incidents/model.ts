@@ -89,6 +89,8 @@ export type EventDraft = {
   body?: string;
   internal?: boolean;
   data: Record<string, unknown>;
+  /** Who did it, when not the command's actor (a page's trigger and first level, written together). */
+  actorId?: number | null;
 };
 
 export type Decision = { incident: Incident; events: EventDraft[] };

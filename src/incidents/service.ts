@@ -28,6 +28,14 @@ import type { IncidentDb, IncidentFilter, TimelineEvent } from "./store.ts";
 import * as store from "./store.ts";
 import { createWorkCommands } from "./work.ts";
 
+/** What other capabilities write on an incident's timeline (pages, alerts, the status page, notices). */
+type RecordedEvent = {
+  kind: `page-${string}` | `alert-${string}` | `status-page-${string}` | `notice-${string}`;
+  body: string;
+  data: Record<string, unknown>;
+  actorId?: number | null;
+};
+
 export type { UserInput } from "./access.ts";
 
 /** Paging, as the incident core needs it; wired to the paging capability in app.ts. */
@@ -393,19 +401,16 @@ export function createIncidentService(deps: IncidentDeps) {
     async recordEvent(
       tx: IncidentDb,
       incidentId: number,
-      e: {
-        kind: `page-${string}` | `alert-${string}` | `status-page-${string}` | `notice-${string}`;
-        body: string;
-        data: Record<string, unknown>;
-      },
+      e: RecordedEvent | RecordedEvent[],
       actorId: number | null,
       at: Date,
     ): Promise<void> {
-      await store.appendEvents(tx, incidentId, actorId, at, [e]);
+      const events = [e].flat();
+      await store.appendEvents(tx, incidentId, actorId, at, events);
       // Alerts grouping into an incident can trigger rules; nothing is read unless one does.
-      if (deps.process?.reactsTo(e.kind)) {
+      if (deps.process && events.some((x) => deps.process?.reactsTo(x.kind))) {
         const i = await store.lockIncident(tx, incidentId);
-        if (i) await deps.process.incidentChanged(tx, { incident: i, events: [e], run: newRun(null) });
+        if (i) await deps.process.incidentChanged(tx, { incident: i, events, run: newRun(null) });
       }
     },
 

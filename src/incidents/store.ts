@@ -366,7 +366,7 @@ export async function appendEvents(
       drafts.map((d) => ({
         incident_id: incidentId,
         kind: d.kind,
-        actor_id: actorId,
+        actor_id: d.actorId !== undefined ? d.actorId : actorId,
         at,
         internal: d.internal ?? false,
         body: d.body ?? "",

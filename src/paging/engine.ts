@@ -31,14 +31,24 @@ export type SendResult =
   | { status: "failed-retryable"; reason: string; retryAfterMs?: number }
   | { status: "failed-permanent"; reason: string };
 
+/** One line of a page's (or notice's) life on its incident's timeline; `actorId` overrides the call's. */
+export type TimelineNote = {
+  kind: string;
+  body: string;
+  data: Record<string, unknown>;
+  actorId?: number | null;
+};
 /** A page's life written to its incident's timeline (pages and acks are timeline events). */
 export type IncidentTimeline = (
   db: PagingDb,
   incidentId: number,
-  event: { kind: string; body: string; data: Record<string, unknown> },
+  event: TimelineNote | TimelineNote[],
   actorId: number | null,
   at: Date,
 ) => Promise<void>;
+
+/** A page event to record: on the page, and on its incident's timeline when it has one. */
+export type PageNote = { kind: string; body: string; data: Record<string, unknown>; actorId: number | null };
 
 export type EngineDeps = {
   db: PagingDb;
@@ -63,6 +73,28 @@ export const escalationKey = (pageId: number) => `page:${pageId}:escalate`;
 export function createEngine(deps: EngineDeps) {
   const { db, clock, jobs, log } = deps;
 
+  /** Records page events (one insert each side), and the same on its incident's timeline. */
+  async function recordAll(tx: PagingDb, page: Page, notes: PageNote[], at: Date) {
+    await store.appendPageEvents(
+      tx,
+      notes.map((n) => ({ pageId: page.id, kind: n.kind, actorId: n.actorId, at, data: n.data })),
+    );
+    if (page.incidentId !== null && deps.incidentTimeline) {
+      await deps.incidentTimeline(
+        tx,
+        page.incidentId,
+        notes.map((n) => ({
+          kind: n.kind,
+          body: n.body,
+          data: { ...n.data, pageId: page.id },
+          actorId: n.actorId,
+        })),
+        null,
+        at,
+      );
+    }
+  }
+
   /** Records a page event, and the same on its incident's timeline when it has one. */
   async function record(
     tx: PagingDb,
@@ -73,16 +105,17 @@ export function createEngine(deps: EngineDeps) {
     actorId: number | null,
     at: Date,
   ) {
-    await store.appendPageEvent(tx, { pageId: page.id, kind, actorId, at, data });
-    if (page.incidentId !== null && deps.incidentTimeline) {
-      await deps.incidentTimeline(
-        tx,
-        page.incidentId,
-        { kind, body, data: { ...data, pageId: page.id } },
-        actorId,
-        at,
-      );
+    await recordAll(tx, page, [{ kind, body, data, actorId }], at);
+  }
+
+  /** Who a level of `policy` notifies at `now`: its users, and who its schedules have on call. */
+  async function whoToNotify(tx: PagingDb, policy: EscalationPolicy, levelIndex: number, now: Date) {
+    const users = new Set<number>();
+    for (const t of policy.levels[levelIndex]?.targets ?? []) {
+      if (t.kind === "user") users.add(t.id);
+      else for (const u of await deps.onCall(tx, t.id, now)) users.add(u);
     }
+    return [...users];
   }
 
   /** Enqueues the escalation of `page` to its current level now (the page was just changed). */
@@ -95,15 +128,19 @@ export function createEngine(deps: EngineDeps) {
     );
   }
 
-  /** Notifies the users of the page's current level and arms the timer for the next level. */
-  async function notifyLevel(tx: PagingDb, page: Page, policy: EscalationPolicy, now: Date): Promise<Page> {
-    const level = policy.levels[page.level];
-    const users = new Set<number>();
-    for (const t of level?.targets ?? []) {
-      if (t.kind === "user") users.add(t.id);
-      else for (const u of await deps.onCall(tx, t.id, now)) users.add(u);
-    }
-    const assigned = [...users];
+  /**
+   * Notifies the users of the page's current level and arms the timer for the next level. A new
+   * page is stored already assigned (`opts.stored`), with its own events recorded beside these
+   * (`opts.before`): fewer statements in a storm.
+   */
+  async function notifyLevel(
+    tx: PagingDb,
+    page: Page,
+    policy: EscalationPolicy,
+    now: Date,
+    opts: { stored?: boolean; before?: PageNote[] } = {},
+  ): Promise<Page> {
+    const assigned = opts.stored ? page.assignedTo : await whoToNotify(tx, policy, page.level, now);
     const rules = await store.listRules(tx, assigned, page.urgency);
     await store.insertNotifications(
       tx,
@@ -129,16 +166,21 @@ export function createEngine(deps: EngineDeps) {
     }
     const withoutRules = assigned.filter((u) => !rules.some((r) => r.user_id === u));
     const next = { ...page, assignedTo: assigned, updatedAt: now };
-    await store.updatePage(tx, next);
-    await record(
+    if (!opts.stored) await store.updatePage(tx, next);
+    await recordAll(
       tx,
       next,
-      "page-escalated",
-      assigned.length
-        ? `paged level ${page.level + 1} of ${policy.name}`
-        : `level ${page.level + 1} of ${policy.name} has nobody to notify`,
-      { level: page.level, round: page.round, users: assigned, withoutRules },
-      null,
+      [
+        ...(opts.before ?? []),
+        {
+          kind: "page-escalated",
+          body: assigned.length
+            ? `paged level ${page.level + 1} of ${policy.name}`
+            : `level ${page.level + 1} of ${policy.name} has nobody to notify`,
+          data: { level: page.level, round: page.round, users: assigned, withoutRules },
+          actorId: null,
+        },
+      ],
       now,
     );
     const due = escalationTimer(policy, next, now);
@@ -335,6 +377,7 @@ export function createEngine(deps: EngineDeps) {
     record,
     armNow,
     notifyLevel,
+    whoToNotify,
   };
 }
 

@@ -176,6 +176,9 @@ export function createPagingService(
     body: { title: string; urgency?: Urgency; incidentId?: number | null; engage?: PageEngage | null },
   ): Promise<Page> {
     const now = clock.now();
+    // The first level is notified in the trigger's own transaction: a storm of pages slows its
+    // callers instead of building a hidden queue that delays first notifications and timers. The
+    // page is stored already assigned to them, and that page is the answer.
     const page = await store.insertPage(t, {
       policyId: policy.id,
       incidentId: body.incidentId ?? null,
@@ -185,7 +188,7 @@ export function createPagingService(
       level: 0,
       round: 0,
       step: 1,
-      assignedTo: [],
+      assignedTo: await engine.whoToNotify(t, policy, 0, now),
       acknowledgedBy: null,
       acknowledgedAt: null,
       resolvedBy: null,
@@ -195,19 +198,13 @@ export function createPagingService(
       updatedAt: now,
       engage: body.engage ?? null,
     });
-    await engine.record(
-      t,
-      page,
-      "page-triggered",
-      `paged ${policy.name}: ${page.title}`,
-      { policyId: policy.id, urgency: page.urgency },
-      actor?.id ?? null,
-      now,
-    );
-    // The first level is notified in the trigger's own transaction: a storm of pages slows its
-    // callers instead of building a hidden queue that delays first notifications and timers. The
-    // page as notifying left it (people assigned) is the answer.
-    return engine.notifyLevel(t, page, policy, now);
+    const triggered = {
+      kind: "page-triggered",
+      body: `paged ${policy.name}: ${page.title}`,
+      data: { policyId: policy.id, urgency: page.urgency },
+      actorId: actor?.id ?? null,
+    };
+    return engine.notifyLevel(t, page, policy, now, { stored: true, before: [triggered] });
   }
 
   function refuseManaged(p: EscalationPolicy, verb: string): never {

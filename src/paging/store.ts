@@ -395,13 +395,32 @@ export async function listPages(
   return (await q.orderBy("id", "desc").limit(f.limit).execute()).map(pageFromRow);
 }
 
-export async function appendPageEvent(
-  db: PagingDb,
-  e: { pageId: number; kind: string; actorId: number | null; at: Date; data: Record<string, unknown> },
-): Promise<void> {
+type PageEventDraft = {
+  pageId: number;
+  kind: string;
+  actorId: number | null;
+  at: Date;
+  data: Record<string, unknown>;
+};
+
+export async function appendPageEvent(db: PagingDb, e: PageEventDraft): Promise<void> {
+  await appendPageEvents(db, [e]);
+}
+
+/** Several page events in one insert, in order. */
+export async function appendPageEvents(db: PagingDb, events: PageEventDraft[]): Promise<void> {
+  if (events.length === 0) return;
   await db
     .insertInto("page_events")
-    .values({ page_id: e.pageId, kind: e.kind, actor_id: e.actorId, at: e.at, data: JSON.stringify(e.data) })
+    .values(
+      events.map((e) => ({
+        page_id: e.pageId,
+        kind: e.kind,
+        actor_id: e.actorId,
+        at: e.at,
+        data: JSON.stringify(e.data),
+      })),
+    )
     .execute();
 }
 

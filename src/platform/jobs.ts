@@ -16,6 +16,17 @@ import type { Logger } from "./logger.ts";
 
 export type JobHandler = (payload: Record<string, unknown>) => Promise<void>;
 
+/**
+ * Timers a capability keeps in its own table (the process's clocks, decision 0007), run beside the
+ * jobs: each replica's loops claim and run the earliest due one; tests fast-forward them with
+ * `runDue`.
+ */
+export type DueRunner = {
+  name: string;
+  /** Runs the earliest item due at `now` that nobody else holds; whether there was one. */
+  runNext(now: Date): Promise<boolean>;
+};
+
 export type AddJob = {
   /** When it should run (defaults to the clock's now); timers are jobs with a future `runAt`. */
   runAt?: Date;
@@ -50,6 +61,43 @@ export function createJobs(pool: pg.Pool, log: Logger, clock: Clock) {
   let beat: NodeJS.Timeout | undefined;
   const replicaId = randomUUID();
   const workerIds: string[] = [];
+  const dueRunners: DueRunner[] = [];
+  const stopLoops: (() => Promise<void>)[] = [];
+
+  /**
+   * `concurrency` loops run `r`'s due items one after another. An idle loop waits for the poll
+   * tick (one idle loop wakes per tick, so an idle replica polls POLL_MS apart); a loop that found
+   * one wakes the others, since more may be due.
+   */
+  function runLoops(r: DueRunner, concurrency: number): () => Promise<void> {
+    let running = true;
+    const waiting: (() => void)[] = [];
+    const wakeAll = () => {
+      for (const wake of waiting.splice(0)) wake();
+    };
+    const tick = setInterval(() => waiting.shift()?.(), POLL_MS);
+    tick.unref();
+    async function loop() {
+      while (running) {
+        let found = false;
+        try {
+          found = await r.runNext(clock.now());
+        } catch (err) {
+          log.warn({ runner: r.name, error: String(err) }, "could not claim a due item; trying again");
+        }
+        if (!running) break;
+        if (found) wakeAll();
+        else await new Promise<void>((wake) => waiting.push(wake));
+      }
+    }
+    const loops = Array.from({ length: concurrency }, loop);
+    return async () => {
+      running = false;
+      clearInterval(tick);
+      wakeAll();
+      await Promise.all(loops);
+    };
+  }
 
   /**
    * Heartbeat, then unlock the jobs of replicas that stopped beating so the living take them over.
@@ -82,6 +130,30 @@ export function createJobs(pool: pg.Pool, log: Logger, clock: Clock) {
     return list;
   }
 
+  /**
+   * graphile-worker reads the time from `Date` when `useNodeTime` is on, so it is pinned to `now`
+   * while it runs what is due.
+   */
+  async function runJobsOnce(now: Date): Promise<void> {
+    const RealDate = Date;
+    const offset = now.getTime() - RealDate.now();
+    class PinnedDate extends RealDate {
+      constructor(...args: ConstructorParameters<DateConstructor> | []) {
+        if (args.length === 0) super(RealDate.now() + offset);
+        else super(...(args as ConstructorParameters<DateConstructor>));
+      }
+      static override now() {
+        return RealDate.now() + offset;
+      }
+    }
+    globalThis.Date = PinnedDate as DateConstructor;
+    try {
+      await runOnce({ pgPool: pool, useNodeTime: true, noHandleSignals: true, logger }, taskList());
+    } finally {
+      globalThis.Date = RealDate;
+    }
+  }
+
   return {
     register(name: string, handler: JobHandler): void {
       if (handlers.has(name)) throw new Error(`job ${name} is registered twice`);
@@ -100,6 +172,11 @@ export function createJobs(pool: pg.Pool, log: Logger, clock: Clock) {
       )`.execute(db);
     },
 
+    /** Runs `r`'s due items beside the jobs (call before `start`). */
+    attach(r: DueRunner): void {
+      dueRunners.push(r);
+    },
+
     /** Cancels a pending job by key (a no-op when it already ran or never existed). */
     async remove(db: AnyDb, key: string): Promise<void> {
       await sql`SELECT graphile_worker.remove_job(${key}::text)`.execute(db);
@@ -115,6 +192,7 @@ export function createJobs(pool: pg.Pool, log: Logger, clock: Clock) {
         { pgPool: pool, concurrency, noHandleSignals: true, pollInterval: POLL_MS, logger, events },
         taskList(),
       );
+      for (const r of dueRunners) stopLoops.push(runLoops(r, concurrency));
       await heartbeatAndSweep();
       beat = setInterval(() => {
         heartbeatAndSweep().catch((err) => log.warn({ error: String(err) }, "replica heartbeat failed"));
@@ -123,31 +201,22 @@ export function createJobs(pool: pg.Pool, log: Logger, clock: Clock) {
     },
 
     /**
-     * Runs every job due at `now` until none is left, then returns. Tests use it to fast-forward:
-     * graphile-worker reads the time from `Date` when `useNodeTime` is on, so it is pinned to `now`
-     * for the duration.
+     * Runs every job and due item due at `now` until none is left, then returns. Tests use it to
+     * fast-forward. What one runs may make more due (a clock's page queues its notifications), so
+     * it goes round until a round finds nothing.
      */
     async runDue(now: Date): Promise<void> {
-      const RealDate = Date;
-      const offset = now.getTime() - RealDate.now();
-      class PinnedDate extends RealDate {
-        constructor(...args: ConstructorParameters<DateConstructor> | []) {
-          if (args.length === 0) super(RealDate.now() + offset);
-          else super(...(args as ConstructorParameters<DateConstructor>));
-        }
-        static override now() {
-          return RealDate.now() + offset;
-        }
+      for (let round = 0; round < 100; round++) {
+        await runJobsOnce(now);
+        let found = 0;
+        for (const r of dueRunners) while (await r.runNext(now)) found++;
+        if (found === 0) return;
       }
-      globalThis.Date = PinnedDate as DateConstructor;
-      try {
-        await runOnce({ pgPool: pool, useNodeTime: true, noHandleSignals: true, logger }, taskList());
-      } finally {
-        globalThis.Date = RealDate;
-      }
+      throw new Error("runDue: work kept making more work due after 100 rounds");
     },
 
     async stop(): Promise<void> {
+      for (const stopLoop of stopLoops.splice(0)) await stopLoop();
       if (beat) clearInterval(beat);
       await runner?.stop();
       if (runner)

@@ -162,7 +162,7 @@ export function createProcess(deps: ProcessDeps) {
     return (await withFacts(tx, subject, facts, now, compute, rows)).clocks;
   }
 
-  const rowOf = (subject: Subject, c: DesiredClock, now: Date): store.ClockRow => ({
+  const rowOf = (subject: Subject, c: DesiredClock, now: Date): store.NewClock => ({
     key: c.key,
     incident_id: subject.kind === "incident" ? subject.id : null,
     maintenance_id: subject.kind === "maintenance" ? subject.id : null,
@@ -197,16 +197,11 @@ export function createProcess(deps: ProcessDeps) {
     const wanted = new Set(want.map((c) => c.key));
     const have = new Set(pending.map((p) => p.key));
     const cancel = pending.filter((p) => !wanted.has(p.key)).map((p) => p.key);
-    if (cancel.length) {
-      await store.deleteClocks(tx, cancel);
-      for (const key of cancel) await jobs.remove(tx, key);
-    }
-    const add = want.filter((c) => !have.has(c.key));
+    await store.deleteClocks(tx, cancel);
     await store.insertClocks(
       tx,
-      add.map((c) => rowOf(subject, c, now)),
+      want.filter((c) => !have.has(c.key)).map((c) => rowOf(subject, c, now)),
     );
-    for (const c of add) await jobs.add(tx, "process.clock", { key: c.key }, { runAt: c.dueAt, key: c.key });
   }
 
   /** Records that a rule fired (for `once` and `fired:` anchors) and runs its actions. */
@@ -297,10 +292,8 @@ export function createProcess(deps: ProcessDeps) {
     const outcome = metAt && metAt <= due ? "met" : "missed";
     const existing = await store.getClock(tx, key);
     if (existing?.state === "fired") return;
-    if (existing) {
-      await store.markFired(tx, key, now, outcome);
-      await jobs.remove(tx, key);
-    } else
+    if (existing) await store.markFired(tx, key, now, outcome);
+    else
       await store.insertClocks(tx, [
         {
           key,
@@ -341,6 +334,63 @@ export function createProcess(deps: ProcessDeps) {
       ],
       now,
     );
+  }
+
+  /** A claimed clock (its subject locked by the claim): fire it if it is still wanted. */
+  async function fireClaimed(tx: Tx, key: string, now: Date): Promise<void> {
+    const ref = subjectOfKey(key);
+    if (!ref) return;
+    // The subject first: every change to its clocks is made under its lock, so what is read
+    // next stays true until the commit.
+    let subject: Subject | undefined;
+    let locked: Incident | undefined;
+    if (ref.kind === "incident") {
+      locked = await deps.incidents.lock(tx, ref.id);
+      subject = locked && (await incidentSubject(tx, locked));
+    } else subject = await deps.maintenance?.lock(tx, ref.id);
+    const rows = await store.clocksFor(tx, ref);
+    const row = rows.find((r) => r.key === key);
+    if (row?.state !== "pending") return;
+    if (!subject) {
+      await store.deleteClocks(tx, [key]);
+      return;
+    }
+    const facts = firedFacts(rows);
+    const want = (await desired(tx, subject, facts, now)).find((c) => c.key === key);
+    if (!want) {
+      // Stale: what it was about changed and no command cancelled it (e.g. a new policy).
+      await store.deleteClocks(tx, [key]);
+      await reconcile(tx, subject, { rows: rows.filter((r) => r.key !== key) });
+      return;
+    }
+    const policy = deps.policy.current();
+    const rule = (policy.rules ?? []).find((r) => r.id === row.rule_id);
+    if (!rule) {
+      await store.deleteClocks(tx, [key]);
+      return;
+    }
+    const run: RunContext = { depth: 0, touched: new Set(), actorId: null };
+    if (want.kind === "deadline" && subject.kind === "incident") {
+      await settleDeadline(tx, subject, rule, want.dueAt, deadlineMetAt(rule, subject), key, now);
+    } else {
+      await store.markFired(tx, key, now, null);
+      if (subject.kind === "maintenance") await runMaintenanceActions(tx, subject, rule, key, now);
+      else if (locked) await runActions(deps, tx, locked, { policy, rule, key, now, run });
+    }
+    // What fired is now fired; unless the actions changed the subject (and so perhaps its
+    // clocks), the rows read above are the ones to reconcile against.
+    const after = rows.map((r) =>
+      r.key === key ? { ...r, state: "fired" as const, fired_at: now, outcome: r.outcome } : r,
+    );
+    if (subject.kind === "maintenance") {
+      await reconcile(tx, subject, { rows: after });
+      return;
+    }
+    if (!run.touched.has(subject.id)) await reconcile(tx, subject, { rows: after });
+    for (const id of run.touched) {
+      const latest = await deps.incidents.get(tx, id);
+      if (latest) await reconcile(tx, await incidentSubject(tx, latest));
+    }
   }
 
   const service = {
@@ -397,7 +447,7 @@ export function createProcess(deps: ProcessDeps) {
           id === change.incident.id && !fired ? change.incident : await deps.incidents.get(tx, id);
         if (latest)
           await reconcile(tx, await incidentSubject(tx, latest), {
-            isNew: change.isNew && id === change.incident.id,
+            isNew: change.isNew && id === change.incident.id && !fired, // rules that fired wrote rows
           });
       }
     },
@@ -407,65 +457,37 @@ export function createProcess(deps: ProcessDeps) {
       await reconcile(tx, m);
     },
 
-    /** The `process.clock` job: a clock fell due. */
-    async fire(key: string): Promise<void> {
-      const ref = subjectOfKey(key);
-      if (!ref) return;
-      const now = clock.now();
-      await deps.db.transaction().execute(async (tx) => {
-        // The subject first: every change to its clocks is made under its lock, so what is read
-        // next stays true until the commit.
-        let subject: Subject | undefined;
-        let locked: Incident | undefined;
-        if (ref.kind === "incident") {
-          locked = await deps.incidents.lock(tx, ref.id);
-          subject = locked && (await incidentSubject(tx, locked));
-        } else subject = await deps.maintenance?.lock(tx, ref.id);
-        const rows = await store.clocksFor(tx, ref);
-        const row = rows.find((r) => r.key === key);
-        if (row?.state !== "pending") return;
-        if (!subject) {
-          await store.deleteClocks(tx, [key]);
-          return;
-        }
-        const facts = firedFacts(rows);
-        const want = (await desired(tx, subject, facts, now)).find((c) => c.key === key);
-        if (!want) {
-          // Stale: what it was about changed and no command cancelled it (e.g. a new policy).
-          await store.deleteClocks(tx, [key]);
-          await reconcile(tx, subject, { rows: rows.filter((r) => r.key !== key) });
-          return;
-        }
-        if (want.dueAt > now) {
-          await jobs.add(tx, "process.clock", { key }, { runAt: want.dueAt, key });
-          return;
-        }
-        const policy = deps.policy.current();
-        const rule = (policy.rules ?? []).find((r) => r.id === row.rule_id);
-        if (!rule) return;
-        const run: RunContext = { depth: 0, touched: new Set(), actorId: null };
-        if (want.kind === "deadline" && subject.kind === "incident") {
-          await settleDeadline(tx, subject, rule, want.dueAt, deadlineMetAt(rule, subject), key, now);
-        } else {
-          await store.markFired(tx, key, now, null);
-          if (subject.kind === "maintenance") await runMaintenanceActions(tx, subject, rule, key, now);
-          else if (locked) await runActions(deps, tx, locked, { policy, rule, key, now, run });
-        }
-        // What fired is now fired; unless the actions changed the subject (and so perhaps its
-        // clocks), the rows read above are the ones to reconcile against.
-        const after = rows.map((r) =>
-          r.key === key ? { ...r, state: "fired" as const, fired_at: now, outcome: r.outcome } : r,
+    /**
+     * Fires the earliest due clock nobody else holds, in one transaction (a replica that dies
+     * mid-way leaves it pending for the next claim). Returns whether there was one. A clock whose
+     * actions fail stays pending and is tried again later, with back-off.
+     */
+    async fireNext(now: Date = clock.now()): Promise<boolean> {
+      let claimed: string | undefined;
+      try {
+        return await deps.db.transaction().execute(async (tx) => {
+          claimed = await store.claimDue(tx, now);
+          if (claimed === undefined) return false;
+          await fireClaimed(tx, claimed, now);
+          return true;
+        });
+      } catch (err) {
+        if (claimed === undefined) throw err; // the claim itself failed: the database is away
+        const key = claimed;
+        const attempts = await deps.db
+          .transaction()
+          .execute(async (tx) => {
+            const ref = subjectOfKey(key);
+            if (ref?.kind === "incident") await deps.incidents.lock(tx, ref.id);
+            return store.recordFailure(tx, key, String(err), now);
+          })
+          .catch(() => undefined);
+        log.error(
+          { clock: key, attempts, error: String(err) },
+          "a clock's actions failed; it will be tried again",
         );
-        if (subject.kind === "maintenance") {
-          await reconcile(tx, subject, { rows: after });
-          return;
-        }
-        if (!run.touched.has(subject.id)) await reconcile(tx, subject, { rows: after });
-        for (const id of run.touched) {
-          const latest = await deps.incidents.get(tx, id);
-          if (latest) await reconcile(tx, await incidentSubject(tx, latest));
-        }
-      });
+        return true;
+      }
     },
 
     /** Re-computes the clocks of every open subject (after the policy changed). */
@@ -576,7 +598,7 @@ export function createProcess(deps: ProcessDeps) {
     },
 
     register() {
-      jobs.register("process.clock", (p) => service.fire(String(p.key)));
+      jobs.attach({ name: "process clocks", runNext: (now) => service.fireNext(now) });
       jobs.register("policy.reconcile", async () => {
         const n = await service.reconcileAll();
         log.info({ subjects: n }, "clocks reconciled with the policy in force");

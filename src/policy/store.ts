@@ -1,5 +1,5 @@
 /** SQL for the process: clocks and the record of what rules fired (process_clocks). */
-import type { Kysely } from "kysely";
+import { type ColumnType, type Insertable, type Kysely, type Selectable, sql } from "kysely";
 import type { PlatformTables } from "../platform/db.ts";
 
 export interface ProcessTables {
@@ -18,11 +18,15 @@ export interface ProcessTables {
     outcome: string | null;
     fired_at: Date | null;
     created_at: Date;
+    attempts: ColumnType<number, number | undefined, number>;
+    retry_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+    last_error: ColumnType<string | null, string | null | undefined, string | null>;
   };
 }
 
 export type ProcessDb = Kysely<PlatformTables & ProcessTables>;
-export type ClockRow = ProcessTables["process_clocks"];
+export type ClockRow = Selectable<ProcessTables["process_clocks"]>;
+export type NewClock = Insertable<ProcessTables["process_clocks"]>;
 export type SubjectRef = { kind: "incident" | "maintenance"; id: number };
 
 const column = (s: SubjectRef) => (s.kind === "incident" ? "incident_id" : "maintenance_id");
@@ -53,7 +57,7 @@ export async function firedFor(db: ProcessDb, s: SubjectRef): Promise<ClockRow[]
     .execute();
 }
 
-export async function insertClocks(db: ProcessDb, rows: ClockRow[]): Promise<void> {
+export async function insertClocks(db: ProcessDb, rows: NewClock[]): Promise<void> {
   if (rows.length === 0) return;
   await db
     .insertInto("process_clocks")
@@ -81,6 +85,50 @@ export async function markFired(db: ProcessDb, key: string, at: Date, outcome: s
     .set({ state: "fired", fired_at: at, outcome })
     .where("key", "=", key)
     .execute();
+}
+
+/**
+ * Claims the earliest due clock whose subject nobody holds: the subject's row is locked (as its
+ * commands lock it) and skipped when another replica or a command has it, so one clock fires once
+ * and never waits behind a busy incident. Incidents' clocks first, then maintenances'.
+ */
+export async function claimDue(db: ProcessDb, now: Date): Promise<string | undefined> {
+  const incident = await sql<{ key: string }>`
+    SELECT c.key FROM process_clocks c JOIN incidents i ON i.id = c.incident_id
+     WHERE c.state = 'pending' AND c.due_at <= ${now} AND (c.retry_at IS NULL OR c.retry_at <= ${now})
+     ORDER BY c.due_at LIMIT 1
+     FOR NO KEY UPDATE OF i SKIP LOCKED`.execute(db);
+  if (incident.rows[0]) return incident.rows[0].key;
+  const maintenance = await sql<{ key: string }>`
+    SELECT c.key FROM process_clocks c JOIN status_incidents s ON s.id = c.maintenance_id
+     WHERE c.state = 'pending' AND c.due_at <= ${now} AND (c.retry_at IS NULL OR c.retry_at <= ${now})
+     ORDER BY c.due_at LIMIT 1
+     FOR UPDATE OF s SKIP LOCKED`.execute(db);
+  return maintenance.rows[0]?.key;
+}
+
+/**
+ * A clock's actions failed at `now`: it stays pending and is tried again after a back-off that
+ * doubles from 2 s up to 10 minutes. Returns how many attempts failed so far.
+ */
+export async function recordFailure(
+  db: ProcessDb,
+  key: string,
+  error: string,
+  now: Date,
+): Promise<number | undefined> {
+  const row = await db
+    .updateTable("process_clocks")
+    .set((eb) => ({
+      attempts: eb("attempts", "+", 1),
+      retry_at: sql<Date>`${now}::timestamptz + make_interval(secs => least(600, power(2, attempts + 1)))`,
+      last_error: error.slice(0, 2000),
+    }))
+    .where("key", "=", key)
+    .where("state", "=", "pending")
+    .returning("attempts")
+    .executeTakeFirst();
+  return row?.attempts;
 }
 
 /** Every pending clock (for the operators' view and the reconcile after a policy change). */

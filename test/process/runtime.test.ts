@@ -7,6 +7,7 @@
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultPolicyFile } from "../../src/policy/load.ts";
 import { filePolicy } from "../../src/policy/source.ts";
@@ -133,14 +134,23 @@ describe("what people see of the process", () => {
     expect((c.fired as Json[]).map((x) => x.ruleId)).toContain("DEC-3-eoc");
   });
 
-  it("PAGE-3: a clock whose reason went away is cancelled in the same change, and a stale job is a no-op", async () => {
+  it("PAGE-3: a clock whose reason went away is cancelled in the same change, and a stale clock is a no-op", async () => {
     const i = await p.declare(eve, { severity: "S3", title: "stale", visibility: "private" });
+    const key = `i${i.id}:PAGE-3:at:${Date.parse("2026-11-18T12:30:00Z")}`;
     await eve.request("POST", `/api/v1/incidents/${i.id}/status`, { status: "fixing" });
     expect(((await p.clocks(i.id)).clocks as Json[]).some((x) => x.ruleId === "PAGE-3")).toBe(false);
-    // Even if its job still ran (a replica that missed the cancel), nothing would be paged.
-    await p.t.services.process.fire(`i${i.id}:PAGE-3:at:${Date.parse("2026-11-18T12:30:00Z")}`);
+    // A pending clock nothing cancelled (say, armed under a policy since replaced) fires nothing:
+    // the runner asks whether it is still wanted, and drops it.
+    await sql`INSERT INTO process_clocks (key, incident_id, rule_id, rule, kind, state, due_at, fires, why, created_at)
+      VALUES (${key}, ${i.id}, 'PAGE-3', 'PAGE-3', 'clock', 'pending', '2026-11-18T12:30:00Z', 'page the IM', 'stale', now())`.execute(
+      p.t.database.db,
+    );
     await p.t.advanceMinutes(31);
     expect((await p.pages(i.id)).some((x: Json) => /PAGE-3/.test(x.title))).toBe(false);
+    const left = await sql<{
+      n: number;
+    }>`SELECT count(*)::int AS n FROM process_clocks WHERE key = ${key}`.execute(p.t.database.db);
+    expect(left.rows[0]?.n).toBe(0);
   });
 
   it("GET /incidents/{id}/explain holds every rule against the incident, with each condition", async () => {
@@ -148,7 +158,10 @@ describe("what people see of the process", () => {
     const e = (await p.t.admin.get(`/api/v1/incidents/${i.id}/explain`)).body;
     const pageOne = (e.rules as Json[]).find((r) => r.id === "PAGE-1");
     expect(pageOne.holds).toBe(false);
-    expect(pageOne.conditions).toContainEqual({ text: "severity is S1, S2 (it is S4)", holds: false });
+    expect(pageOne.conditions).toContainEqual({
+      text: "its severity pages the incident manager (S4 does not)",
+      holds: false,
+    });
     const page3 = (e.rules as Json[]).find((r) => r.id === "PAGE-3");
     expect(page3.pending).toHaveLength(1);
     expect(page3.trigger).toBe("30 minutes after engaged:EOC");
