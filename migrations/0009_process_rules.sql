@@ -48,6 +48,28 @@ CREATE TABLE process_clocks (
 );
 -- Each replica's clock runner claims the earliest due clock (SKIP LOCKED on its subject).
 CREATE INDEX process_clocks_due ON process_clocks (due_at) WHERE state = 'pending';
+
+-- Claims the earliest clock due at `at` whose subject nobody holds, locking the subject as its
+-- commands do (an incident FOR NO KEY UPDATE, a maintenance FOR UPDATE): the claim and the firing
+-- share one transaction. A function so that its plans are made once per connection, not per
+-- claim: in a storm of clocks the planning cost more than the claim.
+CREATE FUNCTION firebreak_claim_clock(at timestamptz) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  claimed text;
+BEGIN
+  SELECT c.key INTO claimed FROM process_clocks c JOIN incidents i ON i.id = c.incident_id
+   WHERE c.state = 'pending' AND c.due_at <= at AND (c.retry_at IS NULL OR c.retry_at <= at)
+   ORDER BY c.due_at LIMIT 1
+   FOR NO KEY UPDATE OF i SKIP LOCKED;
+  IF claimed IS NULL THEN
+    SELECT c.key INTO claimed FROM process_clocks c JOIN status_incidents s ON s.id = c.maintenance_id
+     WHERE c.state = 'pending' AND c.due_at <= at AND (c.retry_at IS NULL OR c.retry_at <= at)
+     ORDER BY c.due_at LIMIT 1
+     FOR UPDATE OF s SKIP LOCKED;
+  END IF;
+  RETURN claimed;
+END
+$$;
 CREATE INDEX process_clocks_incident ON process_clocks (incident_id, state) WHERE incident_id IS NOT NULL;
 CREATE INDEX process_clocks_maintenance ON process_clocks (maintenance_id, state) WHERE maintenance_id IS NOT NULL;
 

@@ -78,29 +78,56 @@ export async function deleteSchedule(db: OncallDb, id: number): Promise<void> {
   await db.deleteFrom("schedules").where("id", "=", id).execute();
 }
 
-/** A schedule with the overrides that end after `since` (older ones no longer matter). */
+/**
+ * A schedule with the overrides that end after `since` (older ones no longer matter). One query:
+ * paging asks this for every page it sends.
+ */
 export async function getSchedule(
   db: OncallDb,
   id: number,
   since?: Date,
 ): Promise<StoredSchedule | undefined> {
-  const row = await db.selectFrom("schedules").selectAll().where("id", "=", id).executeTakeFirst();
+  const rows = await db
+    .selectFrom("schedules as s")
+    .leftJoin("schedule_overrides as o", (join) => {
+      const on = join.onRef("o.schedule_id", "=", "s.id");
+      return since ? on.on("o.end_at", ">", since) : on;
+    })
+    .select([
+      "s.id",
+      "s.name",
+      "s.time_zone",
+      "s.layers",
+      "o.id as override_id",
+      "o.user_id",
+      "o.start_at",
+      "o.end_at",
+      "o.reason",
+    ])
+    .where("s.id", "=", id)
+    .orderBy("o.start_at")
+    .orderBy("o.id")
+    .execute();
+  const row = rows[0];
   if (!row) return undefined;
-  let q = db.selectFrom("schedule_overrides").selectAll().where("schedule_id", "=", id);
-  if (since) q = q.where("end_at", ">", since);
-  const overrides = await q.orderBy("start_at").orderBy("id").execute();
   return {
     id: row.id,
     name: row.name,
     timeZone: row.time_zone,
     layers: row.layers,
-    overrides: overrides.map((o) => ({
-      id: o.id,
-      userId: o.user_id,
-      start: o.start_at,
-      end: o.end_at,
-      reason: o.reason,
-    })),
+    overrides: rows.flatMap((o) =>
+      o.override_id === null || o.user_id === null || o.start_at === null || o.end_at === null
+        ? []
+        : [
+            {
+              id: o.override_id,
+              userId: o.user_id,
+              start: o.start_at,
+              end: o.end_at,
+              reason: o.reason ?? "",
+            },
+          ],
+    ),
   };
 }
 

@@ -375,8 +375,8 @@ export function createPagingService(
         rule?: string;
       },
     ): Promise<{ outcome: "paged" | "already-paged"; page: Page } | { outcome: "no-policy"; page: null }> {
-      const policy = await store.findPolicyByName(tx, input.policyName);
-      if (!policy) {
+      const found = await store.findPolicyForIncident(tx, input.policyName, input.incidentId);
+      if (!found) {
         await deps.incidentTimeline?.(
           tx,
           input.incidentId,
@@ -390,8 +390,9 @@ export function createPagingService(
         );
         return { outcome: "no-policy", page: null };
       }
-      if (input.once) {
-        const open = await store.openPageOnPolicy(tx, input.incidentId, policy.id);
+      const { policy, openPageId } = found;
+      if (input.once && openPageId !== null) {
+        const open = await store.getPage(tx, openPageId);
         if (open) return { outcome: "already-paged", page: open };
       }
       const page = await startPage(tx, input.actor, policy, {

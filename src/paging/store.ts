@@ -202,20 +202,34 @@ export async function deletePolicy(db: PagingDb, id: number): Promise<void> {
 }
 
 /** An incident's open page on a policy, if any (a role is not paged twice for one incident). */
-export async function openPageOnPolicy(
+/**
+ * The escalation policy named `name`, with the id of the incident's latest open page on it (one
+ * query: a storm of rules paging roles asks this for every page).
+ */
+export async function findPolicyForIncident(
   db: PagingDb,
+  name: string,
   incidentId: number,
-  policyId: number,
-): Promise<Page | undefined> {
+): Promise<{ policy: EscalationPolicy; openPageId: number | null } | undefined> {
   const row = await db
-    .selectFrom("pages")
-    .selectAll()
-    .where("incident_id", "=", incidentId)
-    .where("policy_id", "=", policyId)
-    .where("state", "<>", "resolved")
-    .orderBy("id", "desc")
+    .selectFrom("escalation_policies as ep")
+    .selectAll("ep")
+    .select((eb) =>
+      eb
+        .selectFrom("pages")
+        .select("pages.id")
+        .whereRef("pages.policy_id", "=", "ep.id")
+        .where("pages.incident_id", "=", incidentId)
+        .where("pages.state", "<>", "resolved")
+        .orderBy("pages.id", "desc")
+        .limit(1)
+        .as("open_page_id"),
+    )
+    .where("ep.name", "=", name)
     .executeTakeFirst();
-  return row && pageFromRow(row);
+  if (!row) return undefined;
+  const { open_page_id, ...policy } = row;
+  return { policy: policyFromRow(policy), openPageId: open_page_id ?? null };
 }
 
 /** The contact methods a person has notification rules for: where notices reach them. */

@@ -93,18 +93,8 @@ export async function markFired(db: ProcessDb, key: string, at: Date, outcome: s
  * and never waits behind a busy incident. Incidents' clocks first, then maintenances'.
  */
 export async function claimDue(db: ProcessDb, now: Date): Promise<string | undefined> {
-  const incident = await sql<{ key: string }>`
-    SELECT c.key FROM process_clocks c JOIN incidents i ON i.id = c.incident_id
-     WHERE c.state = 'pending' AND c.due_at <= ${now} AND (c.retry_at IS NULL OR c.retry_at <= ${now})
-     ORDER BY c.due_at LIMIT 1
-     FOR NO KEY UPDATE OF i SKIP LOCKED`.execute(db);
-  if (incident.rows[0]) return incident.rows[0].key;
-  const maintenance = await sql<{ key: string }>`
-    SELECT c.key FROM process_clocks c JOIN status_incidents s ON s.id = c.maintenance_id
-     WHERE c.state = 'pending' AND c.due_at <= ${now} AND (c.retry_at IS NULL OR c.retry_at <= ${now})
-     ORDER BY c.due_at LIMIT 1
-     FOR UPDATE OF s SKIP LOCKED`.execute(db);
-  return maintenance.rows[0]?.key;
+  const r = await sql<{ key: string | null }>`SELECT firebreak_claim_clock(${now}) AS key`.execute(db);
+  return r.rows[0]?.key ?? undefined;
 }
 
 /**

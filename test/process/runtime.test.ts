@@ -106,6 +106,85 @@ describe("clocks are durable", () => {
   });
 });
 
+describe("clocks fire once, and survive failures", () => {
+  it("COMM-1: two replicas racing through the same due clocks fire each one once", async () => {
+    const a = await startProcessApp();
+    const b = await startTestApp({
+      databaseUrl: a.t.url,
+      bootstrap: false,
+      clockStart: "2026-11-18T12:00:00Z",
+      smtpUrl: a.smtp.url,
+    });
+    try {
+      const ian = await a.person("ian");
+      await a.rotation("IM", [ian]);
+      const ids: number[] = [];
+      for (let n = 0; n < 12; n++)
+        ids.push((await a.declare(ian, { severity: "S2", title: `race ${n}`, owner: "ian" })).id);
+      a.t.clock.advanceMinutes(30);
+      b.clock.advanceMinutes(30);
+      // Each replica's runner drains the due clocks with two loops, all four at once. (Straight
+      // to the runners: `runJobs` pins the process-wide Date for graphile-worker, so two of them
+      // cannot run side by side in one test process.)
+      const now = a.t.clock.now();
+      const drain = async (runner: { fireNext(at: Date): Promise<boolean> }) => {
+        let fired = 0;
+        while (await runner.fireNext(now)) fired++;
+        return fired;
+      };
+      const counts = await Promise.all([
+        drain(a.t.services.process),
+        drain(b.services.process),
+        drain(a.t.services.process),
+        drain(b.services.process),
+      ]);
+      expect(counts.reduce((x, y) => x + y, 0)).toBe(ids.length); // each claimed once
+      await a.t.runJobs(); // the reminders' notices go out
+      for (const id of ids) {
+        const reminders = (await a.timeline(id)).filter((e: Json) => e.kind === "rule-reminder");
+        expect(reminders, `incident ${id}`).toHaveLength(1);
+      }
+    } finally {
+      await b.close();
+      await a.close();
+    }
+  });
+
+  it("COMM-1: a clock whose actions fail stays pending, says why, and fires once the fault is gone", async () => {
+    const p = await startProcessApp();
+    const db = p.t.database.db;
+    try {
+      const ian = await p.person("ian");
+      await p.rotation("IM", [ian]);
+      const i = await p.declare(ian, { severity: "S2", title: "faulty", owner: "ian" });
+      // The database refuses every notice for a while (a real fault, not a stubbed function).
+      await sql`ALTER TABLE notices ADD CONSTRAINT test_refuses_notices CHECK (false) NOT VALID`.execute(db);
+      await p.t.advanceMinutes(30);
+      const failed = await sql<{
+        state: string;
+        attempts: number;
+        last_error: string | null;
+        retry_at: Date;
+      }>`
+        SELECT state, attempts, last_error, retry_at FROM process_clocks
+         WHERE incident_id = ${i.id} AND rule_id = 'COMM-1' AND kind <> 'event'`.execute(db);
+      expect(failed.rows).toHaveLength(1);
+      expect(failed.rows[0]).toMatchObject({ state: "pending", attempts: 1 });
+      expect(failed.rows[0]?.last_error).toContain("test_refuses_notices");
+      expect((await p.timeline(i.id)).some((e: Json) => e.kind === "rule-reminder")).toBe(false);
+      // Fixed: the retry (2 s later) reminds, once.
+      await sql`ALTER TABLE notices DROP CONSTRAINT test_refuses_notices`.execute(db);
+      p.t.clock.advance(3_000);
+      await p.t.runJobs();
+      await p.t.runJobs();
+      expect((await p.timeline(i.id)).filter((e: Json) => e.kind === "rule-reminder")).toHaveLength(1);
+      expect(p.mails(ian, /Reminder/)).toHaveLength(1);
+    } finally {
+      await p.close();
+    }
+  });
+});
+
 describe("what people see of the process", () => {
   let p: ProcessApp;
   let eve: Person;
