@@ -257,7 +257,7 @@ export async function buildApp(deps: AppDeps) {
       isAutomation: (tx, userId) => incidents.rulesPort.isAutomation(asTx(tx), userId),
       templateValues: (tx, id) => incidents.rulesPort.templateValues(asTx(tx), id),
       userName: (tx, userId) => incidents.rulesPort.userName(asTx(tx), userId),
-      countOpen: (tx, severities) => incidents.rulesPort.countOpen(asTx(tx), severities),
+      countOpen: (tx, severities, upTo) => incidents.rulesPort.countOpen(asTx(tx), severities, upTo),
       busyInRole: (tx, role, userIds, exceptId) =>
         incidents.rulesPort.busyInRole(asTx(tx), role, userIds, exceptId),
       timeline: (tx, id) => incidents.rulesPort.timeline(asTx(tx), id),

@@ -648,7 +648,8 @@ export function createIncidentService(deps: IncidentDeps) {
         const u = (await store.findUsers(tx, [userId])).get(userId);
         return u ? u.username : `user ${userId}`;
       },
-      countOpen: (tx: IncidentDb, severities: string[]) => store.countOpenIncidents(tx, severities),
+      countOpen: (tx: IncidentDb, severities: string[], upTo: number) =>
+        store.countOpenIncidents(tx, severities, upTo),
       busyInRole: (tx: IncidentDb, role: string, userIds: number[], exceptId: number) =>
         store.holdersBusyInRole(tx, role, userIds, exceptId),
       async timeline(tx: IncidentDb, incidentId: number) {

@@ -308,14 +308,27 @@ export async function deployBlockers(db: IncidentDb, blockingSeverities: string[
   return rows.map(fromRow);
 }
 
-/** PAGE-4: how many open, accepted incidents have one of these severities. */
-export async function countOpenIncidents(db: IncidentDb, severities: string[]): Promise<number> {
+/**
+ * PAGE-4: how many open, accepted incidents have one of these severities, counting no further than
+ * `upTo` (a rule asks "at least N"; in a storm of thousands the rest would be read for nothing).
+ */
+export async function countOpenIncidents(
+  db: IncidentDb,
+  severities: string[],
+  upTo: number,
+): Promise<number> {
   if (severities.length === 0) return 0;
   const row = await db
-    .selectFrom("incidents")
+    .selectFrom((eb) =>
+      eb
+        .selectFrom("incidents")
+        .select("id")
+        .where("state", "in", ["investigating", "fixing", "monitoring"])
+        .where("severity", "in", severities)
+        .limit(upTo)
+        .as("open"),
+    )
     .select((eb) => eb.fn.countAll<string>().as("n"))
-    .where("state", "in", ["investigating", "fixing", "monitoring"])
-    .where("severity", "in", severities)
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }

@@ -211,8 +211,8 @@ export function createOncallService(deps: {
     scheduleIdByName: (tx: OncallDb, name: string) => store.scheduleIdByName(tx, name),
     /** Who is on call in the rotation named `name` at `at` (nobody when it does not exist). */
     async onCallIn(tx: OncallDb, name: string, at: Date): Promise<number[]> {
-      const id = await store.scheduleIdByName(tx, name);
-      return id === undefined ? [] : this.onCall(tx, id, at);
+      const s = await store.getSchedule(tx, { name }, at);
+      return s ? onCallAt(asSchedule(s), at) : [];
     },
     /** Everyone who takes shifts in the rotation (its layers' participants), once each. */
     async membersOf(tx: OncallDb, name: string): Promise<number[]> {

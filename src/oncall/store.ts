@@ -79,12 +79,12 @@ export async function deleteSchedule(db: OncallDb, id: number): Promise<void> {
 }
 
 /**
- * A schedule with the overrides that end after `since` (older ones no longer matter). One query:
- * paging asks this for every page it sends.
+ * A schedule (by id, or by name: the policy file names rotations) with the overrides that end
+ * after `since` (older ones no longer matter). One query: paging asks this for every page it sends.
  */
 export async function getSchedule(
   db: OncallDb,
-  id: number,
+  id: number | { name: string },
   since?: Date,
 ): Promise<StoredSchedule | undefined> {
   const rows = await db
@@ -104,7 +104,7 @@ export async function getSchedule(
       "o.end_at",
       "o.reason",
     ])
-    .where("s.id", "=", id)
+    .where((eb) => (typeof id === "number" ? eb("s.id", "=", id) : eb("s.name", "=", id.name)))
     .orderBy("o.start_at")
     .orderBy("o.id")
     .execute();

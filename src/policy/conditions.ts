@@ -6,7 +6,7 @@
 import { DateTime } from "luxon";
 import type { State } from "../incidents/states.ts";
 import { type Policy, weekdays } from "./model.ts";
-import type { Conditions, Rule } from "./rules-schema.ts";
+import { type Conditions, MAX_OPEN_COUNT, type Rule } from "./rules-schema.ts";
 
 export type ImpactLevel = "degraded" | "partial" | "full";
 
@@ -212,7 +212,7 @@ export function checkConditions(
     add(
       "openIncidents",
       count === undefined ? undefined : count >= c.openIncidents.atLeast,
-      `at least ${c.openIncidents.atLeast} open incidents of ${list(c.openIncidents.severity)}${count === undefined ? "" : ` (there are ${count})`}`,
+      `at least ${c.openIncidents.atLeast} open incidents of ${list(c.openIncidents.severity)}${count === undefined ? "" : ` (there are ${count >= MAX_OPEN_COUNT ? `${MAX_OPEN_COUNT} or more` : count})`}`,
       { kind: "openIncidents", severities: c.openIncidents.severity },
     );
   }

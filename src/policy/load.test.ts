@@ -393,4 +393,17 @@ ${rules}`;
     expect(all).toMatch(/only a maintenance start can be counted back from/);
     expect(all).toMatch(/duplicate rule id "r"/);
   });
+
+  it("counts open incidents from 1 to 1000 and names the line of a count outside", () => {
+    const text = withRules(`  - id: many
+    description: x
+    when: [declared]
+    if: { openIncidents: { severity: [S1], atLeast: 5000 } }
+    do:
+      - remind: IM
+`);
+    const e = errorOf(text);
+    expect(e.line).toBe(lineOf(text, "atLeast: 5000"));
+    expect(e.problem).toMatch(/expected a whole number of incidents from 1 to 1000/);
+  });
 });

@@ -58,7 +58,8 @@ export type IncidentPort = {
   /** The values COMM-5 templates are filled with. */
   templateValues(tx: Tx, incidentId: number): Promise<TemplateValues>;
   userName(tx: Tx, userId: number): Promise<string>;
-  countOpen(tx: Tx, severities: string[]): Promise<number>;
+  /** How many open, accepted incidents have one of these severities, counting up to `upTo`. */
+  countOpen(tx: Tx, severities: string[], upTo: number): Promise<number>;
   /** The holders among `userIds` of `role` on open incidents other than `exceptId`. */
   busyInRole(tx: Tx, role: string, userIds: number[], exceptId: number): Promise<number[]>;
   /** An incident's own timeline, oldest first (for replaying it). */

@@ -34,7 +34,7 @@ import {
   firingKey,
   type RuleEvent,
 } from "./rules.ts";
-import type { Rule } from "./rules-schema.ts";
+import { MAX_OPEN_COUNT, type Rule } from "./rules-schema.ts";
 import { difference, replay, type SimAction } from "./simulate.ts";
 import type { PolicySource } from "./source.ts";
 import * as store from "./store.ts";
@@ -110,7 +110,7 @@ export function createProcess(deps: ProcessDeps) {
         facts.openIncidents ??= new Map();
         const key = openIncidentsKey(need.severities);
         if (!facts.openIncidents.has(key))
-          facts.openIncidents.set(key, await deps.incidents.countOpen(tx, need.severities));
+          facts.openIncidents.set(key, await deps.incidents.countOpen(tx, need.severities, MAX_OPEN_COUNT));
       } else if (need.kind === "onCallBusy" && subject.kind === "incident") {
         facts.onCallBusy ??= new Map();
         const rotation = policy.roles.find((r) => r.name === need.role)?.rotation;

@@ -6,6 +6,13 @@
 import { z } from "zod";
 
 const text = z.string().min(1);
+/** The most open incidents a rule may ask for (counting stops there, so storms stay cheap). */
+export const MAX_OPEN_COUNT = 1000;
+const incidentCount = z
+  .int({ error: `expected a whole number of incidents from 1 to ${MAX_OPEN_COUNT}` })
+  .min(1, { error: `expected a whole number of incidents from 1 to ${MAX_OPEN_COUNT}` })
+  .max(MAX_OPEN_COUNT, { error: `expected a whole number of incidents from 1 to ${MAX_OPEN_COUNT}` });
+
 const minutes = (min: number) => {
   const expected = `expected a whole number of minutes >= ${min}`;
   return z.int({ error: expected }).min(min, { error: expected });
@@ -115,10 +122,7 @@ export const conditionsSchema = z
     /** The incident has lasted at least this long (to its resolution, or to now). */
     lastedMinutes: minutes(0).optional(),
     /** At least `atLeast` open, accepted incidents of these severities, this one included. */
-    openIncidents: z
-      .object({ severity: levels, atLeast: minutes(1) })
-      .strict()
-      .optional(),
+    openIncidents: z.object({ severity: levels, atLeast: incidentCount }).strict().optional(),
     /** Everyone on call in the role's rotation already holds the role on another open incident. */
     onCallBusy: text.optional(),
     /** Saturday or Sunday where business hours are reckoned (true), or a weekday (false). */
