@@ -145,13 +145,33 @@ function toRow(i: Omit<Incident, "id">): NewRow {
   };
 }
 
+/**
+ * Incidents a transaction holds (inserted, updated or locked), as it last wrote them: nobody else
+ * can change a row it holds, so reading one again is a wasted round trip — and a declare's rules
+ * read the incident once per action. Only transactions keep them, and they go with the transaction.
+ */
+const heldByTransaction = new WeakMap<IncidentDb, Map<number, Incident>>();
+
+function held(db: IncidentDb): Map<number, Incident> | undefined {
+  if (!db.isTransaction) return undefined;
+  let rows = heldByTransaction.get(db);
+  if (!rows) {
+    rows = new Map();
+    heldByTransaction.set(db, rows);
+  }
+  return rows;
+}
+
 export async function insertIncident(db: IncidentDb, i: Omit<Incident, "id">): Promise<Incident> {
   const row = await db.insertInto("incidents").values(toRow(i)).returningAll().executeTakeFirstOrThrow();
-  return fromRow(row);
+  const inserted = fromRow(row);
+  held(db)?.set(inserted.id, inserted);
+  return inserted;
 }
 
 export async function updateIncident(db: IncidentDb, i: Incident): Promise<void> {
-  await db.updateTable("incidents").set(toRow(i)).where("id", "=", i.id).execute();
+  const r = await db.updateTable("incidents").set(toRow(i)).where("id", "=", i.id).executeTakeFirst();
+  if (r.numUpdatedRows > 0n) held(db)?.set(i.id, i); // the update holds the row now
 }
 
 /**
@@ -160,16 +180,22 @@ export async function updateIncident(db: IncidentDb, i: Incident): Promise<void>
  * others meanwhile, so a page escalating while a command runs does not wait for it.
  */
 export async function lockIncident(db: IncidentDb, id: number): Promise<Incident | undefined> {
+  const mine = held(db)?.get(id);
+  if (mine) return mine;
   const row = await db
     .selectFrom("incidents")
     .selectAll()
     .where("id", "=", id)
     .forNoKeyUpdate()
     .executeTakeFirst();
-  return row && fromRow(row);
+  const locked = row && fromRow(row);
+  if (locked) held(db)?.set(id, locked);
+  return locked;
 }
 
 export async function getIncident(db: IncidentDb, id: number): Promise<Incident | undefined> {
+  const mine = held(db)?.get(id);
+  if (mine) return mine;
   const row = await db.selectFrom("incidents").selectAll().where("id", "=", id).executeTakeFirst();
   return row && fromRow(row);
 }
