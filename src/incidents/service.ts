@@ -10,6 +10,7 @@ import type { Clock } from "../platform/clock.ts";
 import { AppError, invalid, notFound } from "../platform/errors.ts";
 import type { Metrics } from "../platform/metrics.ts";
 import type { Policy } from "../policy/model.ts";
+import { newRun, type RunContext } from "../policy/ports.ts";
 import type { PolicySource } from "../policy/source.ts";
 import {
   activeUser,
@@ -60,9 +61,6 @@ export type Pager = {
   resolveAll?(tx: IncidentDb, incidentId: number, actor: Actor): Promise<void>;
 };
 
-/** A command's consequences as the policy's rules see them: one cascade, one reconcile. */
-export type RunContext = { depth: number; touched: Set<number>; actorId: number | null };
-
 /** The process (policy/process.ts), as the incident core calls it after every change. */
 export type ProcessHooks = {
   incidentChanged(
@@ -87,8 +85,6 @@ type Outcome = Decision & { participants?: number[] };
 
 /** Firebreak acting for a rule: no person, every permission a rule's change needs. */
 const systemActor = { id: 0, role: "admin" as const };
-
-const newRun = (actorId: number | null): RunContext => ({ depth: 0, touched: new Set(), actorId });
 
 /** People a change brings into the incident: new role holders and owners see it from then on. */
 function peopleIn(events: EventDraft[]): number[] {

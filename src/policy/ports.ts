@@ -6,7 +6,7 @@
 import type { EventDraft, Incident } from "../incidents/model.ts";
 import type { PageEngage, Urgency } from "../paging/model.ts";
 import type { MaintenanceSubject } from "./conditions.ts";
-import type { ProcessDb } from "./store.ts";
+import type { NewClock, ProcessDb } from "./store.ts";
 import type { TemplateValues } from "./templates.ts";
 
 export type Tx = ProcessDb;
@@ -113,5 +113,15 @@ export type CausePort = {
   sameCauseSince(tx: Tx, incidentId: number, since: Date): Promise<number[]>;
 };
 
-/** One command's cascade: how deep rules have gone, and the incidents whose clocks need a look. */
-export type RunContext = { depth: number; touched: Set<number>; actorId: number | null };
+/**
+ * One command's cascade: how deep rules have gone, the incidents whose clocks need a look, and the
+ * rule firings to record (one insert when the cascade ends, before the clocks are reconciled).
+ */
+export type RunContext = { depth: number; touched: Set<number>; actorId: number | null; fired: NewClock[] };
+
+export const newRun = (actorId: number | null): RunContext => ({
+  depth: 0,
+  touched: new Set(),
+  actorId,
+  fired: [],
+});

@@ -23,7 +23,7 @@ import {
 } from "./conditions.ts";
 import { subjectOf, toRuleEvents } from "./events.ts";
 import type { Policy } from "./model.ts";
-import type { MaintenancePort, RunContext, Tx } from "./ports.ts";
+import { type MaintenancePort, newRun, type RunContext, type Tx } from "./ports.ts";
 import {
   anchorTime,
   type DesiredClock,
@@ -39,11 +39,16 @@ import { difference, replay, type SimAction } from "./simulate.ts";
 import type { PolicySource } from "./source.ts";
 import * as store from "./store.ts";
 
-/** A subject's clock rows, read once and shared by the steps of one reconcile. */
-type ClockRows = { list: store.ClockRow[] | undefined };
+/**
+ * A subject's clock rows, read once and shared by the steps of one reconcile; `unsaved`: firings of
+ * this cascade not yet written (they count as fired all the same).
+ */
+type ClockRows = { list: store.ClockRow[] | undefined; unsaved?: store.NewClock[] };
 
 /** What fired, from a subject's clock rows (event firings and fired clocks). */
-function firedFacts(rows: store.ClockRow[]): Pick<Facts, "firedKeys" | "firstFired"> {
+function firedFacts(
+  rows: Pick<store.ClockRow, "state" | "key" | "rule_id" | "fired_at" | "due_at">[],
+): Pick<Facts, "firedKeys" | "firstFired"> {
   const fired = rows.filter((r) => r.state === "fired");
   const firstFired = new Map<string, Date>();
   for (const r of [...fired].sort((a, b) => (a.fired_at?.getTime() ?? 0) - (b.fired_at?.getTime() ?? 0)))
@@ -105,7 +110,8 @@ export function createProcess(deps: ProcessDeps) {
         // One read of the subject's clocks serves what fired and what is pending (`rows`).
         const all = rows?.list ?? (await store.clocksFor(tx, subject));
         if (rows) rows.list = all;
-        Object.assign(facts, firedFacts(all));
+        const unsaved = (rows?.unsaved ?? []).map((r) => ({ ...r, fired_at: r.fired_at ?? null }));
+        Object.assign(facts, firedFacts([...all, ...unsaved]));
       } else if (need.kind === "openIncidents") {
         facts.openIncidents ??= new Map();
         const key = openIncidentsKey(need.severities);
@@ -208,27 +214,36 @@ export function createProcess(deps: ProcessDeps) {
   async function fireRule(tx: Tx, subject: Subject, rule: Rule, why: string, run: RunContext, now: Date) {
     const policy = deps.policy.current();
     const key = firingKey(subject, rule.id, now, firingSeq++);
-    await store.insertClocks(tx, [
-      {
-        key,
-        incident_id: subject.kind === "incident" ? subject.id : null,
-        maintenance_id: subject.kind === "maintenance" ? subject.id : null,
-        rule_id: rule.id,
-        rule: rule.rule ?? null,
-        kind: "event",
-        state: "fired",
-        due_at: now,
-        fires: rule.description,
-        why,
-        deadline: null,
-        outcome: null,
-        fired_at: now,
-        created_at: now,
-      },
-    ]);
+    // Written with the cascade's other firings when it ends (`saveFirings`); until then the
+    // cascade's own checks (`once`) see it in `run.fired`.
+    run.fired.push({
+      key,
+      incident_id: subject.kind === "incident" ? subject.id : null,
+      maintenance_id: subject.kind === "maintenance" ? subject.id : null,
+      rule_id: rule.id,
+      rule: rule.rule ?? null,
+      kind: "event",
+      state: "fired",
+      due_at: now,
+      fires: rule.description,
+      why,
+      deadline: null,
+      outcome: null,
+      fired_at: now,
+      created_at: now,
+    });
     if (subject.kind === "incident") await runActions(deps, tx, subject.id, { policy, rule, key, now, run });
     else await runMaintenanceActions(tx, subject, rule, key, now);
   }
+
+  /** Writes the cascade's rule firings, in one insert. */
+  async function saveFirings(tx: Tx, run: RunContext): Promise<void> {
+    await store.insertClocks(tx, run.fired.splice(0));
+  }
+
+  /** This cascade's firings for a subject, not yet written. */
+  const unsavedFor = (run: RunContext, s: Subject) =>
+    run.fired.filter((r) => (s.kind === "incident" ? r.incident_id === s.id : r.maintenance_id === s.id));
 
   /** A maintenance rule can only notify (the policy checks so): tell the roles' on-call people. */
   async function runMaintenanceActions(tx: Tx, m: MaintenanceSubject, rule: Rule, key: string, now: Date) {
@@ -255,7 +270,13 @@ export function createProcess(deps: ProcessDeps) {
   }
 
   /** Deadlines met by this command's events (e.g. the first public post, COMM-2), recorded now. */
-  async function recordMetDeadlines(tx: Tx, subject: IncidentSubject, events: RuleEvent[], now: Date) {
+  async function recordMetDeadlines(
+    tx: Tx,
+    subject: IncidentSubject,
+    events: RuleEvent[],
+    run: RunContext,
+    now: Date,
+  ) {
     const policy = deps.policy.current();
     const meets = new Set(
       events.map((e) =>
@@ -271,7 +292,10 @@ export function createProcess(deps: ProcessDeps) {
       if (!anchor.at || !met) continue;
       const due = new Date(anchor.at.getTime() + rule.deadline.after * MINUTE);
       if (met > due) continue; // late: the due clock records it missed
-      await load(tx, subject, [{ kind: "fired" }], facts, now);
+      await load(tx, subject, [{ kind: "fired" }], facts, now, {
+        list: undefined,
+        unsaved: unsavedFor(run, subject),
+      });
       const key = deadlineOutcomeKey(subject, rule.id, due);
       if (facts.firedKeys?.has(key)) continue;
       if (verdict(checkConditions(policy, rule, subject, facts, due)) !== true) continue;
@@ -369,7 +393,7 @@ export function createProcess(deps: ProcessDeps) {
       await store.deleteClocks(tx, [key]);
       return;
     }
-    const run: RunContext = { depth: 0, touched: new Set(), actorId: null };
+    const run = newRun(null);
     if (want.kind === "deadline" && subject.kind === "incident") {
       await settleDeadline(tx, subject, rule, want.dueAt, deadlineMetAt(rule, subject), key, now);
     } else {
@@ -377,6 +401,7 @@ export function createProcess(deps: ProcessDeps) {
       if (subject.kind === "maintenance") await runMaintenanceActions(tx, subject, rule, key, now);
       else if (locked) await runActions(deps, tx, locked, { policy, rule, key, now, run });
     }
+    await saveFirings(tx, run); // what the actions' changes fired in turn
     // What fired is now fired; unless the actions changed the subject (and so perhaps its
     // clocks), the rows read above are the ones to reconcile against.
     const after = rows.map((r) =>
@@ -416,8 +441,13 @@ export function createProcess(deps: ProcessDeps) {
       if (ruleEvents.length > 0 && run.depth < MAX_DEPTH) {
         const subject = await incidentSubject(tx, change.incident);
         const facts: Facts = {};
-        const { fire } = await withFacts(tx, subject, facts, now, () =>
-          eventRules(policy, subject, ruleEvents, facts, now),
+        const { fire } = await withFacts(
+          tx,
+          subject,
+          facts,
+          now,
+          () => eventRules(policy, subject, ruleEvents, facts, now),
+          { list: undefined, unsaved: unsavedFor(run, subject) },
         );
         for (const { rule, event } of fire) {
           fired = true;
@@ -432,7 +462,7 @@ export function createProcess(deps: ProcessDeps) {
         }
         if (ruleEvents.some((e) => e.kind === "public-post" || e.kind === "status-update")) {
           const latest = await deps.incidents.get(tx, change.incident.id);
-          if (latest) await recordMetDeadlines(tx, await incidentSubject(tx, latest), ruleEvents, now);
+          if (latest) await recordMetDeadlines(tx, await incidentSubject(tx, latest), ruleEvents, run, now);
         }
       } else if (ruleEvents.length > 0) {
         log.warn(
@@ -441,6 +471,7 @@ export function createProcess(deps: ProcessDeps) {
         );
       }
       if (run.depth > 0) return;
+      await saveFirings(tx, run);
       for (const id of run.touched) {
         // Rules that fired may have changed the incident since the command wrote it.
         const latest =
