@@ -131,27 +131,23 @@ describe("firebreak CLI: an incident from declaration to resolution", () => {
     expect(merged.duplicate).toMatchObject({ id: duplicate, state: "merged", mergedInto: id });
   });
 
-  it(
-    "OWN-2, LC-6: only the owner resolves; the API's refusal reaches stderr with exit code 1",
-    slow,
-    async () => {
-      const refused = await cli(["status", String(id), "triage"]);
-      expect(refused.code).toBe(1);
-      expect(refused.stderr).toBe(
-        `firebreak: incident ${id} is fixing; it can move to investigating, monitoring, resolved, not triage\n`,
-      );
-      const notOwner = await cli(["resolve", String(id)]);
-      expect(notOwner.code).toBe(1);
-      expect(notOwner.stderr).toMatch(/^firebreak: only the incident's owner .* can resolve/);
+  it("OWN-2: only the owner resolves; the API's refusal reaches stderr with exit code 1", slow, async () => {
+    const refused = await cli(["status", String(id), "triage"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      `firebreak: incident ${id} is fixing; it can move to investigating, monitoring, resolved, not triage\n`,
+    );
+    const notOwner = await cli(["resolve", String(id)]);
+    expect(notOwner.code).toBe(1);
+    expect(notOwner.stderr).toMatch(/^firebreak: only the incident's owner .* can resolve/);
 
-      expect(
-        await ok(["resolve", String(id), "--reason", "rolled back"], { FIREBREAK_TOKEN: bob.token }),
-      ).toBe(`#${id} is now resolved\n`);
-      const gate = await cli(["gate", "--json"]);
-      expect(gate.code).toBe(0);
-      expect(JSON.parse(gate.stdout)).toEqual({ blocked: false, kind: "deployments", incidents: [] });
-    },
-  );
+    expect(await ok(["resolve", String(id), "--reason", "rolled back"], { FIREBREAK_TOKEN: bob.token })).toBe(
+      `#${id} is now resolved\n`,
+    );
+    const gate = await cli(["gate", "--json"]);
+    expect(gate.code).toBe(0);
+    expect(JSON.parse(gate.stdout)).toEqual({ blocked: false, kind: "deployments", incidents: [] });
+  });
 
   it("TL-1: show --timeline lists every change, with the pinned note marked", slow, async () => {
     const out = await ok(["show", String(id), "--timeline"]);

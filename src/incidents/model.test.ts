@@ -356,9 +356,7 @@ describe("invariants under any sequence of commands", () => {
               continue;
             }
             expect(typeof next.ownerId).toBe("number");
-            expect(next.labels).toEqual(
-              handbookLabels(next.state, next.severity, next.blocksDeployments),
-            );
+            expect(next.labels).toEqual(handbookLabels(next.state, next.severity, next.blocksDeployments));
             expect(severityRank(policy, next.maxSeverity)).toBeLessThanOrEqual(
               severityRank(policy, next.severity),
             );

@@ -101,7 +101,7 @@ describe("PAGE-7 iCalendar feeds", () => {
     ]);
   });
 
-  it("PAGE-7: commas, semicolons, backslashes, newlines, emoji and 200-character names survive the round trip", () => {
+  it("commas, semicolons, backslashes, newlines, emoji and 200-character names survive the round trip", () => {
     const names = [
       "Doe, Jane; \\ops\\",
       "line one\nline two",
@@ -127,7 +127,7 @@ describe("PAGE-7 iCalendar feeds", () => {
     expect(events.map((e) => e.summary)).toEqual(names.map((n) => `On call: ${n} (${calendarName})`));
   });
 
-  it("PAGE-7: control characters, which TEXT forbids, are dropped; CR and CRLF become newlines", () => {
+  it("control characters, which TEXT forbids, are dropped; CR and CRLF become newlines", () => {
     const text = renderCalendar({
       name: "a\u0007b",
       id: "s",
@@ -139,7 +139,7 @@ describe("PAGE-7 iCalendar feeds", () => {
     expect(events[0]?.summary).toBe("On call: x\ny\nz (ab)");
   });
 
-  it("PAGE-7: UIDs are stable across renders and unique even when two shifts start together", () => {
+  it("UIDs are stable across renders and unique even when two shifts start together", () => {
     const input: CalendarInput = {
       name: "Alice's shifts",
       id: "user-1",
@@ -157,13 +157,13 @@ describe("PAGE-7 iCalendar feeds", () => {
     expect(new Set(first).size).toBe(2);
   });
 
-  it("PAGE-7: an empty feed is still a valid calendar", () => {
+  it("an empty feed is still a valid calendar", () => {
     const { name, events } = parse(renderCalendar({ name: "Empty", id: "s", now, shifts: [] }));
     expect(name).toBe("Empty");
     expect(events).toEqual([]);
   });
 
-  it("PAGE-7: any list of shifts round-trips through an independent parser", () => {
+  it("any list of shifts round-trips through an independent parser", () => {
     // Printable text of any script (TEXT cannot carry control characters; see the test above).
     const text = fc.string({ unit: "grapheme", maxLength: 120 }).map(printable);
     const second = fc.integer({ min: Date.UTC(2000, 0, 1) / 1000, max: Date.UTC(2100, 0, 1) / 1000 });

@@ -95,7 +95,7 @@ describe("PAGE-7 rotations", () => {
     ]);
   });
 
-  it("PAGE-7: an invalid rotation is refused naming the field", () => {
+  it("an invalid rotation is refused naming the field", () => {
     const bad = { ...daily, timeZone: "Mars/Olympus" };
     expect(() => rotationShifts(bad, utc("2026-03-02T00:00"), utc("2026-03-03T00:00"))).toThrow(AppError);
     const s = { ...schedule(), layers: [daily, bad] };
@@ -105,8 +105,8 @@ describe("PAGE-7 rotations", () => {
   });
 });
 
-describe("PAGE-7 validation", () => {
-  it("PAGE-7: every problem of a rotation names its field and what was expected", () => {
+describe("rotation validation", () => {
+  it("every problem of a rotation names its field and what was expected", () => {
     const problems = validateRotation({
       name: "",
       timeZone: "Europe/Berlln",
@@ -135,7 +135,7 @@ describe("PAGE-7 validation", () => {
     expect(problems[1]?.message).toContain('"Europe/Berlln"');
   });
 
-  it("PAGE-7: a valid rotation and schedule have no problems", () => {
+  it("a valid rotation and schedule have no problems", () => {
     expect(validateRotation(daily)).toEqual([]);
     expect(validateRotation({ ...daytime, start: "2026-03-02T00:00:00" })).toEqual([]);
     expect(
@@ -145,7 +145,7 @@ describe("PAGE-7 validation", () => {
     ).toEqual([]);
   });
 
-  it("PAGE-7: schedule problems carry the layer or override path", () => {
+  it("schedule problems carry the layer or override path", () => {
     const problems = validateSchedule({
       name: "Infra",
       timeZone: "Nowhere",

@@ -54,7 +54,7 @@ const page = (over: Partial<Page> = {}): Page => ({
 });
 
 describe("escalation stepping", () => {
-  it("PAGE-2: EOC, then the IM 15 minutes later, then the Infrastructure Leader 15 after that, then nothing", () => {
+  it("a three-level policy of 15 minutes steps at +15 and +30, then stops", () => {
     const p = policyWith([15, 15, 15]);
     let at = t0;
     let current = page();
@@ -71,7 +71,7 @@ describe("escalation stepping", () => {
     expect(current.level).toBe(2);
   });
 
-  it("PAGE-2: any policy visits levels × (repeat + 1) steps, in order, then stops", () => {
+  it("any policy visits levels × (repeat + 1) steps, in order, then stops", () => {
     fc.assert(
       fc.property(
         fc.array(fc.integer({ min: 1, max: 60 }), { minLength: 1, maxLength: 6 }),

@@ -33,7 +33,7 @@ describe("policySchema", () => {
     ["closeDelayMinutes", -1],
     ["closeDelayMinutes", 1.5],
     ["updateCadenceMinutes", 0],
-  ] as const)("LC-5/COMM-1: rejects %s = %s", (key, value) => {
+  ] as const)("rejects %s = %s", (key, value) => {
     const p = policy();
     p.severities[1]![key] = value;
     expect(issuesOf(p)).toEqual([expect.objectContaining({ path: ["severities", 1, key] })]);

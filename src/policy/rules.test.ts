@@ -322,7 +322,7 @@ describe("clocks, for any incident", () => {
 });
 
 describe("a policy with different rules", () => {
-  it("follows its own rules: no DEC-3, a 10-minute PAGE-3", () => {
+  it("follows its own rules: without the EOC-on-declare rule nothing fires on declaring; a 10-minute investigating clock", () => {
     const text = readDefault()
       .replace(/ {2}- id: DEC-3-eoc[\s\S]*?(?= {2}- id: DEC-5)/, "")
       .replace('clock: { from: "engaged:EOC", after: 30 }', 'clock: { from: "engaged:EOC", after: 10 }');

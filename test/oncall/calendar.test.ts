@@ -128,7 +128,7 @@ describe("a schedule's calendar feed", () => {
     feed = await newFeed(c.alice, `/api/v1/schedules/${platform.id}/calendar-feed`);
   });
 
-  it("PAGE-7: the feed URL is a secret under the public URL that is not guessable", async () => {
+  it("the feed URL is a secret under the public URL that is not guessable", async () => {
     expect(feed.secret.length).toBeGreaterThanOrEqual(20);
     const again = await newFeed(c.alice, `/api/v1/schedules/${platform.id}/calendar-feed`);
     expect(again.secret).not.toBe(feed.secret);
@@ -191,7 +191,7 @@ describe("a schedule's calendar feed", () => {
     );
   });
 
-  it("PAGE-7: a wrong or malformed secret is 404 and reveals nothing", async () => {
+  it("a wrong or malformed secret is 404 and reveals nothing", async () => {
     const wrong = "A".repeat(feed.secret.length);
     const last = feed.secret.at(-1) === "x" ? "y" : "x";
     const oneOff = `${feed.secret.slice(0, -1)}${last}`; // one character away from the real secret
@@ -202,7 +202,7 @@ describe("a schedule's calendar feed", () => {
     }
   });
 
-  it("PAGE-7: creating a feed needs a token; a feed of an unknown schedule is 404", async () => {
+  it("creating a feed needs a token; a feed of an unknown schedule is 404", async () => {
     const anonymous = await fetch(`${t.base}/api/v1/schedules/${platform.id}/calendar-feed`, {
       method: "POST",
     });
@@ -227,7 +227,7 @@ describe("a schedule's calendar feed", () => {
     }
   });
 
-  it("PAGE-7: a deleted schedule's feed is 404", async () => {
+  it("a deleted schedule's feed is 404", async () => {
     const temp = await createSchedule(t, platformSchedule(c, "Temporary"));
     const f = await newFeed(t.admin, `/api/v1/schedules/${temp.id}/calendar-feed`);
     expect((await fetchFeed(f.url)).status).toBe(200);
@@ -283,7 +283,7 @@ describe("a person's calendar feed", () => {
 });
 
 describe("revoking a calendar feed", () => {
-  it("PAGE-7: the maker lists their feeds without secrets and revokes one; its URL is 404 at once", async () => {
+  it("the maker lists their feeds without secrets and revokes one; its URL is 404 at once", async () => {
     t.clock.set(NOW);
     const kept = await newFeed(c.bob, "/api/v1/me/calendar-feed");
     const revoked = await newFeed(c.bob, `/api/v1/schedules/${platform.id}/calendar-feed`);
@@ -305,7 +305,7 @@ describe("revoking a calendar feed", () => {
     expectProblem(await c.bob.request("DELETE", `/api/v1/calendar-feeds/${id}`), 404, "not-found");
   });
 
-  it("PAGE-7: someone else's feed cannot be seen or revoked (404); an admin can revoke any", async () => {
+  it("someone else's feed cannot be seen or revoked (404); an admin can revoke any", async () => {
     const feed = await newFeed(c.cleo, "/api/v1/me/calendar-feed");
     const cleos: Json[] = (await c.cleo.request("GET", "/api/v1/calendar-feeds")).body.feeds;
     const id = cleos.at(-1)?.id;
@@ -320,7 +320,7 @@ describe("revoking a calendar feed", () => {
     expect((await fetchFeed(feed.url)).status).toBe(404);
   });
 
-  it("PAGE-7: the feeds a deactivated person made stop answering", async () => {
+  it("the feeds a deactivated person made stop answering", async () => {
     t.clock.set(NOW);
     const leaver = await t.user("leaver", "viewer");
     const own = await newFeed(leaver, "/api/v1/me/calendar-feed");

@@ -204,7 +204,7 @@ describe("overrides: bad input is 400 naming the field", () => {
     expect(problem.detail).toMatch(/outside every rotation's shifts/);
   });
 
-  it("PAGE-7: an override ending before (or at) its start is refused on `override.end`", async () => {
+  it("an override ending before (or at) its start is refused on `override.end`", async () => {
     for (const end of ["2026-03-02T11:00:00Z", "2026-03-02T12:00:00Z"]) {
       const r = await c.bob.request("POST", `/api/v1/schedules/${id}/overrides`, {
         userId: c.erin.id,
@@ -215,7 +215,7 @@ describe("overrides: bad input is 400 naming the field", () => {
     }
   });
 
-  it("PAGE-7: an override for an unknown user is refused on `override.userId`", async () => {
+  it("an override for an unknown user is refused on `override.userId`", async () => {
     const r = await c.bob.request("POST", `/api/v1/schedules/${id}/overrides`, {
       userId: 999_999,
       start: "2026-03-02T12:00:00Z",
@@ -224,7 +224,7 @@ describe("overrides: bad input is 400 naming the field", () => {
     expect(expectInvalid(r, "override.userId").detail).toMatch(/no active user 999999/);
   });
 
-  it("PAGE-7: an override for a deactivated user is refused on `override.userId`", async () => {
+  it("an override for a deactivated user is refused on `override.userId`", async () => {
     const gone = await t.user("gone", "responder");
     const off = await t.admin.request("PATCH", `/api/v1/users/${gone.id}`, { active: false });
     expect(off.status, JSON.stringify(off.body)).toBe(200);
@@ -236,7 +236,7 @@ describe("overrides: bad input is 400 naming the field", () => {
     expectInvalid(r, "override.userId");
   });
 
-  it("PAGE-7: times that are not ISO date-times are refused naming the field", async () => {
+  it("times that are not ISO date-times are refused naming the field", async () => {
     const r = await c.bob.request("POST", `/api/v1/schedules/${id}/overrides`, {
       userId: c.erin.id,
       start: "tomorrow",
@@ -245,14 +245,14 @@ describe("overrides: bad input is 400 naming the field", () => {
     expectInvalid(r, "start");
   });
 
-  it("PAGE-7: refused overrides leave no trace", async () => {
+  it("refused overrides leave no trace", async () => {
     t.clock.set("2026-03-01T00:00:00Z");
     expect((await t.admin.get(`/api/v1/schedules/${id}`)).body.overrides).toEqual([]);
   });
 });
 
 describe("overrides: roles and unknown schedules", () => {
-  it("PAGE-7: a viewer cannot add or remove overrides (403)", async () => {
+  it("a viewer cannot add or remove overrides (403)", async () => {
     const viewer = await t.user("vic", "viewer");
     const body = { userId: c.erin.id, start: "2026-03-02T12:00:00Z", end: "2026-03-02T14:00:00Z" };
     expectProblem(await viewer.request("POST", `/api/v1/schedules/${id}/overrides`, body), 403, "forbidden");
@@ -266,13 +266,13 @@ describe("overrides: roles and unknown schedules", () => {
     }
   });
 
-  it("PAGE-7: overrides of an unknown schedule are 404", async () => {
+  it("overrides of an unknown schedule are 404", async () => {
     const body = { userId: c.erin.id, start: "2026-03-02T12:00:00Z", end: "2026-03-02T14:00:00Z" };
     expectProblem(await c.bob.request("POST", "/api/v1/schedules/999999/overrides", body), 404, "not-found");
     expectProblem(await c.bob.request("DELETE", "/api/v1/schedules/999999/overrides/1"), 404, "not-found");
   });
 
-  it("PAGE-7: an override of one schedule cannot be deleted through another", async () => {
+  it("an override of one schedule cannot be deleted through another", async () => {
     t.clock.set("2026-03-02T10:00:00Z");
     const other = await createSchedule(t, platformSchedule(c, "Other"));
     const o = await addOverride(c.bob, {

@@ -33,7 +33,7 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 describe("schedules: create and read", () => {
-  it("PAGE-7: an admin creates a two-layer schedule; it reads back as created", async () => {
+  it("an admin creates a two-layer schedule; it reads back as created", async () => {
     const r = await t.admin.get(`/api/v1/schedules/${id}`);
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     const body = platformSchedule(c);
@@ -44,7 +44,7 @@ describe("schedules: create and read", () => {
     expect(list.body.schedules.map((s: { id: number }) => s.id)).toEqual([id]);
   });
 
-  it("PAGE-7: any signed-in role can read schedules and who is on call", async () => {
+  it("any signed-in role can read schedules and who is on call", async () => {
     const viewer = await t.user("vera", "viewer");
     expect((await viewer.get(`/api/v1/schedules/${id}`)).status).toBe(200);
     expect((await viewer.get("/api/v1/oncall")).status).toBe(200);

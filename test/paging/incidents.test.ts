@@ -85,7 +85,7 @@ afterAll(async () => {
 });
 
 describe("incidents page people", () => {
-  it("PAGE-2: the shipped default escalation is EOC, then IM after 15 minutes, then the Infrastructure Leader", async () => {
+  it("the shipped default escalation policy is EOC, then IM after 15 minutes, then the Infrastructure Leader", async () => {
     const p = (await t.admin.get(`/api/v1/escalation-policies/${await policyId("Engineer On Call")}`)).body;
     const schedules = (await t.admin.get("/api/v1/schedules")).body.schedules as {
       id: number;

@@ -202,7 +202,7 @@ describe("what people see of the process", () => {
   });
   afterAll(() => p?.close());
 
-  it("PAGE-3: GET /incidents/{id}/clocks lists each pending clock with its rule, what fires, when and why", async () => {
+  it("GET /incidents/{id}/clocks lists each pending clock with its rule, what fires, when and why", async () => {
     const i = await p.declare(eve, { severity: "S3", title: "clocks shown", visibility: "private" });
     expect((await p.read(i.id)).roles.EOC.id).toBe(eve.id); // on call and declared it: engaged
     const c = await p.clocks(i.id);

@@ -245,7 +245,7 @@ describe("email subscribers: double opt-in", () => {
 describe("publishing an update reaches every confirmed subscriber once", () => {
   let first: { statusIncidentId: number; updateId: number };
 
-  it("COMM-3: a published update mails each confirmed subscriber once, with List-Unsubscribe; the unconfirmed get nothing", async () => {
+  it("a published update mails each confirmed subscriber once, with List-Unsubscribe; the unconfirmed get nothing", async () => {
     await subscribed("bea@example.com");
     expect((await subscribe({ email: "unconfirmed@example.com" })).status).toBe(202);
     await t.runJobs();
@@ -362,7 +362,7 @@ describe("webhook subscribers", () => {
     expect(c.status, c.text).toBe(200);
   });
 
-  it("COMM-3: a published update is POSTed as signed JSON with the page, the incident and the update", async () => {
+  it("a published update is POSTed as signed JSON with the page, the incident and the update", async () => {
     const { statusIncidentId, updateId } = await publish("Webhook subscribers hear of it too.", {
       name: "Slow logins",
     });
