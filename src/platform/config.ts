@@ -50,6 +50,30 @@ export const settings = {
     default: "20000",
     doc: "Alert events a replica holds waiting to be written; beyond it senders get 429/503 with Retry-After.",
   },
+  DATABASE_CONNECT_TIMEOUT_MS: {
+    default: "5000",
+    doc: "Longest wait for a database connection (a new one, or a free one from the pool); past it the request gets 503 with Retry-After.",
+  },
+  DATABASE_STATEMENT_TIMEOUT_MS: {
+    default: "10000",
+    doc: "Longest a database statement may run, enforced by PostgreSQL and, for a database that stops answering, by Firebreak; past it the request gets 503 with Retry-After.",
+  },
+  READYZ_TIMEOUT_MS: {
+    default: "2000",
+    doc: "Deadline of `/readyz`: a database that does not answer within it reads as not ready (503).",
+  },
+  OUTBOUND_ALLOWED_HOSTS: {
+    default: "",
+    doc: "Internal hosts that webhooks, chat messages and subscriber webhooks may reach although they are loopback, private or reserved addresses: comma-separated host names, IP addresses or CIDR ranges (e.g. `ntfy.internal,10.0.5.0/24`). Empty: only addresses on the public internet.",
+  },
+  METRICS_TOKEN: {
+    default: "",
+    doc: "Bearer token Prometheus sends to read `/metrics` (at least 16 characters). Empty: `/metrics` answers admins' API tokens only, or no one on the main port when `METRICS_LISTEN` is set.",
+  },
+  METRICS_LISTEN: {
+    default: "",
+    doc: "A separate `host:port` (e.g. `127.0.0.1:9464`) serving only `/metrics`, without authentication; keep it on a network only Prometheus reaches.",
+  },
 } as const;
 
 export type SettingName = keyof typeof settings;
@@ -80,6 +104,19 @@ const schema = z.object({
   STATUS_PAGE_AT_ROOT: z
     .string()
     .regex(/^([a-z0-9][a-z0-9-]{0,62})?$/, "expected a status page slug, e.g. default"),
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000),
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000),
+  READYZ_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000),
+  OUTBOUND_ALLOWED_HOSTS: z.string(),
+  METRICS_TOKEN: z
+    .string()
+    .refine((v) => v === "" || v.length >= 16, "expected at least 16 characters (it guards the metrics)"),
+  METRICS_LISTEN: z
+    .string()
+    .refine(
+      (v) => v === "" || /^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(v),
+      "expected host:port, e.g. 127.0.0.1:9464",
+    ),
 });
 
 export type Config = {
@@ -97,6 +134,13 @@ export type Config = {
   databasePoolSize: number;
   alertIntakeMaxQueued: number;
   statusPageAtRoot: string | undefined;
+  databaseConnectTimeoutMs: number;
+  databaseStatementTimeoutMs: number;
+  readyzTimeoutMs: number;
+  /** Host names, IP addresses and CIDR ranges outgoing requests may reach although internal. */
+  outboundAllowedHosts: string[];
+  metricsToken: string | undefined;
+  metricsListen: { host: string; port: number } | undefined;
 };
 
 export class ConfigError extends Error {
@@ -157,5 +201,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databasePoolSize: c.DATABASE_POOL_SIZE,
     alertIntakeMaxQueued: c.ALERT_INTAKE_MAX_QUEUED,
     statusPageAtRoot: c.STATUS_PAGE_AT_ROOT || undefined,
+    databaseConnectTimeoutMs: c.DATABASE_CONNECT_TIMEOUT_MS,
+    databaseStatementTimeoutMs: c.DATABASE_STATEMENT_TIMEOUT_MS,
+    readyzTimeoutMs: c.READYZ_TIMEOUT_MS,
+    outboundAllowedHosts: c.OUTBOUND_ALLOWED_HOSTS.split(",")
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean),
+    metricsToken: c.METRICS_TOKEN || undefined,
+    metricsListen: c.METRICS_LISTEN ? splitHostPort(c.METRICS_LISTEN) : undefined,
   };
+}
+
+/** "127.0.0.1:9464" or "[::1]:9464" → host and port. */
+function splitHostPort(v: string): { host: string; port: number } {
+  const at = v.lastIndexOf(":");
+  return { host: v.slice(0, at).replace(/^\[|\]$/g, ""), port: Number(v.slice(at + 1)) };
 }
