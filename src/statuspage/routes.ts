@@ -21,7 +21,7 @@ const componentFields = {
   status: z.enum(componentStatuses).optional(),
   groupId: z.number().int().positive().nullable().optional(),
   group: z.boolean().optional().describe("a group of components; its status is its members' worst"),
-  position: z.number().int().min(0).optional(),
+  position: z.number().int().min(0).max(2_147_483_647).optional(),
   showcase: z.boolean().optional(),
   onlyShowIfDegraded: z.boolean().optional(),
   startDate: z.iso.date().nullable().optional().describe("uptime bars start on this day"),
@@ -274,7 +274,7 @@ export function statusAdminRoutes(service: StatusService) {
       },
       async (req) => ({
         incidents: (
-          await service.listIncidents(req.params.slug, { drafts: req.query.drafts === "true" })
+          await service.listIncidents(actorOf(req), req.params.slug, { drafts: req.query.drafts === "true" })
         ).map(presentIncident),
       }),
     );
@@ -396,7 +396,7 @@ export function statusAdminRoutes(service: StatusService) {
         },
       },
       async (req) => ({
-        drafts: (await service.listDrafts(req.params.slug)).map((d) => ({
+        drafts: (await service.listDrafts(actorOf(req), req.params.slug)).map((d) => ({
           ...presentUpdate(d),
           incidentName: d.incident_name,
         })),

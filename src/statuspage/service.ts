@@ -64,6 +64,19 @@ export type ComponentBody = {
   startDate?: string | null;
 };
 
+/** What PATCH of a component takes: at least one of these. */
+const componentChanges = [
+  "name",
+  "description",
+  "status",
+  "groupId",
+  "group",
+  "position",
+  "showcase",
+  "onlyShowIfDegraded",
+  "startDate",
+] as const satisfies readonly (keyof ComponentBody)[];
+
 export type DraftBody = {
   status: IncidentState | MaintenanceState;
   body: string;
@@ -145,6 +158,37 @@ export function createStatusService(deps: {
     return rules().approverRoles.some((role) => i?.roles[role] === actor.id);
   }
 
+  /**
+   * DATA-3: the public incidents whose internal incident this person may see (participants and
+   * admins, for a private one, as the incident API decides); those without one are everyone's.
+   */
+  async function seenLinks(actor: Actor, rows: readonly { incident_id: number | null }[]) {
+    const linked = [...new Set(rows.flatMap((r) => (r.incident_id === null ? [] : [r.incident_id])))];
+    const visible = await incidents.visibleIds(actor, linked);
+    return (r: { incident_id: number | null }) => r.incident_id === null || visible.has(r.incident_id);
+  }
+
+  /** DATA-3: a draft or public incident linked to a private incident is 404 to those who may not see it. */
+  async function assertSeesLink(actor: Actor, i: { incident_id: number | null }, what: string, id: number) {
+    if (!(await seenLinks(actor, [i]))(i)) throw notFound(what, id);
+  }
+
+  /** A component's group must be a group on the same page (and not the component itself). */
+  async function checkGroup(tx: StatusDb, pageId: number, groupId: number, self?: number) {
+    if (groupId === self) throw invalid("groupId", `component ${self} cannot be in a group of its own`);
+    const g = await store.getComponent(tx, pageId, groupId);
+    if (!g?.is_group) throw invalid("groupId", `no component group ${groupId} on this page`);
+  }
+
+  /** The page already has a component of this name (the unique constraint said so). */
+  const nameTaken = (name: string | undefined) => (err: unknown) => {
+    if (isUnique(err))
+      throw new AppError("conflict", `the page already has a component named ${JSON.stringify(name)}`, {
+        field: "name",
+      });
+    throw err;
+  };
+
   const approvers = () =>
     ["an admin", ...rules().approverRoles.map((r) => `the incident's ${r}`)].join(" or ");
 
@@ -180,10 +224,7 @@ export function createStatusService(deps: {
         .transaction()
         .execute(async (tx) => {
           const page = await pageOr404(tx, slug);
-          if (body.groupId != null) {
-            const g = await store.getComponent(tx, page.id, body.groupId);
-            if (!g?.is_group) throw invalid("groupId", `no component group ${body.groupId} on this page`);
-          }
+          if (body.groupId != null) await checkGroup(tx, page.id, body.groupId);
           const status = body.group ? "operational" : (body.status ?? "operational");
           const c = await store
             .insertComponent(
@@ -202,17 +243,7 @@ export function createStatusService(deps: {
               },
               now,
             )
-            .catch((err: unknown) => {
-              if (isUnique(err))
-                throw new AppError(
-                  "conflict",
-                  `the page already has a component named ${JSON.stringify(body.name)}`,
-                  {
-                    field: "name",
-                  },
-                );
-              throw err;
-            });
+            .catch(nameTaken(body.name));
           await store.recordChange(tx, c.id, status, now);
           await store.touchPage(tx, page.id, now);
           return c;
@@ -224,25 +255,38 @@ export function createStatusService(deps: {
     },
     /** Changes a component (its status among them, recorded for the uptime history). */
     async updateComponent(actor: Actor, slug: string, id: number, body: Partial<ComponentBody>) {
+      if (componentChanges.every((k) => body[k] === undefined))
+        throw invalid("body", `nothing to change: send at least one of ${componentChanges.join(", ")}`);
       assertNoRedData({ name: body.name, description: body.description });
       const now = clock.now();
       const c = await db.transaction().execute(async (tx) => {
         const page = await pageOr404(tx, slug);
         const before = await store.getComponent(tx, page.id, id);
         if (!before) throw notFound("component", id);
-        if (body.status && before.is_group) throw invalid("status", "a group's status is its members' worst");
+        const isGroup = body.group ?? before.is_group;
+        if (body.status && isGroup) throw invalid("status", "a group's status is its members' worst");
         if (body.status && body.status !== before.status) assertMaySet(actor, body.status);
-        const after = await store.updateComponent(tx, id, {
-          ...(body.name !== undefined && { name: body.name }),
-          ...(body.description !== undefined && { description: body.description }),
-          ...(body.status !== undefined && { status: body.status }),
-          ...(body.groupId !== undefined && { group_id: body.groupId }),
-          ...(body.position !== undefined && { position: body.position }),
-          ...(body.showcase !== undefined && { showcase: body.showcase }),
-          ...(body.onlyShowIfDegraded !== undefined && { only_show_if_degraded: body.onlyShowIfDegraded }),
-          ...(body.startDate !== undefined && { start_date: body.startDate }),
-          updated_at: now,
-        });
+        if (body.groupId != null) await checkGroup(tx, page.id, body.groupId, id);
+        if (before.is_group && !isGroup && (await store.hasMembers(tx, id)))
+          throw new AppError(
+            "conflict",
+            `component ${before.name} is the group of other components; move them out of it first`,
+            { field: "group" },
+          );
+        const after = await store
+          .updateComponent(tx, id, {
+            ...(body.name !== undefined && { name: body.name }),
+            ...(body.description !== undefined && { description: body.description }),
+            ...(body.status !== undefined && { status: body.status }),
+            ...(body.groupId !== undefined && { group_id: body.groupId }),
+            ...(body.group !== undefined && { is_group: body.group }),
+            ...(body.position !== undefined && { position: body.position }),
+            ...(body.showcase !== undefined && { showcase: body.showcase }),
+            ...(body.onlyShowIfDegraded !== undefined && { only_show_if_degraded: body.onlyShowIfDegraded }),
+            ...(body.startDate !== undefined && { start_date: body.startDate }),
+            updated_at: now,
+          })
+          .catch(nameTaken(body.name));
         if (body.status && body.status !== before.status) await store.recordChange(tx, id, body.status, now);
         await store.touchPage(tx, page.id, now);
         return after ?? before;
@@ -321,6 +365,7 @@ export function createStatusService(deps: {
         const page = await pageOr404(tx, slug);
         const i = await store.getIncident(tx, page.id, statusIncidentId);
         if (!i) throw notFound("public incident", statusIncidentId);
+        await assertSeesLink(actor, i, "public incident", statusIncidentId);
         if (i.status === "resolved" || i.status === "completed")
           throw new AppError(
             "invalid-transition",
@@ -338,8 +383,10 @@ export function createStatusService(deps: {
       });
     },
 
-    async listDrafts(slug: string) {
-      return store.listDrafts(db, (await pageOr404(db, slug)).id);
+    /** Drafts waiting for approval, but not those of private incidents the reader does not take part in (DATA-3). */
+    async listDrafts(actor: Actor, slug: string) {
+      const drafts = await store.listDrafts(db, (await pageOr404(db, slug)).id);
+      return drafts.filter(await seenLinks(actor, drafts));
     },
 
     /** COMM-3: publishes a drafted update; applies its component statuses and the incident's state. */
@@ -355,6 +402,7 @@ export function createStatusService(deps: {
         const u = await store.lockUpdate(tx, updateId);
         const i = u ? await store.lockIncident(tx, u.status_incident_id) : undefined;
         if (!u || !i || i.page_id !== page.id) throw notFound("draft update", updateId);
+        await assertSeesLink(actor, i, "draft update", updateId);
         if (u.state !== "draft")
           throw new AppError("conflict", `update ${updateId} is already ${u.state}`, {
             currentState: u.state,
@@ -474,6 +522,7 @@ export function createStatusService(deps: {
         const u = await store.lockUpdate(tx, updateId);
         const i = u ? await store.getIncident(tx, page.id, u.status_incident_id) : undefined;
         if (!u || !i || u.state !== "draft") throw notFound("draft update", updateId);
+        await assertSeesLink(actor, i, "draft update", updateId);
         if (u.drafted_by !== actor.id && !(await mayApprove(actor, i.incident_id)))
           throw forbidden(`only the update's author or ${approvers()} can discard it`);
         await store.setUpdate(tx, u.id, { state: "discarded" });
@@ -481,16 +530,29 @@ export function createStatusService(deps: {
       });
     },
 
-    /** Public incidents with their published updates (drafts too, for the admin view). */
-    async listIncidents(slug: string, opts: { drafts: boolean }) {
+    /**
+     * Public incidents with their published updates (drafts too, for the admin view). DATA-3: of a
+     * public incident linked to a private incident the reader does not take part in, only what is
+     * published shows, without the link; unpublished, it does not show at all.
+     */
+    async listIncidents(actor: Actor, slug: string, opts: { drafts: boolean }) {
       const page = await pageOr404(db, slug);
-      const rows = await store.listIncidents(db, page.id, { publishedOnly: !opts.drafts, limit: 200 });
+      const all = await store.listIncidents(db, page.id, { publishedOnly: !opts.drafts, limit: 200 });
+      const sees = await seenLinks(actor, all);
+      const rows = all
+        .filter((r) => r.published || sees(r))
+        .map((r) => (sees(r) ? { ...r, draftsSeen: true } : { ...r, incident_id: null, draftsSeen: false }));
       const updates = await store.listUpdates(
         db,
         rows.map((r) => r.id),
         opts.drafts ? ["draft", "published"] : ["published"],
       );
-      return rows.map((r) => ({ ...r, updates: updates.filter((u) => u.status_incident_id === r.id) }));
+      return rows.map(({ draftsSeen, ...r }) => ({
+        ...r,
+        updates: updates.filter(
+          (u) => u.status_incident_id === r.id && (draftsSeen || u.state === "published"),
+        ),
+      }));
     },
 
     /** Everything a visitor sees on one page, at this moment. */

@@ -143,6 +143,17 @@ export const updateComponent = (
   c: Partial<Omit<ComponentInput, "page_id">> & { updated_at: Date },
 ) => db.updateTable("status_components").set(c).where("id", "=", id).returningAll().executeTakeFirst();
 
+/** Whether any component is in this group. */
+export async function hasMembers(db: StatusDb, groupId: number): Promise<boolean> {
+  const r = await db
+    .selectFrom("status_components")
+    .select("id")
+    .where("group_id", "=", groupId)
+    .limit(1)
+    .executeTakeFirst();
+  return r !== undefined;
+}
+
 export async function deleteComponent(db: StatusDb, pageId: number, id: number): Promise<boolean> {
   const r = await db
     .deleteFrom("status_components")

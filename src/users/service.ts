@@ -10,7 +10,7 @@ import {
 } from "../platform/auth.ts";
 import type { Clock } from "../platform/clock.ts";
 import type { Db } from "../platform/db.ts";
-import { AppError, forbidden, notFound } from "../platform/errors.ts";
+import { AppError, forbidden, invalid, notFound } from "../platform/errors.ts";
 import { revokeTokenSessions, revokeUserSessions } from "../platform/session.ts";
 import { hashPassword } from "./password.ts";
 import * as store from "./store.ts";
@@ -21,6 +21,9 @@ export type UserDeps = {
   /** Where a person is relied on (rotations, escalation policies): they cannot leave while there. */
   placesOf?: (userId: number) => Promise<string[]>;
 };
+
+/** What PATCH /users/{id} takes: at least one of these. */
+const userChanges = ["name", "email", "role", "active"] as const;
 
 const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === "23505";
 
@@ -97,6 +100,8 @@ export function createUserService({ db, clock, placesOf }: UserDeps) {
       id: number,
       changes: { name?: string; email?: string | null; role?: Role; active?: boolean },
     ) {
+      if (userChanges.every((k) => changes[k] === undefined))
+        throw invalid("body", `nothing to change: send at least one of ${userChanges.join(", ")}`);
       if (actor.role !== "admin" && (actor.id !== id || changes.role || changes.active !== undefined)) {
         throw forbidden("people may change their own name and email; roles and deactivation need an admin");
       }

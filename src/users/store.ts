@@ -104,6 +104,15 @@ export async function updateUser(
   id: number,
   changes: { name?: string; email?: string | null; role?: Role; deactivatedAt?: Date | null },
 ): Promise<User> {
+  // An UPDATE without a column to set is not SQL: nothing to change, the user as they are.
+  if (Object.values(changes).every((v) => v === undefined)) {
+    const same = await db
+      .selectFrom("users")
+      .select(userColumns)
+      .where("id", "=", id)
+      .executeTakeFirstOrThrow();
+    return fromRow(same);
+  }
   const row = await db
     .updateTable("users")
     .set({
