@@ -74,6 +74,37 @@ export const settings = {
     default: "",
     doc: "A separate `host:port` (e.g. `127.0.0.1:9464`) serving only `/metrics`, without authentication; keep it on a network only Prometheus reaches.",
   },
+  OIDC_ISSUER: {
+    default: "",
+    doc: "Single sign-on: the OpenID Connect provider's issuer URL (its discovery document is read from it). Empty: no single sign-on. See `docs/auth.md`.",
+  },
+  OIDC_CLIENT_ID: { default: "", doc: "Single sign-on: Firebreak's client id at the provider." },
+  OIDC_CLIENT_SECRET: {
+    default: "",
+    doc: "Single sign-on: the client secret. Empty: a public client (PKCE only).",
+  },
+  OIDC_NAME: { default: "single sign-on", doc: "Single sign-on: the provider's name on the sign-in button." },
+  OIDC_SCOPES: { default: "openid email profile", doc: "Single sign-on: the scopes asked for." },
+  OIDC_ROLE_CLAIM: {
+    default: "",
+    doc: "Single sign-on: a claim (e.g. `groups`) whose values set a person's role at each sign-in, through `OIDC_ROLE_MAP`. Empty: roles are kept as set in Firebreak.",
+  },
+  OIDC_ROLE_MAP: {
+    default: "",
+    doc: "Single sign-on: claim values to roles, e.g. `sre-leads=admin,sre=responder`; the highest role a person's values map to wins. A claim value that is a role's own name (`admin`, `responder`, `viewer`) maps to it.",
+  },
+  OIDC_DEFAULT_ROLE: {
+    default: "viewer",
+    doc: "Single sign-on: the role of a person created at first sign-in when the role claim maps to none.",
+  },
+  PASSWORD_SIGNIN: {
+    default: "on",
+    doc: "`off`: the web app takes only single sign-on; password and API-token sign-in are refused except for the break-glass admin (`BREAK_GLASS_ADMIN`). API tokens keep working for the API.",
+  },
+  BREAK_GLASS_ADMIN: {
+    default: "admin",
+    doc: "The username that may still sign in with a password when `PASSWORD_SIGNIN=off` (an admin, for when the provider is down).",
+  },
 } as const;
 
 export type SettingName = keyof typeof settings;
@@ -117,7 +148,36 @@ const schema = z.object({
       (v) => v === "" || /^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(v),
       "expected host:port, e.g. 127.0.0.1:9464",
     ),
+  OIDC_ISSUER: z
+    .string()
+    .refine((v) => v === "" || /^https?:\/\/[^\s]+$/.test(v), "expected the issuer's http(s) URL"),
+  OIDC_CLIENT_ID: z.string(),
+  OIDC_CLIENT_SECRET: z.string(),
+  OIDC_NAME: z.string().min(1).max(60),
+  OIDC_SCOPES: z.string().refine((v) => v.split(/\s+/).includes("openid"), "the scopes must include openid"),
+  OIDC_ROLE_CLAIM: z.string().max(100),
+  OIDC_ROLE_MAP: z
+    .string()
+    .refine(
+      (v) => v.trim() === "" || v.split(",").every((p) => /^[^=]+=(admin|responder|viewer)$/.test(p.trim())),
+      "expected value=role pairs separated by commas, each role admin, responder or viewer",
+    ),
+  OIDC_DEFAULT_ROLE: z.enum(["viewer", "responder", "admin"]),
+  PASSWORD_SIGNIN: z.enum(["on", "off"]),
+  BREAK_GLASS_ADMIN: z.string().min(1).max(64),
 });
+
+export type OidcConfig = {
+  issuer: string;
+  clientId: string;
+  clientSecret: string | undefined;
+  name: string;
+  scopes: string;
+  roleClaim: string | undefined;
+  /** Claim value → role. */
+  roleMap: Record<string, "viewer" | "responder" | "admin">;
+  defaultRole: "viewer" | "responder" | "admin";
+};
 
 export type Config = {
   port: number;
@@ -141,6 +201,9 @@ export type Config = {
   outboundAllowedHosts: string[];
   metricsToken: string | undefined;
   metricsListen: { host: string; port: number } | undefined;
+  oidc: OidcConfig | undefined;
+  passwordSignIn: boolean;
+  breakGlassAdmin: string;
 };
 
 export class ConfigError extends Error {
@@ -186,6 +249,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration: ${problems.join("; ")}`);
   }
   const c = result.data;
+  if (c.OIDC_ISSUER && !c.OIDC_CLIENT_ID)
+    throw new ConfigError("invalid configuration: OIDC_ISSUER is set but OIDC_CLIENT_ID is empty; set both");
+  if (c.PASSWORD_SIGNIN === "off" && !c.OIDC_ISSUER)
+    throw new ConfigError(
+      "invalid configuration: PASSWORD_SIGNIN=off needs single sign-on (OIDC_ISSUER), or nobody but the break-glass admin could sign in",
+    );
   return {
     port: c.PORT,
     host: c.HOST,
@@ -209,6 +278,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .filter(Boolean),
     metricsToken: c.METRICS_TOKEN || undefined,
     metricsListen: c.METRICS_LISTEN ? splitHostPort(c.METRICS_LISTEN) : undefined,
+    oidc: c.OIDC_ISSUER
+      ? {
+          issuer: c.OIDC_ISSUER,
+          clientId: c.OIDC_CLIENT_ID,
+          clientSecret: c.OIDC_CLIENT_SECRET || undefined,
+          name: c.OIDC_NAME,
+          scopes: c.OIDC_SCOPES,
+          roleClaim: c.OIDC_ROLE_CLAIM || undefined,
+          roleMap: Object.fromEntries(
+            c.OIDC_ROLE_MAP.split(",")
+              .map((p) => p.trim())
+              .filter(Boolean)
+              .map((p) => {
+                const at = p.lastIndexOf("=");
+                return [p.slice(0, at).trim(), p.slice(at + 1) as "viewer" | "responder" | "admin"];
+              }),
+          ),
+          defaultRole: c.OIDC_DEFAULT_ROLE,
+        }
+      : undefined,
+    passwordSignIn: c.PASSWORD_SIGNIN === "on",
+    breakGlassAdmin: c.BREAK_GLASS_ADMIN.toLowerCase(),
   };
 }
 

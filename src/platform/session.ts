@@ -27,8 +27,12 @@ export type SessionTables = {
     last_seen_at: Date;
     expires_at: Date;
     revoked_at: Date | null;
+    via: Generated<SignInMethod>;
   };
 };
+
+/** How a session was opened. */
+export type SignInMethod = "password" | "token" | "sso";
 
 type SessionDb = Kysely<PlatformTables & SessionTables>;
 const withSessions = (db: Db): SessionDb => db.withTables<SessionTables>();
@@ -79,7 +83,14 @@ export type SessionActor = {
 
 export async function insertSession(
   db: Db,
-  s: { userId: number; tokenId?: number; secretHash: string; userAgent: string; now: Date },
+  s: {
+    userId: number;
+    tokenId?: number;
+    secretHash: string;
+    userAgent: string;
+    now: Date;
+    via?: SignInMethod;
+  },
 ): Promise<{ id: number; expiresAt: Date }> {
   const expiresAt = new Date(s.now.getTime() + SESSION_MAX_MS);
   const row = await withSessions(db)
@@ -92,6 +103,7 @@ export async function insertSession(
       created_at: s.now,
       last_seen_at: s.now,
       expires_at: expiresAt,
+      via: s.via ?? (s.tokenId === undefined ? "password" : "token"),
     })
     .returning(["id", "expires_at"])
     .executeTakeFirstOrThrow();
@@ -172,4 +184,14 @@ export async function revokeUserSessions(db: Db, userId: number, now: Date, exce
     .where("revoked_at", "is", null)
     .$if(exceptSessionId !== undefined, (q) => q.where("id", "!=", exceptSessionId!))
     .execute();
+}
+
+/** How the session was opened (password, token or single sign-on). */
+export async function sessionMethod(db: Db, sessionId: number): Promise<SignInMethod> {
+  const row = await withSessions(db)
+    .selectFrom("web_sessions")
+    .select("via")
+    .where("id", "=", sessionId)
+    .executeTakeFirst();
+  return row?.via ?? "password";
 }

@@ -15,7 +15,13 @@ import type { UserService } from "./service.ts";
 import type { SignInService } from "./signin.ts";
 
 const tags = ["session"];
-const signedIn = z.object({ user: meSchema });
+const signedIn = z.object({
+  user: meSchema,
+  signedInWith: z
+    .enum(["password", "token", "sso"])
+    .optional()
+    .describe("how this browser session was opened (absent for API tokens)"),
+});
 
 export function sessionRoutes(signIn: SignInService, users: UserService, opts: { secureCookies: boolean }) {
   const secure = opts.secureCookies;
@@ -59,7 +65,10 @@ export function sessionRoutes(signIn: SignInService, users: UserService, opts: {
             sessionCookie(session.secret, { secure, maxAgeSeconds: SESSION_MAX_MS / 1000 }),
           )
           .header("cache-control", "no-store");
-        return { user: presentMe(session.user) };
+        return {
+          user: presentMe(session.user),
+          signedInWith: token === undefined ? "password" : "token",
+        } as const;
       },
     );
 
@@ -74,7 +83,11 @@ export function sessionRoutes(signIn: SignInService, users: UserService, opts: {
       },
       async (req, reply) => {
         reply.header("cache-control", "no-store");
-        return { user: presentMe(await users.get(actorOf(req).id)) };
+        const actor = actorOf(req);
+        return {
+          user: presentMe(await users.get(actor.id)),
+          ...(actor.sessionId === undefined ? {} : { signedInWith: await signIn.methodOf(actor.sessionId) }),
+        };
       },
     );
 

@@ -11,12 +11,23 @@ import {
   newSessionSecret,
   revokeSessionBySecret,
   revokeUserSessions,
+  type SignInMethod,
+  sessionMethod,
 } from "../platform/session.ts";
 import { hashPassword, needsRehash, verifyNothing, verifyPassword } from "./password.ts";
 import * as store from "./store.ts";
 import type { Throttle } from "./throttle.ts";
 
-export type SignInDeps = { db: Db; clock: Clock; throttle: Throttle };
+export type SignInDeps = {
+  db: Db;
+  clock: Clock;
+  throttle: Throttle;
+  /**
+   * Whether passwords and API tokens open browser sessions. Off (single sign-on only), the
+   * break-glass admin still can: the way in when the provider is down.
+   */
+  localSignIn?: { enabled: boolean; breakGlass: string };
+};
 /** Where a sign-in comes from: the throttle counts per address; people see the browser in audits. */
 export type Client = { address: string; userAgent: string };
 export type SignedIn = { user: store.User; secret: string; expiresAt: Date };
@@ -24,9 +35,22 @@ export type SignedIn = { user: store.User; secret: string; expiresAt: Date };
 /** One answer for an unknown user, a wrong password and a user without one: none says which. */
 const wrongCredentials = () => new AppError("unauthenticated", "username or password is wrong");
 
-export function createSignInService({ db, clock, throttle }: SignInDeps) {
+export function createSignInService({ db, clock, throttle, localSignIn }: SignInDeps) {
+  const localAllowed = (username: string) =>
+    !localSignIn || localSignIn.enabled || username === localSignIn.breakGlass;
+  const localRefused = () =>
+    new AppError(
+      "forbidden",
+      "sign in with single sign-on: password and token sign-in are switched off here (PASSWORD_SIGNIN=off)",
+    );
+
   /** `tokenId`: the API token signed in with; revoking it ends the session. */
-  async function openSession(userId: number, client: Client, tokenId?: number): Promise<SignedIn> {
+  async function openSession(
+    userId: number,
+    client: Client,
+    tokenId?: number,
+    via?: SignInMethod,
+  ): Promise<SignedIn> {
     const secret = newSessionSecret();
     const s = await insertSession(db, {
       userId,
@@ -34,6 +58,7 @@ export function createSignInService({ db, clock, throttle }: SignInDeps) {
       secretHash: hashToken(secret),
       userAgent: client.userAgent,
       now: clock.now(),
+      via,
     });
     const user = await store.findUser(db, userId);
     if (!user) throw notFound("user", userId);
@@ -44,6 +69,7 @@ export function createSignInService({ db, clock, throttle }: SignInDeps) {
     async withPassword(input: { username: string; password: string }, client: Client): Promise<SignedIn> {
       // Usernames are lowercase; people type them as they like.
       const username = input.username.trim().toLowerCase();
+      if (!localAllowed(username)) throw localRefused();
       const attempt = await throttle.begin({ username, address: client.address });
       const person = await store.findCredentials(db, username);
       const ok = person?.passwordHash
@@ -75,10 +101,25 @@ export function createSignInService({ db, clock, throttle }: SignInDeps) {
           `the API token starting ${tokenPrefix(token)}… is unknown, revoked, or its user is deactivated`,
         );
       }
+      const person = await store.findUser(db, owner.userId);
+      if (!person || !localAllowed(person.username)) {
+        await throttle.succeeded(attempt);
+        throw localRefused();
+      }
       const signedIn = await openSession(owner.userId, client, owner.tokenId);
       await throttle.succeeded(attempt);
       return signedIn;
     },
+
+    /** A person the single sign-on provider vouched for (src/users/oidc.ts) gets a session. */
+    withIdentity: (userId: number, client: Client): Promise<SignedIn> =>
+      openSession(userId, client, undefined, "sso"),
+
+    /** How a browser session was opened. */
+    methodOf: (sessionId: number): Promise<SignInMethod> => sessionMethod(db, sessionId),
+
+    /** Which ways of signing in the sign-in screen should offer. */
+    passwordsAllowed: (): boolean => !localSignIn || localSignIn.enabled,
 
     /** Ends the session with this secret at once (nothing happens for an unknown one). */
     async signOut(secret: string): Promise<void> {

@@ -36,7 +36,17 @@ const securityHeaders: Record<string, string> = {
 const IMMUTABLE = "public, max-age=31536000, immutable";
 
 /** First path segments that belong to the server, never to the app (their unknown paths stay 404s). */
-const serverPrefixes = new Set(["api", "v2", "status", "metrics", "healthz", "readyz", "ack", "calendar"]);
+const serverPrefixes = new Set([
+  "api",
+  "v2",
+  "status",
+  "metrics",
+  "healthz",
+  "readyz",
+  "ack",
+  "calendar",
+  "auth",
+]);
 
 /** An app path: not the server's, and not a file name (a missing file is a 404, not the app). */
 export function isAppPath(pathname: string): boolean {

@@ -20,7 +20,7 @@ export type User = z.infer<typeof userSchema>;
 export type Role = User["role"];
 /** The signed-in person: also whether they have a password yet (a first start has only a token). */
 export type Me = z.infer<typeof meSchema>;
-export type Session = { user: Me };
+export type Session = { user: Me; signedInWith?: "password" | "token" | "sso" };
 export type Token = z.infer<typeof tokenSchema>;
 export type CreatedToken = Token & { token: string };
 

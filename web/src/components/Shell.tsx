@@ -10,6 +10,7 @@ import {
 } from "@tanstack/react-router";
 import { api } from "../api/client.ts";
 import { keys } from "../api/queries.ts";
+import type { Session } from "../api/types.ts";
 import { ErrorNote } from "./ErrorNote.tsx";
 
 /** The routes that name themselves in the navigation (staticData.nav), in their order. */
@@ -28,9 +29,12 @@ export function Shell() {
   const signOut = useMutation({
     mutationFn: () => api<void>("DELETE", "/session"),
     onSuccess: async () => {
+      const opened = queryClient.getQueryData<Session | null>(keys.session)?.signedInWith;
       queryClient.clear();
       queryClient.setQueryData(keys.session, null);
-      await navigate({ to: "/sign-in" });
+      // A session opened by single sign-on ends at the provider too, which then sends the browser back.
+      if (opened === "sso") window.location.assign("/auth/oidc/logout");
+      else await navigate({ to: "/sign-in" });
     },
   });
 
