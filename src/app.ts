@@ -24,6 +24,7 @@ import { createJobs } from "./platform/jobs.ts";
 import type { Logger } from "./platform/logger.ts";
 import { createMetrics } from "./platform/metrics.ts";
 import { migrationsComplete } from "./platform/migrate.ts";
+import { createOutbound, type Resolve } from "./platform/outbound.ts";
 import { urgencyFor } from "./policy/actions.ts";
 import type { Policy } from "./policy/model.ts";
 import type { Tx } from "./policy/ports.ts";
@@ -59,14 +60,19 @@ export type AppDeps = {
   publicUrl?: string;
   smtpUrl?: string;
   emailFrom?: string;
-  /** Outgoing HTTP for webhooks and chat (tests point it at local servers). */
-  fetch?: typeof fetch;
+  /**
+   * OUTBOUND_ALLOWED_HOSTS: internal hosts webhooks, chat and subscriber webhooks may reach (tests
+   * allow their local receivers). Default: none, only the public internet.
+   */
+  outboundAllowedHosts?: string[];
+  /** Resolves host names for outgoing HTTP (tests). Default: the system resolver. */
+  resolve?: Resolve;
   /** Alert intake's group commit: events per transaction, transactions at once, events queued. */
   intake?: { maxBatch?: number; maxConcurrent?: number; maxQueued?: number };
   /** A status page served at `/` too. */
   statusPageAtRoot?: string;
-  /** Status page subscribers: rate limits, and whether webhooks may name internal hosts (tests). */
-  statusSubscribers?: Pick<SubscriberDeps, "limits" | "allowInternalWebhooks">;
+  /** Status page subscribers: rate limits (tests make them small). */
+  statusSubscribers?: Pick<SubscriberDeps, "limits">;
   /** Live incident streams: how often an idle stream sends a keep-alive comment (default 20 s). */
   streamKeepAliveMs?: number;
 };
@@ -82,10 +88,13 @@ export async function buildApp(deps: AppDeps) {
   const oncallDb = database.db as unknown as OncallDb;
 
   const jobs = createJobs(database.pool, log, clock);
+  // Every request to a URL someone typed goes through this one guarded client.
+  const allowedHosts = deps.outboundAllowedHosts ?? [];
+  const outbound = createOutbound({ allowedHosts, resolve: deps.resolve });
   const channels = createChannels({
     smtpUrl: deps.smtpUrl,
     emailFrom: deps.emailFrom ?? "Firebreak <firebreak@localhost>",
-    fetch: deps.fetch,
+    outbound,
   });
   // Late-bound: on-call and paging are created below.
   let placesOf: ((userId: number) => Promise<string[]>) | undefined;
@@ -155,6 +164,7 @@ export async function buildApp(deps: AppDeps) {
     log,
     publicUrl,
     send: (n) => channels.send(n),
+    outbound,
     onCall: (tx, scheduleId, at) => oncall.onCall(tx as unknown as OncallDb, scheduleId, at),
     scheduleExists: (tx, id) => oncall.scheduleExists(tx as unknown as OncallDb, id),
     incidentTimeline: (tx, incidentId, e, actorId, at) =>
@@ -218,7 +228,8 @@ export async function buildApp(deps: AppDeps) {
     publicUrl,
     send: (n) => channels.send(n),
     emailEnabled: Boolean(deps.smtpUrl),
-    fetch: deps.fetch,
+    outbound,
+    allowedHosts,
     onDelivery: (channel, status) => metrics.deliveries.labels(channel, status).inc(),
   });
   const statusPages = createStatusService({

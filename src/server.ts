@@ -59,6 +59,7 @@ export async function serve(config: Config): Promise<void> {
     publicUrl: config.publicUrl,
     smtpUrl: config.smtpUrl,
     emailFrom: config.emailFrom,
+    outboundAllowedHosts: config.outboundAllowedHosts,
   });
   app = built.app;
   // Every replica runs jobs: escalation timers and notifications go to whichever is free.

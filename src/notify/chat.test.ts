@@ -2,6 +2,7 @@ import { once } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { createOutbound } from "../platform/outbound.ts";
 import { createChatChannel, escapeSlack, type SlackMessage, slackMessage } from "./chat.ts";
 import type { Notification } from "./model.ts";
 
@@ -30,6 +31,9 @@ async function fakeSlack(status = 200, answer = "ok") {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/services/T0/B0/x`, bodies };
 }
 
+/** The fake Slack listens on loopback, which only OUTBOUND_ALLOWED_HOSTS opens. */
+const chat = () => createChatChannel({ outbound: createOutbound({ allowedHosts: ["127.0.0.1"] }) });
+
 const notification = (url: string, over: Partial<Notification> = {}): Notification => ({
   idempotencyKey: "page:12:rule:1:step:1",
   to: { kind: "chat", url },
@@ -46,7 +50,7 @@ const notification = (url: string, over: Partial<Notification> = {}): Notificati
 describe("chat channel (Slack incoming-webhook format)", () => {
   it("posts text, a mrkdwn section and a button per link", async () => {
     const slack = await fakeSlack();
-    expect(await createChatChannel().send(notification(slack.url))).toEqual({ status: "delivered" });
+    expect(await chat().send(notification(slack.url))).toEqual({ status: "delivered" });
     const msg = JSON.parse(slack.bodies[0] ?? "") as SlackMessage;
     expect(typeof msg.text).toBe("string");
     expect(msg.text).toBe("[HIGH] Checkout errors");
@@ -76,7 +80,7 @@ describe("chat channel (Slack incoming-webhook format)", () => {
   it("escapes & < > so a title cannot mention everyone or fake a link", async () => {
     const slack = await fakeSlack();
     const evil = "<!channel> DB & cache <https://evil.example|click>";
-    await createChatChannel().send(notification(slack.url, { subject: evil, text: `Title: ${evil}` }));
+    await chat().send(notification(slack.url, { subject: evil, text: `Title: ${evil}` }));
     const msg = JSON.parse(slack.bodies[0] ?? "") as SlackMessage;
     const escaped = "&lt;!channel&gt; DB &amp; cache &lt;https://evil.example|click&gt;";
     expect(msg.text).toBe(escaped);
@@ -104,7 +108,7 @@ describe("chat channel (Slack incoming-webhook format)", () => {
     expect(JSON.stringify(msg.blocks[0])).toContain("<https://x.example/29|Link 29>");
   });
 
-  it("Slack's 4xx errors are permanent, 429 and 5xx retryable", async () => {
+  it("Slack's 4xx errors are permanent, 429 and 5xx retryable; only the status is kept, never Slack's text", async () => {
     const cases: [number, string, string][] = [
       [400, "invalid_payload", "failed-permanent"],
       [404, "no_service", "failed-permanent"],
@@ -114,9 +118,21 @@ describe("chat channel (Slack incoming-webhook format)", () => {
     ];
     for (const [status, answer, expected] of cases) {
       const slack = await fakeSlack(status, answer);
-      const result = await createChatChannel().send(notification(slack.url));
-      expect(result).toEqual({ status: expected, reason: `HTTP ${status}: ${answer}` });
+      const result = await chat().send(notification(slack.url));
+      expect(result).toMatchObject({
+        status: expected,
+        reason: `HTTP ${status} ${http.STATUS_CODES[status]}`,
+      });
     }
+  });
+
+  it("without OUTBOUND_ALLOWED_HOSTS a loopback 'Slack' is refused for good and receives nothing", async () => {
+    const slack = await fakeSlack();
+    expect(await createChatChannel().send(notification(slack.url))).toEqual({
+      status: "failed-permanent",
+      reason: "refused: 127.0.0.1 is not on the public internet",
+    });
+    expect(slack.bodies).toHaveLength(0);
   });
 
   it("a non-http URL is permanent", async () => {

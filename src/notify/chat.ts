@@ -3,6 +3,7 @@
  * and others accept too. Incoming webhooks have no idempotency header: a retried delivery after
  * a lost answer can show twice, which the engine keeps rare by retrying only on failure.
  */
+import { createOutbound, type Outbound } from "../platform/outbound.ts";
 import { postJson } from "./http.ts";
 import {
   type Channel,
@@ -14,7 +15,8 @@ import {
 } from "./model.ts";
 
 export type ChatChannelOptions = {
-  fetch?: typeof fetch;
+  /** The guarded HTTP client. Default: public internet only (no OUTBOUND_ALLOWED_HOSTS). */
+  outbound?: Outbound;
   /** Whole-request deadline. Default 10 000 ms. */
   timeoutMs?: number;
   now?: () => Date;
@@ -69,7 +71,7 @@ export function slackMessage(n: Notification): SlackMessage {
 }
 
 export function createChatChannel(options: ChatChannelOptions = {}): Channel {
-  const doFetch = options.fetch ?? fetch;
+  const outbound = options.outbound ?? createOutbound();
   const timeoutMs = options.timeoutMs ?? 10_000;
   const now = options.now ?? (() => new Date());
   return {
@@ -78,9 +80,10 @@ export function createChatChannel(options: ChatChannelOptions = {}): Channel {
       if (n.to.kind !== "chat") return permanent(`chat channel cannot send to ${n.to.kind}`);
       if (!isHttpUrl(n.to.url)) return permanent("chat webhook URL must be http:// or https://");
       // Slack answers 200 "ok"; its errors (400 invalid_payload, 404 no_service, 410
-      // channel_is_archived, 403 action_prohibited) are permanent, 429 and 5xx retryable.
+      // channel_is_archived, 403 action_prohibited) are permanent, 429 and 5xx retryable. Only the
+      // status is kept: the error's text is the receiver's, and could be anyone's.
       return postJson({
-        fetch: doFetch,
+        outbound,
         url: n.to.url,
         body: JSON.stringify(slackMessage(n)),
         headers: {},

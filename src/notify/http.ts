@@ -1,12 +1,16 @@
 /**
- * The one HTTP POST the webhook and chat channels make: bounded in time, never following
- * redirects, reading at most a snippet of the answer, and mapping every outcome to a
- * DeliveryResult instead of throwing.
+ * The one HTTP POST the webhook and chat channels (and status page subscriber webhooks) make,
+ * through the guarded outbound client (src/platform/outbound.ts): only hosts on the public
+ * internet or on OUTBOUND_ALLOWED_HOSTS, checked at connect time, no redirects, one deadline.
+ * Every outcome becomes a DeliveryResult instead of throwing, and its reason holds the status
+ * code or a short error code, never the receiver's text: `lastError` is shown to the person who
+ * typed the URL, and must not carry what an internal service answered.
  */
-import { classifyHttpStatus, type DeliveryResult, retryable } from "./model.ts";
+import type { Outbound } from "../platform/outbound.ts";
+import { classifyHttpStatus, type DeliveryResult, permanent, retryable } from "./model.ts";
 
 export type PostOptions = {
-  fetch: typeof fetch;
+  outbound: Outbound;
   url: string;
   body: string;
   headers: Record<string, string>;
@@ -14,53 +18,20 @@ export type PostOptions = {
   now: () => Date;
 };
 
-/** Enough of an error answer to explain it (`invalid_payload`, `no_service`), no more. */
-const snippetBytes = 512;
-
 export async function postJson(o: PostOptions): Promise<DeliveryResult> {
-  // One deadline for connect, headers and the body snippet: a receiver that trickles bytes must
-  // not hold a job longer than a silent one.
-  const signal = AbortSignal.timeout(o.timeoutMs);
-  try {
-    const res = await o.fetch(o.url, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "User-Agent": "Firebreak", ...o.headers },
-      body: o.body,
-      redirect: "manual",
-      signal,
-    });
-    // The status is the answer; a body cut short by the deadline must not turn a 2xx into a retry.
-    const detail = await readSnippet(res).catch(() => "");
-    return classifyHttpStatus(res.status, detail, res.headers.get("retry-after"), o.now());
-  } catch (err) {
-    if (signal.aborted) return retryable(`no answer within ${o.timeoutMs} ms`);
-    return retryable(`network error: ${describe(err)}`);
+  const outcome = await o.outbound.post({
+    url: o.url,
+    body: o.body,
+    headers: o.headers,
+    timeoutMs: o.timeoutMs,
+  });
+  switch (outcome.kind) {
+    case "answered":
+      return classifyHttpStatus(outcome.status, outcome.retryAfter, o.now());
+    case "refused":
+      // The host will not move onto the public internet by itself: no retry.
+      return permanent(`refused: ${outcome.reason}`);
+    case "failed":
+      return retryable(outcome.reason);
   }
-}
-
-async function readSnippet(res: Response): Promise<string> {
-  if (!res.body) return "";
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  while (size < snippetBytes) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    size += value.byteLength;
-  }
-  // Release the connection without downloading whatever else the receiver wants to send.
-  await reader.cancel().catch(() => undefined);
-  return Buffer.concat(chunks).subarray(0, snippetBytes).toString("utf8").trim();
-}
-
-/** fetch wraps socket errors as `TypeError: fetch failed`; the cause says what happened. */
-function describe(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const cause = err.cause;
-  if (cause instanceof Error) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    return code ? `${code} (${cause.message})` : cause.message;
-  }
-  return err.message;
 }

@@ -16,18 +16,23 @@ describe("notify model helpers", () => {
   });
 
   it("classifies HTTP answers", () => {
-    expect(classifyHttpStatus(204, "", null, now)).toEqual({ status: "delivered" });
-    expect(classifyHttpStatus(503, "", "2", now)).toEqual({
+    expect(classifyHttpStatus(204, null, now)).toEqual({ status: "delivered" });
+    expect(classifyHttpStatus(503, "2", now)).toEqual({
       status: "failed-retryable",
-      reason: "HTTP 503",
+      reason: "HTTP 503 Service Unavailable",
       retryAfterMs: 2000,
     });
-    expect(classifyHttpStatus(408, "", null, now).status).toBe("failed-retryable");
-    expect(classifyHttpStatus(404, "no_service", null, now)).toEqual({
+    expect(classifyHttpStatus(408, null, now).status).toBe("failed-retryable");
+    // The standard name of the code, never the receiver's text.
+    expect(classifyHttpStatus(404, null, now)).toEqual({
       status: "failed-permanent",
-      reason: "HTTP 404: no_service",
+      reason: "HTTP 404 Not Found",
     });
-    expect(classifyHttpStatus(302, "", null, now).status).toBe("failed-permanent");
+    expect(classifyHttpStatus(599, null, now)).toMatchObject({ reason: "HTTP 599" });
+    expect(classifyHttpStatus(302, null, now)).toEqual({
+      status: "failed-permanent",
+      reason: "HTTP 302 Found (redirects are not followed: use the final URL)",
+    });
   });
 
   it("contact keys ignore address case and never contain the webhook secret", () => {

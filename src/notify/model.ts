@@ -2,6 +2,7 @@
  * Notification channels: the one small interface every provider (email, webhook, chat; later SMS,
  * voice, push) implements, and the pure helpers they share. No I/O here.
  */
+import { STATUS_CODES } from "node:http";
 
 export type ContactMethod =
   | { kind: "email"; address: string }
@@ -140,15 +141,12 @@ export function parseRetryAfter(value: string | null | undefined, now: Date): nu
 /**
  * The HTTP answer of a webhook-style receiver as a DeliveryResult. 408, 429 and 5xx are the
  * receiver's temporary trouble; any other 4xx (and a redirect, which we do not follow so the
- * signed body is never re-sent elsewhere) will fail the same way next time.
+ * signed body is never re-sent elsewhere) will fail the same way next time. The reason is the
+ * code and its standard name (`HTTP 404 Not Found`), never the receiver's own text.
  */
-export function classifyHttpStatus(
-  status: number,
-  detail: string,
-  retryAfter: string | null,
-  now: Date,
-): DeliveryResult {
-  const reason = detail ? `HTTP ${status}: ${oneLine(detail, 200)}` : `HTTP ${status}`;
+export function classifyHttpStatus(status: number, retryAfter: string | null, now: Date): DeliveryResult {
+  const name = STATUS_CODES[status];
+  const reason = name ? `HTTP ${status} ${name}` : `HTTP ${status}`;
   if (status >= 200 && status < 300) return delivered();
   if (status === 408 || status === 429 || status >= 500)
     return retryable(reason, parseRetryAfter(retryAfter, now));

@@ -3,6 +3,7 @@
  * (SMS, voice, push) is a Channel added here and a kind added to ContactMethod; the engine does
  * not change.
  */
+import { createOutbound, type Outbound } from "../platform/outbound.ts";
 import { createChatChannel } from "./chat.ts";
 import { createEmailChannel } from "./email.ts";
 import {
@@ -20,7 +21,11 @@ export type ChannelsConfig = {
   /** SMTP_URL; without it email contact methods fail permanently with a message saying so. */
   smtpUrl?: string;
   emailFrom: string;
-  fetch?: typeof fetch;
+  /**
+   * The guarded HTTP client for webhooks and chat, holding OUTBOUND_ALLOWED_HOSTS. Default: only
+   * hosts on the public internet.
+   */
+  outbound?: Outbound;
   /** Deadline of one delivery attempt, per channel. Default 10 000 ms. */
   timeoutMs?: number;
   now?: () => Date;
@@ -34,7 +39,11 @@ export type Channels = {
 };
 
 export function createChannels(config: ChannelsConfig): Channels {
-  const http = { fetch: config.fetch, timeoutMs: config.timeoutMs, now: config.now };
+  const http = {
+    outbound: config.outbound ?? createOutbound(),
+    timeoutMs: config.timeoutMs,
+    now: config.now,
+  };
   const email = config.smtpUrl
     ? createEmailChannel({ smtpUrl: config.smtpUrl, from: config.emailFrom, timeoutMs: config.timeoutMs })
     : undefined;

@@ -3,6 +3,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
+import { createOutbound } from "../platform/outbound.ts";
 import type { Notification } from "./model.ts";
 import { createWebhookChannel, signWebhook, verifyWebhookSignature, type WebhookPayload } from "./webhook.ts";
 
@@ -54,7 +55,9 @@ const notification = (url: string, over: Partial<Notification> = {}): Notificati
   ],
   ...over,
 });
-const channel = (timeoutMs = 2000) => createWebhookChannel({ now: () => at, timeoutMs });
+/** The receivers listen on loopback, which only OUTBOUND_ALLOWED_HOSTS opens. */
+const loopback = createOutbound({ allowedHosts: ["127.0.0.1"] });
+const channel = (timeoutMs = 2000) => createWebhookChannel({ now: () => at, timeoutMs, outbound: loopback });
 
 describe("webhook channel against a real HTTP receiver", () => {
   it("POSTs the signed JSON payload with the idempotency header", async () => {
@@ -83,7 +86,7 @@ describe("webhook channel against a real HTTP receiver", () => {
     const r = await receiver((_q, res) => res.writeHead(500).end("boom"));
     expect(await channel().send(notification(r.url))).toEqual({
       status: "failed-retryable",
-      reason: "HTTP 500: boom",
+      reason: "HTTP 500 Internal Server Error",
     });
   });
 
@@ -106,7 +109,7 @@ describe("webhook channel against a real HTTP receiver", () => {
     const gone = await receiver((_q, res) => res.writeHead(410).end("gone"));
     expect(await channel().send(notification(gone.url))).toEqual({
       status: "failed-permanent",
-      reason: "HTTP 410: gone",
+      reason: "HTTP 410 Gone",
     });
     const timeout = await receiver((_q, res) => res.writeHead(408).end());
     expect(await channel().send(notification(timeout.url))).toMatchObject({ status: "failed-retryable" });
@@ -115,11 +118,21 @@ describe("webhook channel against a real HTTP receiver", () => {
     expect(gone.requests).toHaveLength(1);
   });
 
+  it("without OUTBOUND_ALLOWED_HOSTS a loopback receiver is refused for good, and receives nothing", async () => {
+    const r = await receiver();
+    const strict = createWebhookChannel({ now: () => at, outbound: createOutbound() });
+    expect(await strict.send(notification(r.url))).toEqual({
+      status: "failed-permanent",
+      reason: "refused: 127.0.0.1 is not on the public internet",
+    });
+    expect(r.requests).toHaveLength(0);
+  });
+
   it("a receiver that never answers is retryable after the timeout", async () => {
     const r = await receiver(() => {}); // holds every request open
     const started = Date.now();
     const result = await channel(200).send(notification(r.url));
-    expect(result).toEqual({ status: "failed-retryable", reason: "no answer within 200 ms" });
+    expect(result).toEqual({ status: "failed-retryable", reason: "timeout after 200 ms" });
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
@@ -127,7 +140,10 @@ describe("webhook channel against a real HTTP receiver", () => {
     const r = await receiver();
     const url = r.url;
     for (const s of servers.splice(0)) await new Promise((resolve) => s.close(resolve)); // nothing connected yet
-    expect(await channel().send(notification(url))).toMatchObject({ status: "failed-retryable" });
+    expect(await channel().send(notification(url))).toEqual({
+      status: "failed-retryable",
+      reason: "ECONNREFUSED",
+    });
     for (const bad of ["file:///etc/passwd", "ftp://x.example/", "not a url"]) {
       expect(await channel().send(notification(bad))).toMatchObject({ status: "failed-permanent" });
     }

@@ -4,6 +4,7 @@
  * The timestamp is inside the signed string, so an old request cannot be replayed with a new one.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { createOutbound, type Outbound } from "../platform/outbound.ts";
 import { postJson } from "./http.ts";
 import {
   type Channel,
@@ -15,7 +16,8 @@ import {
 } from "./model.ts";
 
 export type WebhookChannelOptions = {
-  fetch?: typeof fetch;
+  /** The guarded HTTP client. Default: public internet only (no OUTBOUND_ALLOWED_HOSTS). */
+  outbound?: Outbound;
   /** Whole-request deadline. Default 10 000 ms. */
   timeoutMs?: number;
   /** Clock for `sentAt`, the signature timestamp and Retry-After dates. Default: system time. */
@@ -79,7 +81,7 @@ export function verifyWebhookSignature(
 }
 
 export function createWebhookChannel(options: WebhookChannelOptions = {}): Channel {
-  const doFetch = options.fetch ?? fetch;
+  const outbound = options.outbound ?? createOutbound();
   const timeoutMs = options.timeoutMs ?? 10_000;
   const now = options.now ?? (() => new Date());
   return {
@@ -102,7 +104,7 @@ export function createWebhookChannel(options: WebhookChannelOptions = {}): Chann
       };
       const body = JSON.stringify(payload);
       return postJson({
-        fetch: doFetch,
+        outbound,
         url: n.to.url,
         body,
         timeoutMs,

@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import type { Actor } from "../platform/auth.ts";
 import { hashToken } from "../platform/auth.ts";
 import { AppError, invalid, notFound } from "../platform/errors.ts";
+import { createOutbound, type Outbound } from "../platform/outbound.ts";
 import { createEngine, type EngineDeps, escalationKey } from "./engine.ts";
 import type { EscalationPolicy, Page, PageEngage, Target, Urgency } from "./model.ts";
 import * as model from "./model.ts";
@@ -43,11 +44,36 @@ export function createPagingService(
      * OWN-8). True when they now hold the role.
      */
     engaged?: (db: PagingDb, page: Page, userId: number) => Promise<boolean>;
+    /** Checks webhook and chat hosts (OUTBOUND_ALLOWED_HOSTS). Default: public internet only. */
+    outbound?: Pick<Outbound, "check">;
   },
 ) {
   const { db, clock, jobs } = deps;
   const engine = createEngine(deps);
   engine.register();
+  const outbound = deps.outbound ?? createOutbound();
+
+  /**
+   * A webhook or chat URL: http(s), and a host on the public internet (or on
+   * OUTBOUND_ALLOWED_HOSTS), its name resolved now. Sending checks again, at connect time.
+   */
+  async function checkHookUrl(address: string) {
+    let url: URL | undefined;
+    try {
+      url = /^https?:\/\/\S+$/.test(address) ? new URL(address) : undefined;
+    } catch {
+      url = undefined;
+    }
+    if (!url) throw invalid("address", "expected an http:// or https:// URL");
+    const problem = await outbound.check(url);
+    if (problem)
+      throw invalid(
+        "address",
+        problem.endsWith("public internet")
+          ? `${problem}; only an administrator can allow an internal host (OUTBOUND_ALLOWED_HOSTS)`
+          : problem,
+      );
+  }
 
   async function checkTargets(tx: PagingDb, levels: PolicyBody["levels"]) {
     for (const [i, level] of levels.entries()) {
@@ -299,9 +325,7 @@ export function createPagingService(
       if (body.kind === "email" && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(body.address)) {
         throw invalid("address", "expected an email address like oncall@example.com");
       }
-      if (body.kind !== "email" && !/^https?:\/\/\S+$/.test(body.address)) {
-        throw invalid("address", "expected an http:// or https:// URL");
-      }
+      if (body.kind !== "email") await checkHookUrl(body.address);
       return store.insertContactMethod(db, {
         user_id: actor.id,
         kind: body.kind,

@@ -9,10 +9,11 @@
  * their own JSON, POSTed and signed with the notify capability's HTTP helper and signature.
  */
 import { postJson } from "../notify/http.ts";
-import { type DeliveryResult, permanent, retryable } from "../notify/model.ts";
+import { type DeliveryResult, retryable } from "../notify/model.ts";
 import { idempotencyHeader, signatureHeader, signWebhook } from "../notify/webhook.ts";
 import { hashToken } from "../platform/auth.ts";
 import type { Jobs } from "../platform/jobs.ts";
+import type { Outbound } from "../platform/outbound.ts";
 import type { Affected } from "./store.ts";
 import type { SubscriberDeps } from "./subscribers.ts";
 import {
@@ -38,10 +39,9 @@ const WEBHOOK_TIMEOUT_MS = 10_000;
 
 type JobDb = Parameters<Jobs["add"]>[0];
 
-export function createDelivery(deps: SubscriberDeps & { hostProblem: (url: URL) => Promise<string | null> }) {
+export function createDelivery(deps: SubscriberDeps & { outbound: Outbound }) {
   const { db, clock, jobs, log } = deps;
   const wallClock = deps.now ?? (() => new Date());
-  const doFetch = deps.fetch ?? fetch;
   const pageUrl = (slug: string) => `${deps.publicUrl}/status/${slug}`;
 
   /** Inserts an unsubscribe token for the next message; every one stays valid (old mails keep working). */
@@ -61,17 +61,11 @@ export function createDelivery(deps: SubscriberDeps & { hostProblem: (url: URL) 
     payload: (sentAt: Date) => object,
     key: string,
   ): Promise<DeliveryResult> {
-    let problem: string | null;
-    try {
-      problem = await deps.hostProblem(new URL(url));
-    } catch (err) {
-      return retryable(`cannot resolve ${new URL(url).hostname}: ${(err as Error).message}`);
-    }
-    if (problem) return permanent(problem);
+    // The host is checked when the POST connects: an internal one is a permanent failure.
     const at = wallClock();
     const body = JSON.stringify(payload(at));
     return postJson({
-      fetch: doFetch,
+      outbound: deps.outbound,
       url,
       body,
       timeoutMs: WEBHOOK_TIMEOUT_MS,

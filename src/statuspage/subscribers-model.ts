@@ -1,12 +1,13 @@
 /**
- * Status page subscribers, the pure part: what a valid address is, which webhook hosts are
- * refused, how a client is counted for rate limits, the tokens of links, and the messages sent.
+ * Status page subscribers, the pure part: what a valid address is, which webhook URLs are
+ * refused (the addresses themselves are judged by src/platform/outbound.ts), how a client is counted for rate limits, the tokens of links, and the messages sent.
  * No I/O, no clock.
  */
 import { randomBytes } from "node:crypto";
-import { BlockList, isIP, isIPv4 } from "node:net";
+import { isIP } from "node:net";
 import { domainToASCII } from "node:url";
 import { invalid } from "../platform/errors.ts";
+import { type AllowList, expandIPv6, formReason } from "../platform/outbound.ts";
 import { componentStatusLabels, formatDateTime, stateLabels } from "./render.ts";
 import type { ComponentStatus, IncidentState, MaintenanceState } from "./types.ts";
 
@@ -60,83 +61,13 @@ export function parseEmail(value: string, field = "email"): string {
 
 const MAX_URL = 2000;
 
-/** Networks a stranger must not make Firebreak POST to: loopback, private, link-local, reserved. */
-const internal = new BlockList();
-for (const [net, bits] of [
-  ["0.0.0.0", 8],
-  ["10.0.0.0", 8],
-  ["100.64.0.0", 10],
-  ["127.0.0.0", 8],
-  ["169.254.0.0", 16],
-  ["172.16.0.0", 12],
-  ["192.0.0.0", 24],
-  ["192.168.0.0", 16],
-  ["198.18.0.0", 15],
-  ["224.0.0.0", 3], // multicast and reserved, up to 255.255.255.255
-] as const)
-  internal.addSubnet(net, bits, "ipv4");
-for (const [net, bits] of [
-  ["::", 127], // unspecified and loopback
-  ["fc00::", 7], // unique local
-  ["fe80::", 10], // link-local
-  ["ff00::", 8], // multicast
-] as const)
-  internal.addSubnet(net, bits, "ipv6");
-
-/** Whether an IP address is loopback, private, link-local or otherwise not on the public internet. */
-export function isInternalAddress(ip: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)?.[1];
-  if (mapped) return internal.check(mapped, "ipv4");
-  if (isIPv4(ip)) return internal.check(ip, "ipv4");
-  if (isIP(ip) === 6) {
-    // NAT64 (64:ff9b::/96) and 6to4 (2002::/16) carry an IPv4 address: judge that one.
-    const groups = expandIPv6(ip);
-    if (groups[0] === 0x64 && groups[1] === 0xff9b && groups.slice(2, 6).every((g) => g === 0))
-      return isInternalAddress(v4Of(groups[6] ?? 0, groups[7] ?? 0));
-    if (groups[0] === 0x2002) return isInternalAddress(v4Of(groups[1] ?? 0, groups[2] ?? 0));
-    return internal.check(ip, "ipv6");
-  }
-  return true; // not an IP address at all: refuse rather than guess
-}
-
-const v4Of = (hi: number, lo: number) => [hi >> 8, hi & 255, lo >> 8, lo & 255].join(".");
-
-/** The eight 16-bit groups of an IPv6 address (an embedded IPv4 tail counts as two). */
-function expandIPv6(ip: string): number[] {
-  let text = ip;
-  const tail = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
-  if (tail) {
-    const [a, b, c, d] = tail.slice(1).map(Number) as [number, number, number, number];
-    text = `${text.slice(0, tail.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const [head = "", rest] = text.split("::");
-  const parse = (s: string) => (s ? s.split(":").map((g) => Number.parseInt(g, 16)) : []);
-  const a = parse(head);
-  const b = rest === undefined ? [] : parse(rest);
-  return rest === undefined ? a : [...a, ...Array(Math.max(0, 8 - a.length - b.length)).fill(0), ...b];
-}
-
 /**
- * Why a webhook host must not be POSTed to, given the addresses it resolves to (none for an IP
- * literal), or null when it is on the public internet.
+ * A webhook URL as given, checked: http(s), no credentials in it, at most 2000 characters; and not
+ * naming a host that is not on the public internet (an IP literal, or a name such as localhost)
+ * unless OUTBOUND_ALLOWED_HOSTS allows it. Host names are resolved by the service, and checked
+ * again when each POST connects (src/platform/outbound.ts).
  */
-export function internalHostReason(host: string, addresses: string[]): string | null {
-  if (isIP(host)) return isInternalAddress(host) ? `${host} is not on the public internet` : null;
-  if (addresses.length === 0) return `${host} has no address`;
-  const inside = addresses.find(isInternalAddress);
-  return inside ? `${host} resolves to ${inside}, which is not on the public internet` : null;
-}
-
-/** Host names that are internal by their name alone. */
-const internalName = (host: string) =>
-  host === "localhost" || /\.(localhost|local|internal|home\.arpa)$/.test(host) || !host.includes(".");
-
-/**
- * A webhook URL as given, checked: http(s), no credentials in it, at most 2000 characters; and,
- * unless internal hosts are allowed, not naming a loopback, private or link-local host. Host
- * names are resolved (and checked again before each POST) by the service.
- */
-export function parseWebhookUrl(value: string, opts: { allowInternal: boolean }, field = "webhookUrl"): URL {
+export function parseWebhookUrl(value: string, allowed: AllowList, field = "webhookUrl"): URL {
   const v = value.trim();
   if (v.length === 0) throw invalid(field, "enter an http:// or https:// URL");
   if (v.length > MAX_URL) throw invalid(field, `at most ${MAX_URL} characters`);
@@ -151,11 +82,8 @@ export function parseWebhookUrl(value: string, opts: { allowInternal: boolean },
   if (url.username || url.password)
     throw invalid(field, "no user name or password in the URL: it is shown to administrators");
   url.hash = "";
-  if (!opts.allowInternal) {
-    const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
-    if (isIP(host) ? isInternalAddress(host) : internalName(host))
-      throw invalid(field, `${host} is not on the public internet`);
-  }
+  const problem = formReason(url.hostname, allowed);
+  if (problem) throw invalid(field, problem);
   return url;
 }
 

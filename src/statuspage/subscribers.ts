@@ -7,23 +7,15 @@
  * the same way, and only an address that is not confirmed yet gets (another) confirmation.
  */
 import { randomBytes } from "node:crypto";
-import { lookup as dnsLookup } from "node:dns/promises";
-import { isIP } from "node:net";
 import type { DeliveryResult, Notification } from "../notify/model.ts";
 import { hashToken } from "../platform/auth.ts";
 import type { Clock } from "../platform/clock.ts";
 import { AppError, invalid, notFound } from "../platform/errors.ts";
 import type { Jobs } from "../platform/jobs.ts";
 import type { Logger } from "../platform/logger.ts";
+import { createOutbound, type Outbound, parseAllowList } from "../platform/outbound.ts";
 import { createDelivery } from "./subscribers-delivery.ts";
-import {
-  clientNetwork,
-  internalHostReason,
-  isLinkToken,
-  parseEmail,
-  parseWebhookUrl,
-  type Target,
-} from "./subscribers-model.ts";
+import { clientNetwork, isLinkToken, parseEmail, parseWebhookUrl, type Target } from "./subscribers-model.ts";
 import type { SubscriberDb, SubscriberState } from "./subscribers-store.ts";
 import * as store from "./subscribers-store.ts";
 
@@ -37,8 +29,13 @@ export type SubscriberDeps = {
   publicUrl: string;
   /** The notify channels: every email goes through them. */
   send: (n: Notification) => Promise<DeliveryResult>;
-  /** Outgoing HTTP for webhooks (tests point it at local servers). */
-  fetch?: typeof fetch;
+  /** The guarded HTTP client webhooks are POSTed through. Default: public internet only. */
+  outbound?: Outbound;
+  /**
+   * OUTBOUND_ALLOWED_HOSTS: internal hosts webhooks may name (a page on an internal network;
+   * tests). The same list as `outbound`'s; used to check a URL's form before it is resolved.
+   */
+  allowedHosts?: readonly string[];
   /** Wall-clock time for webhook signatures: receivers check them against their own clock. */
   now?: () => Date;
   /** Counts deliveries in /metrics (channel `status-email` or `status-webhook`). */
@@ -47,10 +44,6 @@ export type SubscriberDeps = {
   limits?: { perAddressPerHour?: number; perNetworkPerHour?: number };
   /** Whether email can be sent (SMTP_URL is set); without it, email subscriptions are refused. */
   emailEnabled?: boolean;
-  /** Let webhooks name loopback, private and link-local hosts (a page on an internal network; tests). */
-  allowInternalWebhooks?: boolean;
-  /** Resolves a host name to its addresses. Default: the system resolver. */
-  lookup?: (host: string) => Promise<string[]>;
 };
 
 export const defaultLimits = { perAddressPerHour: 5, perNetworkPerHour: 20 };
@@ -58,23 +51,13 @@ export const defaultLimits = { perAddressPerHour: 5, perNetworkPerHour: 20 };
 export function createSubscriberService(deps: SubscriberDeps) {
   const { db, clock } = deps;
   const limits = { ...defaultLimits, ...deps.limits };
-  const allowInternal = deps.allowInternalWebhooks ?? false;
   const emailEnabled = deps.emailEnabled ?? true;
-  const lookup =
-    deps.lookup ??
-    (async (host: string) => (await dnsLookup(host, { all: true, verbatim: true })).map((a) => a.address));
+  const allowed = parseAllowList(deps.allowedHosts);
+  // Host names are resolved at subscribe, and again when each POST connects, so a name that
+  // later points inside is caught too.
+  const outbound = deps.outbound ?? createOutbound({ allowedHosts: deps.allowedHosts });
 
-  /**
-   * Why Firebreak must not POST to this URL's host now, or null. Host names are resolved each
-   * time (at subscribe and before every POST), so a name that later points inside is caught too.
-   */
-  async function hostProblem(url: URL): Promise<string | null> {
-    if (allowInternal) return null;
-    const host = url.hostname.replace(/^\[|\]$/g, "");
-    return internalHostReason(host, isIP(host) ? [] : await lookup(host));
-  }
-
-  const delivery = createDelivery({ ...deps, hostProblem });
+  const delivery = createDelivery({ ...deps, outbound });
   delivery.register();
 
   /** The address asked for, checked for its form (its host is resolved later, after the rate limits). */
@@ -90,7 +73,7 @@ export function createSubscriberService(deps: SubscriberDeps) {
         );
       return { kind: "email", address: parseEmail(body.email) };
     }
-    return { kind: "webhook", address: parseWebhookUrl(body.webhookUrl ?? "", { allowInternal }).toString() };
+    return { kind: "webhook", address: parseWebhookUrl(body.webhookUrl ?? "", allowed).toString() };
   }
 
   /** Counts one request against a limit; 429 with Retry-After when it is spent. */
@@ -152,7 +135,7 @@ export function createSubscriberService(deps: SubscriberDeps) {
       await store.forgetAttempts(db, new Date(now.getTime() - HOUR));
       if (target.kind === "webhook") {
         const url = new URL(target.address);
-        const problem = await hostProblem(url).catch(() => `${url.hostname} does not resolve`);
+        const problem = await outbound.check(url);
         if (problem) throw invalid("webhookUrl", problem);
       }
       await db.transaction().execute(async (tx) => {

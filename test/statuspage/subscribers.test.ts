@@ -15,7 +15,7 @@ import { openDatabase } from "../../src/platform/db.ts";
 import { createLogger } from "../../src/platform/logger.ts";
 import { loadPolicy } from "../../src/policy/load.ts";
 import { expectProblem } from "../api/helpers.ts";
-import { client, startTestApp } from "../support/app.ts";
+import { client, LOOPBACK, startTestApp } from "../support/app.ts";
 import { createTestDatabase } from "../support/database.ts";
 import { type ReceivedMail, startSmtp } from "../support/smtp.ts";
 
@@ -43,7 +43,9 @@ async function startApp(smtpUrl: string) {
     publicUrl: PUBLIC,
     smtpUrl,
     emailFrom: "Firebreak <firebreak@test>",
-    statusSubscribers: { allowInternalWebhooks: true, limits: LIMITS },
+    // OUTBOUND_ALLOWED_HOSTS: the receiver listens on loopback.
+    outboundAllowedHosts: LOOPBACK,
+    statusSubscribers: { limits: LIMITS },
   });
   await app.listen({ port: 0, host: "127.0.0.1" });
   const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
@@ -498,7 +500,7 @@ describe("bad input", () => {
 
 describe("as configured by default (no SMTP, webhooks only to the public internet)", () => {
   it("refuses email subscriptions without SMTP, and webhooks to loopback or private hosts", async () => {
-    const plain = await startTestApp();
+    const plain = await startTestApp({ outboundAllowedHosts: [] });
     try {
       const post = (body: Record<string, unknown>) =>
         http("POST", `${plain.base}/status/default/subscriptions`, JSON.stringify(body), {

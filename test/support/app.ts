@@ -4,6 +4,7 @@ import { syncOnCallWithPolicy } from "../../src/defaults.ts";
 import { TestClock } from "../../src/platform/clock.ts";
 import { openDatabase } from "../../src/platform/db.ts";
 import { createLogger } from "../../src/platform/logger.ts";
+import type { Resolve } from "../../src/platform/outbound.ts";
 import { loadPolicy } from "../../src/policy/load.ts";
 import type { Policy } from "../../src/policy/model.ts";
 import type { PolicySource } from "../../src/policy/source.ts";
@@ -47,6 +48,9 @@ export function client(base: string, token: string): Client {
   return { token, request, get: (path: string) => request("GET", path) };
 }
 
+/** What the test apps allow by default: their local receivers listen on loopback. */
+export const LOOPBACK = ["127.0.0.1", "::1", "localhost"];
+
 export type TestApp = Awaited<ReturnType<typeof startTestApp>>;
 
 export async function startTestApp(
@@ -63,6 +67,13 @@ export async function startTestApp(
     databaseUrl?: string;
     /** Whether this app creates the first admin (false when another app on the database did). */
     bootstrap?: boolean;
+    /**
+     * OUTBOUND_ALLOWED_HOSTS. Default: loopback, where the tests' webhook and chat receivers
+     * listen; SSRF tests pass `[]`, as a server is configured by default.
+     */
+    outboundAllowedHosts?: string[];
+    /** Resolves host names for outgoing HTTP (a DNS the test controls). */
+    resolve?: Resolve;
   } = {},
 ) {
   const url = opts.databaseUrl ?? (await createTestDatabase());
@@ -79,6 +90,8 @@ export async function startTestApp(
     emailFrom: "Firebreak <firebreak@test>",
     intake: opts.intake,
     statusPageAtRoot: opts.statusPageAtRoot,
+    outboundAllowedHosts: opts.outboundAllowedHosts ?? LOOPBACK,
+    resolve: opts.resolve,
   });
   await app.listen({ port: 0, host: "127.0.0.1" });
   const address = app.server.address();
