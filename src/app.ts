@@ -20,6 +20,7 @@ import { createAuth } from "./platform/auth.ts";
 import type { Clock } from "./platform/clock.ts";
 import type { Database } from "./platform/db.ts";
 import { type App, createHttp } from "./platform/http.ts";
+import { createIdempotency } from "./platform/idempotency.ts";
 import { createJobs } from "./platform/jobs.ts";
 import type { Logger } from "./platform/logger.ts";
 import { createMetrics } from "./platform/metrics.ts";
@@ -88,6 +89,15 @@ export async function buildApp(deps: AppDeps) {
   const oncallDb = database.db as unknown as OncallDb;
 
   const jobs = createJobs(database.pool, log, clock);
+  // Idempotency-Key: commands' transactions mark the request's key; expired keys are swept.
+  const idempotency = createIdempotency({
+    db: database.db,
+    clock,
+    log,
+    maxHeld: Math.max(1, Math.floor((database.pool.options.max ?? 10) / 2)),
+  });
+  idempotency.wrapTransactions(database.db);
+  jobs.attach(idempotency.sweeper());
   // Every request to a URL someone typed goes through this one guarded client.
   const allowedHosts = deps.outboundAllowedHosts ?? [];
   const outbound = createOutbound({ allowedHosts, resolve: deps.resolve });
@@ -330,6 +340,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(
     async (api) => {
       api.addHook("onRequest", auth.authenticate);
+      idempotency.attach(api);
       await api.register(userRoutes(users, signIn));
       await api.register(sessionRoutes(signIn, users, { secureCookies: publicUrl.startsWith("https:") }));
       await api.register(policyRoutes(policy, process, incidents, () => following));

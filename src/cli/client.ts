@@ -1,7 +1,11 @@
 /**
  * The CLI's side of the HTTP API: one `request` that adds the token, and turns every failure
- * (no token, server down, problem+json) into a message a person can act on.
+ * (no token, server down, problem+json) into a message a person can act on. Every POST carries an
+ * `Idempotency-Key` of its own (decision 0009), kept on its retries: when the answer is lost (the
+ * connection dropped, the server restarted, a 503, the first attempt still running), it is sent
+ * again and the server answers what it did the first time instead of doing it twice.
  */
+import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import type { eventSchema, IncidentView, taskSchema } from "../incidents/schemas.ts";
 import { states as allStates } from "../incidents/states.ts";
@@ -39,6 +43,25 @@ export type Api = {
 
 export const defaultUrl = "http://localhost:8080";
 const timeoutMs = 30_000;
+/** A POST is sent at most this many times (with the same key), waiting Retry-After (≤ 5 s) between. */
+const postAttempts = 3;
+/** Failures that mean the request never reached the server, whatever is retried. */
+const unreached = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
+
+/** The draft's form of the header's value: a Structured Field String. */
+export const idempotencyKeyHeader = (key: string): string => `"${key}"`;
+
+/** Whether an answer says "try again later with the same key": 503, or the first attempt still running. */
+function worthRetrying(res: Response, body: unknown): boolean {
+  if (res.status === 503) return true;
+  const code = typeof body === "object" && body !== null ? (body as { code?: unknown }).code : undefined;
+  return res.status === 409 && code === "idempotency-key-in-flight";
+}
+
+function retryDelayMs(res: Response | undefined): number {
+  const seconds = Number(res?.headers.get("retry-after") ?? 1);
+  return Math.min(Number.isFinite(seconds) && seconds >= 0 ? seconds : 1, 5) * 1000;
+}
 
 const missingToken = [
   "FIREBREAK_TOKEN is not set; the API needs a token.",
@@ -83,29 +106,44 @@ export function connect(env: NodeJS.ProcessEnv = process.env): Api {
         throw new CliError(`FIREBREAK_URL is not a valid URL: ${JSON.stringify(url)}`);
       }
       for (const [k, v] of Object.entries(query)) if (v !== undefined) target.searchParams.set(k, String(v));
-      let res: Response;
-      try {
-        res = await fetch(target, {
+      const key = method === "POST" ? randomUUID() : undefined;
+      const send = () =>
+        fetch(target, {
           method,
           headers: {
             authorization: `Bearer ${token}`,
             accept: "application/json",
             ...(body === undefined ? {} : { "content-type": "application/json" }),
+            ...(key ? { "idempotency-key": idempotencyKeyHeader(key) } : {}),
           },
           body: body === undefined ? undefined : JSON.stringify(body),
           signal: AbortSignal.timeout(timeoutMs),
         });
-      } catch (err) {
-        throw new CliError(
-          `cannot reach Firebreak at ${url} (${reasonOf(err)}); is it running? set FIREBREAK_URL`,
-        );
-      }
-      const text = await res.text();
+      let res: Response | undefined;
+      let text = "";
       let parsed: unknown;
-      try {
-        parsed = text ? JSON.parse(text) : undefined;
-      } catch {
-        parsed = undefined;
+      for (let attempt = 1; ; attempt++) {
+        const last = !key || attempt >= postAttempts;
+        try {
+          res = await send();
+        } catch (err) {
+          const reason = reasonOf(err);
+          if (last || unreached.has(reason)) {
+            throw new CliError(
+              `cannot reach Firebreak at ${url} (${reason}); is it running? set FIREBREAK_URL`,
+            );
+          }
+          await new Promise((r) => setTimeout(r, retryDelayMs(undefined)));
+          continue;
+        }
+        text = await res.text();
+        try {
+          parsed = text ? JSON.parse(text) : undefined;
+        } catch {
+          parsed = undefined;
+        }
+        if (last || !worthRetrying(res, parsed)) break;
+        await new Promise((r) => setTimeout(r, retryDelayMs(res)));
       }
       if (!res.ok) throw new CliError(messageOf(res.status, parsed, text));
       if (parsed === undefined && text) {

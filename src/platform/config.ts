@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
@@ -105,6 +106,14 @@ export const settings = {
     default: "admin",
     doc: "The username that may still sign in with a password when `PASSWORD_SIGNIN=off` (an admin, for when the provider is down).",
   },
+  AUDIT_RETENTION_DAYS: {
+    default: "365",
+    doc: "How many days the audit log keeps its entries; older ones are deleted hourly.",
+  },
+  TRUSTED_PROXIES: {
+    default: "",
+    doc: "Load balancers and proxies in front of Firebreak whose `X-Forwarded-For` is believed: comma-separated IP addresses or CIDR ranges (e.g. `10.0.0.0/8`). The client's address (for sign-in throttling, rate limits and the audit log) is then the first address not on the list. Empty: the connecting address.",
+  },
 } as const;
 
 export type SettingName = keyof typeof settings;
@@ -165,6 +174,13 @@ const schema = z.object({
   OIDC_DEFAULT_ROLE: z.enum(["viewer", "responder", "admin"]),
   PASSWORD_SIGNIN: z.enum(["on", "off"]),
   BREAK_GLASS_ADMIN: z.string().min(1).max(64),
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500),
+  TRUSTED_PROXIES: z
+    .string()
+    .refine(
+      (v) => v.split(",").every((p) => p.trim() === "" || isIP(p.trim().split("/")[0] ?? "") !== 0),
+      "expected IP addresses or CIDR ranges separated by commas, e.g. 10.0.0.0/8,192.168.1.10",
+    ),
 });
 
 export type OidcConfig = {
@@ -204,6 +220,9 @@ export type Config = {
   oidc: OidcConfig | undefined;
   passwordSignIn: boolean;
   breakGlassAdmin: string;
+  auditRetentionDays: number;
+  /** Addresses and CIDR ranges of proxies whose X-Forwarded-For is believed. */
+  trustedProxies: string[];
 };
 
 export class ConfigError extends Error {
@@ -300,6 +319,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : undefined,
     passwordSignIn: c.PASSWORD_SIGNIN === "on",
     breakGlassAdmin: c.BREAK_GLASS_ADMIN.toLowerCase(),
+    auditRetentionDays: c.AUDIT_RETENTION_DAYS,
+    trustedProxies: c.TRUSTED_PROXIES.split(",")
+      .map((p) => p.trim())
+      .filter(Boolean),
   };
 }
 

@@ -11,8 +11,16 @@ export const errorCatalogue = {
   "not-found": { status: 404, title: "Not found" },
   "invalid-transition": { status: 409, title: "That change is not possible in the current state" },
   conflict: { status: 409, title: "The request conflicts with the current state" },
+  "idempotency-key-in-flight": {
+    status: 409,
+    title: "A request with this Idempotency-Key is still being carried out",
+  },
   "body-too-large": { status: 413, title: "The request body is too large" },
   "unsupported-media-type": { status: 415, title: "Unsupported content type" },
+  "idempotency-key-reused": {
+    status: 422,
+    title: "The Idempotency-Key was used for a different request",
+  },
   "rate-limited": { status: 429, title: "Too many requests" },
   internal: { status: 500, title: "Internal error" },
   unavailable: { status: 503, title: "Service unavailable" },

@@ -155,14 +155,16 @@ export async function findLiveSession(
 }
 
 /** Signs one session out (by its secret); true when there was a live one. */
-export async function revokeSessionBySecret(db: Db, secretHash: string, now: Date): Promise<boolean> {
+/** Ends the session with this secret; whose it was (null when there was no live one). */
+export async function revokeSessionBySecret(db: Db, secretHash: string, now: Date): Promise<number | null> {
   const r = await withSessions(db)
     .updateTable("web_sessions")
     .set({ revoked_at: now })
     .where("secret_hash", "=", secretHash)
     .where("revoked_at", "is", null)
+    .returning("user_id")
     .executeTakeFirst();
-  return r.numUpdatedRows > 0n;
+  return r?.user_id ?? null;
 }
 
 /** Ends the sessions opened with an API token (the token is being revoked). */

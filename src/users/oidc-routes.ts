@@ -5,6 +5,7 @@
  */
 import type { FastifyReply } from "fastify";
 import { z } from "zod";
+import type { Audit } from "../audit/service.ts";
 import { AppError } from "../platform/errors.ts";
 import { escapeHtml } from "../platform/html.ts";
 import type { App } from "../platform/http.ts";
@@ -59,7 +60,12 @@ function page(reply: FastifyReply, status: number, title: string, body: string, 
     );
 }
 
-export function oidcRoutes(oidc: Oidc | undefined, signIn: SignInService, opts: { secureCookies: boolean }) {
+export function oidcRoutes(
+  oidc: Oidc | undefined,
+  signIn: SignInService,
+  audit: Audit,
+  opts: { secureCookies: boolean },
+) {
   const secure = opts.secureCookies;
   return async (app: App) => {
     app.get(
@@ -113,6 +119,12 @@ export function oidcRoutes(oidc: Oidc | undefined, signIn: SignInService, opts: 
         });
         const previous = readSessionCookie(req.headers.cookie);
         if (previous) await signIn.signOut(previous);
+        await audit.record(req, 200, {
+          action: "sign-in",
+          actorId: signedIn.user.id,
+          actorName: signedIn.user.username,
+          detail: { method: "sso" },
+        });
         reply.header("set-cookie", [
           sessionCookie(signedIn.secret, { secure, maxAgeSeconds: SESSION_MAX_MS / 1000 }),
           stateCookie("", { secure, maxAgeSeconds: 0 }),
@@ -130,6 +142,10 @@ export function oidcRoutes(oidc: Oidc | undefined, signIn: SignInService, opts: 
       } catch (err) {
         const e = err instanceof AppError ? err : new AppError("internal", "the sign-in failed");
         if (!(err instanceof AppError)) req.log.error({ err }, "single sign-on callback failed");
+        await audit.record(req, e.status, {
+          action: "sign-in-failed",
+          detail: { method: "sso", reason: e.code, why: e.message.slice(0, 200) },
+        });
         reply.header("set-cookie", stateCookie("", { secure, maxAgeSeconds: 0 }));
         if (e.status === 503) reply.header("retry-after", String(e.extra.retryAfterSeconds ?? 30));
         page(
@@ -143,7 +159,8 @@ export function oidcRoutes(oidc: Oidc | undefined, signIn: SignInService, opts: 
 
     app.get("/auth/oidc/logout", { config: { noCredential: true }, schema: hide }, async (req, reply) => {
       const secret = readSessionCookie(req.headers.cookie);
-      if (secret) await signIn.signOut(secret);
+      const who = secret ? await signIn.signOut(secret) : null;
+      if (who) await audit.record(req, 302, { action: "sign-out", actorId: who.id, actorName: who.username });
       const to = (await oidc.logoutUrl()) ?? "/";
       reply
         .header("set-cookie", clearedSessionCookie({ secure }))

@@ -1,7 +1,8 @@
 /** HTTP for the web app's browser sessions: sign in, who is signed in, sign out. */
 import { z } from "zod";
+import type { Audit } from "../audit/service.ts";
 import { actorOf } from "../platform/auth.ts";
-import { invalid } from "../platform/errors.ts";
+import { AppError, invalid } from "../platform/errors.ts";
 import type { App } from "../platform/http.ts";
 import {
   clearedSessionCookie,
@@ -23,7 +24,12 @@ const signedIn = z.object({
     .describe("how this browser session was opened (absent for API tokens)"),
 });
 
-export function sessionRoutes(signIn: SignInService, users: UserService, opts: { secureCookies: boolean }) {
+export function sessionRoutes(
+  signIn: SignInService,
+  users: UserService,
+  audit: Audit,
+  opts: { secureCookies: boolean },
+) {
   const secure = opts.secureCookies;
   return async (app: App) => {
     app.post(
@@ -49,13 +55,30 @@ export function sessionRoutes(signIn: SignInService, users: UserService, opts: {
         const { username, password, token } = req.body;
         const client = { address: req.ip, userAgent: req.headers["user-agent"] ?? "" };
         let session: Awaited<ReturnType<SignInService["withToken"]>>;
-        if (token !== undefined && username === undefined && password === undefined) {
-          session = await signIn.withToken(token, client);
-        } else if (token === undefined && username !== undefined && password !== undefined) {
-          session = await signIn.withPassword({ username, password }, client);
-        } else {
-          throw invalid("body", "give either `username` and `password`, or `token` (an API token)");
+        const method = token === undefined ? "password" : "token";
+        try {
+          if (token !== undefined && username === undefined && password === undefined) {
+            session = await signIn.withToken(token, client);
+          } else if (token === undefined && username !== undefined && password !== undefined) {
+            session = await signIn.withPassword({ username, password }, client);
+          } else {
+            throw invalid("body", "give either `username` and `password`, or `token` (an API token)");
+          }
+        } catch (err) {
+          if (err instanceof AppError && err.code !== "invalid-request")
+            await audit.record(req, err.status, {
+              action: "sign-in-failed",
+              actorName: username?.trim().toLowerCase().slice(0, 64) ?? null,
+              detail: { method, reason: err.code },
+            });
+          throw err;
         }
+        await audit.record(req, 200, {
+          action: "sign-in",
+          actorId: session.user.id,
+          actorName: session.user.username,
+          detail: { method },
+        });
         // A sign-in replaces whatever session this browser had.
         const previous = readSessionCookie(req.headers.cookie);
         if (previous) await signIn.signOut(previous);
@@ -104,7 +127,11 @@ export function sessionRoutes(signIn: SignInService, users: UserService, opts: {
       },
       async (req, reply) => {
         const secret = readSessionCookie(req.headers.cookie);
-        if (secret) await signIn.signOut(secret);
+        if (secret) {
+          const who = await signIn.signOut(secret);
+          if (who)
+            await audit.record(req, 204, { action: "sign-out", actorId: who.id, actorName: who.username });
+        }
         reply.header("set-cookie", clearedSessionCookie({ secure })).code(204).send(null);
       },
     );

@@ -122,8 +122,10 @@ export function createSignInService({ db, clock, throttle, localSignIn }: SignIn
     passwordsAllowed: (): boolean => !localSignIn || localSignIn.enabled,
 
     /** Ends the session with this secret at once (nothing happens for an unknown one). */
-    async signOut(secret: string): Promise<void> {
-      await revokeSessionBySecret(db, hashToken(secret), clock.now());
+    async signOut(secret: string): Promise<{ id: number; username: string } | null> {
+      const userId = await revokeSessionBySecret(db, hashToken(secret), clock.now());
+      const person = userId === null ? undefined : await store.findUser(db, userId);
+      return person ? { id: person.id, username: person.username } : null;
     },
 
     /**

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { startProvider, type TestProvider, testBrowser } from "../support/oidc.ts";
+import type { Json } from "./helpers.ts";
 
 const PUBLIC = "http://firebreak.test";
 let idp: TestProvider;
@@ -48,7 +49,11 @@ async function signInAs(account: string, returnTo = "/incidents") {
   const b = testBrowser(t.base, PUBLIC);
   const end = await b.go(`${t.base}/auth/oidc/login?returnTo=${encodeURIComponent(returnTo)}`);
   const session = await fetch(`${t.base}/api/v1/session`, { headers: { cookie: b.cookieHeader() } });
-  return { b, end, session: { status: session.status, body: session.ok ? await session.json() : undefined } };
+  return {
+    b,
+    end,
+    session: { status: session.status, body: (session.ok ? await session.json() : undefined) as Json },
+  };
 }
 
 const userRow = (username: string) =>
@@ -213,7 +218,7 @@ describe("single sign-on", () => {
       body: JSON.stringify({ username: "bob", password: "correct horse battery staple" }),
     });
     expect(bob.status).toBe(403);
-    expect((await bob.json()).detail).toMatch(/single sign-on/);
+    expect(((await bob.json()) as Json).detail).toMatch(/single sign-on/);
     const me = await t.admin.request("PUT", "/api/v1/users/1/password", {
       password: "break glass in an emergency",
     });

@@ -2,6 +2,8 @@
  * The app's one way to the API: same-origin requests that carry the session cookie and the
  * `x-firebreak-client: web` header the server asks of cookie-authenticated writes, and every
  * failure as an ApiError holding the problem document's title and detail to show where it happened.
+ * Every POST carries an `Idempotency-Key` (decision 0009): one per user action, so a retried action
+ * (pass the same `idempotencyKey`) is done once and answered as the first time.
  */
 
 export class ApiError extends Error {
@@ -52,12 +54,20 @@ async function problemOf(res: Response): Promise<ApiError> {
   }
 }
 
+/** A key for one user action: send it again only to retry that action. */
+export const newIdempotencyKey = (): string => crypto.randomUUID();
+
 export async function api<T>(
   method: Method,
   path: string,
   body?: unknown,
-  opts: { quietUnauthenticated?: boolean } = {},
+  opts: {
+    quietUnauthenticated?: boolean;
+    /** A POST's key; a new one per call unless the caller is retrying an action it already sent. */
+    idempotencyKey?: string;
+  } = {},
 ): Promise<T> {
+  const key = method === "POST" ? (opts.idempotencyKey ?? newIdempotencyKey()) : undefined;
   let res: Response;
   try {
     res = await fetch(`/api/v1${path}`, {
@@ -67,6 +77,8 @@ export async function api<T>(
         accept: "application/json",
         "x-firebreak-client": "web",
         ...(body === undefined ? {} : { "content-type": "application/json" }),
+        // The draft's form: a Structured Field String.
+        ...(key ? { "idempotency-key": `"${key}"` } : {}),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
