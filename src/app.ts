@@ -76,6 +76,8 @@ export type AppDeps = {
   statusSubscribers?: Pick<SubscriberDeps, "limits">;
   /** Live incident streams: how often an idle stream sends a keep-alive comment (default 20 s). */
   streamKeepAliveMs?: number;
+  /** READYZ_TIMEOUT_MS, METRICS_TOKEN, and whether METRICS_LISTEN serves /metrics elsewhere. */
+  operations?: { readyzTimeoutMs?: number; metricsToken?: string; metricsElsewhere?: boolean };
 };
 
 export async function buildApp(deps: AppDeps) {
@@ -334,6 +336,12 @@ export async function buildApp(deps: AppDeps) {
     bodyLimit: deps.bodyLimitBytes,
     version,
     ready: () => migrationsComplete(database.pool),
+    readyTimeoutMs: deps.operations?.readyzTimeoutMs,
+    metricsAccess: {
+      token: deps.operations?.metricsToken,
+      admins: !deps.operations?.metricsElsewhere,
+      actorOf: auth.currentActor,
+    },
     // Cached status page bytes are answered before routing (src/statuspage/public.ts).
     fastPath: statusFastPath(statusCache, metrics, deps.statusPageAtRoot),
   });

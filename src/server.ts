@@ -7,6 +7,7 @@ import { openDatabase } from "./platform/db.ts";
 import { type EmbeddedServer, startEmbedded } from "./platform/embedded.ts";
 import type { App } from "./platform/http.ts";
 import { createLogger } from "./platform/logger.ts";
+import { serveMetrics } from "./platform/metrics.ts";
 import { migrate } from "./platform/migrate.ts";
 import { filePolicy } from "./policy/source.ts";
 
@@ -19,16 +20,37 @@ export async function openConfiguredDatabase(config: Config, log: ReturnType<typ
     url = embedded.url;
     log.info({ dataDir: config.dataDir, port: embedded.port }, "embedded PostgreSQL is running");
   }
-  const database = openDatabase(url, config.databasePoolSize, log);
-  return { database, embedded };
+  const database = openDatabase(url, config.databasePoolSize, log, {
+    connectMs: config.databaseConnectTimeoutMs,
+    statementMs: config.databaseStatementTimeoutMs,
+  });
+  return { database, embedded, url };
+}
+
+/**
+ * Migrations on a connection of their own without the statement timeout: a migration may run
+ * long, and replicas starting together wait on each other's lock.
+ */
+export async function migrateWithoutTimeout(
+  url: string,
+  config: Config,
+  log: ReturnType<typeof createLogger>,
+): Promise<string[]> {
+  const migrating = openDatabase(url, 1, log, { connectMs: config.databaseConnectTimeoutMs, statementMs: 0 });
+  try {
+    return await migrate(migrating.pool);
+  } finally {
+    await migrating.close();
+  }
 }
 
 export async function serve(config: Config): Promise<void> {
   const log = createLogger(config.logLevel);
   // A bad policy file must stop start-up before anything else happens.
   const policy = filePolicy(config.policyFile);
-  const { database, embedded } = await openConfiguredDatabase(config, log);
+  const { database, embedded, url: databaseUrl } = await openConfiguredDatabase(config, log);
   let app: App | undefined;
+  let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | undefined;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -36,6 +58,7 @@ export async function serve(config: Config): Promise<void> {
     log.info({ signal }, "stopping");
     policy.unwatch();
     await app?.close().catch((err) => log.error({ err }, "closing HTTP failed"));
+    await metricsServer?.close();
     await database.close().catch(() => undefined);
     await embedded?.stop().catch((err) => log.error({ err }, "stopping PostgreSQL failed"));
     process.exit(0);
@@ -46,7 +69,7 @@ export async function serve(config: Config): Promise<void> {
     process.on(signal, () => void stop(signal));
   }
 
-  const applied = await migrate(database.pool);
+  const applied = await migrateWithoutTimeout(databaseUrl, config, log);
   if (applied.length) log.info({ applied }, "migrations applied");
   const built = await buildApp({
     database,
@@ -59,6 +82,11 @@ export async function serve(config: Config): Promise<void> {
     publicUrl: config.publicUrl,
     smtpUrl: config.smtpUrl,
     emailFrom: config.emailFrom,
+    operations: {
+      readyzTimeoutMs: config.readyzTimeoutMs,
+      metricsToken: config.metricsToken,
+      metricsElsewhere: Boolean(config.metricsListen),
+    },
     outboundAllowedHosts: config.outboundAllowedHosts,
   });
   app = built.app;
@@ -82,6 +110,10 @@ export async function serve(config: Config): Promise<void> {
   process.on("SIGHUP", reload);
   policy.watch();
   await app.listen({ port: config.port, host: config.host });
+  if (config.metricsListen) {
+    metricsServer = await serveMetrics(built.metrics.registry, config.metricsListen);
+    log.info(config.metricsListen, "serving /metrics on its own port (METRICS_LISTEN)");
+  }
 
   const url = config.publicUrl;
   // With a status page at `/`, the web app starts at /incidents.

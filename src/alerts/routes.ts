@@ -3,11 +3,12 @@
  * maintenance; bearer tokens) and intake (Alertmanager, Events API v2, generic and change
  * webhooks, heartbeat pings), where the integration key in the URL or body is the credential.
  */
-import type { FastifyError, FastifyRequest } from "fastify";
+import type { FastifyRequest } from "fastify";
 import { z } from "zod";
 import { actorOf } from "../platform/auth.ts";
 import { AppError } from "../platform/errors.ts";
-import { type App, fromFastifyError } from "../platform/http.ts";
+import { isDatabaseUnavailable } from "../platform/db.ts";
+import { type App, toAppError } from "../platform/http.ts";
 import type { Metrics } from "../platform/metrics.ts";
 import { findRedData } from "../platform/reddata.ts";
 import { Overloaded } from "./batcher.ts";
@@ -614,19 +615,11 @@ async function withIntakeErrors<T>(
     if (err instanceof Overloaded) {
       throw new AppError(overloadCode, err.message, { retryAfterSeconds: err.retryAfterSeconds });
     }
-    if (databaseUnavailable(err)) {
+    if (isDatabaseUnavailable(err)) {
       throw new AppError("unavailable", "the database is unavailable; retry later", { retryAfterSeconds: 5 });
     }
     throw err;
   }
-}
-
-function databaseUnavailable(err: unknown): boolean {
-  const code = (err as { code?: string }).code ?? "";
-  return (
-    ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "57P01", "57P03", "53300"].includes(code) ||
-    code.startsWith("08")
-  );
 }
 
 const keyParam = z.object({ key: z.string().min(1).max(200) });
@@ -713,10 +706,7 @@ export function intakeRoutes(service: AlertService, metrics: Metrics) {
     app.addHook("onError", async (req, _reply, err) => {
       const integration = req.routeOptions.config.integration;
       if (integration && !(err instanceof AppError && err.code === "not-found"))
-        count(
-          integration,
-          err instanceof AppError ? err.code : fromFastifyError(err, INTAKE_BODY_LIMIT).code,
-        );
+        count(integration, toAppError(err, INTAKE_BODY_LIMIT).code);
     });
 
     const intake = { tags: ["alert intake"], security: [] };
@@ -922,7 +912,7 @@ export function eventsV2Routes(service: AlertService, metrics: Metrics) {
       let e: EventsError;
       if (raw instanceof EventsError) e = raw;
       else {
-        const err = raw instanceof AppError ? raw : fromFastifyError(raw as FastifyError, INTAKE_BODY_LIMIT);
+        const err = toAppError(raw, INTAKE_BODY_LIMIT);
         if (err.code === "internal") req.log.error({ err: raw }, "events intake failed");
         const retry = (err.extra.retryAfterSeconds as number | undefined) ?? undefined;
         e = new EventsError(

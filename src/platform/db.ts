@@ -38,8 +38,86 @@ export type Tx<T = PlatformTables> = Transaction<T>;
 
 export type Database = { pool: pg.Pool; db: Db; close(): Promise<void> };
 
-export function openDatabase(url: string, poolSize: number, log?: Logger): Database {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, idleTimeoutMillis: 30_000 });
+/** How long the database may take before a request is answered 503 (DATABASE_*_TIMEOUT_MS). */
+export type DatabaseTimeouts = {
+  /** A new connection, or a free one from the pool. */
+  connectMs: number;
+  /** One statement; 0 for none (migrations, which may wait on each other's lock). */
+  statementMs: number;
+};
+
+export const defaultTimeouts: DatabaseTimeouts = { connectMs: 5_000, statementMs: 10_000 };
+
+/**
+ * PostgreSQL enforces the statement timeout; this deadline is for a server that stops answering
+ * altogether (frozen, partitioned), a little later so the server's own timeout normally wins.
+ */
+const CLIENT_DEADLINE_GRACE_MS = 1_000;
+
+/** Marks an error raised while connecting: whatever PostgreSQL said, the database was unreachable. */
+const CONNECT_FAILED = Symbol("connect failed");
+
+/**
+ * pg's client with two changes: an error while connecting is marked as such, and a connection
+ * whose query passed the client-side deadline (`query_timeout`) is closed. pg leaves such a
+ * connection open with the query still on the wire, and the pool would hand it to the next
+ * request, which would wait behind it.
+ */
+class GuardedClient extends pg.Client {
+  // biome-ignore lint/suspicious/noExplicitAny: pg's connect and query have many overloads; this passes them through
+  override connect(...args: any[]): any {
+    const mark = (err: unknown) => {
+      if (err && typeof err === "object") Object.assign(err, { [CONNECT_FAILED]: true });
+      return err;
+    };
+    const callback = args[0];
+    if (typeof callback === "function") return super.connect((err: Error) => callback(mark(err)));
+    return super.connect().catch((err: unknown) => Promise.reject(mark(err)));
+  }
+
+  // biome-ignore lint/suspicious/noExplicitAny: as above
+  override query(...args: any[]): any {
+    const last = args.length - 1;
+    const callback = args[last];
+    if (typeof callback === "function") {
+      args[last] = (err: unknown, res: unknown) => {
+        this.dropIfTimedOut(err);
+        callback(err, res);
+      };
+    }
+    // biome-ignore lint/suspicious/noExplicitAny: as above
+    const result = (super.query as (...a: any[]) => any)(...args);
+    if (result && typeof result.then === "function")
+      result.then(undefined, (err: unknown) => this.dropIfTimedOut(err));
+    return result;
+  }
+
+  private dropIfTimedOut(err: unknown): void {
+    if (err instanceof Error && err.message === "Query read timeout") this.end().catch(() => undefined);
+  }
+}
+
+export function openDatabase(
+  url: string,
+  poolSize: number,
+  log?: Logger,
+  timeouts: DatabaseTimeouts = defaultTimeouts,
+): Database {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    idleTimeoutMillis: 30_000,
+    // Waiting for a connection, new or from the pool.
+    connectionTimeoutMillis: timeouts.connectMs,
+    ...(timeouts.statementMs > 0
+      ? {
+          statement_timeout: timeouts.statementMs,
+          query_timeout: timeouts.statementMs + CLIENT_DEADLINE_GRACE_MS,
+        }
+      : {}),
+    keepAlive: true,
+    Client: GuardedClient,
+  });
   // An idle client losing its server (restart, failover) must not crash the process.
   pool.on("error", (err) => log?.warn({ error: err.message }, "idle database connection failed"));
   const db = new Kysely<PlatformTables>({ dialect: new PostgresDialect({ pool }) });
@@ -50,4 +128,43 @@ export function openDatabase(url: string, poolSize: number, log?: Logger): Datab
       await db.destroy();
     },
   };
+}
+
+const unreachableCodes = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EAI_AGAIN",
+  "ENOTFOUND",
+]);
+const unreachableMessages = [
+  /^timeout exceeded when trying to connect/,
+  /^Connection terminated/,
+  /^Query read timeout/,
+  /^Client has encountered a connection error and is not queryable/,
+  /^Client was closed and is not queryable/,
+  /^Cannot use a pool after calling end on the pool/,
+];
+
+/**
+ * Whether an error means the database cannot serve now (unreachable, refusing, restarting, too
+ * slow) rather than a fault in the request or the code: connection errors, SQLSTATE class 08,
+ * shutdowns and start-up (57P01–57P03), too many connections (53300), and both timeouts (57014
+ * from the server, pg's read timeout from the client).
+ */
+export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== "object" || depth > 3) return false;
+  const e = err as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+  if (CONNECT_FAILED in e) return true;
+  const code = typeof e.code === "string" ? e.code : "";
+  if (unreachableCodes.has(code)) return true;
+  if (/^08[0-9A-Z]{3}$/.test(code) || ["57P01", "57P02", "57P03", "53300", "57014"].includes(code))
+    return true;
+  const message = typeof e.message === "string" ? e.message : "";
+  if (unreachableMessages.some((m) => m.test(message))) return true;
+  if (Array.isArray(e.errors) && e.errors.some((x) => isDatabaseUnavailable(x, depth + 1))) return true;
+  return isDatabaseUnavailable(e.cause, depth + 1);
 }

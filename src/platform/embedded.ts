@@ -60,7 +60,8 @@ async function stopOrphan(dbDir: string, lockFile: string, log: Logger): Promise
 export async function startEmbedded(
   dataDir: string,
   log: Logger,
-  opts: { durable?: boolean } = { durable: true },
+  /** `port`: the one to listen on (a restart keeping its URL); a free one otherwise. */
+  opts: { durable?: boolean; port?: number } = { durable: true },
 ): Promise<EmbeddedServer> {
   mkdirSync(dataDir, { recursive: true });
   const asRoot = userInfo().uid === 0;
@@ -75,7 +76,7 @@ export async function startEmbedded(
   const fresh = !existsSync(path.join(dbDir, "PG_VERSION"));
   if (fresh) writeFileSync(secretFile, randomBytes(24).toString("hex"), { mode: 0o600 });
   const password = readFileSync(secretFile, "utf8").trim();
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const flags = [
     "-c",
     "listen_addresses=127.0.0.1",

@@ -16,12 +16,14 @@ export const errorCatalogue = {
     title: "A request with this Idempotency-Key is still being carried out",
   },
   "body-too-large": { status: 413, title: "The request body is too large" },
+  "uri-too-long": { status: 414, title: "The URL is too long" },
   "unsupported-media-type": { status: 415, title: "Unsupported content type" },
   "idempotency-key-reused": {
     status: 422,
     title: "The Idempotency-Key was used for a different request",
   },
   "rate-limited": { status: 429, title: "Too many requests" },
+  "headers-too-large": { status: 431, title: "The request line and headers are too large" },
   internal: { status: 500, title: "Internal error" },
   unavailable: { status: 503, title: "Service unavailable" },
 } as const;

@@ -54,6 +54,8 @@ const HEARTBEAT_MS = 5_000;
  */
 const POLL_MS = 200;
 const DEAD_AFTER_SECONDS = 20;
+/** How soon a runner whose worker died is replaced (and, while the database is away, retried). */
+const RESTART_AFTER_MS = 1_000;
 
 export function createJobs(pool: pg.Pool, log: Logger, clock: Clock) {
   const handlers = new Map<string, JobHandler>();
@@ -120,6 +122,54 @@ export function createJobs(pool: pg.Pool, log: Logger, clock: Clock) {
     }
   }
   const logger = quietLogger(log);
+  let stopped = true;
+  let restartTimer: NodeJS.Timeout | undefined;
+  /** Workers that died holding a job: their jobs are unlocked once a new runner is up. */
+  const deadWorkers: string[] = [];
+
+  /**
+   * graphile-worker's worker that cannot record a job's outcome (the database went away while
+   * it ran) exits for good, and its pool does not replace it: after an outage a replica would run
+   * fewer jobs, then none. So a worker's fatal error starts a fresh runner (retried until the
+   * database answers) and retires the old one.
+   */
+  async function startRunner(concurrency: number): Promise<Runner> {
+    const events: WorkerEvents = new EventEmitter();
+    events.on("worker:create", ({ worker }) => {
+      workerIds.push(worker.workerId);
+    });
+    events.on("worker:fatalError", ({ worker, error }) => {
+      deadWorkers.push(worker.workerId);
+      log.warn({ error: String(error) }, "a job worker stopped (the database failed); starting a new runner");
+      scheduleRestart(concurrency);
+    });
+    return run(
+      { pgPool: pool, concurrency, noHandleSignals: true, pollInterval: POLL_MS, logger, events },
+      taskList(),
+    );
+  }
+
+  function scheduleRestart(concurrency: number): void {
+    if (stopped || restartTimer) return;
+    restartTimer = setTimeout(async () => {
+      const old = runner;
+      try {
+        runner = await startRunner(concurrency);
+        restartTimer = undefined;
+        const dead = deadWorkers.splice(0);
+        await pool
+          .query("SELECT graphile_worker.force_unlock_workers($1::text[])", [dead])
+          .catch(() => deadWorkers.push(...dead));
+        if (stopped) await runner.stop().catch(() => undefined);
+        await old?.stop().catch(() => undefined);
+      } catch (err) {
+        log.warn({ error: String(err) }, "could not start a new job runner; trying again");
+        restartTimer = undefined;
+        scheduleRestart(concurrency);
+      }
+    }, RESTART_AFTER_MS);
+    restartTimer.unref();
+  }
 
   function taskList(): TaskList {
     const list: TaskList = {};
@@ -184,14 +234,8 @@ export function createJobs(pool: pg.Pool, log: Logger, clock: Clock) {
 
     /** Starts this replica's worker (LISTEN/NOTIFY wakes it within milliseconds of a commit). */
     async start(concurrency = 4): Promise<void> {
-      const events: WorkerEvents = new EventEmitter();
-      events.on("worker:create", ({ worker }) => {
-        workerIds.push(worker.workerId);
-      });
-      runner = await run(
-        { pgPool: pool, concurrency, noHandleSignals: true, pollInterval: POLL_MS, logger, events },
-        taskList(),
-      );
+      stopped = false;
+      runner = await startRunner(concurrency);
       for (const r of dueRunners) stopLoops.push(runLoops(r, concurrency));
       await heartbeatAndSweep();
       beat = setInterval(() => {
@@ -216,6 +260,8 @@ export function createJobs(pool: pg.Pool, log: Logger, clock: Clock) {
     },
 
     async stop(): Promise<void> {
+      stopped = true;
+      if (restartTimer) clearTimeout(restartTimer);
       for (const stopLoop of stopLoops.splice(0)) await stopLoop();
       if (beat) clearInterval(beat);
       await runner?.stop();

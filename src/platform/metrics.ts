@@ -1,3 +1,4 @@
+import { createServer, type Server } from "node:http";
 import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
 
 /**
@@ -77,3 +78,37 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * METRICS_LISTEN: a port of its own serving only GET /metrics, without authentication, for a
+ * network only Prometheus reaches. Resolves once it listens.
+ */
+export async function serveMetrics(
+  registry: Registry,
+  at: { host: string; port: number },
+): Promise<{ server: Server; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? "").split("?")[0];
+    if (path !== "/metrics" || (req.method !== "GET" && req.method !== "HEAD")) {
+      res
+        .writeHead(404, { "content-type": "text/plain; charset=utf-8" })
+        .end("only GET /metrics is served here\n");
+      return;
+    }
+    registry.metrics().then(
+      (text) => {
+        res.writeHead(200, { "content-type": registry.contentType });
+        res.end(req.method === "HEAD" ? undefined : text);
+      },
+      () => res.writeHead(500).end(),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(at.port, at.host, () => resolve());
+  });
+  return {
+    server,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -6,7 +6,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Clock } from "../platform/clock.ts";
 import { AppError } from "../platform/errors.ts";
-import { type App, type FastPath, saneRequestId } from "../platform/http.ts";
+import { type App, type FastPath, saneRequestId, unstorableText } from "../platform/http.ts";
 import type { Metrics } from "../platform/metrics.ts";
 import type { Cached, Rendered, ResponseCache } from "./cache.ts";
 import { renderAtom, renderRss } from "./feeds.ts";
@@ -40,6 +40,29 @@ export function acceptsGzip(header: string | undefined): boolean {
   });
 }
 
+/**
+ * The pages are HTML without scripts, with one inline <style> and style attributes, posting only
+ * the subscribe form to this site; nothing may frame them or sniff their type. Sent with every
+ * answer, cached bytes included.
+ */
+export const statusPageContentSecurityPolicy = [
+  "default-src 'none'",
+  "style-src 'unsafe-inline'",
+  "form-action 'self'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+export const statusPageSecurityHeaders: Record<string, string> = {
+  "content-security-policy": statusPageContentSecurityPolicy,
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+  "referrer-policy": "same-origin",
+};
+
+/** A page slug as status pages are created with; anything else is a 404 without asking the database. */
+const validSlug = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
 const keyOf = (slug: string, rest: string) => `${slug}\u0000${rest}`;
 
 type Answer = { status: number; headers: Record<string, string>; body?: Buffer };
@@ -51,6 +74,7 @@ function answers(r: Cached): Answers {
   let made = answersOf.get(r);
   if (made) return made;
   const headers: Record<string, string> = {
+    ...statusPageSecurityHeaders,
     "content-type": r.contentType,
     etag: r.etag,
     "last-modified": r.lastModified.toUTCString(),
@@ -269,20 +293,45 @@ export function publicStatusRoutes(
     } catch (err) {
       // Nothing rendered yet and the database is away: say so on a page, not a bare 500.
       req.log.error({ err }, "status page could not be rendered");
-      reply.code(503).header("retry-after", "10").type(HTML).send(renderUnavailable());
+      reply
+        .code(503)
+        .headers(statusPageSecurityHeaders)
+        .header("retry-after", "10")
+        .type(HTML)
+        .send(renderUnavailable());
       return;
     }
     const a = answer(r, req.headers);
     reply.code(a.status).headers(a.headers).send(a.body);
   }
 
+  /**
+   * A slug no page can have (`/status/%00`) is a 404 page at once: asked of the database, it failed
+   * there and read as an outage. Runs before the input checks, which would make it a 400.
+   */
+  function unknownSlug(req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) {
+    const p = req.params as { slug?: string; "*"?: string };
+    const slug = p.slug ?? atRoot ?? "";
+    if (validSlug.test(slug) && !unstorableText(p["*"] ?? "")) return done();
+    reply
+      .code(404)
+      .headers(statusPageSecurityHeaders)
+      .type(HTML)
+      .send(renderNotFound(validSlug.test(slug) ? "that page" : "that status page"));
+  }
+
   return async (app: App) => {
     const schema = { tags: ["status page (public)"], security: [] };
     // A crowd of visitors is not worth two log lines each; failures are still logged.
     const logLevel = "warn";
+    const onRequest = unknownSlug;
     app.get(
       "/status/:slug",
-      { logLevel, schema: { ...schema, summary: "A status page: HTML that works without JavaScript" } },
+      {
+        logLevel,
+        onRequest,
+        schema: { ...schema, summary: "A status page: HTML that works without JavaScript" },
+      },
       async (req, reply) => serve(req, reply, (req.params as { slug: string }).slug, ""),
     );
     if (atRoot) {
@@ -296,6 +345,7 @@ export function publicStatusRoutes(
       "/status/:slug/*",
       {
         logLevel,
+        onRequest,
         schema: {
           ...schema,
           summary:

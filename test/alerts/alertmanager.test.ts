@@ -53,7 +53,9 @@ function api(t: TestApp) {
       (await t.admin.get(`/api/v1/incidents/${incidentId}/timeline`)).body.events,
     /** A counter of firebreak_alert_intake_total from /metrics (0 when never counted). */
     async intakeCount(integration: string, outcome: string): Promise<number> {
-      const text = await (await fetch(`${t.base}/metrics`)).text();
+      const text = await (
+        await fetch(`${t.base}/metrics`, { headers: { authorization: `Bearer ${t.admin.token}` } })
+      ).text();
       const m = text.match(
         new RegExp(
           `^firebreak_alert_intake_total\\{integration="${integration}",outcome="${outcome}"\\} (\\d+)`,

@@ -224,7 +224,9 @@ describe("Events API v2", () => {
     expect(big.status).toBe(413);
     expect(await alertsOf(api.id)).toEqual(before);
 
-    const metrics = await (await fetch(`${t.base}/metrics`)).text();
+    const metrics = await (
+      await fetch(`${t.base}/metrics`, { headers: { authorization: `Bearer ${t.admin.token}` } })
+    ).text();
     expect(metrics).toMatch(/firebreak_alert_intake_total\{integration="events",outcome="invalid"\} (\d+)/);
     expect(metrics).toMatch(/firebreak_alert_intake_total\{integration="events",outcome="accepted"\} \d+/);
   });
@@ -292,7 +294,9 @@ describe("Alertmanager webhook", () => {
     expect(huge.status).toBe(413);
     expect(((await huge.json()) as Json).detail).toContain("524288 bytes");
 
-    const metrics = await (await fetch(`${t.base}/metrics`)).text();
+    const metrics = await (
+      await fetch(`${t.base}/metrics`, { headers: { authorization: `Bearer ${t.admin.token}` } })
+    ).text();
     for (const outcome of ["unknown-key", "invalid-request", "unsupported-media-type", "body-too-large"]) {
       expect(metrics).toMatch(
         new RegExp(`firebreak_alert_intake_total{integration="alertmanager",outcome="${outcome}"} [1-9]`),

@@ -62,7 +62,9 @@ const alertOf = async (s: Service, dedup: string): Promise<Json> => {
 const pagesOf = async (incidentId: number): Promise<Json[]> =>
   (await t.admin.get(`/api/v1/pages?incident=${incidentId}`)).body.pages;
 const metric = async (app: TestApp, integration: string, outcome: string): Promise<number> => {
-  const text = await (await fetch(`${app.base}/metrics`)).text();
+  const text = await (
+    await fetch(`${app.base}/metrics`, { headers: { authorization: `Bearer ${app.admin.token}` } })
+  ).text();
   const m = text.match(
     new RegExp(
       `^firebreak_alert_intake_total\\{integration="${integration}",outcome="${outcome}"\\} (\\d+)`,

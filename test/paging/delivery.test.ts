@@ -93,7 +93,9 @@ describe("webhook notifications", () => {
     expect(page.deliveries[0].lastError).toContain("410");
     expect(page.events.map((e: { kind: string }) => e.kind)).toContain("page-notification-failed");
     expect(received.filter((r) => r.path === "/gone")).toHaveLength(1); // not retried
-    const metrics = await (await fetch(`${t.base}/metrics`)).text();
+    const metrics = await (
+      await fetch(`${t.base}/metrics`, { headers: { authorization: `Bearer ${t.admin.token}` } })
+    ).text();
     expect(metrics).toMatch(
       /firebreak_notification_deliveries_total\{channel="webhook",status="failed-permanent"\} 1/,
     );

@@ -140,7 +140,9 @@ describe("the public page", () => {
     // Every one of them is counted under its route: routed ones with their duration, cached ones
     // answered before routing in their own counter, which /metrics reads afresh each time.
     const counted = async (name: string, status: number) => {
-      const text = await (await fetch(`${t.base}/metrics`)).text();
+      const text = await (
+        await fetch(`${t.base}/metrics`, { headers: { authorization: `Bearer ${t.admin.token}` } })
+      ).text();
       const line = new RegExp(
         `${name}\\{method="GET",route="/status/:slug/\\*",status="${status}"\\} (\\d+)`,
       );

@@ -272,7 +272,9 @@ describe("publishing an update reaches every confirmed subscriber once", () => {
     expect(updateMails("someone-new@example.com")).toHaveLength(0);
     const deliveries = await t.services.statusSubscribers.deliveriesOf(first.updateId);
     expect(deliveries.map((d) => d.status)).toEqual(["delivered", "delivered"]);
-    const metrics = await (await fetch(`${t.base}/metrics`)).text();
+    const metrics = await (
+      await fetch(`${t.base}/metrics`, { headers: { authorization: `Bearer ${t.admin.token}` } })
+    ).text();
     expect(metrics).toMatch(
       /firebreak_notification_deliveries_total\{channel="status-email",status="delivered"\} \d+/,
     );
@@ -393,7 +395,9 @@ describe("webhook subscribers", () => {
       },
     });
     expect(h.json.meta.unsubscribe).toMatch(linkPattern("unsubscribe"));
-    const metrics = await (await fetch(`${t.base}/metrics`)).text();
+    const metrics = await (
+      await fetch(`${t.base}/metrics`, { headers: { authorization: `Bearer ${t.admin.token}` } })
+    ).text();
     expect(metrics).toMatch(
       /firebreak_notification_deliveries_total\{channel="status-webhook",status="delivered"\} \d+/,
     );
