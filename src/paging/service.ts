@@ -264,7 +264,13 @@ export function createPagingService(
         if (current.managed) refuseManaged(current, "edit");
         await checkTargets(tx, p.levels);
         const next = { ...p, id };
-        await store.updatePolicy(tx, next, clock.now());
+        try {
+          await store.updatePolicy(tx, next, clock.now());
+        } catch (err) {
+          if (isUniqueViolation(err))
+            throw new AppError("conflict", `an escalation policy named ${p.name} exists`, { field: "name" });
+          throw err;
+        }
         return next;
       });
     },
