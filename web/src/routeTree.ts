@@ -5,6 +5,7 @@
  */
 import { alertsRoute } from "./routes/alerts.ts";
 import { appRoute } from "./routes/app.tsx";
+import { auditRoute } from "./routes/audit.ts";
 import { declareRoute } from "./routes/declare.ts";
 import { homeRoute } from "./routes/home.ts";
 import { incidentRoute } from "./routes/incident.ts";
@@ -27,6 +28,7 @@ export const routeTree = rootRoute.addChildren([
     alertsRoute,
     statusAdminRoute,
     tokensRoute,
+    auditRoute,
     profileRoute,
   ]),
 ]);

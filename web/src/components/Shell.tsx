@@ -10,20 +10,32 @@ import {
 } from "@tanstack/react-router";
 import { api } from "../api/client.ts";
 import { keys } from "../api/queries.ts";
-import type { Session } from "../api/types.ts";
+import type { Role, Session } from "../api/types.ts";
 import { ErrorNote } from "./ErrorNote.tsx";
 
-/** The routes that name themselves in the navigation (staticData.nav), in their order. */
-function useNavEntries() {
+declare module "@tanstack/react-router" {
+  interface StaticDataRouteOption {
+    /** The least role the screen is for: the navigation lists it only for them. */
+    minRole?: Role;
+  }
+}
+
+const rank: Record<Role, number> = { viewer: 0, responder: 1, admin: 2 };
+
+/** The routes that name themselves in the navigation (staticData.nav) for this role, in their order. */
+function useNavEntries(role: Role) {
   const router = useRouter();
   return Object.values(router.routesById)
-    .flatMap((r) => (r.options.staticData?.nav ? [{ to: r.fullPath, ...r.options.staticData.nav }] : []))
+    .flatMap((r) => {
+      const { nav, minRole } = r.options.staticData ?? {};
+      return nav && rank[role] >= rank[minRole ?? "viewer"] ? [{ to: r.fullPath, ...nav }] : [];
+    })
     .sort((a, b) => a.order - b.order);
 }
 
 export function Shell() {
   const { me } = useRouteContext({ from: "/app" });
-  const entries = useNavEntries();
+  const entries = useNavEntries(me.role);
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const signOut = useMutation({
