@@ -3,6 +3,8 @@ import { readFileSync } from "node:fs";
 import { alertRoutes, eventsV2Routes, intakeRoutes } from "./alerts/routes.ts";
 import { createAlertService } from "./alerts/service.ts";
 import type { AlertDb } from "./alerts/store.ts";
+import { auditRoutes } from "./audit/routes.ts";
+import { createAudit } from "./audit/service.ts";
 import { syncOnCallWithPolicy } from "./defaults.ts";
 import { incidentRoutes } from "./incidents/routes.ts";
 import { createIncidentService } from "./incidents/service.ts";
@@ -18,6 +20,7 @@ import { createPagingService, type PagingService } from "./paging/service.ts";
 import type { PagingDb } from "./paging/store.ts";
 import { createAuth } from "./platform/auth.ts";
 import type { Clock } from "./platform/clock.ts";
+import type { OidcConfig } from "./platform/config.ts";
 import type { Database } from "./platform/db.ts";
 import { type App, createHttp } from "./platform/http.ts";
 import { createIdempotency } from "./platform/idempotency.ts";
@@ -40,8 +43,12 @@ import type { StatusDb } from "./statuspage/store.ts";
 import { createSubscriberService, type SubscriberDeps } from "./statuspage/subscribers.ts";
 import { subscriberAdminRoutes, subscriberPublicRoutes } from "./statuspage/subscribers-routes.ts";
 import type { SubscriberDb } from "./statuspage/subscribers-store.ts";
+import { createOidc } from "./users/oidc.ts";
+import { oidcRoutes } from "./users/oidc-routes.ts";
 import { userRoutes } from "./users/routes.ts";
 import { createUserService } from "./users/service.ts";
+import { createTeams } from "./users/teams.ts";
+import { teamRoutes } from "./users/teams-routes.ts";
 import { sessionRoutes } from "./users/session-routes.ts";
 import { createSignInService } from "./users/signin.ts";
 import { createThrottle } from "./users/throttle.ts";
@@ -74,6 +81,14 @@ export type AppDeps = {
   statusPageAtRoot?: string;
   /** Status page subscribers: rate limits (tests make them small). */
   statusSubscribers?: Pick<SubscriberDeps, "limits">;
+  /** Single sign-on with an OpenID Connect provider, when configured. */
+  oidc?: OidcConfig;
+  /** Whether passwords and API tokens open browser sessions; off, only the break-glass admin's do. */
+  localSignIn?: { enabled: boolean; breakGlass: string };
+  /** Proxies whose X-Forwarded-For is believed (TRUSTED_PROXIES). */
+  trustedProxies?: string[];
+  /** How long the audit log keeps entries (default 365 days). */
+  auditRetentionDays?: number;
   /** Live incident streams: how often an idle stream sends a keep-alive comment (default 20 s). */
   streamKeepAliveMs?: number;
   /** READYZ_TIMEOUT_MS, METRICS_TOKEN, and whether METRICS_LISTEN serves /metrics elsewhere. */
@@ -119,7 +134,11 @@ export async function buildApp(deps: AppDeps) {
     db: database.db,
     clock,
     throttle: createThrottle({ db: database.db, clock }),
+    localSignIn: deps.localSignIn,
   });
+  const teams = createTeams({ db: database.db, clock });
+  const audit = createAudit({ db: database.db, clock, log, retentionDays: deps.auditRetentionDays ?? 365 });
+  const oidc = deps.oidc && createOidc({ db: database.db, clock, log, config: deps.oidc, publicUrl, signIn });
   /** SEV-5: the urgency of a page for an incident of this severity, now. */
   const urgencyOf = (severity: string) => urgencyFor(policy.current(), severity, clock.now());
   // Paging and the process are created after incidents; they are reached through these references.
@@ -329,8 +348,10 @@ export async function buildApp(deps: AppDeps) {
     clock,
     log,
     keepAliveMs: deps.streamKeepAliveMs,
+    onOpened: (req, incident) => audit.streamOpened(req, incident),
   });
   const app: App = await createHttp({
+    trustedProxies: deps.trustedProxies,
     log,
     metrics,
     bodyLimit: deps.bodyLimitBytes,
@@ -348,9 +369,16 @@ export async function buildApp(deps: AppDeps) {
   await app.register(
     async (api) => {
       api.addHook("onRequest", auth.authenticate);
+      api.addHook("onResponse", audit.onResponse);
+      // After validation (the body is parsed): team resources need a role in the owning team.
+      api.addHook("preHandler", teams.gate);
       idempotency.attach(api);
       await api.register(userRoutes(users, signIn));
-      await api.register(sessionRoutes(signIn, users, { secureCookies: publicUrl.startsWith("https:") }));
+      await api.register(
+        sessionRoutes(signIn, users, audit, { secureCookies: publicUrl.startsWith("https:") }),
+      );
+      await api.register(auditRoutes(audit));
+      await api.register(teamRoutes(teams));
       await api.register(policyRoutes(policy, process, incidents, () => following));
       await api.register(clockRoutes(process, incidents, clock));
       await api.register(
@@ -374,15 +402,18 @@ export async function buildApp(deps: AppDeps) {
   await app.register(eventsV2Routes(alerts, metrics), { prefix: "/v2" });
   await app.register(publicStatusRoutes(statusPages, statusCache, clock, deps.statusPageAtRoot));
   await app.register(subscriberPublicRoutes(statusSubscribers));
+  await app.register(oidcRoutes(oidc, signIn, audit, { secureCookies: publicUrl.startsWith("https:") }));
   await app.register(ackLinkRoutes(paging));
   await app.register(calendarFeedRoutes(oncall));
   // Last: the web app answers the paths no other route claims (`/` stays the status page's when set).
   await app.register(webAppRoutes());
   await statusListener.start();
+  const stopAuditSweep = audit.startSweeping();
   await incidentChanges.start();
   // Open streams would hold the server open: end them first (browsers reconnect elsewhere).
   app.addHook("preClose", async () => live.closeAll());
   app.addHook("onClose", async () => {
+    stopAuditSweep();
     stopFollowing();
     await statusListener.stop();
     await incidentChanges.stop();
@@ -392,7 +423,18 @@ export async function buildApp(deps: AppDeps) {
   await app.ready();
   return {
     app,
-    services: { users, incidents, oncall, paging, alerts, statusPages, statusSubscribers, process, notices },
+    services: {
+      audit,
+      users,
+      incidents,
+      oncall,
+      paging,
+      alerts,
+      statusPages,
+      statusSubscribers,
+      process,
+      notices,
+    },
     policy,
     jobs,
     metrics,

@@ -80,14 +80,18 @@ export async function serve(config: Config): Promise<void> {
     intake: { maxQueued: config.alertIntakeMaxQueued },
     statusPageAtRoot: config.statusPageAtRoot,
     publicUrl: config.publicUrl,
+    oidc: config.oidc,
+    localSignIn: { enabled: config.passwordSignIn, breakGlass: config.breakGlassAdmin },
+    auditRetentionDays: config.auditRetentionDays,
+    trustedProxies: config.trustedProxies,
     smtpUrl: config.smtpUrl,
     emailFrom: config.emailFrom,
+    outboundAllowedHosts: config.outboundAllowedHosts,
     operations: {
       readyzTimeoutMs: config.readyzTimeoutMs,
       metricsToken: config.metricsToken,
       metricsElsewhere: Boolean(config.metricsListen),
     },
-    outboundAllowedHosts: config.outboundAllowedHosts,
   });
   app = built.app;
   // Every replica runs jobs: escalation timers and notifications go to whichever is free.

@@ -6,11 +6,12 @@
 import type { FastifyRequest } from "fastify";
 import { z } from "zod";
 import { actorOf } from "../platform/auth.ts";
-import { AppError } from "../platform/errors.ts";
 import { isDatabaseUnavailable } from "../platform/db.ts";
+import { AppError } from "../platform/errors.ts";
 import { type App, toAppError } from "../platform/http.ts";
 import type { Metrics } from "../platform/metrics.ts";
 import { findRedData } from "../platform/reddata.ts";
+import { ofTeams, teamQuery } from "../platform/team-filter.ts";
 import { Overloaded } from "./batcher.ts";
 import {
   type AlertEvent,
@@ -63,6 +64,7 @@ const serviceFields = {
   groupingWindowMinutes: z.number().int().min(1).max(10_080).optional(),
   flapChanges: z.number().int().min(2).max(60).optional(),
   flapWindowMinutes: z.number().int().min(1).max(1440).optional(),
+  teamId: z.number().int().positive().optional().describe("the team that owns it (default: your team)"),
 };
 const serviceBody = z.object(serviceFields).strict();
 const servicePatch = serviceBody.partial();
@@ -73,6 +75,7 @@ const serviceSchema = z
     name: z.string(),
     description: z.string(),
     escalationPolicyId: z.number(),
+    teamId: z.number(),
     incidentType: z.string().nullable(),
     incidentSeverity: z.string().nullable(),
     groupingWindowMinutes: z.number(),
@@ -88,6 +91,7 @@ const presentService = (s: ServiceRow) => ({
   name: s.name,
   description: s.description,
   escalationPolicyId: s.escalation_policy_id,
+  teamId: s.team_id,
   incidentType: s.incident_type,
   incidentSeverity: s.incident_severity,
   groupingWindowMinutes: s.grouping_window_minutes,
@@ -262,7 +266,7 @@ export function alertRoutes(
     app.post(
       "/services",
       {
-        config: admin,
+        config: { ...admin, team: { kind: "service" } },
         schema: {
           tags,
           summary: "Create a service; answers with its first integration key (shown only now)",
@@ -279,13 +283,17 @@ export function alertRoutes(
     app.get(
       "/services",
       {
+        config: { team: { kind: "service", list: true } },
         schema: {
           tags,
-          summary: "Every service",
+          summary: "Every service (`?team=mine` or a team id: only those teams')",
+          querystring: teamQuery,
           response: { 200: z.object({ services: z.array(serviceSchema) }) },
         },
       },
-      async () => ({ services: (await service.listServices()).map(presentService) }),
+      async (req) => ({
+        services: ofTeams(await service.listServices(), req.teamFilter, (s) => s.team_id).map(presentService),
+      }),
     );
     app.get(
       "/services/:id",
@@ -295,7 +303,7 @@ export function alertRoutes(
     app.patch(
       "/services/:id",
       {
-        config: admin,
+        config: { ...admin, team: { kind: "service", param: "id" } },
         schema: {
           tags,
           summary: "Change a service",
@@ -308,7 +316,10 @@ export function alertRoutes(
     );
     app.delete(
       "/services/:id",
-      { config: admin, schema: { tags, summary: "Delete a service, its keys and its alerts", params: id } },
+      {
+        config: { ...admin, team: { kind: "service", param: "id" } },
+        schema: { tags, summary: "Delete a service, its keys and its alerts", params: id },
+      },
       async (req, reply) => {
         await service.deleteService(req.params.id);
         reply.code(204).send();
@@ -318,7 +329,7 @@ export function alertRoutes(
     app.post(
       "/services/:id/integration-keys",
       {
-        config: admin,
+        config: { ...admin, team: { kind: "service", param: "id" } },
         schema: {
           tags,
           summary: "A new integration key (shown only now); `mapping` configures the generic webhook",
@@ -338,7 +349,7 @@ export function alertRoutes(
     app.get(
       "/services/:id/integration-keys",
       {
-        config: admin,
+        config: { ...admin, team: { kind: "service", param: "id" } },
         schema: {
           tags,
           summary: "A service's integration keys (their last 4 characters only)",
@@ -354,7 +365,7 @@ export function alertRoutes(
     app.delete(
       "/services/:id/integration-keys/:keyId",
       {
-        config: admin,
+        config: { ...admin, team: { kind: "service", param: "id" } },
         schema: {
           tags,
           summary: "Revoke an integration key: senders using it get 404/400 within seconds",
@@ -494,7 +505,7 @@ export function alertRoutes(
     app.post(
       "/services/:id/heartbeats",
       {
-        config: admin,
+        config: { ...admin, team: { kind: "service", param: "id" } },
         schema: {
           tags,
           summary: "Expect a ping every `intervalMinutes`; a missed one raises an alert (dead man's switch)",
@@ -534,7 +545,7 @@ export function alertRoutes(
     app.delete(
       "/services/:id/heartbeats/:heartbeatId",
       {
-        config: admin,
+        config: { ...admin, team: { kind: "service", param: "id" } },
         schema: {
           tags,
           summary: "Stop expecting a heartbeat",
@@ -550,7 +561,7 @@ export function alertRoutes(
     app.post(
       "/services/:id/maintenance",
       {
-        config: responder,
+        config: { ...responder, team: { kind: "service", param: "id" } },
         schema: {
           tags,
           summary: "A maintenance window: alerts are recorded but page nobody",
@@ -587,7 +598,7 @@ export function alertRoutes(
     app.delete(
       "/services/:id/maintenance/:windowId",
       {
-        config: responder,
+        config: { ...responder, team: { kind: "service", param: "id" } },
         schema: {
           tags,
           summary: "End or cancel a maintenance window",

@@ -49,6 +49,7 @@ export type ServiceBody = {
   groupingWindowMinutes?: number;
   flapChanges?: number;
   flapWindowMinutes?: number;
+  teamId?: number;
 };
 
 const KEY_CACHE_MS = 5_000;
@@ -389,6 +390,7 @@ export function createAlertService(deps: AlertServiceDeps) {
             grouping_window_minutes: body.groupingWindowMinutes ?? DEFAULTS.groupingWindowMinutes,
             flap_changes: body.flapChanges ?? DEFAULTS.flapChanges,
             flap_window_minutes: body.flapWindowMinutes ?? DEFAULTS.flapWindowMinutes,
+            ...(body.teamId === undefined ? {} : { team_id: body.teamId }),
             created_at: now,
             updated_at: now,
           })
@@ -420,6 +422,7 @@ export function createAlertService(deps: AlertServiceDeps) {
             }),
             ...(body.flapChanges !== undefined && { flap_changes: body.flapChanges }),
             ...(body.flapWindowMinutes !== undefined && { flap_window_minutes: body.flapWindowMinutes }),
+            ...(body.teamId !== undefined && { team_id: body.teamId }),
             updated_at: clock.now(),
           })
           .catch(uniqueName(body.name ?? current.name));

@@ -16,6 +16,8 @@ export interface AlertTables {
     grouping_window_minutes: number;
     flap_changes: number;
     flap_window_minutes: number;
+    /** The team that owns it (the default team when none is named). */
+    team_id: Generated<number>;
     created_at: Date;
     updated_at: Date;
   };
@@ -99,7 +101,7 @@ export type ServiceRow = AlertTables["services"] extends infer S
   ? { [K in keyof S]: S[K] extends Generated<infer T> ? T : S[K] }
   : never;
 
-export const insertService = (db: AlertDb, s: Omit<ServiceRow, "id">) =>
+export const insertService = (db: AlertDb, s: Omit<ServiceRow, "id" | "team_id"> & { team_id?: number }) =>
   db.insertInto("services").values(s).returningAll().executeTakeFirstOrThrow();
 
 export const getService = (db: AlertDb, id: number) =>

@@ -25,7 +25,7 @@ export type AuditFacts = {
 
 const DAY_MS = 24 * 60 * 60_000;
 /** Private incident reads: the routes that show one incident (its page, timeline, stream, clocks…). */
-const incidentRead = /^\/api\/v1\/incidents\/:id(\/|$)/;
+const incidentRead = /^\/api\/v1\/incidents\/:id(\/(?!stream$)|$)/;
 
 export function createAudit({ db, clock, log, retentionDays }: AuditDeps) {
   async function write(entry: NewAuditEntry) {
@@ -86,6 +86,17 @@ export function createAudit({ db, clock, log, retentionDays }: AuditDeps) {
             }),
           );
       }
+    },
+
+    /** A live stream of a private incident opened (streams never finish for onResponse). */
+    async streamOpened(req: FastifyRequest, incident: { id: number; visibility: string }) {
+      if (incident.visibility !== "private") return;
+      await write(
+        fromRequest(req, 200, {
+          action: "private-incident-read",
+          target: `incidents ${incident.id} / stream`,
+        }),
+      );
     },
 
     list: (filter: store.AuditFilter) => store.listEntries(db, filter),

@@ -251,6 +251,11 @@ export type LiveDeps = {
   clock: Clock;
   log: Logger;
   keepAliveMs?: number;
+  /**
+   * A reader was let in to follow an incident (the audit log records reads of private ones; the
+   * stream's own response never "finishes" for Fastify, so the usual hook would not see it).
+   */
+  onOpened?: (req: FastifyRequest, incident: { id: number; visibility: string }) => Promise<void>;
 };
 
 export function createLiveIncidents(deps: LiveDeps) {
@@ -298,7 +303,8 @@ export function createLiveIncidents(deps: LiveDeps) {
      * is not visible to the reader.
      */
     async incident(req: FastifyRequest, reply: FastifyReply, actor: Actor, id: number, after = 0) {
-      await service.get(actor, id);
+      const seen = await service.get(actor, id);
+      await deps.onOpened?.(req, seen);
       const sent = new Set<number>();
       let family = new Set<number>([id]);
       let lastIncident = "";

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { actorOf } from "../platform/auth.ts";
 import { AppError } from "../platform/errors.ts";
 import type { App } from "../platform/http.ts";
+import { ofTeams, teamQuery } from "../platform/team-filter.ts";
 import type { Shift } from "./model.ts";
 import type { OncallService } from "./service.ts";
 import type { StoredSchedule } from "./store.ts";
@@ -26,6 +27,12 @@ const rotation = z
   .strict();
 const scheduleBody = z
   .object({
+    teamId: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe("the team that owns it (on create; default: your team, or the default team)"),
     name: z.string().min(1).max(100),
     timeZone: z.string().min(1),
     layers: z.array(rotation).max(20),
@@ -39,7 +46,7 @@ const overrideSchema = z.object({
   reason: z.string().optional(),
 });
 const scheduleSchema = scheduleBody
-  .extend({ id: z.number(), overrides: z.array(overrideSchema) })
+  .extend({ id: z.number(), teamId: z.number(), overrides: z.array(overrideSchema) })
   .meta({ id: "Schedule" });
 const shiftSchema = z.object({
   userId: z.number(),
@@ -62,6 +69,7 @@ export type OverrideView = z.infer<typeof overrideSchema>;
 export type OncallNowView = z.infer<typeof oncallNowSchema>;
 const presentSchedule = (s: StoredSchedule) => ({
   id: s.id,
+  teamId: s.teamId,
   name: s.name,
   timeZone: s.timeZone,
   layers: s.layers,
@@ -98,18 +106,22 @@ export function oncallRoutes(service: OncallService) {
     app.get(
       "/schedules",
       {
+        config: { team: { kind: "schedule", list: true } },
         schema: {
           tags,
-          summary: "Schedules",
+          summary: "Schedules (`?team=mine` or a team id: only those teams')",
+          querystring: teamQuery,
           response: { 200: z.object({ schedules: z.array(scheduleSchema) }) },
         },
       },
-      async () => ({ schedules: (await service.list()).map(presentSchedule) }),
+      async (req) => ({
+        schedules: ofTeams(await service.list(), req.teamFilter, (s) => s.teamId).map(presentSchedule),
+      }),
     );
     app.post(
       "/schedules",
       {
-        config: admin,
+        config: { ...admin, team: { kind: "schedule" } },
         schema: { tags, summary: "Create a schedule", body: scheduleBody, response: { 201: scheduleSchema } },
       },
       async (req, reply) => {
@@ -132,7 +144,7 @@ export function oncallRoutes(service: OncallService) {
     app.put(
       "/schedules/:id",
       {
-        config: admin,
+        config: { ...admin, team: { kind: "schedule", param: "id" } },
         schema: {
           tags,
           summary: "Replace a schedule's rotations",
@@ -145,7 +157,10 @@ export function oncallRoutes(service: OncallService) {
     );
     app.delete(
       "/schedules/:id",
-      { config: admin, schema: { tags, summary: "Delete a schedule no escalation policy uses", params: id } },
+      {
+        config: { ...admin, team: { kind: "schedule", param: "id" } },
+        schema: { tags, summary: "Delete a schedule no escalation policy uses", params: id },
+      },
       async (req, reply) => {
         await service.remove(req.params.id);
         reply.code(204).send();
@@ -171,7 +186,7 @@ export function oncallRoutes(service: OncallService) {
     app.post(
       "/schedules/:id/overrides",
       {
-        config: responder,
+        config: { ...responder, team: { kind: "schedule", param: "id" } },
         schema: {
           tags,
           summary: "Cover someone's shift for a window (PAGE-7)",
@@ -200,7 +215,7 @@ export function oncallRoutes(service: OncallService) {
     app.delete(
       "/schedules/:id/overrides/:overrideId",
       {
-        config: responder,
+        config: { ...responder, team: { kind: "schedule", param: "id" } },
         schema: {
           tags,
           summary: "Remove an override",

@@ -9,6 +9,8 @@ export interface OncallTables {
     name: string;
     time_zone: string;
     layers: ColumnType<Rotation[], string, string>;
+    /** The team that owns it (the default team when none is named). */
+    team_id: Generated<number>;
     created_at: Date;
     updated_at: Date;
   };
@@ -36,6 +38,7 @@ export type OncallDb = Kysely<PlatformTables & OncallTables>;
 
 export type StoredSchedule = {
   id: number;
+  teamId: number;
   name: string;
   timeZone: string;
   layers: Rotation[];
@@ -44,12 +47,13 @@ export type StoredSchedule = {
 
 export async function insertSchedule(
   db: OncallDb,
-  s: { name: string; timeZone: string; layers: Rotation[] },
+  s: { name: string; timeZone: string; layers: Rotation[]; teamId?: number },
   now: Date,
 ): Promise<number> {
   const row = await db
     .insertInto("schedules")
     .values({
+      ...(s.teamId === undefined ? {} : { team_id: s.teamId }),
       name: s.name,
       time_zone: s.timeZone,
       layers: JSON.stringify(s.layers),
@@ -64,12 +68,18 @@ export async function insertSchedule(
 export async function updateSchedule(
   db: OncallDb,
   id: number,
-  s: { name: string; timeZone: string; layers: Rotation[] },
+  s: { name: string; timeZone: string; layers: Rotation[]; teamId?: number },
   now: Date,
 ): Promise<void> {
   await db
     .updateTable("schedules")
-    .set({ name: s.name, time_zone: s.timeZone, layers: JSON.stringify(s.layers), updated_at: now })
+    .set({
+      ...(s.teamId === undefined ? {} : { team_id: s.teamId }),
+      name: s.name,
+      time_zone: s.timeZone,
+      layers: JSON.stringify(s.layers),
+      updated_at: now,
+    })
     .where("id", "=", id)
     .execute();
 }
@@ -95,6 +105,7 @@ export async function getSchedule(
     })
     .select([
       "s.id",
+      "s.team_id",
       "s.name",
       "s.time_zone",
       "s.layers",
@@ -112,6 +123,7 @@ export async function getSchedule(
   if (!row) return undefined;
   return {
     id: row.id,
+    teamId: row.team_id,
     name: row.name,
     timeZone: row.time_zone,
     layers: row.layers,

@@ -22,6 +22,8 @@ export type EscalationPolicy = {
   businessHours: BusinessHours;
   /** Defined by the policy file and kept in step with it; not edited through the API. */
   managed?: boolean;
+  /** The team that owns it (the default team when none is named at creation). */
+  teamId?: number;
 };
 
 /**

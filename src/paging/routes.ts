@@ -4,7 +4,8 @@ import { actorOf } from "../platform/auth.ts";
 import { AppError } from "../platform/errors.ts";
 import type { App } from "../platform/http.ts";
 import { assertNoRedData } from "../platform/reddata.ts";
-import type { Page } from "./model.ts";
+import { ofTeams, teamQuery } from "../platform/team-filter.ts";
+import type { EscalationPolicy, Page } from "./model.ts";
 import type { PagingService } from "./service.ts";
 import type { ContactMethod, Delivery, NotificationRule } from "./store.ts";
 
@@ -16,6 +17,7 @@ const target = z.discriminatedUnion("kind", [
 ]);
 const policyBody = z
   .object({
+    teamId: z.number().int().positive().optional().describe("the team that owns it (default: your team)"),
     name: z.string().min(1).max(100),
     description: z.string().max(2000).optional(),
     levels: z.array(z.object({ timeoutMinutes: z.number(), targets: z.array(target) }).strict()).max(20),
@@ -35,6 +37,7 @@ const policyBody = z
 const policySchema = policyBody
   .extend({
     id: z.number(),
+    teamId: z.number(),
     description: z.string(),
     repeat: z.number(),
     ackTimeoutMinutes: z.number(),
@@ -49,6 +52,8 @@ const policySchema = policyBody
       .describe("defined by the policy file (escalationPolicies) and kept in step with it; edit it there"),
   })
   .meta({ id: "EscalationPolicy" });
+/** A stored policy as the API shows it (every stored policy has its team). */
+const presentPolicy = (p: EscalationPolicy) => ({ ...p, managed: p.managed ?? false, teamId: p.teamId ?? 0 });
 /** The shape the web app reads (types only: web/src/api/oncall.ts). */
 export type EscalationPolicyView = z.infer<typeof policySchema>;
 
@@ -138,20 +143,22 @@ export function pagingRoutes(service: PagingService) {
     app.get(
       "/escalation-policies",
       {
+        config: { team: { kind: "policy", list: true } },
         schema: {
           tags,
-          summary: "Escalation policies",
+          summary: "Escalation policies (`?team=mine` or a team id: only those teams')",
+          querystring: teamQuery,
           response: { 200: z.object({ policies: z.array(policySchema) }) },
         },
       },
-      async () => ({
-        policies: (await service.listPolicies()).map((p) => ({ ...p, managed: p.managed ?? false })),
+      async (req) => ({
+        policies: ofTeams(await service.listPolicies(), req.teamFilter, (p) => p.teamId).map(presentPolicy),
       }),
     );
     app.post(
       "/escalation-policies",
       {
-        config: admin,
+        config: { ...admin, team: { kind: "policy" } },
         schema: {
           tags,
           summary: "Create an escalation policy (PAGE-2)",
@@ -161,7 +168,7 @@ export function pagingRoutes(service: PagingService) {
       },
       async (req, reply) => {
         reply.code(201);
-        return { ...(await service.createPolicy(req.body)), managed: false };
+        return presentPolicy(await service.createPolicy(req.body));
       },
     );
     app.get(
@@ -169,13 +176,13 @@ export function pagingRoutes(service: PagingService) {
       { schema: { tags, summary: "Read a policy", params: id, response: { 200: policySchema } } },
       async (req) => {
         const p = await service.getPolicy(req.params.id);
-        return { ...p, managed: p.managed ?? false };
+        return presentPolicy(p);
       },
     );
     app.put(
       "/escalation-policies/:id",
       {
-        config: admin,
+        config: { ...admin, team: { kind: "policy", param: "id" } },
         schema: {
           tags,
           summary: "Replace a policy",
@@ -184,11 +191,14 @@ export function pagingRoutes(service: PagingService) {
           response: { 200: policySchema },
         },
       },
-      async (req) => ({ ...(await service.updatePolicy(req.params.id, req.body)), managed: false }),
+      async (req) => presentPolicy(await service.updatePolicy(req.params.id, req.body)),
     );
     app.delete(
       "/escalation-policies/:id",
-      { config: admin, schema: { tags, summary: "Delete a policy without pages", params: id } },
+      {
+        config: { ...admin, team: { kind: "policy", param: "id" } },
+        schema: { tags, summary: "Delete a policy without pages", params: id },
+      },
       async (req, reply) => {
         await service.deletePolicy(req.params.id);
         reply.code(204).send();

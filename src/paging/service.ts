@@ -21,6 +21,7 @@ export type PolicyBody = {
   repeat?: number;
   ackTimeoutMinutes?: number;
   businessHours?: model.BusinessHours;
+  teamId?: number;
 };
 
 /** What a policy file says about an escalation policy, comparable as text. */
@@ -102,6 +103,7 @@ export function createPagingService(
       repeat: body.repeat ?? 0,
       ackTimeoutMinutes: body.ackTimeoutMinutes ?? 30,
       businessHours: body.businessHours ?? model.defaultBusinessHours,
+      ...(body.teamId === undefined ? {} : { teamId: body.teamId }),
     };
     const problems = model.validatePolicy(p);
     if (problems[0]) {
@@ -263,7 +265,7 @@ export function createPagingService(
         if (!current) throw notFound("escalation policy", id);
         if (current.managed) refuseManaged(current, "edit");
         await checkTargets(tx, p.levels);
-        const next = { ...p, id };
+        const next = { ...p, id, teamId: p.teamId ?? current.teamId };
         try {
           await store.updatePolicy(tx, next, clock.now());
         } catch (err) {

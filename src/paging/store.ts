@@ -23,6 +23,7 @@ export interface PagingTables {
     ack_timeout_minutes: number;
     business_hours: Json<BusinessHours>;
     managed: Generated<boolean>;
+    team_id: Generated<number>;
     created_at: Date;
     updated_at: Date;
   };
@@ -120,8 +121,12 @@ export type PagingDb = Kysely<PlatformTables & PagingTables & AckLinkTable>;
 
 // -- escalation policies ------------------------------------------------------------------------
 
-type PolicyRow = Omit<PagingTables["escalation_policies"], "id" | "levels" | "business_hours" | "managed"> & {
+type PolicyRow = Omit<
+  PagingTables["escalation_policies"],
+  "id" | "levels" | "business_hours" | "managed" | "team_id"
+> & {
   id: number;
+  team_id: number;
   managed: boolean;
   levels: Level[];
   business_hours: BusinessHours;
@@ -137,6 +142,7 @@ function policyFromRow(r: PolicyRow): EscalationPolicy {
     ackTimeoutMinutes: r.ack_timeout_minutes,
     businessHours: r.business_hours,
     managed: r.managed,
+    teamId: r.team_id,
   };
 }
 
@@ -146,6 +152,7 @@ export async function insertPolicy(db: PagingDb, p: PolicyInput, now: Date): Pro
   const row = await db
     .insertInto("escalation_policies")
     .values({
+      ...(p.teamId === undefined ? {} : { team_id: p.teamId }),
       name: p.name,
       description: p.description,
       levels: JSON.stringify(p.levels),
@@ -165,6 +172,7 @@ export async function updatePolicy(db: PagingDb, p: EscalationPolicy, now: Date)
   await db
     .updateTable("escalation_policies")
     .set({
+      ...(p.teamId === undefined ? {} : { team_id: p.teamId }),
       name: p.name,
       description: p.description,
       levels: JSON.stringify(p.levels),

@@ -6,6 +6,8 @@ import { AppError } from "./errors.ts";
 import { findLiveSession, readSessionCookie } from "./session.ts";
 
 export type Role = "viewer" | "responder" | "admin";
+/** What teams own. */
+export type TeamResource = "schedule" | "policy" | "service" | "statusPage";
 /** Who makes a request, and with what: an API token, or a browser session of the web app. */
 export type Actor = {
   id: number;
@@ -43,6 +45,8 @@ export function sameSecret(a: string, b: string): boolean {
 declare module "fastify" {
   interface FastifyRequest {
     actor: Actor | null;
+    /** Lists with `?team=`: the teams whose resources to show (undefined: every team). */
+    teamFilter?: number[];
   }
   interface FastifyContextConfig {
     /** Least role a route needs; every /api/v1 route needs at least a valid credential (viewer). */
@@ -51,6 +55,13 @@ declare module "fastify" {
     integration?: string;
     /** Signing in and out: the route runs without a credential (the CSRF rule still applies). */
     noCredential?: boolean;
+    /**
+     * A change to a resource a team owns: `minRole` is checked against the caller's role in that
+     * team (admins: everywhere), not their role alone. `param` names the resource (`id`, or a
+     * status page's `slug`); without it the route creates one, in the body's `teamId` (or the
+     * caller's team). A list with `list: true` filters by `?team=mine|<id>`.
+     */
+    team?: { kind: TeamResource; param?: string; list?: boolean };
   }
 }
 
@@ -173,7 +184,8 @@ export function createAuth({ db, clock }: AuthDeps) {
       }
       req.actor = actor;
       const min = req.routeOptions.config.minRole ?? "viewer";
-      if (!hasRole(actor, min)) {
+      // Team resources are checked against the role in the owning team once the body is parsed.
+      if (!req.routeOptions.config.team && !hasRole(actor, min)) {
         throw new AppError(
           "forbidden",
           `user ${actor.username} has the ${actor.role} role; this needs ${min} or higher (ask an admin to change your role)`,

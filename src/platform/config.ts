@@ -94,6 +94,10 @@ export const settings = {
     default: "",
     doc: "Single sign-on: claim values to roles, e.g. `sre-leads=admin,sre=responder`; the highest role a person's values map to wins. A claim value that is a role's own name (`admin`, `responder`, `viewer`) maps to it.",
   },
+  OIDC_TEAMS_CLAIM: {
+    default: "",
+    doc: "Single sign-on: a claim (e.g. `groups`) whose values are team slugs; at each sign-in a person's teams become exactly the teams named (with their role in each). Empty: teams are managed in Firebreak.",
+  },
   OIDC_DEFAULT_ROLE: {
     default: "viewer",
     doc: "Single sign-on: the role of a person created at first sign-in when the role claim maps to none.",
@@ -171,6 +175,7 @@ const schema = z.object({
       (v) => v.trim() === "" || v.split(",").every((p) => /^[^=]+=(admin|responder|viewer)$/.test(p.trim())),
       "expected value=role pairs separated by commas, each role admin, responder or viewer",
     ),
+  OIDC_TEAMS_CLAIM: z.string().max(100),
   OIDC_DEFAULT_ROLE: z.enum(["viewer", "responder", "admin"]),
   PASSWORD_SIGNIN: z.enum(["on", "off"]),
   BREAK_GLASS_ADMIN: z.string().min(1).max(64),
@@ -192,6 +197,8 @@ export type OidcConfig = {
   roleClaim: string | undefined;
   /** Claim value → role. */
   roleMap: Record<string, "viewer" | "responder" | "admin">;
+  /** A claim naming the person's teams by slug (their memberships follow it at each sign-in). */
+  teamsClaim?: string;
   defaultRole: "viewer" | "responder" | "admin";
 };
 
@@ -315,6 +322,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
               }),
           ),
           defaultRole: c.OIDC_DEFAULT_ROLE,
+          teamsClaim: c.OIDC_TEAMS_CLAIM || undefined,
         }
       : undefined,
     passwordSignIn: c.PASSWORD_SIGNIN === "on",

@@ -44,6 +44,8 @@ export type HttpOptions = {
    * true; anything else goes to the routes.
    */
   fastPath?: FastPath;
+  /** Proxies (addresses or CIDR ranges) whose X-Forwarded-For gives the client's address. */
+  trustedProxies?: string[];
   /** Deadline of /readyz (READYZ_TIMEOUT_MS); past it the database reads as not ready. */
   readyTimeoutMs?: number;
   /** Who may read /metrics on this port; nobody when absent. */
@@ -84,34 +86,58 @@ const unstorable = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff
  * `[path, what]` with the path spelled as validation errors spell it (`title`, `tasks[0].title`).
  */
 export function unstorableText(value: unknown, path = ""): [string, string] | undefined {
-  if (typeof value === "string") {
-    const m = unstorable.exec(value);
-    if (!m) return undefined;
-    return [
-      path,
-      m[0] === "\u0000"
-        ? "contains a NUL character (\\u0000)"
-        : "contains a lone UTF-16 surrogate (not valid Unicode)",
-    ];
-  }
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = unstorableText(value[i], `${path}[${i}]`);
-      if (found) return found;
+  // An explicit stack, not recursion: a body nested 100,000 deep (200 KB) must not overflow ours.
+  const todo: [unknown, string, number][] = [[value, path, 0]];
+  for (let next = todo.pop(); next; next = todo.pop()) {
+    const [v, at, depth] = next;
+    if (typeof v === "string") {
+      const m = unstorable.exec(v);
+      if (m)
+        return [
+          at,
+          m[0] === "\u0000"
+            ? "contains a NUL character (\\u0000)"
+            : "contains a lone UTF-16 surrogate (not valid Unicode)",
+        ];
+      continue;
     }
-    return undefined;
-  }
-  if (value && typeof value === "object") {
-    for (const [key, v] of Object.entries(value)) {
-      const field = path ? `${path}.${key}` : key;
+    if (!v || typeof v !== "object") continue;
+    if (depth >= MAX_DEPTH) return ["", `is nested more than ${MAX_DEPTH} levels deep`];
+    // Pushed in reverse, so the first problem in reading order is the one named.
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) todo.push([v[i], `${at}[${i}]`, depth + 1]);
+      continue;
+    }
+    const entries = Object.entries(v);
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [key, child] = entries[i] as [string, unknown];
       if (unstorable.test(key))
-        return [path || "body", "has a member name with a NUL character or a lone surrogate"];
-      const found = unstorableText(v, field);
-      if (found) return found;
+        return [at || "body", "has a member name with a NUL character or a lone surrogate"];
+      todo.push([child, at ? `${at}.${key}` : key, depth + 1]);
     }
   }
   return undefined;
 }
+
+/**
+ * The first query parameter whose percent-escapes are not UTF-8 (Node's parser would quietly
+ * turn them into U+FFFD), or undefined.
+ */
+export function malformedQuery(url: string): string | undefined {
+  const at = url.indexOf("?");
+  if (at < 0) return undefined;
+  for (const pair of url.slice(at + 1).split("&")) {
+    try {
+      decodeURIComponent(pair.replace(/\+/g, " "));
+    } catch {
+      return JSON.stringify(pair.split("=")[0]?.slice(0, 40) ?? "");
+    }
+  }
+  return undefined;
+}
+
+/** Deeper JSON than any Firebreak API or sender uses; deeper bodies are refused, not walked. */
+const MAX_DEPTH = 64;
 
 /**
  * Refuses, before validation, text PostgreSQL cannot store (it would fail there as a 500) and a
@@ -137,6 +163,15 @@ function checkInput(req: FastifyRequest): AppError | undefined {
       },
     );
   }
+  const badQuery = malformedQuery(req.raw.url ?? "");
+  if (badQuery)
+    return new AppError(
+      "invalid-request",
+      `url: the query parameter ${badQuery} is not valid UTF-8 once decoded`,
+      {
+        field: "url",
+      },
+    );
   for (const [part, value] of [
     ["body", body],
     ["query", req.query],
@@ -260,6 +295,8 @@ export async function createHttp(opts: HttpOptions): Promise<App> {
     clientErrorHandler,
     bodyLimit: opts.bodyLimit,
     requestIdHeader: false,
+    // Only the proxies named are believed; anyone else could write any X-Forwarded-For.
+    ...(opts.trustedProxies?.length ? { trustProxy: opts.trustedProxies } : {}),
     genReqId: requestIdOf,
     serverFactory: (handler) => {
       const server = createServer((req, res) => {
@@ -383,7 +420,14 @@ export async function createHttp(opts: HttpOptions): Promise<App> {
   );
   app.get(
     "/metrics",
-    { schema: { ...health, summary: "Prometheus metrics (text format)" } },
+    {
+      schema: {
+        tags: ["operations"],
+        summary: "Prometheus metrics (text format)",
+        description:
+          "Needs `Authorization: Bearer <METRICS_TOKEN>` or an admin's API token; with METRICS_LISTEN set, only METRICS_TOKEN here, and the separate port answers without one.",
+      },
+    },
     async (req, reply) => {
       await checkMetricsAccess(req, opts.metricsAccess);
       reply.type(opts.metrics.registry.contentType);

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { actorOf } from "../platform/auth.ts";
 import type { App } from "../platform/http.ts";
+import { ofTeams, teamQuery } from "../platform/team-filter.ts";
 import { groupStatus } from "./model.ts";
 import { criticalities, type StatusService } from "./service.ts";
 import type { ComponentRow, StatusIncidentRow, UpdateRow } from "./store.ts";
@@ -142,31 +143,40 @@ export function statusAdminRoutes(service: StatusService) {
     app.get(
       "/status-pages",
       {
+        config: { team: { kind: "statusPage", list: true } },
         schema: {
           tags,
-          summary: "Status pages",
+          summary: "Status pages (`?team=mine` or a team id: only those teams')",
+          querystring: teamQuery,
           response: {
             200: z.object({
               pages: z.array(
-                z.object({ id: z.number(), slug: z.string(), name: z.string(), timeZone: z.string() }),
+                z.object({
+                  id: z.number(),
+                  slug: z.string(),
+                  name: z.string(),
+                  timeZone: z.string(),
+                  teamId: z.number(),
+                }),
               ),
             }),
           },
         },
       },
-      async () => ({
-        pages: (await service.listPages()).map((p) => ({
+      async (req) => ({
+        pages: ofTeams(await service.listPages(), req.teamFilter, (p) => p.team_id).map((p) => ({
           id: p.id,
           slug: p.slug,
           name: p.name,
           timeZone: p.time_zone,
+          teamId: p.team_id,
         })),
       }),
     );
     app.post(
       "/status-pages",
       {
-        config: admin,
+        config: { ...admin, team: { kind: "statusPage" } },
         schema: {
           tags,
           summary: "Another status page (e.g. internal, or per product), with its own components",
@@ -175,17 +185,29 @@ export function statusAdminRoutes(service: StatusService) {
               slug: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "expected lowercase letters, digits and -"),
               name: z.string().trim().min(1).max(200),
               timeZone: z.string().optional(),
+              teamId: z
+                .number()
+                .int()
+                .positive()
+                .optional()
+                .describe("the team that owns it (default: your team)"),
             })
             .strict(),
           response: {
-            201: z.object({ id: z.number(), slug: z.string(), name: z.string(), timeZone: z.string() }),
+            201: z.object({
+              id: z.number(),
+              slug: z.string(),
+              name: z.string(),
+              timeZone: z.string(),
+              teamId: z.number(),
+            }),
           },
         },
       },
       async (req, reply) => {
         const p = await service.createPage(req.body);
         reply.code(201);
-        return { id: p.id, slug: p.slug, name: p.name, timeZone: p.time_zone };
+        return { id: p.id, slug: p.slug, name: p.name, timeZone: p.time_zone, teamId: p.team_id };
       },
     );
 
@@ -217,7 +239,7 @@ export function statusAdminRoutes(service: StatusService) {
     app.post(
       "/status-pages/:slug/components",
       {
-        config: admin,
+        config: { ...admin, team: { kind: "statusPage", param: "slug" } },
         schema: {
           tags,
           summary: "Add a component (or a group, with `group: true`)",
@@ -234,7 +256,7 @@ export function statusAdminRoutes(service: StatusService) {
     app.patch(
       "/status-pages/:slug/components/:id",
       {
-        config: responder,
+        config: { ...responder, team: { kind: "statusPage", param: "slug" } },
         schema: {
           tags,
           summary:
@@ -252,7 +274,7 @@ export function statusAdminRoutes(service: StatusService) {
     app.delete(
       "/status-pages/:slug/components/:id",
       {
-        config: admin,
+        config: { ...admin, team: { kind: "statusPage", param: "slug" } },
         schema: { tags, summary: "Remove a component", params: withId },
       },
       async (req, reply) => {

@@ -196,7 +196,7 @@ export function createStatusService(deps: {
     // -- pages -----------------------------------------------------------------------------------
     listPages: () => store.listPages(db),
     page: (slug: string) => pageOr404(db, slug),
-    async createPage(body: { slug: string; name: string; timeZone?: string }) {
+    async createPage(body: { slug: string; name: string; timeZone?: string; teamId?: number }) {
       assertNoRedData({ name: body.name });
       if (body.timeZone !== undefined && !IANAZone.isValidZone(body.timeZone))
         throw invalid(
@@ -204,7 +204,16 @@ export function createStatusService(deps: {
           `unknown time zone ${JSON.stringify(body.timeZone)}; expected an IANA name such as "Europe/Berlin"`,
         );
       return store
-        .insertPage(db, { slug: body.slug, name: body.name, time_zone: body.timeZone ?? "UTC" }, clock.now())
+        .insertPage(
+          db,
+          {
+            slug: body.slug,
+            name: body.name,
+            time_zone: body.timeZone ?? "UTC",
+            ...(body.teamId === undefined ? {} : { team_id: body.teamId }),
+          },
+          clock.now(),
+        )
         .catch((err: unknown) => {
           if (isUnique(err))
             throw new AppError("conflict", `a status page ${body.slug} exists`, { field: "slug" });

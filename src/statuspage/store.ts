@@ -12,6 +12,8 @@ export interface StatusTables {
     slug: string;
     name: string;
     time_zone: string;
+    /** The team that owns it (the default team when none is named). */
+    team_id: Generated<number>;
     created_at: Generated<Date>;
     updated_at: Generated<Date>;
   };
@@ -88,7 +90,11 @@ export const getPage = (db: StatusDb, id: number) =>
   db.selectFrom("status_pages").selectAll().where("id", "=", id).executeTakeFirst();
 export const listPages = (db: StatusDb) =>
   db.selectFrom("status_pages").selectAll().orderBy("slug").execute();
-export const insertPage = (db: StatusDb, p: { slug: string; name: string; time_zone: string }, now: Date) =>
+export const insertPage = (
+  db: StatusDb,
+  p: { slug: string; name: string; time_zone: string; team_id?: number },
+  now: Date,
+) =>
   db
     .insertInto("status_pages")
     .values({ ...p, created_at: now, updated_at: now })

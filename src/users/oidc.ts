@@ -11,10 +11,11 @@ import type { OidcConfig } from "../platform/config.ts";
 import type { Db } from "../platform/db.ts";
 import { AppError } from "../platform/errors.ts";
 import type { Logger } from "../platform/logger.ts";
-import { nthUsername, roleFromClaim, safeReturnTo, usernameFor } from "./oidc-model.ts";
+import { claimValues, nthUsername, roleFromClaim, safeReturnTo, usernameFor } from "./oidc-model.ts";
 import * as ssoStore from "./oidc-store.ts";
 import type { Client, SignInService } from "./signin.ts";
 import * as store from "./store.ts";
+import { replaceMemberships } from "./teams-store.ts";
 
 /** How long a browser has to come back from the provider. */
 export const LOGIN_TTL_MS = 10 * 60_000;
@@ -103,6 +104,8 @@ export function createOidc({ db, clock, log, config, publicUrl, signIn }: OidcDe
         await ssoStore.setRole(tx, userId, role);
         forgetTokens();
       }
+      if (config.teamsClaim)
+        await replaceMemberships(tx, userId, claimValues(claims[config.teamsClaim]), role ?? person.role);
       return userId;
     });
   }

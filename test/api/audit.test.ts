@@ -111,6 +111,18 @@ describe("the audit log", () => {
       `incidents ${secret.id} / timeline`,
       `incidents ${secret.id}`,
     ]);
+    // Following it live is a read too, though a stream never finishes as other answers do.
+    const ac = new AbortController();
+    const live = await fetch(`${t.base}/api/v1/incidents/${secret.id}/stream`, {
+      headers: { authorization: `Bearer ${lead.token}` },
+      signal: ac.signal,
+    });
+    expect(live.status).toBe(200);
+    await live.body?.getReader().read();
+    ac.abort();
+    const streamed = await entries(`?action=private-incident-read&actorId=${lead.id}`);
+    expect(streamed[0].target).toBe(`incidents ${secret.id} / stream`);
+    expect(streamed.length - before).toBe(3);
     // A non-participant's refused read shows nothing and is not a read.
     const other = await t.user("other", "responder");
     expect((await other.get(`/api/v1/incidents/${secret.id}`)).status).toBe(404);

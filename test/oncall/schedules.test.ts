@@ -37,7 +37,7 @@ describe("schedules: create and read", () => {
     const r = await t.admin.get(`/api/v1/schedules/${id}`);
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     const body = platformSchedule(c);
-    expect(r.body).toEqual({ id, ...body, overrides: [] });
+    expect(r.body).toEqual({ id, ...body, teamId: expect.any(Number), overrides: [] });
 
     const list = await t.admin.get("/api/v1/schedules");
     expect(list.status).toBe(200);

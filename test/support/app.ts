@@ -1,5 +1,5 @@
 /** Starts the real HTTP server on a fresh database with a test clock, and gives typed API clients. */
-import { buildApp } from "../../src/app.ts";
+import { type AppDeps, buildApp } from "../../src/app.ts";
 import { syncOnCallWithPolicy } from "../../src/defaults.ts";
 import { TestClock } from "../../src/platform/clock.ts";
 import { openDatabase } from "../../src/platform/db.ts";
@@ -74,6 +74,10 @@ export async function startTestApp(
     outboundAllowedHosts?: string[];
     /** Resolves host names for outgoing HTTP (a DNS the test controls). */
     resolve?: Resolve;
+    /** Single sign-on and whether passwords still open browser sessions. */
+    oidc?: AppDeps["oidc"];
+    localSignIn?: AppDeps["localSignIn"];
+    trustedProxies?: string[];
   } = {},
 ) {
   const url = opts.databaseUrl ?? (await createTestDatabase());
@@ -92,6 +96,9 @@ export async function startTestApp(
     statusPageAtRoot: opts.statusPageAtRoot,
     outboundAllowedHosts: opts.outboundAllowedHosts ?? LOOPBACK,
     resolve: opts.resolve,
+    oidc: opts.oidc,
+    localSignIn: opts.localSignIn,
+    trustedProxies: opts.trustedProxies,
   });
   await app.listen({ port: 0, host: "127.0.0.1" });
   const address = app.server.address();

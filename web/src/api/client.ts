@@ -55,7 +55,12 @@ async function problemOf(res: Response): Promise<ApiError> {
 }
 
 /** A key for one user action: send it again only to retry that action. */
-export const newIdempotencyKey = (): string => crypto.randomUUID();
+/**
+ * 128 random bits as hex. Not `crypto.randomUUID()`: browsers offer it only on https and
+ * localhost, and Firebreak may be served over plain http on a private network.
+ */
+export const newIdempotencyKey = (): string =>
+  Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
 
 export async function api<T>(
   method: Method,
