@@ -47,10 +47,10 @@ import { createOidc } from "./users/oidc.ts";
 import { oidcRoutes } from "./users/oidc-routes.ts";
 import { userRoutes } from "./users/routes.ts";
 import { createUserService } from "./users/service.ts";
-import { createTeams } from "./users/teams.ts";
-import { teamRoutes } from "./users/teams-routes.ts";
 import { sessionRoutes } from "./users/session-routes.ts";
 import { createSignInService } from "./users/signin.ts";
+import { createTeams } from "./users/teams.ts";
+import { teamRoutes } from "./users/teams-routes.ts";
 import { createThrottle } from "./users/throttle.ts";
 import { webAppRoutes } from "./web/routes.ts";
 
