@@ -29,6 +29,7 @@ import {
 type RouteConfig = {
   minRole?: "viewer" | "responder" | "admin";
   noCredential?: boolean;
+  team?: { kind: string; param?: string; list?: boolean };
   integration?: string;
 };
 
@@ -276,8 +277,6 @@ describe.sequential("each role against a public and a private incident it does n
       const a = await send(t.base, r.method, r.url, r.body, as(who));
       answers.set(op.key, { ...a, request: `${r.method} ${r.url} ${JSON.stringify(r.body) ?? ""}` });
     }
-    for (const [k, a] of answers)
-      console.log(aim, who.token.slice(0, 6), a.status, k, a.status >= 400 ? a.text.slice(0, 160) : "");
     return answers;
   }
 
@@ -348,6 +347,43 @@ describe.sequential("each role against a public and a private incident it does n
     }
     expect(failures).toEqual([]);
     expect(await privateIncidentState()).toBe(privateBefore);
+  }, 30_000);
+
+  test("every change to a schedule, policy, service or status page of a team they are not in is refused 403, and nothing changes", async () => {
+    const other = (await t.admin.request("POST", "/api/v1/teams", { slug: "elsewhere", name: "Elsewhere" }))
+      .body;
+    // The seeded resources move to a team the seeded responder is not in.
+    for (const table of ["schedules", "escalation_policies", "services", "status_pages"])
+      await t.database.pool.query(`UPDATE ${table} SET team_id = $1`, [other.id]);
+    const scoped = guarded().filter((op) => isWrite(op) && routes.get(op.key)?.team?.param !== undefined);
+    expect(scoped.length, "team-scoped changes").toBeGreaterThanOrEqual(15);
+    const before = await tableChecksums(t, new Set(Object.keys(WRITTEN_BY_READS)));
+    const failures: string[] = [];
+    for (const op of scoped) {
+      const r = requestFor(op, "public");
+      const a = await send(t.base, r.method, r.url, r.body, as(world.users.responder));
+      if (a.status !== 403 || a.body?.team !== "Elsewhere")
+        failures.push(`${op.key}: ${r.method} ${r.url} → ${a.status} ${a.text.slice(0, 200)}`);
+    }
+    expect(failures).toEqual([]);
+    const after = await tableChecksums(t, new Set(Object.keys(WRITTEN_BY_READS)));
+    expect(changedTables(before, after), "tables an outsider's requests changed").toEqual([]);
+    // An admin of that team (a responder by role) is let through the same gate.
+    await t.admin.request("PUT", `/api/v1/teams/${other.id}/members/${world.users.responder.id}`, {
+      role: "admin",
+    });
+    const let_ = [] as string[];
+    for (const op of scoped) {
+      const r = requestFor(op, "public");
+      const a = await send(t.base, r.method, r.url, r.body, as(world.users.responder));
+      if (a.status === 403 && a.body?.team === "Elsewhere")
+        let_.push(`${op.key} → 403 ${a.text.slice(0, 160)}`);
+    }
+    expect(let_).toEqual([]);
+    // Back as seeded, for the admin's pass.
+    await t.admin.request("DELETE", `/api/v1/teams/${other.id}/members/${world.users.responder.id}`);
+    for (const table of ["schedules", "escalation_policies", "services", "status_pages"])
+      await t.database.pool.query(`UPDATE ${table} SET team_id = firebreak_default_team()`);
   }, 30_000);
 
   test("an admin who does not take part may do anything, and nothing answers 5xx", async () => {
