@@ -9,6 +9,7 @@ import { z } from "zod";
 import { AppError } from "../platform/errors.ts";
 import { escapeHtml } from "../platform/html.ts";
 import type { App } from "../platform/http.ts";
+import { statusPageSecurityHeaders } from "./public.ts";
 import type { SubscriberService } from "./subscribers.ts";
 
 const HTML = "text/html; charset=utf-8";
@@ -48,6 +49,12 @@ const pendingMessage = {
 export function subscriberPublicRoutes(service: SubscriberService) {
   return async (app: App) => {
     const tags = ["status page (public)"];
+    // The confirm and unsubscribe pages are status pages too: the same headers (no script, no frames).
+    app.addHook("onSend", (_req, reply, payload, done) => {
+      if (String(reply.getHeader("content-type") ?? "").startsWith("text/html"))
+        reply.headers(statusPageSecurityHeaders);
+      done(null, payload);
+    });
 
     // Subscribing: JSON, or the status page's HTML form (works with JavaScript off).
     await app.register(async (plugin) => {

@@ -45,11 +45,14 @@ describe("status pages carry the security headers, cached bytes included", () =>
     const cached = await get("/status/default");
     const notFound = await get("/status/no-such-page");
     const json = await get("/status/default/api/v2/summary.json");
+    const link = await get(`/status/default/subscriptions/confirm/${"x".repeat(43)}`);
+    expect(link.headers.get("content-type")).toMatch(/^text\/html/);
     for (const [what, res] of [
       ["routed", routed],
       ["cached", cached],
       ["404", notFound],
       ["json", json],
+      ["subscription link page", link],
     ] as const) {
       expect(res.headers.get("content-security-policy"), what).toContain("frame-ancestors 'none'");
       expect(res.headers.get("content-security-policy"), what).toContain("default-src 'none'");
