@@ -45,6 +45,7 @@ import { subscriberAdminRoutes, subscriberPublicRoutes } from "./statuspage/subs
 import type { SubscriberDb } from "./statuspage/subscribers-store.ts";
 import { createOidc } from "./users/oidc.ts";
 import { oidcRoutes } from "./users/oidc-routes.ts";
+import { preferenceRoutes } from "./users/preferences.ts";
 import { userRoutes } from "./users/routes.ts";
 import { createUserService } from "./users/service.ts";
 import { sessionRoutes } from "./users/session-routes.ts";
@@ -391,6 +392,7 @@ export async function buildApp(deps: AppDeps) {
       );
       await api.register(oncallRoutes(oncall));
       await api.register(pagingRoutes(paging));
+      await api.register(preferenceRoutes({ db: database.db, clock }));
       await api.register(alertRoutes(alerts, (actor, ids) => incidents.visibleIds(actor, ids)));
       await api.register(statusAdminRoutes(statusPages));
       await api.register(subscriberAdminRoutes(statusSubscribers));

@@ -5,6 +5,7 @@
  */
 import { type Command, commandHelp, parse, synopsis, write } from "./args.ts";
 import { CliError, connect, defaultUrl, UsageError } from "./client.ts";
+import { contactCommands } from "./contacts.ts";
 import { oncallCommands } from "./oncall.ts";
 import { pageReadCommands, pageWriteCommands } from "./pages.ts";
 import { policyCommands } from "./policy.ts";
@@ -17,7 +18,7 @@ const reads: Record<string, Command> = {
   ...pageReadCommands,
   ...policyCommands,
 };
-const writes: Record<string, Command> = { ...writeCommands, ...pageWriteCommands };
+const writes: Record<string, Command> = { ...writeCommands, ...pageWriteCommands, ...contactCommands };
 const commands: Record<string, Command> = { ...reads, ...writes };
 
 export const clientCommands: Readonly<Record<string, Command>> = commands;

@@ -8,6 +8,7 @@ import type { Actor } from "../platform/auth.ts";
 import { hashToken } from "../platform/auth.ts";
 import { AppError, invalid, notFound } from "../platform/errors.ts";
 import { createOutbound, type Outbound } from "../platform/outbound.ts";
+import { createContactTests } from "./contact-test.ts";
 import { createEngine, type EngineDeps, escalationKey } from "./engine.ts";
 import type { EscalationPolicy, Page, PageEngage, Target, Urgency } from "./model.ts";
 import * as model from "./model.ts";
@@ -53,6 +54,7 @@ export function createPagingService(
   const engine = createEngine(deps);
   engine.register();
   const outbound = deps.outbound ?? createOutbound();
+  const tests = createContactTests({ db, clock, log: deps.log, send: deps.send });
 
   /**
    * A webhook or chat URL: http(s), and a host on the public internet (or on
@@ -345,6 +347,9 @@ export function createPagingService(
       });
     },
     listContactMethods: (actor: Actor) => store.listContactMethods(db, actor.id),
+    listContactMethodsWithOutcomes: tests.listWithOutcomes,
+    testContactMethod: tests.testContactMethod,
+    contactTest: tests.contactTest,
     async deleteContactMethod(actor: Actor, id: number) {
       const cm = await store.getContactMethod(db, id);
       if (!cm || cm.user_id !== actor.id) throw notFound("contact method", id);

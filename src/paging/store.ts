@@ -36,6 +36,15 @@ export interface PagingTables {
     secret: string | null;
     created_at: Date;
   };
+  contact_method_tests: {
+    id: Generated<number>;
+    contact_method_id: number;
+    user_id: number;
+    status: ContactTestStatus;
+    error: string | null;
+    created_at: Date;
+    finished_at: Date | null;
+  };
   notification_rules: {
     id: Generated<number>;
     user_id: number;
@@ -116,6 +125,9 @@ export type DeliveryStatus =
   | "failed-retryable"
   | "failed-permanent"
   | "cancelled";
+
+/** A test notification's outcome: sending, arrived at the channel's far end, or refused with a reason. */
+export type ContactTestStatus = "pending" | "delivered" | "failed";
 
 export type PagingDb = Kysely<PlatformTables & PagingTables & AckLinkTable>;
 
@@ -329,6 +341,95 @@ export async function deleteRule(db: PagingDb, id: number, userId: number): Prom
     .where("user_id", "=", userId)
     .executeTakeFirst();
   return r.numDeletedRows > 0n;
+}
+
+// -- test notifications and each contact method's last outcome ---------------------------------
+
+export type ContactTest = Omit<PagingTables["contact_method_tests"], "id"> & { id: number };
+
+export async function insertContactTest(
+  db: PagingDb,
+  t: Pick<ContactTest, "contact_method_id" | "user_id" | "created_at">,
+): Promise<ContactTest> {
+  return db
+    .insertInto("contact_method_tests")
+    .values({ ...t, status: "pending", error: null, finished_at: null })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function finishContactTest(
+  db: PagingDb,
+  id: number,
+  outcome: { status: "delivered" | "failed"; error: string | null; at: Date },
+): Promise<ContactTest | undefined> {
+  return db
+    .updateTable("contact_method_tests")
+    .set({ status: outcome.status, error: outcome.error, finished_at: outcome.at })
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function getContactTest(db: PagingDb, id: number): Promise<ContactTest | undefined> {
+  return db.selectFrom("contact_method_tests").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+/** When each of a person's test notifications since `since` was asked for, oldest first (the rate limit). */
+export async function contactTestTimes(db: PagingDb, userId: number, since: Date): Promise<Date[]> {
+  const rows = await db
+    .selectFrom("contact_method_tests")
+    .select("created_at")
+    .where("user_id", "=", userId)
+    .where("created_at", ">", since)
+    .orderBy("created_at")
+    .execute();
+  return rows.map((r) => r.created_at);
+}
+
+/** Each contact method's latest test notification. */
+export async function lastContactTests(db: PagingDb, methodIds: number[]): Promise<ContactTest[]> {
+  if (methodIds.length === 0) return [];
+  return db
+    .selectFrom("contact_method_tests")
+    .selectAll()
+    .distinctOn("contact_method_id")
+    .where("contact_method_id", "in", methodIds)
+    .orderBy("contact_method_id")
+    .orderBy("id", "desc")
+    .execute();
+}
+
+export type LastOutcome = {
+  contact_method_id: number;
+  source: "test" | "page" | "notice";
+  status: string;
+  error: string | null;
+  at: Date;
+};
+
+/**
+ * Each contact method's latest message of any kind (a test, a page, a notice) and how it went: one
+ * row per method that ever sent anything, from the newest row of each source.
+ */
+export async function lastOutcomes(db: PagingDb, methodIds: number[]): Promise<LastOutcome[]> {
+  if (methodIds.length === 0) return [];
+  const { rows } = await sql<LastOutcome>`
+    SELECT cm.id AS contact_method_id, l.source, l.status, l.error, l.at
+    FROM unnest(${methodIds}::bigint[]) AS cm (id)
+    CROSS JOIN LATERAL (
+      (SELECT 'test' AS source, t.status, t.error, coalesce(t.finished_at, t.created_at) AS at
+        FROM contact_method_tests t WHERE t.contact_method_id = cm.id ORDER BY t.id DESC LIMIT 1)
+      UNION ALL
+      (SELECT 'page', d.status, d.last_error, coalesce(d.sent_at, d.attempt_started_at, d.created_at)
+        FROM deliveries d WHERE d.contact_method_id = cm.id AND d.status <> 'cancelled'
+        ORDER BY d.id DESC LIMIT 1)
+      UNION ALL
+      (SELECT 'notice', n.status, n.last_error, coalesce(n.sent_at, n.created_at)
+        FROM notice_deliveries n WHERE n.contact_method_id = cm.id ORDER BY n.id DESC LIMIT 1)
+      ORDER BY at DESC LIMIT 1
+    ) l`.execute(db);
+  return rows.map((r) => ({ ...r, contact_method_id: Number(r.contact_method_id) }));
 }
 
 // -- pages ------------------------------------------------------------------------------------
