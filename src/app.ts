@@ -393,7 +393,7 @@ export async function buildApp(deps: AppDeps) {
       await api.register(oncallRoutes(oncall));
       await api.register(pagingRoutes(paging));
       await api.register(preferenceRoutes({ db: database.db, clock }));
-      await api.register(alertRoutes(alerts, (actor, ids) => incidents.visibleIds(actor, ids)));
+      await api.register(alertRoutes(alerts, (actor, ids) => incidents.visibleIds(actor, ids), { publicUrl }));
       await api.register(statusAdminRoutes(statusPages));
       await api.register(subscriberAdminRoutes(statusSubscribers));
     },

@@ -17,6 +17,7 @@ import {
   fromEventV2,
   fromGeneric,
   type GroupState,
+  isEventTimestamp,
   isFlapping,
   placeAlerts,
   SUMMARY_MAX,
@@ -177,7 +178,7 @@ describe("Events v2", () => {
     client: "Prometheus",
     client_url: "http://prom",
     links: [{ href: "http://a" }],
-    images: [{ src: "http://i" }],
+    images: [{ src: "https://i" }],
   };
 
   it("eventV2Problems names what each action needs", () => {
@@ -192,6 +193,28 @@ describe("Events v2", () => {
         `'dedup_key' is missing and is required for ${action} events`,
       ]);
     }
+  });
+
+  it("eventV2Problems refuses a timestamp that is not ISO 8601 with an offset, and images not over HTTPS", () => {
+    for (const ok of ["2015-07-17T08:42:58.315+0000", "2026-11-18T12:00:00Z", "2026-11-18T12:00+01:00"]) {
+      expect(isEventTimestamp(ok), ok).toBe(true);
+    }
+    for (const bad of [
+      "yesterday",
+      "2026-11-18",
+      "2026-11-18T12:00:00",
+      "2026-13-40T12:00:00Z",
+      "1700000000",
+    ]) {
+      expect(isEventTimestamp(bad), bad).toBe(false);
+    }
+    const p = trigger.payload as NonNullable<EventV2["payload"]>;
+    expect(eventV2Problems({ ...trigger, payload: { ...p, timestamp: "soon" } })).toEqual([
+      "'payload.timestamp' must be an ISO 8601 date-time with an offset, e.g. 2015-07-17T08:42:58.315+0000",
+    ]);
+    expect(
+      eventV2Problems({ ...trigger, images: [{ src: "https://ok" }, { src: "http://i/x.png" }] }),
+    ).toEqual(["'images.1.src' must be an https:// URL: images are served only over HTTPS"]);
   });
 
   it("fromEventV2 maps a trigger with every field", () => {
@@ -211,7 +234,7 @@ describe("Events v2", () => {
         client: "Prometheus",
         clientUrl: "http://prom",
         links: [{ href: "http://a" }],
-        images: [{ src: "http://i" }],
+        images: [{ src: "https://i" }],
       },
     });
   });

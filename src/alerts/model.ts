@@ -109,17 +109,41 @@ export type EventV2 = {
   };
   client?: string;
   client_url?: string;
-  links?: unknown[];
-  images?: unknown[];
+  links?: EventV2Link[];
+  images?: EventV2Image[];
 };
+/** A link shown with the alert: `href` is required, `text` describes it. */
+export type EventV2Link = { href: string; text?: string };
+/** An image shown with the alert: `src` is required and served over HTTPS; `href` links it. */
+export type EventV2Image = { src: string; href?: string; alt?: string };
 
-/** The Events v2 rules a schema cannot say: which fields each action needs. Empty when valid. */
+/**
+ * An ISO 8601 date-time with its offset, as PagerDuty documents `payload.timestamp`
+ * (`2015-07-17T08:42:58.315+0000`: the offset may or may not have its colon).
+ */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
+export const isEventTimestamp = (text: string): boolean =>
+  ISO_TIME.test(text) && !Number.isNaN(Date.parse(text.replace(/([+-]\d{2})(\d{2})$/, "$1:$2")));
+
+/**
+ * The Events v2 rules a schema cannot say: which fields each action needs, the timestamp's format
+ * and images served over HTTPS (PagerDuty's documented constraints). Empty when valid.
+ */
 export function eventV2Problems(e: EventV2): string[] {
   const problems: string[] = [];
   if (e.event_action === "trigger" && !e.payload)
     problems.push("'payload' is missing and is required for trigger events");
   if (e.event_action !== "trigger" && !e.dedup_key)
     problems.push(`'dedup_key' is missing and is required for ${e.event_action} events`);
+  const at = e.payload?.timestamp;
+  if (at !== undefined && !isEventTimestamp(at))
+    problems.push(
+      "'payload.timestamp' must be an ISO 8601 date-time with an offset, e.g. 2015-07-17T08:42:58.315+0000",
+    );
+  for (const [i, image] of (e.images ?? []).entries()) {
+    if (!/^https:\/\/[^\s/]/i.test(image.src))
+      problems.push(`'images.${i}.src' must be an https:// URL: images are served only over HTTPS`);
+  }
   return problems;
 }
 

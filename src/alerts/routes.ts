@@ -251,10 +251,41 @@ const hours = z.object({
 
 // -- the API ------------------------------------------------------------------------------------
 
+/**
+ * Where senders post, at this server's public address (FIREBREAK_PUBLIC_URL): `{key}` and `{name}`
+ * stand for an integration key and a heartbeat's name. The web app and the CLI fill them in.
+ */
+export function intakeEndpoints(publicUrl: string) {
+  const base = publicUrl.replace(/\/+$/, "");
+  return {
+    publicUrl: base,
+    alertmanager: `${base}/api/v1/integrations/alertmanager/{key}`,
+    eventsV2: `${base}/v2/enqueue`,
+    eventsV2Change: `${base}/v2/change/enqueue`,
+    generic: `${base}/api/v1/integrations/generic/{key}`,
+    change: `${base}/api/v1/integrations/change/{key}`,
+    heartbeat: `${base}/api/v1/integrations/heartbeat/{key}/{name}`,
+  };
+}
+const intakeEndpointsSchema = z
+  .object({
+    publicUrl: z.string().describe("FIREBREAK_PUBLIC_URL"),
+    alertmanager: z.string(),
+    eventsV2: z.string().describe("the key goes in the body as `routing_key`"),
+    eventsV2Change: z.string(),
+    generic: z.string(),
+    change: z.string(),
+    heartbeat: z.string(),
+  })
+  .meta({ id: "IntakeEndpoints" });
+export type IntakeEndpointsView = z.infer<typeof intakeEndpointsSchema>;
+
 export function alertRoutes(
   service: AlertService,
   visibleIncidents: (actor: ReturnType<typeof actorOf>, ids: number[]) => Promise<Set<number>>,
+  opts: { publicUrl?: string } = {},
 ) {
+  const endpoints = intakeEndpoints(opts.publicUrl ?? "http://localhost:8080");
   /** DATA-3: an alert on a private incident is shown only to those who may see the incident. */
   async function visibleAlerts(req: FastifyRequest, rows: AlertRow[]): Promise<AlertRow[]> {
     const ids = [...new Set(rows.flatMap((a) => (a.incident_id === null ? [] : [a.incident_id])))];
@@ -263,6 +294,17 @@ export function alertRoutes(
   }
 
   return async (app: App) => {
+    app.get(
+      "/intake-endpoints",
+      {
+        schema: {
+          tags,
+          summary: "Where senders post alerts, changes and heartbeats, at this server's public URL",
+          response: { 200: intakeEndpointsSchema },
+        },
+      },
+      async () => endpoints,
+    );
     app.post(
       "/services",
       {
@@ -862,8 +904,14 @@ export function intakeRoutes(service: AlertService, metrics: Metrics) {
 
 // -- PagerDuty Events API v2 ----------------------------------------------------------------------
 
+/**
+ * Every field PagerDuty documents for "Send an alert event", with its constraints: a sender that
+ * PagerDuty would refuse is refused here too (a 400 in that API's shape), never half-stored. The
+ * rules between fields (payload for triggers, dedup_key for the others, timestamp format, HTTPS
+ * images) are `eventV2Problems` in the model.
+ */
 const eventV2 = z.object({
-  routing_key: z.string(),
+  routing_key: z.string().min(1),
   event_action: z.enum(["trigger", "acknowledge", "resolve"]),
   dedup_key: z.string().min(1).max(DEDUP_KEY_MAX).optional(),
   payload: z
@@ -875,13 +923,30 @@ const eventV2 = z.object({
       component: z.string().optional(),
       group: z.string().optional(),
       class: z.string().optional(),
-      custom_details: z.unknown().optional(),
+      custom_details: z
+        .record(z.string(), z.unknown(), { error: "expected an object of custom details" })
+        .optional(),
     })
     .optional(),
   client: z.string().optional(),
   client_url: z.string().optional(),
-  links: z.array(z.unknown()).optional(),
-  images: z.array(z.unknown()).optional(),
+  links: z
+    .array(
+      z.object({
+        href: z.string({ error: "is missing: a link needs an href" }).min(1),
+        text: z.string().optional(),
+      }),
+    )
+    .optional(),
+  images: z
+    .array(
+      z.object({
+        src: z.string({ error: "is missing: an image needs a src" }).min(1),
+        href: z.string().optional(),
+        alt: z.string().optional(),
+      }),
+    )
+    .optional(),
 });
 const changeV2 = z.object({
   routing_key: z.string(),

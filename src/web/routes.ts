@@ -58,6 +58,14 @@ export function isAppPath(pathname: string): boolean {
 /** Browsers loading a page ask for HTML; fetch() and API clients do not, and get the API's 404. */
 const acceptsHtml = (accept: string | undefined) => /text\/html|application\/xhtml\+xml/i.test(accept ?? "");
 
+/**
+ * Whether to answer with the app's page. Deep links need a browser's `Accept: text/html`, but the
+ * root is the server's front door: curl and uptime checkers (any Accept, or none) get the page too,
+ * never a 404 that reads as "Firebreak is down".
+ */
+export const servesPage = (pathname: string, accept: string | undefined): boolean =>
+  isAppPath(pathname) && (pathname === "/" || acceptsHtml(accept));
+
 const notBuiltPage = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Firebreak: the web app is not built</title></head>
 <body><main><h1>The web app is not built</h1>
@@ -103,7 +111,7 @@ export function webAppRoutes(opts: { distDir?: string } = {}) {
       const built = await current();
       const file = built?.files.get(pathname);
       if (file) return send(req, reply, file, []);
-      if (!isAppPath(pathname) || !acceptsHtml(req.headers.accept)) return reply.callNotFound();
+      if (!servesPage(pathname, req.headers.accept)) return reply.callNotFound();
       if (!built) {
         req.log.warn({ dir }, "the web app is not built: run `npm run build:web`");
         return reply

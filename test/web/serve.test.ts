@@ -130,6 +130,20 @@ describe("serving the web app", () => {
     expect(r.headers.get("content-type")).toBe("application/problem+json; charset=utf-8");
   });
 
+  it("answers / with the app's page for curl and uptime checkers too (Accept: */* or none), not a 404", async () => {
+    for (const headers of [{ accept: "*/*" }, {} as Record<string, string>, { accept: "application/json" }]) {
+      const r = await rawGet(`${t.base}/`, headers);
+      expect(r.status, JSON.stringify(headers)).toBe(200);
+      expect(r.headers["content-type"]).toBe("text/html; charset=utf-8");
+      expect(r.body.toString()).toContain('<div id="root"></div>');
+      expectAppSecurityHeaders(r);
+    }
+    const head = await fetch(`${t.base}/`, { method: "HEAD", headers: { accept: "*/*" } });
+    expect(head.status).toBe(200);
+    // Only the root: a deep link fetched without asking for HTML stays the API's 404.
+    expect((await rawGet(`${t.base}/incidents`, { accept: "*/*" })).status).toBe(404);
+  });
+
   it("leaves the server's own routes alone and keeps the app's routes out of the API reference", async () => {
     expect((await fetch(`${t.base}/healthz`)).status).toBe(200);
     const doc = (await (await fetch(`${t.base}/api/openapi.json`)).json()) as { paths: object };
@@ -147,6 +161,10 @@ describe("with a status page at the root (STATUS_PAGE_AT_ROOT)", () => {
   it("keeps / for the status page and serves the app at every other app path", async () => {
     const home = await rawGet(`${root.base}/`, html);
     expect(home.body.toString()).not.toContain('<div id="root"></div>');
+    // curl and uptime checkers get the status page at / as well.
+    const curl = await rawGet(`${root.base}/`, { accept: "*/*" });
+    expect(curl.status).toBe(200);
+    expect(curl.body.toString()).not.toContain('<div id="root"></div>');
     const app = await rawGet(`${root.base}/incidents`, html);
     expect(app.status).toBe(200);
     expect(app.body.toString()).toContain('<div id="root"></div>');

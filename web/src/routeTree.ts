@@ -13,6 +13,7 @@ import { incidentsRoute } from "./routes/incidents.ts";
 import { oncallRoute } from "./routes/oncall.ts";
 import { profileRoute } from "./routes/profile.ts";
 import { rootRoute } from "./routes/root.tsx";
+import { serviceRoute, servicesRoute } from "./routes/services.ts";
 import { signInRoute } from "./routes/sign-in.tsx";
 import { statusAdminRoute } from "./routes/status-admin.ts";
 import { tokensRoute } from "./routes/tokens.ts";
@@ -26,6 +27,8 @@ export const routeTree = rootRoute.addChildren([
     incidentRoute,
     oncallRoute,
     alertsRoute,
+    servicesRoute,
+    serviceRoute,
     statusAdminRoute,
     tokensRoute,
     auditRoute,
