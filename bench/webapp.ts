@@ -31,11 +31,12 @@ import {
   table,
   waitForOk,
 } from "./lib.ts";
+import { type EditorSample, editorStats, loadEditor, seedSchedule } from "./webapp/schedule-editor.ts";
 
 export const description =
-  "the web app's first screen (incidents list) in Chromium, cold and warm, and its first-load JS vs a bare node:http page";
+  "the web app's first screen (incidents list) and the schedule editor in Chromium, cold and warm, their first-load JS vs a bare node:http page, and the schedule preview's render time";
 
-const targets = { coldP90Ms: 1000, jsGzipBytes: 250 * 1024 } as const;
+const targets = { coldP90Ms: 1000, jsGzipBytes: 250 * 1024, previewMs: 100 } as const;
 const TIMEOUT_MS = 15_000;
 const viewport = { width: 1280, height: 800 };
 
@@ -45,6 +46,7 @@ const usage = `usage: npm run bench -- webapp [options]
   --reloads N     warm reloads after each cold load (default 2)
   --incidents N   incidents seeded through the API (default 50)
   --max-seconds S stop measuring after S seconds even if fewer runs were done (default 90)
+  --editor-runs N cold loads of the schedule editor (3 layers, 10 people, 12 weeks previewed; default 10)
   --json          print the figures as JSON
 `;
 
@@ -476,6 +478,7 @@ export async function run(argv: string[]): Promise<void> {
       reloads: { type: "string" },
       incidents: { type: "string" },
       "max-seconds": { type: "string" },
+      "editor-runs": { type: "string" },
       json: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -490,6 +493,7 @@ export async function run(argv: string[]): Promise<void> {
   const total = Math.round(positiveNumber("incidents", values.incidents, 50));
   if (total > 200) throw new Error("--incidents: the web app lists at most 200; give 200 or fewer");
   const maxMs = positiveNumber("max-seconds", values["max-seconds"], 90) * 1000;
+  const editorRuns = Math.round(positiveNumber("editor-runs", values["editor-runs"], 10));
   const executablePath = chromiumPath();
 
   const loadStart = loadavg();
@@ -570,6 +574,18 @@ export async function run(argv: string[]): Promise<void> {
       (_client, _rec, n) => round(n, true),
     );
 
+    note(`the schedule editor: ${editorRuns} cold loads (after 1 not counted), each with one edit…`);
+    const target = { base: fb.base, storageState, ...(await seedSchedule(admin)) };
+    await loadEditor(browser, target);
+    const editor: EditorSample[] = [];
+    for (let i = 0; i < editorRuns; i++) editor.push(await loadEditor(browser, target));
+    const editorJs = await Promise.all(
+      (editor[0]?.jsFiles ?? []).map(async (f) => ({
+        ...f,
+        gzip: (await bytesAs(`${fb.base}${f.path}`, "gzip")).bytes,
+      })),
+    );
+
     note("fetching the first load's JS again with Accept-Encoding: gzip and br…");
     const firstCold = series.Firebreak.cold[0];
     const jsFiles = await Promise.all(
@@ -600,6 +616,7 @@ export async function run(argv: string[]): Promise<void> {
       cpu: measured.cpu,
       load: { start: loadStart, end: loadavg() },
       runSeconds: (performance.now() - began) / 1000,
+      editor: { samples: editor, jsFiles: editorJs },
     });
     process.stdout.write(values.json ? `${JSON.stringify(figures, null, 2)}\n` : report(figures));
   } finally {
@@ -629,6 +646,7 @@ type FigureInput = {
   cpu: CpuShares | undefined;
   load: { start: number[]; end: number[] };
   runSeconds: number;
+  editor: { samples: EditorSample[]; jsFiles: (EditorSample["jsFiles"][number] & { gzip: number })[] };
 };
 
 function stats(samples: Sample[]) {
@@ -692,6 +710,9 @@ function figuresOf(f: FigureInput) {
       : []),
   ];
   const coldP90 = fb.cold.firstScreen.p90;
+  const ed = editorStats(f.editor.samples);
+  const editorJsGzip = f.editor.jsFiles.reduce((a, j) => a + j.gzip, 0);
+  const previewP90 = Math.max(ed.preview.p90, ed.previewAfterEdit.p90);
   return {
     benchmark: "webapp",
     date: new Date().toISOString(),
@@ -718,6 +739,12 @@ function figuresOf(f: FigureInput) {
       coldP90: fb.cold.firstScreen.p90 / bl.cold.firstScreen.p90,
     },
     js,
+    /** /schedules/{id}, cold: until the preview (3 layers, 10 people, 12 weeks) is rendered. */
+    editor: {
+      ...ed,
+      coldP90OverBaseline: ed.firstScreen.p90 / bl.cold.firstScreen.p90,
+      js: { files: f.editor.jsFiles, gzip: editorJsGzip },
+    },
     /** The Firebreak cold load whose first screen was the median: its requests in order. */
     medianColdLoad: medianLoad(f.series.Firebreak.cold),
     cpu: f.cpu,
@@ -731,6 +758,21 @@ function figuresOf(f: FigureInput) {
         rule: `first-load JS < ${kB(targets.jsGzipBytes)} gzip`,
         value: js.gzip,
         met: js.gzip < targets.jsGzipBytes && js.files.length > 0,
+      },
+      editorFirstScreen: {
+        rule: `schedule editor, preview on screen p90 < ${targets.coldP90Ms / 1000} s, cold, on loopback`,
+        value: ed.firstScreen.p90,
+        met: ed.firstScreen.p90 < targets.coldP90Ms,
+      },
+      editorJs: {
+        rule: `schedule editor first-load JS < ${kB(targets.jsGzipBytes)} gzip`,
+        value: editorJsGzip,
+        met: editorJsGzip < targets.jsGzipBytes && f.editor.jsFiles.length > 0,
+      },
+      preview: {
+        rule: `schedule preview (3 layers, 10 people, 12 weeks) computed and rendered in < ${targets.previewMs} ms, p90, in the browser`,
+        value: previewP90,
+        met: previewP90 < targets.previewMs,
       },
     },
   };
@@ -860,6 +902,38 @@ function report(f: Figures): string {
       ]),
     );
   }
+  const ed = f.editor;
+  lines.push(
+    "",
+    `the schedule editor (/schedules/{id}: 3 layers, 10 people, 12 weeks previewed), ${ed.loads} cold loads, each in a new context, then one edit (a participant moved)`,
+    table([
+      ["", "p50 ms", "p90 ms", "max ms", "÷ baseline cold p90"],
+      [
+        "  preview on screen, from navigation start",
+        ms(ed.firstScreen.p50),
+        ms(ed.firstScreen.p90),
+        ms(ed.firstScreen.max),
+        x(ed.coldP90OverBaseline),
+      ],
+      [
+        "  preview computed and rendered, on load",
+        ms(ed.preview.p50),
+        ms(ed.preview.p90),
+        ms(ed.preview.max),
+        "",
+      ],
+      [
+        "  preview computed and rendered, after an edit",
+        ms(ed.previewAfterEdit.p50),
+        ms(ed.previewAfterEdit.p90),
+        ms(ed.previewAfterEdit.max),
+        "",
+      ],
+    ]),
+    `its JS before the preview: ${ed.js.files.length} files, ${kB(ed.js.gzip)} gzip (${ed.js.files.map((j) => j.path.replace("/assets/", "")).join(", ")})`,
+    '(the preview measures itself in the page: performance.measure("schedule-preview") from the render that computes it to',
+    "the layout effect after React has put it in the DOM; read through page.evaluate)",
+  );
   lines.push("");
   if (f.cpu) lines.push(`CPU while measuring (of all ${m.cpus} CPUs = 100%): ${formatCpu(f.cpu)}`);
   if (f.measured.iterations < s.runs)
@@ -879,6 +953,9 @@ function report(f: Figures): string {
   lines.push(
     `target (${t.firstScreen.rule}): ${verdict(t.firstScreen.met)} — p90 ${ms(t.firstScreen.value)} ms (the baseline's: ${ms(f.baseline.cold.firstScreen.p90)} ms)`,
     `target (${t.firstLoadJs.rule}): ${verdict(t.firstLoadJs.met)} — ${kB(t.firstLoadJs.value)} gzip (${kB(f.js.br)} as brotli, which Chromium got; ${kB(f.js.decoded)} uncompressed)`,
+    `target (${t.editorFirstScreen.rule}): ${verdict(t.editorFirstScreen.met)} — p90 ${ms(t.editorFirstScreen.value)} ms (${x(f.editor.coldP90OverBaseline)} the baseline's cold p90)`,
+    `target (${t.editorJs.rule}): ${verdict(t.editorJs.met)} — ${kB(t.editorJs.value)} gzip in ${f.editor.js.files.length} files`,
+    `target (${t.preview.rule}): ${verdict(t.preview.met)} — p90 ${ms(f.editor.preview.p90)} ms on load, ${ms(f.editor.previewAfterEdit.p90)} ms after an edit`,
     "",
   );
   return lines.join("\n");

@@ -10,6 +10,7 @@ import { oncallCommands } from "./oncall.ts";
 import { pageReadCommands, pageWriteCommands } from "./pages.ts";
 import { policyCommands } from "./policy.ts";
 import { readCommands } from "./reads.ts";
+import { userCommands } from "./users.ts";
 import { writeCommands } from "./writes.ts";
 
 const reads: Record<string, Command> = {
@@ -18,7 +19,12 @@ const reads: Record<string, Command> = {
   ...pageReadCommands,
   ...policyCommands,
 };
-const writes: Record<string, Command> = { ...writeCommands, ...pageWriteCommands, ...contactCommands };
+const writes: Record<string, Command> = {
+  ...writeCommands,
+  ...pageWriteCommands,
+  ...contactCommands,
+  ...userCommands,
+};
 const commands: Record<string, Command> = { ...reads, ...writes };
 
 export const clientCommands: Readonly<Record<string, Command>> = commands;

@@ -11,6 +11,7 @@ import { homeRoute } from "./routes/home.ts";
 import { incidentRoute } from "./routes/incident.ts";
 import { incidentsRoute } from "./routes/incidents.ts";
 import { oncallRoute } from "./routes/oncall.ts";
+import { peopleRoute } from "./routes/people.ts";
 import { profileRoute } from "./routes/profile.ts";
 import { rootRoute } from "./routes/root.tsx";
 import { serviceRoute, servicesRoute } from "./routes/services.ts";
@@ -32,6 +33,7 @@ export const routeTree = rootRoute.addChildren([
     statusAdminRoute,
     tokensRoute,
     auditRoute,
+    peopleRoute,
     profileRoute,
   ]),
 ]);

@@ -55,3 +55,40 @@ export const createOverride = (scheduleId: number, body: NewOverride) =>
 
 export const deleteOverride = (scheduleId: number, overrideId: number) =>
   api<void>("DELETE", `/schedules/${scheduleId}/overrides/${overrideId}`);
+
+// -- editing schedules (the schedule editor, /schedules) ------------------------------------------
+
+/** What POST and PUT /schedules take: PUT replaces the name, zone, team and every layer. */
+export type ScheduleBody = {
+  name: string;
+  timeZone: string;
+  teamId?: number;
+  layers: Schedule["layers"];
+};
+/** A team with the viewer's role in it (null: not a member). */
+export type TeamChoice = {
+  id: number;
+  slug: string;
+  name: string;
+  isDefault: boolean;
+  myRole: string | null;
+};
+
+export const scheduleQuery = (id: number) =>
+  queryOptions({
+    queryKey: [...oncallKeys.schedules, id] as const,
+    queryFn: () => api<Schedule>("GET", `/schedules/${id}`),
+  });
+
+export const scheduleTeamsQuery = queryOptions({
+  queryKey: ["oncall", "teams"] as const,
+  queryFn: async () => (await api<{ teams: TeamChoice[] }>("GET", "/teams")).teams,
+  staleTime: 60_000,
+});
+
+export const createSchedule = (body: ScheduleBody, idempotencyKey?: string) =>
+  api<Schedule>("POST", "/schedules", body, { idempotencyKey });
+
+export const updateSchedule = (id: number, body: ScheduleBody) => api<Schedule>("PUT", `/schedules/${id}`, body);
+
+export const deleteSchedule = (id: number) => api<void>("DELETE", `/schedules/${id}`);
