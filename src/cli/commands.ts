@@ -10,6 +10,7 @@ import { oncallCommands } from "./oncall.ts";
 import { pageReadCommands, pageWriteCommands } from "./pages.ts";
 import { policyCommands } from "./policy.ts";
 import { readCommands } from "./reads.ts";
+import { scheduleCommands } from "./schedules.ts";
 import { serviceCommands } from "./services.ts";
 import { userCommands } from "./users.ts";
 import { writeCommands } from "./writes.ts";
@@ -26,6 +27,7 @@ const writes: Record<string, Command> = {
   ...contactCommands,
   ...userCommands,
   ...serviceCommands,
+  ...scheduleCommands,
 };
 const commands: Record<string, Command> = { ...reads, ...writes };
 

@@ -14,6 +14,7 @@ import { oncallRoute } from "./routes/oncall.ts";
 import { peopleRoute } from "./routes/people.ts";
 import { profileRoute } from "./routes/profile.ts";
 import { rootRoute } from "./routes/root.tsx";
+import { newScheduleRoute, scheduleRoute, schedulesRoute } from "./routes/schedules.ts";
 import { serviceRoute, servicesRoute } from "./routes/services.ts";
 import { signInRoute } from "./routes/sign-in.tsx";
 import { statusAdminRoute } from "./routes/status-admin.ts";
@@ -27,6 +28,9 @@ export const routeTree = rootRoute.addChildren([
     declareRoute,
     incidentRoute,
     oncallRoute,
+    schedulesRoute,
+    newScheduleRoute,
+    scheduleRoute,
     alertsRoute,
     servicesRoute,
     serviceRoute,
