@@ -5,6 +5,7 @@
  */
 import { type Command, commandHelp, parse, synopsis, write } from "./args.ts";
 import { CliError, connect, defaultUrl, UsageError } from "./client.ts";
+import { statusPageCommands } from "./components.ts";
 import { contactCommands } from "./contacts.ts";
 import { oncallCommands } from "./oncall.ts";
 import { pageReadCommands, pageWriteCommands } from "./pages.ts";
@@ -24,6 +25,7 @@ const reads: Record<string, Command> = {
 const writes: Record<string, Command> = {
   ...writeCommands,
   ...pageWriteCommands,
+  ...statusPageCommands,
   ...contactCommands,
   ...userCommands,
   ...serviceCommands,

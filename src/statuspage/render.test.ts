@@ -5,6 +5,7 @@ import { escapeHtml, textToHtml } from "../platform/html.ts";
 import {
   dayRuns,
   formatUptime,
+  pageTitle,
   renderHistory,
   renderIncident,
   renderNotFound,
@@ -196,6 +197,36 @@ describe("escapeHtml and textToHtml", () => {
     expect(textToHtml('https://x.test/"onmouseover="alert(1)')).toBe(
       '<a href="https://x.test/" rel="nofollow noopener noreferrer">https://x.test/</a>&quot;onmouseover=&quot;alert(1)',
     );
+  });
+});
+
+describe("pageTitle", () => {
+  it('says "<name> status", without doubling a name that already says status', () => {
+    expect(pageTitle("Acme")).toBe("Acme status");
+    expect(pageTitle("Status")).toBe("Status"); // the default page's name
+    expect(pageTitle("System status")).toBe("System status");
+    expect(pageTitle("Acme Status Page")).toBe("Acme Status Page");
+    expect(pageTitle("  Acme  ")).toBe("Acme status");
+    expect(pageTitle("Statuses")).toBe("Statuses status");
+  });
+
+  it("never ends in a doubled status, whatever the name", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 30 }), (name) => {
+        expect(pageTitle(name)).not.toMatch(/\bstatus\s+status$/i);
+        expect(pageTitle(name).toLowerCase()).toMatch(/status(\s+page)?$/);
+      }),
+    );
+  });
+
+  it("is the heading and the title of the page, the incident and the history", () => {
+    const s = { ...snapshot(), page: { ...snapshot().page, name: "Status" } };
+    const page = renderPage(s, overall, bars);
+    expect(page).toContain("<h1>Status</h1>");
+    expect(page).toContain("<title>Status</title>");
+    expect(page).not.toMatch(/Status status/i);
+    expect(renderHistory(s)).toContain("<title>Incident history · Status</title>");
+    expect(renderPage(snapshot(), overall, bars)).toContain("<h1>Acme status</h1>");
   });
 });
 

@@ -381,6 +381,16 @@ const isOpenIncident = (i: PublicIncident) => i.status !== "resolved";
 
 // --- Pages ----------------------------------------------------------------------------------------
 
+/**
+ * What a page calls itself: "Acme status", or the name alone when it already says status ("Status",
+ * "Acme Status Page", "System status") — the default page is named "Status", and "Status status"
+ * read as a stutter.
+ */
+export function pageTitle(name: string): string {
+  const trimmed = name.trim();
+  return /\bstatus(\s+page)?$/i.test(trimmed) ? trimmed : `${trimmed} status`;
+}
+
 /** The status page: overall status, maintenance, open incidents, components with their uptime. */
 export function renderPage(
   s: PageSnapshot,
@@ -390,7 +400,7 @@ export function renderPage(
 ): string {
   const links = pageLinks(s.page.url);
   const tz = s.page.timeZone;
-  const parts: string[] = [`<h1>${escapeHtml(s.page.name)} status</h1>`];
+  const parts: string[] = [`<h1>${escapeHtml(pageTitle(s.page.name))}</h1>`];
   if (opts.dataAge) {
     parts.push(
       `<p class="note">Showing the status as of ${ago(opts.dataAge.seconds)} (${time(s.generatedAt, tz)}): current information is temporarily unavailable.</p>`,
@@ -433,7 +443,7 @@ ${componentsHtml(s.components, bars)}
 <form method="post" action="/status/${encodeURIComponent(s.page.slug)}/subscriptions"><label>Email <input type="email" name="email" required maxlength="254" autocomplete="email"></label> <button type="submit">Subscribe</button></form>
 <p class="meta">We send a link to confirm first. Every email has a one-click unsubscribe link.</p>
 </section>`);
-  return layout({ title: `${s.page.name} status`, siteName: s.page.name, links, main: parts.join("\n") });
+  return layout({ title: pageTitle(s.page.name), siteName: s.page.name, links, main: parts.join("\n") });
 }
 
 /** The page of one public incident or maintenance with all its updates; null when there is none. */
@@ -450,7 +460,7 @@ ${windowText(inc, tz)}${componentsText(inc)}<h2>Updates</h2>
 ${updatesHtml(inc, tz) || "<p>No updates yet.</p>"}
 </article>
 <p><a href="${escapeHtml(links.home)}">Current status</a> · <a href="${escapeHtml(links.history)}">Incident history</a></p>`;
-  return layout({ title: `${inc.name} · ${s.page.name} status`, siteName: s.page.name, links, main });
+  return layout({ title: `${inc.name} · ${pageTitle(s.page.name)}`, siteName: s.page.name, links, main });
 }
 
 /** Resolved incidents and completed maintenance, newest first, grouped by month (page's time zone). */
@@ -486,7 +496,12 @@ ${items.join("\n")}
   const main = `<h1>Incident history</h1>
 ${sections.length ? sections.join("\n") : "<p>No incidents reported.</p>"}
 <p><a href="${escapeHtml(links.home)}">Current status</a></p>`;
-  return layout({ title: `Incident history · ${s.page.name} status`, siteName: s.page.name, links, main });
+  return layout({
+    title: `Incident history · ${pageTitle(s.page.name)}`,
+    siteName: s.page.name,
+    links,
+    main,
+  });
 }
 
 /** A 404 page that still looks like the status page; `what` is a noun phrase ("incident 42"). */

@@ -5,7 +5,7 @@ import type { App } from "../platform/http.ts";
 import { ofTeams, teamQuery } from "../platform/team-filter.ts";
 import { groupStatus } from "./model.ts";
 import { criticalities, type StatusService } from "./service.ts";
-import type { ComponentRow, StatusIncidentRow, UpdateRow } from "./store.ts";
+import type { ComponentRow, PageRow, StatusIncidentRow, UpdateRow } from "./store.ts";
 import { componentStatuses, incidentStates, maintenanceStates } from "./types.ts";
 
 const tags = ["status page"];
@@ -131,8 +131,38 @@ const presentIncident = (i: StatusIncidentRow & { updates: UpdateRow[] }) => ({
   updates: i.updates.map(presentUpdate),
 });
 
+const pageSchema = z
+  .object({
+    id: z.number(),
+    slug: z.string(),
+    name: z.string(),
+    timeZone: z.string(),
+    teamId: z.number().describe("the team that owns it"),
+  })
+  .meta({ id: "StatusPage" });
+const presentPage = (p: PageRow) => ({
+  id: p.id,
+  slug: p.slug,
+  name: p.name,
+  timeZone: p.time_zone,
+  teamId: p.team_id,
+});
+
+/** A page's components, each group with its members' worst status (STAT-2), as the public page shows it. */
+function presentComponents(rows: ComponentRow[]) {
+  const members = rows.map((c) => ({
+    status: c.status,
+    group: c.is_group,
+    groupId: c.group_id === null ? null : String(c.group_id),
+  }));
+  return rows.map((c) =>
+    presentComponent(c.is_group ? { ...c, status: groupStatus({ id: String(c.id) }, members) } : c),
+  );
+}
+
 /** The shapes the web app reads (types only: web/src/api/statuspage.ts). */
 export type ComponentView = z.infer<typeof componentSchema>;
+export type StatusPageView = z.infer<typeof pageSchema>;
 export type StatusUpdateView = z.infer<typeof updateSchema>;
 export type PublicIncidentView = z.infer<typeof incidentSchema>;
 
@@ -148,29 +178,11 @@ export function statusAdminRoutes(service: StatusService) {
           tags,
           summary: "Status pages (`?team=mine` or a team id: only those teams')",
           querystring: teamQuery,
-          response: {
-            200: z.object({
-              pages: z.array(
-                z.object({
-                  id: z.number(),
-                  slug: z.string(),
-                  name: z.string(),
-                  timeZone: z.string(),
-                  teamId: z.number(),
-                }),
-              ),
-            }),
-          },
+          response: { 200: z.object({ pages: z.array(pageSchema) }) },
         },
       },
       async (req) => ({
-        pages: ofTeams(await service.listPages(), req.teamFilter, (p) => p.team_id).map((p) => ({
-          id: p.id,
-          slug: p.slug,
-          name: p.name,
-          timeZone: p.time_zone,
-          teamId: p.team_id,
-        })),
+        pages: ofTeams(await service.listPages(), req.teamFilter, (p) => p.team_id).map(presentPage),
       }),
     );
     app.post(
@@ -193,22 +205,33 @@ export function statusAdminRoutes(service: StatusService) {
                 .describe("the team that owns it (default: your team)"),
             })
             .strict(),
-          response: {
-            201: z.object({
-              id: z.number(),
-              slug: z.string(),
-              name: z.string(),
-              timeZone: z.string(),
-              teamId: z.number(),
-            }),
-          },
+          response: { 201: pageSchema },
         },
       },
       async (req, reply) => {
         const p = await service.createPage(req.body);
         reply.code(201);
-        return { id: p.id, slug: p.slug, name: p.name, timeZone: p.time_zone, teamId: p.team_id };
+        return presentPage(p);
       },
+    );
+    app.patch(
+      "/status-pages/:slug",
+      {
+        config: { ...admin, team: { kind: "statusPage", param: "slug" } },
+        schema: {
+          tags,
+          summary: "Rename a page or change the time zone its times are shown in",
+          params: slugParam,
+          body: z
+            .object({
+              name: z.string().trim().min(1).max(200).optional(),
+              timeZone: z.string().optional().describe('an IANA name such as "Europe/Berlin"'),
+            })
+            .strict(),
+          response: { 200: pageSchema },
+        },
+      },
+      async (req) => presentPage(await service.updatePage(req.params.slug, req.body)),
     );
 
     app.get(
@@ -221,20 +244,24 @@ export function statusAdminRoutes(service: StatusService) {
           response: { 200: z.object({ components: z.array(componentSchema) }) },
         },
       },
-      async (req) => {
-        const rows = await service.listComponents(req.params.slug);
-        // A group's status is its members' worst (STAT-2), as the public page shows it.
-        const members = rows.map((c) => ({
-          status: c.status,
-          group: c.is_group,
-          groupId: c.group_id === null ? null : String(c.group_id),
-        }));
-        return {
-          components: rows.map((c) =>
-            presentComponent(c.is_group ? { ...c, status: groupStatus({ id: String(c.id) }, members) } : c),
-          ),
-        };
+      async (req) => ({ components: presentComponents(await service.listComponents(req.params.slug)) }),
+    );
+    app.put(
+      "/status-pages/:slug/components/order",
+      {
+        config: { ...admin, team: { kind: "statusPage", param: "slug" } },
+        schema: {
+          tags,
+          summary:
+            "Reorder a page's components and groups at once: every component's id, in the order the public page shows them (a group's members after it)",
+          params: slugParam,
+          body: z.object({ ids: z.array(z.number().int().positive()).max(2000) }).strict(),
+          response: { 200: z.object({ components: z.array(componentSchema) }) },
+        },
       },
+      async (req) => ({
+        components: presentComponents(await service.reorderComponents(req.params.slug, req.body.ids)),
+      }),
     );
     app.post(
       "/status-pages/:slug/components",

@@ -180,6 +180,14 @@ export function createStatusService(deps: {
     if (!g?.is_group) throw invalid("groupId", `no component group ${groupId} on this page`);
   }
 
+  function checkTimeZone(timeZone: string | undefined) {
+    if (timeZone !== undefined && !IANAZone.isValidZone(timeZone))
+      throw invalid(
+        "timeZone",
+        `unknown time zone ${JSON.stringify(timeZone)}; expected an IANA name such as "Europe/Berlin"`,
+      );
+  }
+
   /** The page already has a component of this name (the unique constraint said so). */
   const nameTaken = (name: string | undefined) => (err: unknown) => {
     if (isUnique(err))
@@ -198,11 +206,7 @@ export function createStatusService(deps: {
     page: (slug: string) => pageOr404(db, slug),
     async createPage(body: { slug: string; name: string; timeZone?: string; teamId?: number }) {
       assertNoRedData({ name: body.name });
-      if (body.timeZone !== undefined && !IANAZone.isValidZone(body.timeZone))
-        throw invalid(
-          "timeZone",
-          `unknown time zone ${JSON.stringify(body.timeZone)}; expected an IANA name such as "Europe/Berlin"`,
-        );
+      checkTimeZone(body.timeZone);
       return store
         .insertPage(
           db,
@@ -221,7 +225,57 @@ export function createStatusService(deps: {
         });
     },
 
+    /** Renames a page or moves it to another time zone; visitors see it at once. */
+    async updatePage(slug: string, body: { name?: string; timeZone?: string }) {
+      if (body.name === undefined && body.timeZone === undefined)
+        throw invalid("body", "nothing to change: send name or timeZone");
+      assertNoRedData({ name: body.name });
+      checkTimeZone(body.timeZone);
+      const page = await pageOr404(db, slug);
+      const after = await store.updatePage(
+        db,
+        page.id,
+        {
+          ...(body.name !== undefined && { name: body.name }),
+          ...(body.timeZone !== undefined && { time_zone: body.timeZone }),
+        },
+        clock.now(),
+      );
+      await deps.changed(page.id);
+      return after;
+    },
+
     // -- components --------------------------------------------------------------------------------
+    /**
+     * Puts every component of the page in the order given (positions 0, 1, …), in one transaction.
+     * Groups and their members share the one sequence: the public page orders the top level and
+     * each group's members by it. The list names every component once, so a reader who missed a
+     * component added meanwhile is told to reload rather than leave it somewhere unforeseen.
+     */
+    async reorderComponents(slug: string, ids: readonly number[]) {
+      const now = clock.now();
+      const pageId = await db.transaction().execute(async (tx) => {
+        const page = await pageOr404(tx, slug);
+        await store.lockPage(tx, page.id);
+        const have = new Set((await store.listComponents(tx, page.id)).map((c) => c.id));
+        const seen = new Set<number>();
+        const twice = ids.filter((id) => seen.has(id) || !seen.add(id));
+        const unknown = ids.filter((id) => !have.has(id));
+        const missing = [...have].filter((id) => !seen.has(id));
+        const problems = [
+          twice.length ? `named more than once: ${twice.join(", ")}` : "",
+          unknown.length ? `not on this page: ${unknown.join(", ")}` : "",
+          missing.length ? `missing: ${missing.join(", ")} (added meanwhile? reload and try again)` : "",
+        ].filter(Boolean);
+        if (problems.length)
+          throw invalid("ids", `expected every component of the page once; ${problems.join("; ")}`);
+        await store.setPositions(tx, new Map(ids.map((id, n) => [id, n])), now);
+        await store.touchPage(tx, page.id, now);
+        return page.id;
+      });
+      await deps.changed(pageId);
+      return service.listComponents(slug);
+    },
     async listComponents(slug: string) {
       return store.listComponents(db, (await pageOr404(db, slug)).id);
     },

@@ -100,6 +100,17 @@ export const insertPage = (
     .values({ ...p, created_at: now, updated_at: now })
     .returningAll()
     .executeTakeFirstOrThrow();
+export const updatePage = (db: StatusDb, id: number, p: { name?: string; time_zone?: string }, now: Date) =>
+  db
+    .updateTable("status_pages")
+    .set({ ...p, updated_at: now })
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+/** Locks the page's row: changes that read all its components and write them back take turns. */
+export async function lockPage(db: StatusDb, id: number): Promise<void> {
+  await db.selectFrom("status_pages").select("id").where("id", "=", id).forUpdate().execute();
+}
 export async function touchPage(db: StatusDb, id: number, now: Date): Promise<void> {
   await db.updateTable("status_pages").set({ updated_at: now }).where("id", "=", id).execute();
 }
@@ -148,6 +159,16 @@ export const updateComponent = (
   id: number,
   c: Partial<Omit<ComponentInput, "page_id">> & { updated_at: Date },
 ) => db.updateTable("status_components").set(c).where("id", "=", id).returningAll().executeTakeFirst();
+
+/** Puts components at the given positions (ids in ascending order, so concurrent calls lock alike). */
+export async function setPositions(db: StatusDb, positions: ReadonlyMap<number, number>, now: Date) {
+  for (const id of [...positions.keys()].sort((a, b) => a - b))
+    await db
+      .updateTable("status_components")
+      .set({ position: positions.get(id) ?? 0, updated_at: now })
+      .where("id", "=", id)
+      .execute();
+}
 
 /** Whether any component is in this group. */
 export async function hasMembers(db: StatusDb, groupId: number): Promise<boolean> {

@@ -3,10 +3,26 @@
  * incidents and maintenance. Types come from the server's schemas (types only).
  */
 import { queryOptions } from "@tanstack/react-query";
-import type { ComponentView, PublicIncidentView, StatusUpdateView } from "../../../src/statuspage/routes.ts";
+import type {
+  ComponentView,
+  PublicIncidentView,
+  StatusPageView,
+  StatusUpdateView,
+} from "../../../src/statuspage/routes.ts";
 import { api } from "./client.ts";
 
 export type StatusComponent = ComponentView;
+export type StatusPageInfo = StatusPageView;
+/** A team as GET /teams lists it, with the reader's role in it. */
+export type Team = { id: number; slug: string; name: string; isDefault: boolean; myRole: string | null };
+export type NewStatusPage = { slug: string; name: string; timeZone: string; teamId?: number };
+export type ComponentChanges = {
+  name?: string;
+  description?: string | null;
+  groupId?: number | null;
+  group?: boolean;
+  position?: number;
+};
 export type ComponentStatus = StatusComponent["status"];
 export type PublicIncident = PublicIncidentView;
 export type StatusUpdate = StatusUpdateView;
@@ -28,7 +44,33 @@ export const statusKeys = {
   components: (slug: string) => ["status-admin", slug, "components"] as const,
   drafts: (slug: string) => ["status-admin", slug, "drafts"] as const,
   posts: (slug: string) => ["status-admin", slug, "posts"] as const,
+  teams: ["status-admin", "teams"] as const,
 };
+
+/** Every team with the reader's role in each: who owns a page, and who may manage it. */
+export const teamsQuery = queryOptions({
+  queryKey: statusKeys.teams,
+  queryFn: async () => (await api<{ teams: Team[] }>("GET", "/teams")).teams,
+  staleTime: 60_000,
+});
+
+export const createStatusPage = (body: NewStatusPage) => api<StatusPageInfo>("POST", "/status-pages", body);
+
+export const updateStatusPage = (slug: string, body: { name?: string; timeZone?: string }) =>
+  api<StatusPageInfo>("PATCH", base(slug), body);
+
+export const createComponent = (slug: string, body: ComponentChanges & { name: string }) =>
+  api<StatusComponent>("POST", `${base(slug)}/components`, body);
+
+export const updateComponent = (slug: string, id: number, body: ComponentChanges) =>
+  api<StatusComponent>("PATCH", `${base(slug)}/components/${id}`, body);
+
+export const deleteComponent = (slug: string, id: number) =>
+  api<void>("DELETE", `${base(slug)}/components/${id}`);
+
+/** Every component's id in the new order, in one request (one transaction on the server). */
+export const reorderComponents = async (slug: string, ids: number[]) =>
+  (await api<{ components: StatusComponent[] }>("PUT", `${base(slug)}/components/order`, { ids })).components;
 
 export const componentsQuery = (slug: string) =>
   queryOptions({
