@@ -47,7 +47,7 @@ import { createOidc } from "./users/oidc.ts";
 import { oidcRoutes } from "./users/oidc-routes.ts";
 import { preferenceRoutes } from "./users/preferences.ts";
 import { userRoutes } from "./users/routes.ts";
-import { createUserService } from "./users/service.ts";
+import { createUserService, type Place } from "./users/service.ts";
 import { sessionRoutes } from "./users/session-routes.ts";
 import { createSignInService } from "./users/signin.ts";
 import { createTeams } from "./users/teams.ts";
@@ -125,7 +125,7 @@ export async function buildApp(deps: AppDeps) {
     outbound,
   });
   // Late-bound: on-call and paging are created below.
-  let placesOf: ((userId: number) => Promise<string[]>) | undefined;
+  let placesOf: ((userId: number) => Promise<Place[]>) | undefined;
   const users = createUserService({
     db: database.db,
     clock,
@@ -334,8 +334,16 @@ export async function buildApp(deps: AppDeps) {
       .catch((err) => log.error({ err }, "applying the changed policy failed"));
   });
   placesOf = async (userId) => [
-    ...(await oncall.schedulesNamingUser(userId)).map((s) => `schedule ${s.name} (#${s.id})`),
-    ...(await paging.policiesNamingUser(userId)).map((p) => `escalation policy ${p.name} (#${p.id})`),
+    ...(await oncall.schedulesNamingUser(userId)).map((s) => ({
+      kind: "schedule" as const,
+      id: s.id,
+      name: s.name,
+    })),
+    ...(await paging.policiesNamingUser(userId)).map((p) => ({
+      kind: "escalation-policy" as const,
+      id: p.id,
+      name: p.name,
+    })),
   ];
 
   const auth = createAuth({ db: database.db, clock });

@@ -7,6 +7,7 @@ import { type Command, commandHelp, parse, synopsis, write } from "./args.ts";
 import { CliError, connect, defaultUrl, UsageError } from "./client.ts";
 import { statusPageCommands } from "./components.ts";
 import { contactCommands } from "./contacts.ts";
+import { escalationCommands } from "./escalation.ts";
 import { oncallCommands } from "./oncall.ts";
 import { pageReadCommands, pageWriteCommands } from "./pages.ts";
 import { policyCommands } from "./policy.ts";
@@ -27,6 +28,7 @@ const writes: Record<string, Command> = {
   ...pageWriteCommands,
   ...statusPageCommands,
   ...contactCommands,
+  ...escalationCommands,
   ...userCommands,
   ...serviceCommands,
   ...scheduleCommands,

@@ -3,7 +3,15 @@ import { z } from "zod";
 import { actorOf } from "../platform/auth.ts";
 import type { App } from "../platform/http.ts";
 import { newPassword } from "./password.ts";
-import { meSchema, presentMe, presentToken, presentUser, role, tokenSchema, userSchema } from "./schemas.ts";
+import {
+  meSchema,
+  personSchema,
+  presentMe,
+  presentPerson,
+  presentToken,
+  role,
+  tokenSchema,
+} from "./schemas.ts";
 import type { UserService } from "./service.ts";
 import type { SignInService } from "./signin.ts";
 
@@ -21,8 +29,14 @@ export function userRoutes(service: UserService, signIn: SignInService) {
     );
     app.get(
       "/users",
-      { schema: { tags, summary: "Everyone", response: { 200: z.object({ users: z.array(userSchema) }) } } },
-      async () => ({ users: (await service.list()).map(presentUser) }),
+      {
+        schema: {
+          tags,
+          summary: "Everyone (admins also see whether each has a password)",
+          response: { 200: z.object({ users: z.array(personSchema) }) },
+        },
+      },
+      async (req) => ({ users: (await service.list()).map((u) => presentPerson(u, actorOf(req))) }),
     );
     app.post(
       "/users",
@@ -42,12 +56,12 @@ export function userRoutes(service: UserService, signIn: SignInService) {
               password: newPassword.optional().describe("lets them sign in to the web app at once"),
             })
             .strict(),
-          response: { 201: userSchema },
+          response: { 201: personSchema },
         },
       },
       async (req, reply) => {
         reply.code(201);
-        return presentUser(await service.create(actorOf(req), req.body));
+        return presentPerson(await service.create(actorOf(req), req.body), actorOf(req));
       },
     );
     app.patch(
@@ -56,6 +70,8 @@ export function userRoutes(service: UserService, signIn: SignInService) {
         schema: {
           tags,
           summary: "Change a user: own name/email, or (admin) role and active",
+          description:
+            "Deactivating (`active: false`) is refused with `409` while a schedule or escalation policy names them; the problem lists them in `places`: `[{ kind, id, name }]`.",
           params: idParams,
           body: z
             .object({
@@ -65,10 +81,10 @@ export function userRoutes(service: UserService, signIn: SignInService) {
               active: z.boolean().optional(),
             })
             .strict(),
-          response: { 200: userSchema },
+          response: { 200: personSchema },
         },
       },
-      async (req) => presentUser(await service.update(actorOf(req), req.params.id, req.body)),
+      async (req) => presentPerson(await service.update(actorOf(req), req.params.id, req.body), actorOf(req)),
     );
     app.delete(
       "/users/:id",
@@ -78,11 +94,14 @@ export function userRoutes(service: UserService, signIn: SignInService) {
           tags,
           summary:
             "Remove a person: deactivates them (their history stays); refused while a rotation or policy names them",
+          description:
+            'The same as `PATCH /users/{id}` with `active: false`. While a schedule or escalation policy names them the answer is `409` with `places`: `[{ kind: "schedule" | "escalation-policy", id, name }]`.',
           params: idParams,
-          response: { 200: userSchema },
+          response: { 200: personSchema },
         },
       },
-      async (req) => presentUser(await service.update(actorOf(req), req.params.id, { active: false })),
+      async (req) =>
+        presentPerson(await service.update(actorOf(req), req.params.id, { active: false }), actorOf(req)),
     );
     app.put(
       "/users/:id/password",

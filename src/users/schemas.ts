@@ -23,6 +23,14 @@ export const meSchema = userSchema
   })
   .meta({ id: "Me" });
 
+/** A person as the people list shows them: admins also learn whether they have a password. */
+export const personSchema = userSchema.extend({
+  hasPassword: z
+    .boolean()
+    .optional()
+    .describe("admins only: whether they can sign in with a password (else a token or single sign-on)"),
+});
+
 export const tokenSchema = z.object({
   id: z.number(),
   name: z.string(),
@@ -43,6 +51,10 @@ export const presentUser = (u: User) => ({
 });
 
 export const presentMe = (u: User) => ({ ...presentUser(u), hasPassword: u.hasPassword });
+
+/** Whether a person has a password is for admins to see (to know whom to give one); others get the user. */
+export const presentPerson = (u: User, viewer: { role: string }) =>
+  viewer.role === "admin" ? presentMe(u) : presentUser(u);
 
 export const presentToken = (t: Token) => ({
   id: t.id,

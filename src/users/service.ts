@@ -15,12 +15,18 @@ import { revokeTokenSessions, revokeUserSessions } from "../platform/session.ts"
 import { hashPassword } from "./password.ts";
 import * as store from "./store.ts";
 
+/** A schedule whose rotations or overrides name a person, or an escalation policy that pages them. */
+export type Place = { kind: "schedule" | "escalation-policy"; id: number; name: string };
+
 export type UserDeps = {
   db: Db;
   clock: Clock;
   /** Where a person is relied on (rotations, escalation policies): they cannot leave while there. */
-  placesOf?: (userId: number) => Promise<string[]>;
+  placesOf?: (userId: number) => Promise<Place[]>;
 };
+
+const placeText = (p: Place) =>
+  `${p.kind === "schedule" ? "schedule" : "escalation policy"} ${p.name} (#${p.id})`;
 
 /** What PATCH /users/{id} takes: at least one of these. */
 const userChanges = ["name", "email", "role", "active"] as const;
@@ -108,9 +114,10 @@ export function createUserService({ db, clock, placesOf }: UserDeps) {
       if (changes.active === false) {
         const places = (await placesOf?.(id)) ?? [];
         if (places.length) {
+          // `places` lets a client link to each schedule and policy; the detail says the same in words.
           throw new AppError(
             "conflict",
-            `user ${id} is still relied on by ${places.join(", ")}; take them off those first so no page goes unanswered`,
+            `user ${id} is still relied on by ${places.map(placeText).join(", ")}; take them off those first so no page goes unanswered`,
             { places },
           );
         }

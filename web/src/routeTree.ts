@@ -7,6 +7,11 @@ import { alertsRoute } from "./routes/alerts.ts";
 import { appRoute } from "./routes/app.tsx";
 import { auditRoute } from "./routes/audit.ts";
 import { declareRoute } from "./routes/declare.ts";
+import {
+  escalationPoliciesRoute,
+  escalationPolicyRoute,
+  newEscalationPolicyRoute,
+} from "./routes/escalation-policies.ts";
 import { homeRoute } from "./routes/home.ts";
 import { incidentRoute } from "./routes/incident.ts";
 import { incidentsRoute } from "./routes/incidents.ts";
@@ -31,6 +36,9 @@ export const routeTree = rootRoute.addChildren([
     schedulesRoute,
     newScheduleRoute,
     scheduleRoute,
+    escalationPoliciesRoute,
+    newEscalationPolicyRoute,
+    escalationPolicyRoute,
     alertsRoute,
     servicesRoute,
     serviceRoute,

@@ -12,13 +12,23 @@ export class ApiError extends Error {
   readonly detail: string;
   readonly code: string | undefined;
   readonly field: string | undefined;
-  constructor(status: number, title: string, detail: string, code?: string, field?: string) {
+  /** The whole problem document, for members a screen reads (e.g. `places` of a refused deactivation). */
+  readonly problem: Record<string, unknown>;
+  constructor(
+    status: number,
+    title: string,
+    detail: string,
+    code?: string,
+    field?: string,
+    problem: Record<string, unknown> = {},
+  ) {
     super(detail ? `${title}: ${detail}` : title);
     this.status = status;
     this.title = title;
     this.detail = detail;
     this.code = code;
     this.field = field;
+    this.problem = problem;
   }
 }
 
@@ -44,7 +54,7 @@ async function problemOf(res: Response): Promise<ApiError> {
   const text = await res.text().catch(() => "");
   try {
     const p = JSON.parse(text) as { title?: string; detail?: string; code?: string; field?: string };
-    return new ApiError(res.status, p.title ?? res.statusText, p.detail ?? "", p.code, p.field);
+    return new ApiError(res.status, p.title ?? res.statusText, p.detail ?? "", p.code, p.field, p);
   } catch {
     return new ApiError(
       res.status,

@@ -15,6 +15,7 @@ import { Time } from "../components/Time.tsx";
 import { groupByState, incidentTitle, isOpen, stateLabel } from "../lib/incidents.ts";
 import { useShortcuts } from "../lib/keyboard.ts";
 import { isFiltered, listQuery } from "../lib/search.ts";
+import { FirstRunPanel } from "./FirstRun.tsx";
 import { IncidentFilters } from "./IncidentFilters.tsx";
 
 const route = getRouteApi("/app/incidents");
@@ -70,6 +71,7 @@ export function Incidents() {
           Declare an incident
         </Link>
       </div>
+      <FirstRunPanel />
       <IncidentFilters searchRef={searchRef} />
       <p className="hint keys">
         Keys: <kbd>/</kbd> search, <kbd>d</kbd> declare an incident.

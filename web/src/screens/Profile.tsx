@@ -1,10 +1,15 @@
-/** The signed-in person, and setting or changing their password (at least 12 characters). */
+/**
+ * The signed-in person: setting or changing their password (at least 12 characters), where pages
+ * reach them (contact methods, notification rules), and for admins the way back to the setup guide.
+ */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useRouteContext } from "@tanstack/react-router";
+import { Link, useRouteContext } from "@tanstack/react-router";
 import { type FormEvent, useState } from "react";
 import { api } from "../api/client.ts";
 import { keys, sessionQuery } from "../api/queries.ts";
 import { ErrorNote } from "../components/ErrorNote.tsx";
+import { ContactMethods } from "./profile/ContactMethods.tsx";
+import { NotificationRules } from "./profile/NotificationRules.tsx";
 
 const MIN_PASSWORD = 12;
 
@@ -60,6 +65,11 @@ export function Profile() {
         <dt>Role</dt>
         <dd>{me.role}</dd>
       </dl>
+      {me.role === "admin" ? (
+        <p>
+          <Link to="/setup">Setup guide</Link>: the steps that get a team ready to be paged.
+        </p>
+      ) : null}
 
       <section aria-labelledby="password-heading">
         <h2 id="password-heading">Password</h2>
@@ -106,6 +116,9 @@ export function Profile() {
           </button>
         </form>
       </section>
+
+      <ContactMethods />
+      <NotificationRules />
     </div>
   );
 }

@@ -1,5 +1,6 @@
 /** Escalation policies (who is paged, in order, and when) and the services that use them; read-only. */
 import { useQuery } from "@tanstack/react-query";
+import { Link } from "@tanstack/react-router";
 import { servicesQuery } from "../../api/alerts.ts";
 import { type EscalationPolicy, policiesQuery, type Schedule } from "../../api/oncall.ts";
 import type { User } from "../../api/types.ts";
@@ -18,7 +19,11 @@ function Policy({
   const h = policy.businessHours;
   return (
     <li className="panel policy">
-      <h3>{policy.name}</h3>
+      <h3>
+        <Link to="/escalation-policies/$id" params={{ id: policy.id }}>
+          {policy.name}
+        </Link>
+      </h3>
       {policy.description ? <p className="muted">{policy.description}</p> : null}
       <ol className="levels">
         {policy.levels.map((level, i) => (
@@ -51,6 +56,9 @@ export function Policies({ schedules, people }: { schedules: Schedule[]; people:
     <>
       <section aria-labelledby="policies-heading" className="group">
         <h2 id="policies-heading">Escalation policies</h2>
+        <p className="hint">
+          <Link to="/escalation-policies">Edit escalation policies</Link> and see who is notified when.
+        </p>
         <ErrorNote error={policies.error} />
         {policies.data?.length === 0 ? <p className="empty">No escalation policies yet.</p> : null}
         <ul className="plain policy-list">
