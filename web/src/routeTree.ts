@@ -12,6 +12,7 @@ import {
   escalationPolicyRoute,
   newEscalationPolicyRoute,
 } from "./routes/escalation-policies.ts";
+import { firstRunRoute } from "./routes/first-run.ts";
 import { homeRoute } from "./routes/home.ts";
 import { incidentRoute } from "./routes/incident.ts";
 import { incidentsRoute } from "./routes/incidents.ts";
@@ -47,5 +48,6 @@ export const routeTree = rootRoute.addChildren([
     auditRoute,
     peopleRoute,
     profileRoute,
+    firstRunRoute,
   ]),
 ]);
