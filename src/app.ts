@@ -378,7 +378,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(
     async (api) => {
       api.addHook("onRequest", auth.authenticate);
-      api.addHook("onResponse", audit.onResponse);
+      api.addHook("onSend", audit.onSend);
       // After validation (the body is parsed): team resources need a role in the owning team.
       api.addHook("preHandler", teams.gate);
       idempotency.attach(api);

@@ -55,40 +55,48 @@ export function createAudit({ db, clock, log, retentionDays }: AuditDeps) {
     };
   }
 
+  async function recordRequest(req: FastifyRequest, reply: FastifyReply) {
+    const route = req.routeOptions.url;
+    if (!route) return;
+    const params = (req.params ?? {}) as Record<string, unknown>;
+    const action = actionOfRequest({
+      method: req.method,
+      route,
+      status: reply.statusCode,
+      minRole: req.routeOptions.config.minRole,
+      actorRole: req.actor?.role,
+    });
+    if (action) {
+      await write(fromRequest(req, reply.statusCode, { action, target: targetOf(route, params) }));
+      return;
+    }
+    if (req.method === "GET" && reply.statusCode === 200 && incidentRead.test(route)) {
+      const id = Number(params.id);
+      if (Number.isSafeInteger(id) && (await store.isPrivateIncident(db, id).catch(() => false)))
+        await write(
+          fromRequest(req, reply.statusCode, {
+            action: "private-incident-read",
+            target: targetOf(route, params),
+          }),
+        );
+    }
+  }
+
   return {
     /** Records something a route knows happened (a sign-in, a failed one). */
     record: (req: FastifyRequest, status: number, facts: AuditFacts) =>
       write(fromRequest(req, status, facts)),
 
-    /** onResponse hook for /api/v1: records the requests `actionOfRequest` names and private incident reads. */
-    async onResponse(req: FastifyRequest, reply: FastifyReply) {
-      const route = req.routeOptions.url;
-      if (!route) return;
-      const params = (req.params ?? {}) as Record<string, unknown>;
-      const action = actionOfRequest({
-        method: req.method,
-        route,
-        status: reply.statusCode,
-        minRole: req.routeOptions.config.minRole,
-        actorRole: req.actor?.role,
-      });
-      if (action) {
-        await write(fromRequest(req, reply.statusCode, { action, target: targetOf(route, params) }));
-        return;
-      }
-      if (req.method === "GET" && reply.statusCode === 200 && incidentRead.test(route)) {
-        const id = Number(params.id);
-        if (Number.isSafeInteger(id) && (await store.isPrivateIncident(db, id).catch(() => false)))
-          await write(
-            fromRequest(req, reply.statusCode, {
-              action: "private-incident-read",
-              target: targetOf(route, params),
-            }),
-          );
-      }
+    /**
+     * onSend hook for /api/v1: records the requests `actionOfRequest` names and private incident
+     * reads before the answer leaves, so whoever has the answer finds the entry.
+     */
+    async onSend(req: FastifyRequest, reply: FastifyReply, payload: unknown) {
+      await recordRequest(req, reply);
+      return payload;
     },
 
-    /** A live stream of a private incident opened (streams never finish for onResponse). */
+    /** A live stream of a private incident opened (a hijacked stream never passes onSend). */
     async streamOpened(req: FastifyRequest, incident: { id: number; visibility: string }) {
       if (incident.visibility !== "private") return;
       await write(

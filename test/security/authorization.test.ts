@@ -108,6 +108,7 @@ const VIEWER_SELF_SERVICE: Record<string, string> = {
   "POST /api/v1/me/notification-rules": "adds the caller's own notification rule",
   "POST /api/v1/me/calendar-feed": "creates a calendar feed of the caller's own shifts",
   "POST /api/v1/schedules/{id}/calendar-feed": "creates a secret feed URL of a schedule the caller can read",
+  "PUT /api/v1/me/preferences": "the caller's own preferences (the setup guide's dismissal)",
 };
 
 /**
@@ -121,6 +122,7 @@ const CHECKS_ITS_OWN: Record<string, string> = {
   "DELETE /api/v1/calendar-feeds/{id}": "removing a feed one made",
   "DELETE /api/v1/me/contact-methods/{id}": "one's own contact method",
   "DELETE /api/v1/me/notification-rules/{id}": "one's own notification rule",
+  "POST /api/v1/me/contact-methods/{id}/test": "a test notification through one's own contact method",
   "PUT /api/v1/teams/{id}/members/{userId}": "an admin, or an admin of that team (a role within the team)",
   "DELETE /api/v1/teams/{id}/members/{userId}": "an admin, or an admin of that team (a role within the team)",
 };
