@@ -91,8 +91,14 @@ function Schedules({ schedules, people }: { schedules: Schedule[]; people: User[
         calendar to pick a window for an override, or use <em>New override</em>.
       </p>
       {schedules.length === 0 ? (
-        <p className="empty">No schedules yet: an admin creates them with the API or the CLI.</p>
-      ) : null}
+        <p className="empty">
+          No schedules yet: <Link to="/schedules/new">create one</Link>.
+        </p>
+      ) : (
+        <p className="hint">
+          <Link to="/schedules">Edit schedules</Link> (rotations, hand-offs, restrictions).
+        </p>
+      )}
       <div className="schedules">
         {schedules.map((s) => (
           <ScheduleCalendar key={s.id} schedule={s} days={days} people={people} now={nowMs} />

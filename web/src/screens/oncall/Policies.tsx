@@ -71,7 +71,9 @@ export function Policies({ schedules, people }: { schedules: Schedule[]; people:
         <h2 id="services-heading">Services</h2>
         <ErrorNote error={services.error} />
         {services.data?.length === 0 ? (
-          <p className="empty">No services yet: an admin adds them with the API or the CLI.</p>
+          <p className="empty">
+            No services yet: <Link to="/services">add one</Link> for alerts to page a policy.
+          </p>
         ) : null}
         {services.data?.length ? (
           <table className="table">
