@@ -301,27 +301,25 @@ describe("the first hour", { timeout: 240_000 }, () => {
     // Level 2 (Bea) is minutes away: nobody else is paged.
     for (const p of PEOPLE) expect(smtp.to(p.email).filter((m) => /Page:/.test(m.subject))).toEqual([]);
 
-    // 10. Acknowledged on the Alerts screen; the API says the page is acknowledged.
-    await nav(page, "Alerts");
-    await visible(page.getByRole("heading", { name: "Alerts", level: 1 }));
-    const alertRow = page.getByRole("listitem", { name: SUMMARY, exact: true });
-    await visible(alertRow);
-    await alertRow.getByRole("button", { name: "Acknowledge" }).click();
-    await visible(alertRow.getByText("Acknowledged", { exact: true }));
-    const [alert] = (await api("GET", "/api/v1/alerts?status=firing,acknowledged")).body.alerts as Json[];
-    expect(alert).toMatchObject({ summary: SUMMARY, status: "acknowledged" });
+    // 10. The page is acknowledged from the web app, in the admin's own name: the triage incident
+    // the alert opened lists its pages with an Acknowledge button.
+    const [alert] = (await api("GET", "/api/v1/alerts?status=firing")).body.alerts as Json[];
+    expect(alert).toMatchObject({ summary: SUMMARY });
+    await page.goto(`/incidents/${alert.incidentId}`);
+    const pagesPanel = page.getByRole("region", { name: "Pages" });
+    await visible(pagesPanel);
+    await pagesPanel.getByRole("button", { name: "Acknowledge" }).click();
+    await visible(pagesPanel.getByText(/acknowledged by Administrator/));
     const pages = (await api("GET", `/api/v1/pages?incident=${alert.incidentId}`)).body.pages as Json[];
     expect(pages.filter((p) => p.policyId === policyId)).toEqual([
       expect.objectContaining({
         state: "acknowledged",
         level: 0,
         assignedTo: [adminId],
+        acknowledgedBy: adminId,
         acknowledgedAt: expect.any(String),
       }),
     ]);
-    // (The web app acknowledges the alert, as its sender would; the page follows, "every alert
-    // acknowledged", recorded as acknowledged by the alerts' own user, not by the admin. No screen
-    // acknowledges a page itself: that is POST /api/v1/pages/{id}/acknowledge or the email's link.)
 
     // The setup guide now counts what the hour did.
     await page.goto("/setup");

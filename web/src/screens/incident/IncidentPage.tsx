@@ -10,6 +10,7 @@ import { Clocks } from "./Clocks.tsx";
 import { Details } from "./Details.tsx";
 import { Header } from "./Header.tsx";
 import { Merge } from "./Merge.tsx";
+import { Pages } from "./Pages.tsx";
 import { People } from "./People.tsx";
 import { StatusPost } from "./StatusPost.tsx";
 import { Tasks } from "./Tasks.tsx";
@@ -57,6 +58,7 @@ export function IncidentPage() {
         <Timeline incidentId={i.id} live={live} />
         <aside className="side" aria-label="Incident details">
           <People incident={i} />
+          <Pages incident={i} />
           <Clocks incident={i} />
           <Details incident={i} />
           <Tasks incidentId={i.id} />
