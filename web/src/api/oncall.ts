@@ -89,6 +89,7 @@ export const scheduleTeamsQuery = queryOptions({
 export const createSchedule = (body: ScheduleBody, idempotencyKey?: string) =>
   api<Schedule>("POST", "/schedules", body, { idempotencyKey });
 
-export const updateSchedule = (id: number, body: ScheduleBody) => api<Schedule>("PUT", `/schedules/${id}`, body);
+export const updateSchedule = (id: number, body: ScheduleBody) =>
+  api<Schedule>("PUT", `/schedules/${id}`, body);
 
 export const deleteSchedule = (id: number) => api<void>("DELETE", `/schedules/${id}`);
