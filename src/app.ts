@@ -17,8 +17,6 @@ import type { OncallDb } from "./oncall/store.ts";
 import { createNotices } from "./paging/notices.ts";
 import { ackLinkRoutes, pagingRoutes } from "./paging/routes.ts";
 import { createPagingService, type PagingService } from "./paging/service.ts";
-import { createTestPages } from "./paging/test-page.ts";
-import { testPageRoutes } from "./paging/test-page-routes.ts";
 import type { PagingDb } from "./paging/store.ts";
 import { createAuth } from "./platform/auth.ts";
 import type { Clock } from "./platform/clock.ts";
@@ -224,7 +222,6 @@ export async function buildApp(deps: AppDeps) {
     },
   });
   pagingRef = paging;
-  const testPages = createTestPages({ db: pagingDb, clock, jobs });
   const notices = createNotices({
     db: pagingDb,
     clock,
@@ -403,7 +400,6 @@ export async function buildApp(deps: AppDeps) {
       );
       await api.register(oncallRoutes(oncall));
       await api.register(pagingRoutes(paging));
-      await api.register(testPageRoutes(testPages));
       await api.register(preferenceRoutes({ db: database.db, clock }));
       await api.register(
         alertRoutes(alerts, (actor, ids) => incidents.visibleIds(actor, ids), { publicUrl }),
