@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type BrowserApp,
   browserTest,
+  focused,
   hidden,
   type PageWindow,
   type Person,
@@ -88,11 +89,7 @@ describe("the escalation policy editor", browserTest, () => {
     await level(page, 1).getByRole("textbox", { name: "Minutes before the next level" }).fill("15");
     await page.getByRole("button", { name: "Add a level" }).click();
     // Focus goes to the new level's picker.
-    expect(
-      await page
-        .getByRole("combobox", { name: "Add to level 2" })
-        .evaluate((el) => el === el.ownerDocument.activeElement),
-    ).toBe(true);
+    await focused(page.getByRole("combobox", { name: "Add to level 2" }));
     await addTarget(page, 2, "Bob Baker");
     await level(page, 2).getByRole("textbox", { name: "Minutes before the next level" }).fill("10");
     await visible(level(page, 1).getByText("schedule Primary"));
@@ -116,11 +113,7 @@ describe("the escalation policy editor", browserTest, () => {
       ]);
     await visible(page.getByText("Level 2 is now level 1."));
     // Its "up" is disabled at the top: focus is on its "down", still on the level that moved.
-    expect(
-      await page
-        .getByRole("button", { name: "Move level 1 down" })
-        .evaluate((el) => el === el.ownerDocument.activeElement),
-    ).toBe(true);
+    await focused(page.getByRole("button", { name: "Move level 1 down" }));
     await page.keyboard.press("Enter"); // and back down, then up again by keyboard
     await expect.poll(async () => (await previewRows(page))[0]).toContain("Alice Archer");
     await page.getByRole("button", { name: "Move level 2 up" }).focus();

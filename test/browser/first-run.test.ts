@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type BrowserApp,
   browserTest,
+  focused,
   hidden,
   type Person,
   screenshot,
@@ -122,7 +123,7 @@ describe("the first-run guide", browserTest, () => {
     await hidden(guide);
     const note = page.getByRole("status").filter({ hasText: "Setup guide hidden" });
     await visible(note);
-    expect(await note.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+    await focused(note);
     const again = await b.signedIn(ada);
     await visible(again.getByRole("heading", { name: "Incidents", level: 1 }));
     await visible(again.getByRole("link", { name: "Declare an incident" }));

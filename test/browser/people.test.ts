@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type BrowserApp,
   browserTest,
+  focused,
   hidden,
   type PageWindow,
   type Person,
@@ -83,7 +84,7 @@ describe("the People screen", browserTest, () => {
     await page.getByRole("button", { name: "Add a person" }).click();
     const form = page.getByRole("region", { name: "Add a person" });
     const username = form.getByRole("textbox", { name: "Username", exact: true });
-    expect(await username.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+    await focused(username);
     await username.fill("Nia North");
     await form.getByRole("textbox", { name: "Name", exact: true }).fill("Nia North");
     await form.getByRole("textbox", { name: "Email (optional)" }).fill("nia@example.com");
@@ -105,7 +106,7 @@ describe("the People screen", browserTest, () => {
     const panel = page.getByRole("region", { name: "Nia North (nia)" });
     const panelHeading = panel.getByRole("heading", { name: "Nia North (nia)", level: 2 });
     await visible(panelHeading);
-    expect(await panelHeading.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+    await focused(panelHeading);
     expect(new URL(page.url()).searchParams.get("person")).toMatch(/^\d+$/);
     const niaId = Number(new URL(page.url()).searchParams.get("person"));
     const niaRow = table.getByRole("row").filter({ hasText: "nia@example.com" });
@@ -171,7 +172,7 @@ describe("the People screen", browserTest, () => {
     await olaPanel.getByRole("button", { name: "Close" }).click();
     await hidden(olaPanel);
     const manageOla = olaRow.getByRole("button", { name: "Manage Ola Oncall (ola)" });
-    expect(await manageOla.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+    await focused(manageOla);
   });
 
   it("deactivates and reactivates someone no rotation relies on", async () => {

@@ -125,6 +125,19 @@ export async function visible(locator: Locator, timeout = WAIT_MS): Promise<Loca
 }
 
 /** Waits until the locator is gone from the screen. */
+/**
+ * Waits until the locator's element has the keyboard focus: screens move focus in an effect after
+ * they render, so checking once right after the render races it.
+ */
+export async function focused(locator: Locator, timeout = WAIT_MS): Promise<void> {
+  const element = await locator.elementHandle({ timeout });
+  await locator
+    .page()
+    .waitForFunction((el) => el !== null && el === el.ownerDocument.activeElement, element, {
+      timeout,
+    });
+}
+
 export async function hidden(locator: Locator, timeout = WAIT_MS): Promise<void> {
   await locator.waitFor({ state: "hidden", timeout });
 }
