@@ -6,7 +6,7 @@
  * code or a short error code, never the receiver's text: `lastError` is shown to the person who
  * typed the URL, and must not carry what an internal service answered.
  */
-import type { Outbound } from "../platform/outbound.ts";
+import type { Outbound, Reach } from "../platform/outbound.ts";
 import { classifyHttpStatus, type DeliveryResult, permanent, retryable } from "./model.ts";
 
 export type PostOptions = {
@@ -16,6 +16,8 @@ export type PostOptions = {
   headers: Record<string, string>;
   timeoutMs: number;
   now: () => Date;
+  /** Which addresses may be reached (src/platform/outbound.ts). Default `public`. */
+  reach?: Reach;
 };
 
 export async function postJson(o: PostOptions): Promise<DeliveryResult> {
@@ -24,6 +26,7 @@ export async function postJson(o: PostOptions): Promise<DeliveryResult> {
     body: o.body,
     headers: o.headers,
     timeoutMs: o.timeoutMs,
+    ...(o.reach ? { reach: o.reach } : {}),
   });
   switch (outcome.kind) {
     case "answered":

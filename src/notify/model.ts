@@ -8,9 +8,18 @@ export type ContactMethod =
   | { kind: "email"; address: string }
   | { kind: "webhook"; url: string; secret: string }
   /** Slack incoming-webhook compatible (Slack, Mattermost, Rocket.Chat, …). */
-  | { kind: "chat"; url: string };
+  | { kind: "chat"; url: string }
+  /** An ntfy topic URL; `token` is sent as `Authorization: Bearer` when the topic needs one. */
+  | { kind: "ntfy"; url: string; token: string | null };
 
-export type PageRef = { id: number; title: string; urgency: "high" | "low"; ackUrl?: string };
+export type PageRef = {
+  id: number;
+  title: string;
+  urgency: "high" | "low";
+  ackUrl?: string;
+  /** Where to look at it in Firebreak: its incident, or the alerts screen. */
+  url?: string;
+};
 export type Link = { label: string; url: string };
 
 export type Notification = {
@@ -65,6 +74,8 @@ export function contactKey(to: ContactMethod): string {
       return `webhook:${to.url}`;
     case "chat":
       return `chat:${to.url}`;
+    case "ntfy":
+      return `ntfy:${to.url}`;
   }
 }
 

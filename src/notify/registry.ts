@@ -15,6 +15,7 @@ import {
   permanent,
   retryable,
 } from "./model.ts";
+import { createNtfyChannel } from "./ntfy.ts";
 import { createWebhookChannel } from "./webhook.ts";
 
 export type ChannelsConfig = {
@@ -51,6 +52,7 @@ export function createChannels(config: ChannelsConfig): Channels {
   if (email) byKind.set("email", email);
   byKind.set("webhook", createWebhookChannel(http));
   byKind.set("chat", createChatChannel(http));
+  byKind.set("ntfy", createNtfyChannel(http));
   for (const c of config.channels ?? []) byKind.set(c.kind, c);
 
   return {

@@ -24,6 +24,7 @@ export const TEST_DEADLINE_MS = 15_000;
 export function destinationOf(cm: ContactMethod): OutgoingNotification["to"] {
   if (cm.kind === "email") return { kind: "email", address: cm.address };
   if (cm.kind === "webhook") return { kind: "webhook", url: cm.address, secret: cm.secret ?? "" };
+  if (cm.kind === "ntfy") return { kind: "ntfy", url: cm.address, token: cm.secret };
   return { kind: "chat", url: cm.address };
 }
 

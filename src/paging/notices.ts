@@ -9,6 +9,7 @@ import type { Clock } from "../platform/clock.ts";
 import type { PlatformTables } from "../platform/db.ts";
 import type { Jobs } from "../platform/jobs.ts";
 import type { Logger } from "../platform/logger.ts";
+import { destinationOf } from "./contact-test.ts";
 import type { IncidentTimeline, OutgoingNotification, SendResult } from "./engine.ts";
 import type { PagingDb } from "./store.ts";
 import * as store from "./store.ts";
@@ -138,7 +139,7 @@ export function createNotices(deps: {
         ? { kind: "email" as const, address: cm.address }
         : cm.kind === "webhook"
           ? { kind: "webhook" as const, url: cm.address, secret: cm.secret ?? "" }
-          : { kind: "chat" as const, url: cm.address };
+          : destinationOf(cm);
     let result: SendResult;
     try {
       result = await deps.send({

@@ -1,5 +1,6 @@
 /** HTTP for escalation policies, contact methods, notification rules and pages. */
 import { z } from "zod";
+import { maskToken } from "../notify/ntfy.ts";
 import { actorOf } from "../platform/auth.ts";
 import { AppError } from "../platform/errors.ts";
 import type { App } from "../platform/http.ts";
@@ -100,17 +101,20 @@ const presentPage = (p: Page) => ({
 });
 const contactSchema = z.object({
   id: z.number(),
-  kind: z.enum(["email", "webhook", "chat"]),
+  kind: z.enum(["email", "webhook", "chat", "ntfy"]),
   label: z.string(),
   address: z.string(),
-  secret: z.string().nullable().describe("webhooks: the HMAC signing secret"),
+  secret: z
+    .string()
+    .nullable()
+    .describe("webhooks: the HMAC signing secret; ntfy: the access token, masked (its last four characters)"),
 });
 const presentContact = (c: ContactMethod) => ({
   id: c.id,
   kind: c.kind,
   label: c.label,
   address: c.address,
-  secret: c.secret,
+  secret: c.kind === "ntfy" && c.secret ? maskToken(c.secret) : c.secret,
 });
 const testSchema = z
   .object({
@@ -279,12 +283,19 @@ export function pagingRoutes(service: PagingService) {
       {
         schema: {
           tags,
-          summary: "Add a contact method: email, webhook (signed) or chat (Slack incoming webhook)",
+          summary:
+            "Add a contact method: email, webhook (signed), chat (Slack incoming webhook) or ntfy (a topic URL)",
           body: z
             .object({
-              kind: z.enum(["email", "webhook", "chat"]),
+              kind: z.enum(["email", "webhook", "chat", "ntfy"]),
               label: z.string().min(1).max(100),
               address: z.string().min(3).max(2000),
+              accessToken: z
+                .string()
+                .min(1)
+                .max(200)
+                .optional()
+                .describe("ntfy: an access token sent as Authorization: Bearer; never shown back in full"),
             })
             .strict(),
           response: { 201: contactSchema },

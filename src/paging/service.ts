@@ -4,6 +4,7 @@
  * cancels the page's durable timers, so a crash can neither lose a page nor leave a stale timer.
  */
 import { randomBytes } from "node:crypto";
+import { invalidTokenReason, ntfyTopicProblem } from "../notify/ntfy.ts";
 import type { Actor } from "../platform/auth.ts";
 import { hashToken } from "../platform/auth.ts";
 import { AppError, invalid, notFound } from "../platform/errors.ts";
@@ -55,6 +56,14 @@ export function createPagingService(
   engine.register();
   const outbound = deps.outbound ?? createOutbound();
   const tests = createContactTests({ db, clock, log: deps.log, send: deps.send });
+
+  /** An ntfy topic URL: its server may be on the team's network, but not link-local or metadata. */
+  async function checkNtfyTopic(address: string, token: string | undefined) {
+    const problem = ntfyTopicProblem(address) ?? (await outbound.check(new URL(address), "private-network"));
+    if (problem) throw invalid("address", problem);
+    const badToken = token === undefined ? undefined : invalidTokenReason(token);
+    if (badToken) throw invalid("accessToken", badToken);
+  }
 
   /**
    * A webhook or chat URL: http(s), and a host on the public internet (or on
@@ -330,19 +339,33 @@ export function createPagingService(
     // -- contact methods and notification rules -------------------------------------------------
     async addContactMethod(
       actor: Actor,
-      body: { kind: "email" | "webhook" | "chat"; label: string; address: string },
+      body: {
+        kind: "email" | "webhook" | "chat" | "ntfy";
+        label: string;
+        address: string;
+        accessToken?: string;
+      },
     ) {
+      if (body.accessToken !== undefined && body.kind !== "ntfy")
+        throw invalid("accessToken", "only ntfy contact methods take an access token");
+      if (body.kind === "ntfy") await checkNtfyTopic(body.address, body.accessToken);
       if (body.kind === "email" && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(body.address)) {
         throw invalid("address", "expected an email address like oncall@example.com");
       }
-      if (body.kind !== "email") await checkHookUrl(body.address);
+      if (body.kind === "webhook" || body.kind === "chat") await checkHookUrl(body.address);
       return store.insertContactMethod(db, {
         user_id: actor.id,
         kind: body.kind,
         label: body.label,
         address: body.address,
         // Webhook receivers verify Firebreak's signature with this secret (see docs/notifications.md).
-        secret: body.kind === "webhook" ? randomBytes(24).toString("base64url") : null,
+        // An ntfy access token is kept here too, and shown back only masked.
+        secret:
+          body.kind === "webhook"
+            ? randomBytes(24).toString("base64url")
+            : body.kind === "ntfy"
+              ? (body.accessToken ?? null)
+              : null,
         created_at: clock.now(),
       });
     },

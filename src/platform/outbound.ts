@@ -9,7 +9,10 @@
  * - redirects are never followed, one deadline covers the whole request, and only the status
  *   code and Retry-After are read: the answer's body is never read, kept or shown;
  * - an administrator may open named internal hosts (OUTBOUND_ALLOWED_HOSTS): a host name as
- *   written in the URL, or an address inside a listed IP or CIDR range.
+ *   written in the URL, or an address inside a listed IP or CIDR range;
+ * - a request may ask for the `private-network` reach instead (ntfy topics, whose server usually
+ *   sits on the team's own network): loopback and private ranges then pass, but link-local,
+ *   cloud metadata and the unspecified address are still refused.
  */
 import { lookup as dnsLookup } from "node:dns/promises";
 import { request as httpRequest, type IncomingMessage } from "node:http";
@@ -210,6 +213,43 @@ export function formReason(host: string, allowed: AllowList = parseAllowList()):
   return internalName(name) && allowed.nets.length === 0 ? `${name} is not on the public internet` : null;
 }
 
+// -- the private-network policy (ntfy) ---------------------------------------------------------
+
+/**
+ * Addresses refused even where private networks are allowed: link-local (cloud metadata at
+ * 169.254.169.254, fe80::/10), the unspecified address (0.0.0.0 and :: reach the host itself), and
+ * AWS's IPv6 metadata address fd00:ec2::254.
+ */
+const neverV4 = [net("169.254.0.0", 16), net("0.0.0.0", 32)];
+const neverV6 = [net("fe80::", 10), net("::", 128), net("fd00:ec2::254", 128)];
+
+function metadataAddress(ip: string): boolean {
+  const parsed = parseIp(ip);
+  if (!parsed) return true;
+  const e = effective(parsed);
+  return e.v === 4 ? neverV4.some((r) => inNet(e, r)) : neverV6.some((r) => inNet(e, r));
+}
+
+/**
+ * The "private network" policy, for contact methods whose server usually sits on the team's own
+ * network (an ntfy server): loopback and private ranges may be reached, link-local, metadata and
+ * unspecified addresses may not, whatever the allow-list says. Null when every address is fine.
+ */
+export function privateNetworkReason(host: string, addresses: readonly string[]): string | null {
+  const name = bare(host);
+  const all = isIP(name) ? [name] : addresses;
+  if (all.length === 0) return `${name} has no address`;
+  for (const a of all)
+    if (metadataAddress(a)) return `${name} is a link-local, metadata or unspecified address`;
+  return null;
+}
+
+/**
+ * Which addresses a request may reach: `public` (the default: the public internet and
+ * OUTBOUND_ALLOWED_HOSTS) or `private-network` (see privateNetworkReason).
+ */
+export type Reach = "public" | "private-network";
+
 // -- the guarded POST ---------------------------------------------------------------------------
 
 /** Resolves a host name to all its addresses. Default: the system resolver (hosts file, DNS). */
@@ -234,11 +274,18 @@ export type PostOutcome =
   /** No answer: a network error's code, the deadline, a name that does not resolve. */
   | { kind: "failed"; reason: string };
 
-export type PostRequest = { url: string; body: string; headers: Record<string, string>; timeoutMs: number };
+export type PostRequest = {
+  url: string;
+  body: string;
+  headers: Record<string, string>;
+  timeoutMs: number;
+  /** Default `public`. */
+  reach?: Reach;
+};
 
 export type Outbound = {
   /** Why the URL's host must not be reached, resolving a name now; null when it may be. */
-  check(url: URL): Promise<string | null>;
+  check(url: URL, reach?: Reach): Promise<string | null>;
   /** `formReason` with this allow-list: the check without a resolver. */
   checkForm(url: URL): string | null;
   post(r: PostRequest): Promise<PostOutcome>;
@@ -253,12 +300,17 @@ export function createOutbound(options: OutboundOptions = {}): Outbound {
   const local = options.localAddresses ?? interfaceAddresses;
 
   /** A socket `lookup` that connects only to checked addresses; a refusal is kept in `refused`. */
+  const reasonFor = (host: string, addresses: readonly string[], reach: Reach) =>
+    reach === "private-network"
+      ? privateNetworkReason(host, addresses)
+      : internalHostReason(host, addresses, allowed, local());
+
   const guardedLookup =
-    (refused: { reason?: string }): LookupFunction =>
+    (refused: { reason?: string }, reach: Reach): LookupFunction =>
     (host, opts, callback) => {
       resolve(host).then(
         (addresses) => {
-          const reason = internalHostReason(host, addresses, allowed, local());
+          const reason = reasonFor(host, addresses, reach);
           if (reason) {
             refused.reason = reason;
             return callback(Object.assign(new Error(reason), { code: "EREFUSED" }), "");
@@ -282,10 +334,12 @@ export function createOutbound(options: OutboundOptions = {}): Outbound {
     };
 
   return {
-    async check(url) {
+    async check(url, reach = "public") {
       const host = bare(url.hostname);
-      if (allowed.names.has(host) || isIP(host)) return internalHostReason(host, [], allowed, local());
-      const early = formReason(host, allowed);
+      if (reach === "public" && (allowed.names.has(host) || isIP(host)))
+        return internalHostReason(host, [], allowed, local());
+      if (reach === "private-network" && isIP(host)) return privateNetworkReason(host, []);
+      const early = reach === "public" ? formReason(host, allowed) : null;
       if (early) return early;
       let addresses: string[];
       try {
@@ -296,7 +350,7 @@ export function createOutbound(options: OutboundOptions = {}): Outbound {
           ? `${host} has no address`
           : `cannot resolve ${host} (${code || "error"})`;
       }
-      return internalHostReason(host, addresses, allowed, local());
+      return reasonFor(host, addresses, reach);
     },
     checkForm: (url) => formReason(url.hostname, allowed),
     post(r) {
@@ -309,9 +363,10 @@ export function createOutbound(options: OutboundOptions = {}): Outbound {
       if (url.protocol !== "http:" && url.protocol !== "https:")
         return Promise.resolve({ kind: "refused", reason: "only http:// and https:// URLs are sent to" });
       const host = bare(url.hostname);
+      const reach = r.reach ?? "public";
       // The socket does not call `lookup` for an IP literal: judge it here.
       if (isIP(host)) {
-        const reason = internalHostReason(host, [], allowed, local());
+        const reason = reasonFor(host, [], reach);
         if (reason) return Promise.resolve({ kind: "refused", reason });
       }
       const refused: { reason?: string } = {};
@@ -336,7 +391,7 @@ export function createOutbound(options: OutboundOptions = {}): Outbound {
             },
             // A connection of its own, never a pooled one, so every request passes the lookup.
             agent: false,
-            lookup: guardedLookup(refused),
+            lookup: guardedLookup(refused, reach),
           },
           (res: IncomingMessage) => {
             const retryAfter = res.headers["retry-after"];

@@ -12,7 +12,8 @@ export type ContactKind = ContactMethod["kind"];
 export type ContactTest = ContactTestView;
 export type NotificationRule = NotificationRuleView;
 export type Preferences = PreferencesView;
-export type NewContactMethod = { kind: ContactKind; label: string; address: string };
+/** `accessToken`: an ntfy access token (ntfy only), shown back only masked. */
+export type NewContactMethod = { kind: ContactKind; label: string; address: string; accessToken?: string };
 export type NewRule = { contactMethodId: number; urgency: "high" | "low"; delayMinutes: number };
 
 export const contactKeys = {

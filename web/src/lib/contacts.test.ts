@@ -20,6 +20,32 @@ describe("contactProblems", () => {
   });
 });
 
+describe("contactProblems for ntfy", () => {
+  it("wants a topic URL and a token without spaces", () => {
+    expect(
+      contactProblems({ kind: "ntfy", label: "Phone", address: "https://ntfy.sh/firebreak-ada" }),
+    ).toEqual({});
+    expect(
+      contactProblems({
+        kind: "ntfy",
+        label: "Phone",
+        address: "http://10.0.0.5/oncall",
+        accessToken: "tk_abc",
+      }),
+    ).toEqual({});
+    expect(contactProblems({ kind: "ntfy", label: "Phone", address: "https://ntfy.sh/" }).address).toMatch(
+      /topic at the end/,
+    );
+    expect(
+      contactProblems({ kind: "ntfy", label: "Phone", address: "https://u:p@ntfy.sh/t" }).address,
+    ).toMatch(/credentials/);
+    expect(
+      contactProblems({ kind: "ntfy", label: "Phone", address: "https://ntfy.sh/t", accessToken: "tk a" })
+        .accessToken,
+    ).toMatch(/no spaces/);
+  });
+});
+
 describe("parseRule", () => {
   it("accepts whole minutes 0..1440 and names each problem", () => {
     expect(parseRule({ contactMethodId: "3", urgency: "high", delayMinutes: "0" })).toEqual({

@@ -3,9 +3,10 @@
  * shown at its field before a round trip), and how an outcome reads.
  */
 
-export type ContactKind = "email" | "webhook" | "chat";
-export type ContactDraft = { kind: ContactKind; label: string; address: string };
-export type ContactField = "kind" | "label" | "address";
+export type ContactKind = "email" | "webhook" | "chat" | "ntfy";
+/** `accessToken`: ntfy only, optional. */
+export type ContactDraft = { kind: ContactKind; label: string; address: string; accessToken?: string };
+export type ContactField = "kind" | "label" | "address" | "accessToken";
 export type RuleDraft = { contactMethodId: string; urgency: string; delayMinutes: string };
 export type RuleField = "contactMethodId" | "urgency" | "delayMinutes";
 
@@ -13,6 +14,7 @@ export const kindNames: Record<ContactKind, string> = {
   email: "Email",
   webhook: "Webhook (signed)",
   chat: "Chat (Slack-compatible incoming webhook)",
+  ntfy: "ntfy (push notifications on your phone)",
 };
 
 /** Problems with a new contact method, by field (empty: send it). */
@@ -27,7 +29,25 @@ export function contactProblems(d: ContactDraft): Partial<Record<ContactField, s
   else if (d.kind === "email" && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(address))
     p.address = "expected an email address like oncall@example.com";
   else if (d.kind !== "email" && !isHttpUrl(address)) p.address = "expected an http:// or https:// URL";
+  else if (d.kind === "ntfy") {
+    const problem = ntfyTopicProblem(address);
+    if (problem) p.address = problem;
+  }
+  const token = d.accessToken ?? "";
+  if (d.kind === "ntfy" && token !== "" && !/^[\x21-\x7e]{1,200}$/.test(token))
+    p.accessToken = "at most 200 characters, no spaces (ntfy's tokens look like tk_…)";
   return p;
+}
+
+/** As the server checks an ntfy topic URL: no credentials, query or fragment; the topic last. */
+function ntfyTopicProblem(address: string): string | undefined {
+  const url = new URL(address);
+  if (url.username || url.password) return "put no credentials in the URL: use an access token";
+  if (url.search || url.hash) return "expected the topic URL without ?query or #fragment";
+  const topic = url.pathname.split("/").pop() ?? "";
+  if (!/^[-_A-Za-z0-9]{1,64}$/.test(topic))
+    return "expected the topic at the end, e.g. https://ntfy.sh/firebreak-alice (letters, digits, - and _)";
+  return undefined;
 }
 
 function isHttpUrl(text: string): boolean {
