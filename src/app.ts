@@ -18,6 +18,8 @@ import { createNotices } from "./paging/notices.ts";
 import { ackLinkRoutes, pagingRoutes } from "./paging/routes.ts";
 import { createPagingService, type PagingService } from "./paging/service.ts";
 import type { PagingDb } from "./paging/store.ts";
+import { createTestPages } from "./paging/test-page.ts";
+import { testPageRoutes } from "./paging/test-page-routes.ts";
 import { createAuth } from "./platform/auth.ts";
 import type { Clock } from "./platform/clock.ts";
 import type { OidcConfig } from "./platform/config.ts";
@@ -222,6 +224,7 @@ export async function buildApp(deps: AppDeps) {
     },
   });
   pagingRef = paging;
+  const testPages = createTestPages({ db: pagingDb, clock, jobs });
   const notices = createNotices({
     db: pagingDb,
     clock,
@@ -400,6 +403,7 @@ export async function buildApp(deps: AppDeps) {
       );
       await api.register(oncallRoutes(oncall));
       await api.register(pagingRoutes(paging));
+      await api.register(testPageRoutes(testPages));
       await api.register(preferenceRoutes({ db: database.db, clock }));
       await api.register(
         alertRoutes(alerts, (actor, ids) => incidents.visibleIds(actor, ids), { publicUrl }),

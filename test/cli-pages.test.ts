@@ -118,7 +118,8 @@ describe("firebreak pages and page", () => {
     expect(r).toMatchObject({ code: 2, stdout: "" });
     expect(r.stderr).toBe(
       'firebreak page: no escalation policy named "Networking"; known policies: Database, Infrastructure\n' +
-        "usage: firebreak page POLICY --title TEXT [--low]\n",
+        "usage: firebreak page POLICY --title TEXT [--low]\n" +
+        "usage: firebreak page test [USER] [--json]\n",
     );
     const missingTitle = await cli(["page", "Infrastructure"]);
     expect(missingTitle.code).toBe(2);

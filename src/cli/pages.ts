@@ -5,6 +5,7 @@
 import { type Call, type Command, id, optional, write } from "./args.ts";
 import { CliError, UsageError } from "./client.ts";
 import { clip, table, when } from "./format.ts";
+import { testPage } from "./test-page.ts";
 
 // The shapes the commands read (GET /pages, /pages/:id, /escalation-policies, /users).
 export type PageState = "triggered" | "acknowledged" | "resolved";
@@ -262,13 +263,19 @@ export const pageReadCommands: Record<string, Command> = {
 export const pageWriteCommands: Record<string, Command> = {
   page: {
     summary:
-      "Page an escalation policy: its first level is notified now.\nPOLICY is a policy name or a numeric id.",
-    args: ["POLICY"],
+      "Page an escalation policy: its first level is notified now.\nPOLICY is a policy name or a numeric id.\n`page test [USER]` sends a test page to every contact method of USER (default: you) and reports each receipt; exit 0 when all delivered.",
+    synopsis: ["POLICY --title TEXT [--low]", "test [USER] [--json]"],
+    args: ["POLICY", "USER?"],
     flags: {
-      title: { value: "TEXT", required: true, help: "what is wrong; it is in every notification" },
+      title: { value: "TEXT", help: "what is wrong; it is in every notification (required for a page)" },
       low: { help: "low urgency: people's low-urgency rules, escalating only in business hours" },
     },
     async run(c) {
+      // `page test` without --title is a test page; a policy named "test" is still paged with --title.
+      if (c.must("POLICY") === "test" && !c.has("title")) return testPage(c, c.opt("USER"));
+      if (c.opt("USER") !== undefined)
+        throw new UsageError(`unexpected argument ${JSON.stringify(c.opt("USER"))}`);
+      if (!c.has("title")) throw new UsageError("missing --title TEXT");
       const policy = findPolicy(await listPolicies(c), c.must("POLICY"), "POLICY");
       const p = await c.api.request<Page>("POST", "/pages", {
         policyId: policy.id,

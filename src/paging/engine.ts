@@ -8,7 +8,6 @@ import { hashToken } from "../platform/auth.ts";
 import type { Clock } from "../platform/clock.ts";
 import type { Jobs } from "../platform/jobs.ts";
 import type { Logger } from "../platform/logger.ts";
-import { destinationOf } from "./contact-test.ts";
 import { type EscalationPolicy, escalationTimer, nextLevel, type Page } from "./model.ts";
 import type { PagingDb } from "./store.ts";
 import * as store from "./store.ts";
@@ -19,12 +18,11 @@ export type OutgoingNotification = {
   to:
     | { kind: "email"; address: string }
     | { kind: "webhook"; url: string; secret: string }
-    | { kind: "chat"; url: string }
-    | { kind: "ntfy"; url: string; token: string | null };
+    | { kind: "chat"; url: string };
   subject: string;
   text: string;
   links: { label: string; url: string }[];
-  pages: { id: number; title: string; urgency: "high" | "low"; ackUrl?: string; url?: string }[];
+  pages: { id: number; title: string; urgency: "high" | "low"; ackUrl?: string }[];
   /** A page, or a notice that asks for no acknowledgement (the process's reminders). */
   type?: "page" | "notice";
 };
@@ -71,6 +69,10 @@ export type EngineDeps = {
 export const THROTTLE_MS = 60_000;
 const ACK_LINK_TTL_MS = 24 * 3600_000;
 export const escalationKey = (pageId: number) => `page:${pageId}:escalate`;
+export const TEST_PAGE_SUBJECT = "[Firebreak] Test page";
+/** A test page's words: it went the way pages go, and nothing needs doing. */
+const testPageText = (cm: { kind: string; label: string }, at: Date) =>
+  `This is a test page, sent to ${cm.label} (${cm.kind}) at ${at.toISOString()} through the same path as real pages. Nothing needs doing: it is on no incident and already resolved.`;
 
 export function createEngine(deps: EngineDeps) {
   const { db, clock, jobs, log } = deps;
@@ -280,6 +282,21 @@ export function createEngine(deps: EngineDeps) {
       const d = await store.lockDelivery(tx, Number(p.deliveryId));
       if (!d || d.status === "delivered" || d.status === "failed-permanent" || d.status === "cancelled")
         return null;
+      if (d.test_page_id !== null) {
+        // A test page: the same send, with no page to acknowledge; resolved (the deadline passed) says nothing.
+        const test = await store.getTestPage(tx, d.test_page_id);
+        const cm = test && !test.resolved_at && (await store.getContactMethod(tx, d.contact_method_id));
+        if (!test || !cm) {
+          await store.updateDelivery(tx, d.id, { status: "cancelled" });
+          return null;
+        }
+        await store.updateDelivery(tx, d.id, {
+          status: "sending",
+          attempts: d.attempts + 1,
+          attempt_started_at: now,
+        });
+        return { d, cm, pages: [], links: [], test };
+      }
       const pages = (await store.getPages(tx, d.page_ids)).filter((pg) => pg.state === "triggered");
       if (pages.length === 0) {
         await store.updateDelivery(tx, d.id, { status: "cancelled" }); // acknowledged meanwhile: say nothing
@@ -304,24 +321,25 @@ export function createEngine(deps: EngineDeps) {
         attempts: d.attempts + 1,
         attempt_started_at: now,
       });
-      return { d, cm, pages, links };
+      return { d, cm, pages, links, test: null };
     });
     if (!prepared) return;
-    const { d, cm, pages, links } = prepared;
+    const { d, cm, pages, links, test } = prepared;
     const ackUrl = (id: number) => links.find((l) => l.pageId === id)?.url;
-    const subject =
-      pages.length === 1
+    const subject = test
+      ? TEST_PAGE_SUBJECT
+      : pages.length === 1
         ? `[Firebreak] Page: ${pages[0]!.title}`
         : `[Firebreak] ${pages.length} pages: ${pages[0]!.title}, …`;
-    const text = pages
-      .map((pg) => `• ${pg.title} (${pg.urgency} urgency) — acknowledge: ${ackUrl(pg.id)}`)
-      .join("\n");
+    const text = test
+      ? testPageText(cm, test.created_at)
+      : pages.map((pg) => `• ${pg.title} (${pg.urgency} urgency) — acknowledge: ${ackUrl(pg.id)}`).join("\n");
     const to =
       cm.kind === "email"
         ? { kind: "email" as const, address: cm.address }
         : cm.kind === "webhook"
           ? { kind: "webhook" as const, url: cm.address, secret: cm.secret ?? "" }
-          : destinationOf(cm);
+          : { kind: "chat" as const, url: cm.address };
     let result: SendResult;
     try {
       result = await deps.send({
@@ -335,7 +353,6 @@ export function createEngine(deps: EngineDeps) {
           title: pg.title,
           urgency: pg.urgency,
           ackUrl: ackUrl(pg.id),
-          url: pg.incidentId ? `${deps.publicUrl}/incidents/${pg.incidentId}` : `${deps.publicUrl}/alerts`,
         })),
       });
     } catch (err) {
@@ -364,7 +381,7 @@ export function createEngine(deps: EngineDeps) {
       }
     });
     deps.onDelivery?.(cm.kind, result.status);
-    if (result.status === "failed-retryable") {
+    if (result.status === "failed-retryable" && !test) {
       log.warn({ deliveryId: d.id, reason: result.reason }, "delivery failed; it will be retried");
       throw new Error(`delivery ${d.id} failed, will retry: ${result.reason}`); // graphile-worker backs off
     }

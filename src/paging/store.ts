@@ -30,7 +30,7 @@ export interface PagingTables {
   contact_methods: {
     id: Generated<number>;
     user_id: number;
-    kind: "email" | "webhook" | "chat" | "ntfy";
+    kind: "email" | "webhook" | "chat";
     label: string;
     address: string;
     secret: string | null;
@@ -104,6 +104,15 @@ export interface PagingTables {
     attempt_started_at: Date | null;
     sent_at: Date | null;
     created_at: Date;
+    /** A test page's delivery (page_ids is then empty): see test-page.ts. */
+    test_page_id: number | null;
+  };
+  test_pages: {
+    id: Generated<number>;
+    user_id: number;
+    requested_by: number | null;
+    created_at: Date;
+    resolved_at: Date | null;
   };
 }
 
@@ -603,6 +612,7 @@ export async function lastDeliveryAt(db: PagingDb, contactMethodId: number): Pro
     .selectFrom("deliveries")
     .select("created_at")
     .where("contact_method_id", "=", contactMethodId)
+    .where("test_page_id", "is", null) // a test page does not hold back a real one (the throttle)
     .orderBy("created_at", "desc")
     .limit(1)
     .executeTakeFirst();
@@ -678,4 +688,59 @@ export async function lockAckLink(db: PagingDb, tokenHash: string) {
 
 export async function useAckLink(db: PagingDb, tokenHash: string, at: Date): Promise<void> {
   await db.updateTable("ack_links").set({ used_at: at }).where("token_hash", "=", tokenHash).execute();
+}
+
+// -- test pages (test-page.ts) ----------------------------------------------------------------
+
+export type TestPage = Omit<PagingTables["test_pages"], "id"> & { id: number };
+
+export async function insertTestPage(
+  db: PagingDb,
+  t: Pick<TestPage, "user_id" | "requested_by" | "created_at">,
+): Promise<TestPage> {
+  return db.insertInto("test_pages").values(t).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function getTestPage(db: PagingDb, id: number): Promise<TestPage | undefined> {
+  return db.selectFrom("test_pages").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+export async function resolveTestPage(db: PagingDb, id: number, at: Date): Promise<void> {
+  await db.updateTable("test_pages").set({ resolved_at: at }).where("id", "=", id).execute();
+}
+
+/** One delivery per contact method of a test page, each keyed by the test page and the method. */
+export async function insertTestDeliveries(
+  db: PagingDb,
+  test: TestPage,
+  methods: ContactMethod[],
+): Promise<Delivery[]> {
+  if (methods.length === 0) return [];
+  return db
+    .insertInto("deliveries")
+    .values(
+      methods.map((m) => ({
+        idempotency_key: `test-page:${test.id}:cm:${m.id}`,
+        contact_method_id: m.id,
+        user_id: test.user_id,
+        page_ids: [],
+        test_page_id: test.id,
+        status: "pending" as const,
+        last_error: null,
+        attempt_started_at: null,
+        sent_at: null,
+        created_at: test.created_at,
+      })),
+    )
+    .returningAll()
+    .execute();
+}
+
+export async function testPageDeliveries(db: PagingDb, testPageId: number): Promise<Delivery[]> {
+  return db
+    .selectFrom("deliveries")
+    .selectAll()
+    .where("test_page_id", "=", testPageId)
+    .orderBy("id")
+    .execute();
 }
