@@ -8,6 +8,7 @@ import { hashToken } from "../platform/auth.ts";
 import type { Clock } from "../platform/clock.ts";
 import type { Jobs } from "../platform/jobs.ts";
 import type { Logger } from "../platform/logger.ts";
+import { destinationOf } from "./contact-test.ts";
 import { type EscalationPolicy, escalationTimer, nextLevel, type Page } from "./model.ts";
 import type { PagingDb } from "./store.ts";
 import * as store from "./store.ts";
@@ -18,11 +19,12 @@ export type OutgoingNotification = {
   to:
     | { kind: "email"; address: string }
     | { kind: "webhook"; url: string; secret: string }
-    | { kind: "chat"; url: string };
+    | { kind: "chat"; url: string }
+    | { kind: "ntfy"; url: string; token: string | null };
   subject: string;
   text: string;
   links: { label: string; url: string }[];
-  pages: { id: number; title: string; urgency: "high" | "low"; ackUrl?: string }[];
+  pages: { id: number; title: string; urgency: "high" | "low"; ackUrl?: string; url?: string }[];
   /** A page, or a notice that asks for no acknowledgement (the process's reminders). */
   type?: "page" | "notice";
 };
@@ -339,7 +341,7 @@ export function createEngine(deps: EngineDeps) {
         ? { kind: "email" as const, address: cm.address }
         : cm.kind === "webhook"
           ? { kind: "webhook" as const, url: cm.address, secret: cm.secret ?? "" }
-          : { kind: "chat" as const, url: cm.address };
+          : destinationOf(cm);
     let result: SendResult;
     try {
       result = await deps.send({
@@ -353,6 +355,7 @@ export function createEngine(deps: EngineDeps) {
           title: pg.title,
           urgency: pg.urgency,
           ackUrl: ackUrl(pg.id),
+          url: pg.incidentId ? `${deps.publicUrl}/incidents/${pg.incidentId}` : `${deps.publicUrl}/alerts`,
         })),
       });
     } catch (err) {

@@ -78,7 +78,11 @@ function MethodItem({ method }: { method: ContactMethod }) {
       <div className="contact-address">
         <code>{method.address}</code>
       </div>
-      {method.secret ? (
+      {method.kind === "ntfy" && method.secret ? (
+        <div className="contact-secret">
+          <span className="hint strong">Access token:</span> <code>{method.secret}</code>
+        </div>
+      ) : method.secret ? (
         <div className="contact-secret">
           <span className="hint strong">Signing secret:</span> <code>{method.secret}</code>{" "}
           <CopyButton text={method.secret} label={`Copy signing secret of ${method.label}`} />
@@ -129,11 +133,17 @@ function MethodItem({ method }: { method: ContactMethod }) {
   );
 }
 
-const apiFields: Record<string, ContactField> = { kind: "kind", label: "label", address: "address" };
+const apiFields: Record<string, ContactField> = {
+  kind: "kind",
+  label: "label",
+  address: "address",
+  accessToken: "accessToken",
+};
 const placeholders: Record<ContactKind, string> = {
   email: "you@example.com",
   webhook: "https://hooks.example.com/firebreak",
   chat: "https://hooks.slack.com/services/…",
+  ntfy: "https://ntfy.sh/firebreak-your-long-secret-topic",
 };
 
 function AddMethod() {
@@ -142,6 +152,7 @@ function AddMethod() {
   const [kind, setKind] = useState<ContactKind>("email");
   const [label, setLabel] = useState("");
   const [address, setAddress] = useState("");
+  const [accessToken, setAccessToken] = useState("");
   const [local, setLocal] = useState<Partial<Record<ContactField, string>>>({});
   const [added, setAdded] = useState("");
   const add = useMutation({
@@ -150,6 +161,7 @@ function AddMethod() {
       setAdded(`Added ${m.label}. Send yourself a test notification to see it arrive.`);
       setLabel("");
       setAddress("");
+      setAccessToken("");
       void queryClient.invalidateQueries({ queryKey: contactKeys.methods });
     },
   });
@@ -160,11 +172,17 @@ function AddMethod() {
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     setAdded("");
-    const draft = { kind, label: label.trim(), address: address.trim() };
+    const token = kind === "ntfy" ? accessToken.trim() : "";
+    const draft = {
+      kind,
+      label: label.trim(),
+      address: address.trim(),
+      ...(token ? { accessToken: token } : {}),
+    };
     const problems = contactProblems(draft);
     setLocal(problems);
     if (Object.keys(problems).length) {
-      const first = (["label", "address"] as const).find((f) => problems[f]);
+      const first = (["label", "address", "accessToken"] as const).find((f) => problems[f]);
       if (first) document.getElementById(`${id}-${first}`)?.focus();
       return;
     }
@@ -191,14 +209,22 @@ function AddMethod() {
           value={label}
           maxLength={100}
           onChange={(e) => setLabel(e.target.value)}
-          placeholder={kind === "email" ? "Work mail" : kind === "webhook" ? "Pager bridge" : "Team chat"}
+          placeholder={
+            kind === "email"
+              ? "Work mail"
+              : kind === "webhook"
+                ? "Pager bridge"
+                : kind === "ntfy"
+                  ? "Phone (ntfy)"
+                  : "Team chat"
+          }
           aria-invalid={errors.label ? true : undefined}
           aria-describedby={describe("label")}
         />
         <FieldError id={`${id}-label-error`} message={errors.label} />
       </label>
       <label>
-        {kind === "email" ? "Email address" : "URL"}
+        {kind === "email" ? "Email address" : kind === "ntfy" ? "Topic URL" : "URL"}
         <input
           id={`${id}-address`}
           value={address}
@@ -213,6 +239,30 @@ function AddMethod() {
         />
         <FieldError id={`${id}-address-error`} message={errors.address} />
       </label>
+      {kind === "ntfy" ? (
+        <>
+          <label>
+            Access token (optional)
+            <input
+              id={`${id}-accessToken`}
+              value={accessToken}
+              type="password"
+              autoComplete="off"
+              maxLength={200}
+              onChange={(e) => setAccessToken(e.target.value)}
+              placeholder="tk_…"
+              aria-invalid={errors.accessToken ? true : undefined}
+              aria-describedby={describe("accessToken")}
+            />
+            <FieldError id={`${id}-accessToken-error`} message={errors.accessToken} />
+          </label>
+          <p className="hint">
+            Subscribe to the topic in the ntfy app. A topic on ntfy.sh can be read by anyone who knows its
+            name: choose a long one, or a server with access control and a token (shown back only as its last
+            four characters). Pages come with an Acknowledge button.
+          </p>
+        </>
+      ) : null}
       {kind === "webhook" ? (
         <p className="hint">
           Firebreak signs each request with a secret shown here once it is added (header Firebreak-Signature).
