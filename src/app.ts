@@ -1,6 +1,7 @@
 /** Wires the capabilities onto one HTTP server. Used by `firebreak serve`, the tests and the benchmarks. */
 import { readFileSync } from "node:fs";
 import { alertRoutes, eventsV2Routes, intakeRoutes } from "./alerts/routes.ts";
+import { createSelfMonitor } from "./alerts/self-monitor.ts";
 import { createAlertService } from "./alerts/service.ts";
 import type { AlertDb } from "./alerts/store.ts";
 import { auditRoutes } from "./audit/routes.ts";
@@ -14,6 +15,7 @@ import { createChannels } from "./notify/registry.ts";
 import { calendarFeedRoutes, oncallRoutes } from "./oncall/routes.ts";
 import { createOncallService } from "./oncall/service.ts";
 import type { OncallDb } from "./oncall/store.ts";
+import { type ChannelHealth, createChannelHealth } from "./paging/channel-health.ts";
 import { createNotices } from "./paging/notices.ts";
 import { ackLinkRoutes, pagingRoutes } from "./paging/routes.ts";
 import { createPagingService, type PagingService } from "./paging/service.ts";
@@ -191,6 +193,8 @@ export async function buildApp(deps: AppDeps) {
         )
         .execute(),
   });
+  // Late-bound: the failing-channel alerts go through the alert service, created after paging.
+  let channelHealth: ChannelHealth | undefined;
   const paging = createPagingService({
     db: pagingDb,
     clock,
@@ -213,6 +217,7 @@ export async function buildApp(deps: AppDeps) {
     incidentParticipants: (tx, incidentId, userIds, at) =>
       incidents.addParticipants(tx as unknown as IncidentDb, incidentId, userIds, at),
     onDelivery: (channel, status) => metrics.deliveries.labels(channel, status).inc(),
+    afterDelivery: async (cm, delivered, error) => channelHealth?.afterDelivery(cm, delivered, error),
     lockIncident: (tx, id) => incidents.lock(tx as unknown as IncidentDb, id),
     engaged: async (tx, page, userId) => {
       if (page.incidentId === null || !page.engage) return false;
@@ -250,6 +255,13 @@ export async function buildApp(deps: AppDeps) {
     paging,
     urgencyFor: urgencyOf,
     intake: deps.intake,
+  });
+  const selfMonitor = createSelfMonitor({ db: database.db as unknown as AlertDb, alerts });
+  channelHealth = createChannelHealth({
+    db: pagingDb,
+    log,
+    raise: selfMonitor.raise,
+    clear: selfMonitor.clear,
   });
   // Status pages: responses are cached bytes, cleared on every replica when a page changes.
   const statusCache = createResponseCache({ ttlMs: 10_000, log });

@@ -8,7 +8,7 @@ import { createHash, randomUUID } from "node:crypto";
 export type AlertStatus = "firing" | "acknowledged" | "resolved";
 /** What a sender says about one alert. */
 export type AlertAction = "trigger" | "acknowledge" | "resolve";
-export type AlertSource = "alertmanager" | "events" | "generic" | "heartbeat";
+export type AlertSource = "alertmanager" | "events" | "generic" | "heartbeat" | "firebreak";
 
 /** One alert event, whatever sent it. */
 export type AlertEvent = {

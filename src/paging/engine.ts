@@ -10,7 +10,7 @@ import type { Jobs } from "../platform/jobs.ts";
 import type { Logger } from "../platform/logger.ts";
 import { destinationOf } from "./contact-test.ts";
 import { type EscalationPolicy, escalationTimer, nextLevel, type Page } from "./model.ts";
-import type { PagingDb } from "./store.ts";
+import type { ContactMethod, PagingDb } from "./store.ts";
 import * as store from "./store.ts";
 
 /** What a channel provider is handed (the notify capability's shape). */
@@ -65,6 +65,8 @@ export type EngineDeps = {
   /** People paged for an incident become its participants (they see it even when private). */
   incidentParticipants?: (db: PagingDb, incidentId: number, userIds: number[], at: Date) => Promise<void>;
   onDelivery?: (channel: string, status: string) => void;
+  /** After a delivery's outcome is written (channel-health.ts: a method that keeps failing alerts). */
+  afterDelivery?: (cm: ContactMethod, delivered: boolean, error: string | null) => Promise<void>;
 };
 
 /** Several pages for one contact method within this window become one message. */
@@ -384,6 +386,11 @@ export function createEngine(deps: EngineDeps) {
       }
     });
     deps.onDelivery?.(cm.kind, result.status);
+    await deps.afterDelivery?.(
+      cm,
+      result.status === "delivered",
+      result.status === "delivered" ? null : result.reason,
+    );
     if (result.status === "failed-retryable" && !test) {
       log.warn({ deliveryId: d.id, reason: result.reason }, "delivery failed; it will be retried");
       throw new Error(`delivery ${d.id} failed, will retry: ${result.reason}`); // graphile-worker backs off

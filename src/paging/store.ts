@@ -744,3 +744,20 @@ export async function testPageDeliveries(db: PagingDb, testPageId: number): Prom
     .orderBy("id")
     .execute();
 }
+
+/** The statuses of a contact method's latest finished deliveries, newest first (channel-health.ts). */
+export async function lastFinishedDeliveries(
+  db: PagingDb,
+  contactMethodId: number,
+  limit: number,
+): Promise<DeliveryStatus[]> {
+  const rows = await db
+    .selectFrom("deliveries")
+    .select("status")
+    .where("contact_method_id", "=", contactMethodId)
+    .where("status", "in", ["delivered", "failed-retryable", "failed-permanent"])
+    .orderBy("id", "desc")
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.status);
+}
