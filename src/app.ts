@@ -17,6 +17,13 @@ import { createOncallService } from "./oncall/service.ts";
 import type { OncallDb } from "./oncall/store.ts";
 import { type ChannelHealth, createChannelHealth } from "./paging/channel-health.ts";
 import { createNotices } from "./paging/notices.ts";
+import {
+  createPushSubscriptions,
+  createVapidKeys,
+  type VapidSettings,
+  vapidSettingsProblem,
+} from "./paging/push.ts";
+import { pushRoutes } from "./paging/push-routes.ts";
 import { ackLinkRoutes, pagingRoutes } from "./paging/routes.ts";
 import { createPagingService, type PagingService } from "./paging/service.ts";
 import type { PagingDb } from "./paging/store.ts";
@@ -78,6 +85,8 @@ export type AppDeps = {
    * allow their local receivers). Default: none, only the public internet.
    */
   outboundAllowedHosts?: string[];
+  /** VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY, VAPID_SUBJECT. Default: a pair kept in the database. */
+  vapid?: VapidSettings;
   /** Resolves host names for outgoing HTTP (tests). Default: the system resolver. */
   resolve?: Resolve;
   /** Alert intake's group commit: events per transaction, transactions at once, events queued. */
@@ -123,10 +132,17 @@ export async function buildApp(deps: AppDeps) {
   // Every request to a URL someone typed goes through this one guarded client.
   const allowedHosts = deps.outboundAllowedHosts ?? [];
   const outbound = createOutbound({ allowedHosts, resolve: deps.resolve });
+  // Web Push: the VAPID keys (the settings', or a pair kept in the database) and subscriptions.
+  const vapidSettings = deps.vapid ?? {};
+  const vapidProblem = vapidSettingsProblem(vapidSettings);
+  if (vapidProblem) throw new Error(vapidProblem);
+  const vapidKeys = createVapidKeys({ db: pagingDb, settings: vapidSettings, publicUrl });
+  const pushSubscriptions = createPushSubscriptions({ db: pagingDb, clock, outbound });
   const channels = createChannels({
     smtpUrl: deps.smtpUrl,
     emailFrom: deps.emailFrom ?? "Firebreak <firebreak@localhost>",
     outbound,
+    push: { vapid: () => vapidKeys.get(), onGone: (endpoint) => pushSubscriptions.expire(endpoint) },
   });
   // Late-bound: on-call and paging are created below.
   let placesOf: ((userId: number) => Promise<Place[]>) | undefined;
@@ -415,6 +431,7 @@ export async function buildApp(deps: AppDeps) {
       );
       await api.register(oncallRoutes(oncall));
       await api.register(pagingRoutes(paging));
+      await api.register(pushRoutes(pushSubscriptions, vapidKeys));
       await api.register(testPageRoutes(testPages));
       await api.register(preferenceRoutes({ db: database.db, clock }));
       await api.register(

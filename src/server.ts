@@ -87,6 +87,7 @@ export async function serve(config: Config): Promise<void> {
     smtpUrl: config.smtpUrl,
     emailFrom: config.emailFrom,
     outboundAllowedHosts: config.outboundAllowedHosts,
+    vapid: config.vapid,
     operations: {
       readyzTimeoutMs: config.readyzTimeoutMs,
       metricsToken: config.metricsToken,

@@ -12,7 +12,7 @@ import { classifyHttpStatus, type DeliveryResult, permanent, retryable } from ".
 export type PostOptions = {
   outbound: Outbound;
   url: string;
-  body: string;
+  body: string | Uint8Array;
   headers: Record<string, string>;
   timeoutMs: number;
   now: () => Date;

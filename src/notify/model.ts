@@ -7,6 +7,8 @@ import { STATUS_CODES } from "node:http";
 export type ContactMethod =
   | { kind: "email"; address: string }
   | { kind: "webhook"; url: string; secret: string }
+  /** A browser's Web Push subscription (the web app installed on a device): its endpoint and keys. */
+  | { kind: "push"; endpoint: string; keys: { p256dh: string; auth: string } }
   /** Slack incoming-webhook compatible (Slack, Mattermost, Rocket.Chat, …). */
   | { kind: "chat"; url: string }
   /** An ntfy topic URL; `token` is sent as `Authorization: Bearer` when the topic needs one. */
@@ -72,6 +74,8 @@ export function contactKey(to: ContactMethod): string {
       return `email:${to.address.trim().toLowerCase()}`;
     case "webhook":
       return `webhook:${to.url}`;
+    case "push":
+      return `push:${to.endpoint}`;
     case "chat":
       return `chat:${to.url}`;
     case "ntfy":

@@ -16,6 +16,7 @@ import {
   retryable,
 } from "./model.ts";
 import { createNtfyChannel } from "./ntfy.ts";
+import { createPushChannel, type PushChannelOptions } from "./push.ts";
 import { createWebhookChannel } from "./webhook.ts";
 
 export type ChannelsConfig = {
@@ -30,6 +31,8 @@ export type ChannelsConfig = {
   /** Deadline of one delivery attempt, per channel. Default 10 000 ms. */
   timeoutMs?: number;
   now?: () => Date;
+  /** Web Push: the VAPID keys and what to do with a subscription the push service says is gone. */
+  push?: Pick<PushChannelOptions, "vapid" | "onGone">;
   /** Extra or replacement channels (a new provider, or a test double of one), by kind. */
   channels?: Channel[];
 };
@@ -53,6 +56,7 @@ export function createChannels(config: ChannelsConfig): Channels {
   byKind.set("webhook", createWebhookChannel(http));
   byKind.set("chat", createChatChannel(http));
   byKind.set("ntfy", createNtfyChannel(http));
+  if (config.push) byKind.set("push", createPushChannel({ ...http, ...config.push }));
   for (const c of config.channels ?? []) byKind.set(c.kind, c);
 
   return {

@@ -13,6 +13,7 @@ import type { Clock } from "../platform/clock.ts";
 import { AppError, notFound } from "../platform/errors.ts";
 import type { Logger } from "../platform/logger.ts";
 import type { OutgoingNotification, SendResult } from "./engine.ts";
+import { pushDestination } from "./push.ts";
 import type { ContactMethod, ContactTest, PagingDb } from "./store.ts";
 import * as store from "./store.ts";
 
@@ -25,6 +26,7 @@ export function destinationOf(cm: ContactMethod): OutgoingNotification["to"] {
   if (cm.kind === "email") return { kind: "email", address: cm.address };
   if (cm.kind === "webhook") return { kind: "webhook", url: cm.address, secret: cm.secret ?? "" };
   if (cm.kind === "ntfy") return { kind: "ntfy", url: cm.address, token: cm.secret };
+  if (cm.kind === "push") return pushDestination(cm);
   return { kind: "chat", url: cm.address };
 }
 

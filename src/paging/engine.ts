@@ -19,6 +19,7 @@ export type OutgoingNotification = {
   to:
     | { kind: "email"; address: string }
     | { kind: "webhook"; url: string; secret: string }
+    | { kind: "push"; endpoint: string; keys: { p256dh: string; auth: string } }
     | { kind: "chat"; url: string }
     | { kind: "ntfy"; url: string; token: string | null };
   subject: string;

@@ -101,7 +101,7 @@ const presentPage = (p: Page) => ({
 });
 const contactSchema = z.object({
   id: z.number(),
-  kind: z.enum(["email", "webhook", "chat", "ntfy"]),
+  kind: z.enum(["email", "webhook", "chat", "push", "ntfy"]),
   label: z.string(),
   address: z.string(),
   secret: z
@@ -109,7 +109,10 @@ const contactSchema = z.object({
     .nullable()
     .describe("webhooks: the HMAC signing secret; ntfy: the access token, masked (its last four characters)"),
 });
-const presentContact = (c: ContactMethod) => ({
+/** A push subscription's keys stay on the server: they are the browser's, nothing for a person to copy. */
+const presentContact = (m: ContactMethod) =>
+  presentContactFields(m.kind === "push" ? { ...m, secret: null } : m);
+const presentContactFields = (c: ContactMethod) => ({
   id: c.id,
   kind: c.kind,
   label: c.label,

@@ -30,7 +30,7 @@ export interface PagingTables {
   contact_methods: {
     id: Generated<number>;
     user_id: number;
-    kind: "email" | "webhook" | "chat" | "ntfy";
+    kind: "email" | "webhook" | "chat" | "push" | "ntfy";
     label: string;
     address: string;
     secret: string | null;

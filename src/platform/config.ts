@@ -114,6 +114,18 @@ export const settings = {
     default: "365",
     doc: "How many days the audit log keeps its entries; older ones are deleted hourly.",
   },
+  VAPID_PUBLIC_KEY: {
+    default: "",
+    doc: "Web Push: the VAPID public key (base64url, as `npx web-push generate-vapid-keys` prints it). Empty (with `VAPID_PRIVATE_KEY` empty too): a key pair is generated at first start and kept in the database. See `docs/notifications.md`.",
+  },
+  VAPID_PRIVATE_KEY: {
+    default: "",
+    doc: "Web Push: the VAPID private key that goes with `VAPID_PUBLIC_KEY` (set both or neither). Changing the pair makes every browser subscribe again.",
+  },
+  VAPID_SUBJECT: {
+    default: "",
+    doc: "Web Push: a `mailto:` or `https:` address push services may contact about Firebreak's messages. Empty: `FIREBREAK_PUBLIC_URL` when it is https, else `mailto:firebreak@localhost`.",
+  },
   TRUSTED_PROXIES: {
     default: "",
     doc: "Load balancers and proxies in front of Firebreak whose `X-Forwarded-For` is believed: comma-separated IP addresses or CIDR ranges (e.g. `10.0.0.0/8`). The client's address (for sign-in throttling, rate limits and the audit log) is then the first address not on the list. Empty: the connecting address.",
@@ -180,6 +192,11 @@ const schema = z.object({
   PASSWORD_SIGNIN: z.enum(["on", "off"]),
   BREAK_GLASS_ADMIN: z.string().min(1).max(64),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500),
+  VAPID_PUBLIC_KEY: z.string().regex(/^[A-Za-z0-9_-]*$/, "expected a base64url key"),
+  VAPID_PRIVATE_KEY: z.string().regex(/^[A-Za-z0-9_-]*$/, "expected a base64url key"),
+  VAPID_SUBJECT: z
+    .string()
+    .refine((v) => v === "" || /^(mailto:\S+|https:\/\/\S+)$/.test(v), "expected a mailto: or https: URL"),
   TRUSTED_PROXIES: z
     .string()
     .refine(
@@ -228,6 +245,8 @@ export type Config = {
   passwordSignIn: boolean;
   breakGlassAdmin: string;
   auditRetentionDays: number;
+  /** Web Push VAPID settings; empty keys: the pair kept in the database. */
+  vapid: { publicKey?: string; privateKey?: string; subject?: string };
   /** Addresses and CIDR ranges of proxies whose X-Forwarded-For is believed. */
   trustedProxies: string[];
 };
@@ -328,6 +347,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     passwordSignIn: c.PASSWORD_SIGNIN === "on",
     breakGlassAdmin: c.BREAK_GLASS_ADMIN.toLowerCase(),
     auditRetentionDays: c.AUDIT_RETENTION_DAYS,
+    vapid: {
+      publicKey: c.VAPID_PUBLIC_KEY || undefined,
+      privateKey: c.VAPID_PRIVATE_KEY || undefined,
+      subject: c.VAPID_SUBJECT || undefined,
+    },
     trustedProxies: c.TRUSTED_PROXIES.split(",")
       .map((p) => p.trim())
       .filter(Boolean),

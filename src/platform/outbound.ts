@@ -276,7 +276,7 @@ export type PostOutcome =
 
 export type PostRequest = {
   url: string;
-  body: string;
+  body: string | Uint8Array;
   headers: Record<string, string>;
   timeoutMs: number;
   /** Default `public`. */

@@ -7,6 +7,8 @@ import { queryClient, router } from "./router.tsx";
 
 const root = document.getElementById("root");
 if (!root) throw new Error("index.html has no #root element");
+// The service worker shows Web Push notifications (profile → Enable push notifications); it caches nothing.
+if ("serviceWorker" in navigator) void navigator.serviceWorker.register("/sw.js").catch(() => {});
 createRoot(root).render(
   <StrictMode>
     <QueryClientProvider client={queryClient}>

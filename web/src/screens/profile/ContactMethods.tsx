@@ -27,6 +27,7 @@ import {
   outcomeWords,
 } from "../../lib/contacts.ts";
 import { fieldProblems } from "../../lib/fields.ts";
+import { PushDevice } from "./PushDevice.tsx";
 import { TestPageButton } from "./TestPage.tsx";
 
 /** How often, and how long, a `pending` test is read again. */
@@ -316,6 +317,7 @@ export function ContactMethods() {
       ) : null}
       {methods.data?.length ? <TestPageButton /> : null}
       <AddMethod />
+      <PushDevice />
     </section>
   );
 }
