@@ -70,6 +70,8 @@ describe("the People screen", browserTest, () => {
     const table = page.getByRole("table", { name: /people/ });
     const olaRow = table.getByRole("row").filter({ hasText: "Ola Oncall" });
     await visible(olaRow);
+    // Teams arrive after the list (one request per team): wait for them, not for "…".
+    await visible(olaRow.getByRole("cell", { name: "Default team (responder)" }));
     // Made through the API with a password: the list says so.
     expect(await olaRow.getByRole("cell").allTextContents()).toEqual([
       "none",
