@@ -71,8 +71,8 @@ export function pushPayload(n: Notification): PushPayload {
     tag: page ? `firebreak-page-${page.id}` : `firebreak-${n.idempotencyKey.slice(0, 60)}`,
     pageId: n.pages.length === 1 && page ? page.id : null,
     ackUrl,
-    // The alerts screen lists open pages with their incidents; the app is served from this origin.
-    url: `${origin}/alerts`,
+    // The page's incident (or the alerts screen, for a page without one).
+    url: (n.pages.length === 1 && page?.url && isHttpUrl(page.url) ? page.url : null) ?? `${origin}/alerts`,
     urgency: n.pages.some((p) => p.urgency === "high") ? "high" : "low",
   };
 }

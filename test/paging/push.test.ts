@@ -8,6 +8,7 @@ import { createDecipheriv, createECDH, createHmac, createPublicKey, randomBytes,
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pushPayload } from "../../src/notify/push.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 
 type Received = { path: string; headers: IncomingMessage["headers"]; body: Buffer };
@@ -225,5 +226,36 @@ describe("Web Push", () => {
     } finally {
       await strict.close();
     }
+  });
+});
+
+describe("the push payload", () => {
+  it("opens the page's incident when it has one, and has no ack link for several pages at once", () => {
+    const one = pushPayload({
+      idempotencyKey: "page:1:rule:1:step:0",
+      to: { kind: "push", endpoint: "https://push.example.com/x", keys: { p256dh: "", auth: "" } },
+      subject: "[Firebreak] Page: db down",
+      text: "• db down",
+      links: [],
+      pages: [
+        {
+          id: 1,
+          title: "db down",
+          urgency: "low",
+          ackUrl: "https://fb.example.com/ack/abc",
+          url: "https://fb.example.com/incidents/9",
+        },
+      ],
+    });
+    expect(one).toMatchObject({ url: "https://fb.example.com/incidents/9", urgency: "low", pageId: 1 });
+    const two = pushPayload({
+      ...{ idempotencyKey: "k", subject: "[Firebreak] 2 pages: a, …", text: "…", links: [] },
+      to: { kind: "push", endpoint: "https://push.example.com/x", keys: { p256dh: "", auth: "" } },
+      pages: [
+        { id: 1, title: "a", urgency: "low", ackUrl: "https://fb.example.com/ack/a" },
+        { id: 2, title: "b", urgency: "high", ackUrl: "https://fb.example.com/ack/b" },
+      ],
+    });
+    expect(two).toMatchObject({ ackUrl: null, pageId: null, urgency: "high", url: "/alerts" });
   });
 });
