@@ -12,3 +12,11 @@ CREATE TABLE test_pages (
 CREATE INDEX test_pages_user ON test_pages (user_id, created_at DESC);
 
 ALTER TABLE deliveries ADD COLUMN test_page_id bigint REFERENCES test_pages (id);
+
+-- Source silence: an integration key may say how long its sender may stay quiet before one alert
+-- "no alerts from <service>/<key> for N minutes" is raised (resolved when events arrive again).
+ALTER TABLE integration_keys
+  ADD COLUMN silence_minutes integer CHECK (silence_minutes BETWEEN 1 AND 10080),
+  ADD COLUMN silence_since timestamptz,  -- when silence_minutes was set: quiet counts from here at the earliest
+  ADD COLUMN last_event_at timestamptz,  -- the latest event on the key (written at most every 30 s per replica)
+  ADD COLUMN silent_at timestamptz;      -- when the silence alert was raised; null while events arrive

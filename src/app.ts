@@ -271,6 +271,7 @@ export async function buildApp(deps: AppDeps) {
     paging,
     urgencyFor: urgencyOf,
     intake: deps.intake,
+    log,
   });
   const selfMonitor = createSelfMonitor({ db: database.db as unknown as AlertDb, alerts });
   channelHealth = createChannelHealth({

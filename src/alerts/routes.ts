@@ -109,16 +109,27 @@ const keySchema = z
     keyHint: z.string().describe("the key's last 4 characters"),
     mapping: mappingSchema.nullable(),
     createdAt: z.string(),
+    silenceMinutes: z
+      .number()
+      .nullable()
+      .describe("source silence: one alert when no event arrives on this key for this many minutes"),
+    lastEventAt: z.string().nullable().describe("the latest event on this key (to within 30 s)"),
   })
   .meta({ id: "IntegrationKey" });
+const silenceMinutes = z.number().int().min(1).max(10080);
 type KeyRow = Awaited<ReturnType<AlertService["listKeys"]>>[number];
-const presentKey = (k: KeyRow) => ({
+const presentKey = (
+  k: Omit<KeyRow, "silence_minutes" | "last_event_at"> &
+    Partial<Pick<KeyRow, "silence_minutes" | "last_event_at">>,
+) => ({
   id: k.id,
   serviceId: k.service_id,
   name: k.name,
   keyHint: k.key_hint,
   mapping: k.mapping,
   createdAt: k.created_at.toISOString(),
+  silenceMinutes: k.silence_minutes ?? null,
+  lastEventAt: k.last_event_at?.toISOString() ?? null,
 });
 
 const alertSchema = z
@@ -377,15 +388,41 @@ export function alertRoutes(
           summary: "A new integration key (shown only now); `mapping` configures the generic webhook",
           params: id,
           body: z
-            .object({ name: z.string().trim().min(1).max(100), mapping: mappingSchema.optional() })
+            .object({
+              name: z.string().trim().min(1).max(100),
+              mapping: mappingSchema.optional(),
+              silenceMinutes: silenceMinutes
+                .optional()
+                .describe("source silence: alert when no event arrives on the key for this many minutes"),
+            })
             .strict(),
           response: { 201: keySchema.extend({ integrationKey: z.string() }) },
         },
       },
       async (req, reply) => {
         const k = await service.addKey(req.params.id, req.body.name, req.body.mapping ?? null);
+        const silence = req.body.silenceMinutes ?? null;
+        if (silence !== null) await service.setKeySilence(req.params.id, k.key.id, silence);
         reply.code(201);
-        return { ...presentKey(k.key), integrationKey: k.integrationKey };
+        return { ...presentKey(k.key), silenceMinutes: silence, integrationKey: k.integrationKey };
+      },
+    );
+    app.patch(
+      "/services/:id/integration-keys/:keyId",
+      {
+        config: { ...admin, team: { kind: "service", param: "id" } },
+        schema: {
+          tags,
+          summary: "Set or remove an integration key's source silence rule",
+          description:
+            "`silenceMinutes`: when no event (or heartbeat ping) arrives on the key for this many minutes, one alert `No alerts from <service>/<key> for N minutes` is raised on the service, resolved when events arrive again; counted from now. `null` removes the rule (and resolves its alert).",
+          params: id.extend({ keyId: z.coerce.number().int().positive() }),
+          body: z.object({ silenceMinutes: silenceMinutes.nullable() }).strict(),
+        },
+      },
+      async (req, reply) => {
+        await service.setKeySilence(req.params.id, req.params.keyId, req.body.silenceMinutes);
+        reply.code(204).send();
       },
     );
     app.get(

@@ -15,6 +15,7 @@ import { type Actor, hashToken } from "../platform/auth.ts";
 import type { Clock } from "../platform/clock.ts";
 import { AppError, invalid, notFound } from "../platform/errors.ts";
 import type { Jobs } from "../platform/jobs.ts";
+import type { Logger } from "../platform/logger.ts";
 import type { PolicySource } from "../policy/source.ts";
 import { createBatcher } from "./batcher.ts";
 import {
@@ -26,6 +27,7 @@ import {
   isFlapping,
   placeAlerts,
 } from "./model.ts";
+import { createSourceSilence } from "./source-silence.ts";
 import type { AlertDb, LockedService, UpsertedAlert } from "./store.ts";
 import * as store from "./store.ts";
 
@@ -66,6 +68,7 @@ export type AlertServiceDeps = {
   /** The urgency of a page for an incident of this severity now (SEV-5). */
   urgencyFor: (severity: string) => Urgency;
   intake?: { maxBatch?: number; maxConcurrent?: number; maxQueued?: number };
+  log?: Logger;
 };
 
 /**
@@ -109,13 +112,17 @@ export function createAlertService(deps: AlertServiceDeps) {
   async function integrationFor(key: string): Promise<Integration | null> {
     const hash = hashToken(key);
     const cached = keyCache.get(hash);
-    if (cached && Date.now() - cached.at < KEY_CACHE_MS) return cached.integration;
+    if (cached && Date.now() - cached.at < KEY_CACHE_MS) {
+      if (cached.integration) await silence.heardFrom(cached.integration.keyId, cached.integration.serviceId);
+      return cached.integration;
+    }
     const row = await store.findKey(db, hash);
     const integration = row
       ? { keyId: row.id, serviceId: row.service_id, serviceName: row.name, mapping: row.mapping }
       : null;
     if (keyCache.size > 10_000) keyCache.clear();
     keyCache.set(hash, { at: Date.now(), integration });
+    if (integration) await silence.heardFrom(integration.keyId, integration.serviceId);
     return integration;
   }
 
@@ -334,6 +341,15 @@ export function createAlertService(deps: AlertServiceDeps) {
     maxQueued: deps.intake?.maxQueued ?? 20_000,
   });
 
+  const silence = createSourceSilence({
+    db,
+    clock,
+    jobs,
+    log: deps.log,
+    submit: (items) => batcher.submit(items),
+  });
+  silence.register();
+
   // -- heartbeats --------------------------------------------------------------------------------
   const heartbeatKey = (id: number) => `heartbeat:${id}`;
   const heartbeatDedupKey = (name: string) => `heartbeat:${name}`;
@@ -441,6 +457,10 @@ export function createAlertService(deps: AlertServiceDeps) {
       });
     },
     listKeys: (serviceId: number) => store.listKeys(db, serviceId),
+    /** Source silence: alert when no event arrives on the key for `minutes` (null: never). */
+    async setKeySilence(serviceId: number, keyId: number, minutes: number | null) {
+      if (!(await silence.setSilence(serviceId, keyId, minutes))) throw notFound("integration key", keyId);
+    },
     async deleteKey(serviceId: number, id: number) {
       if (!(await store.deleteKey(db, serviceId, id))) throw notFound("integration key", id);
       // Other replicas forget it within KEY_CACHE_MS.

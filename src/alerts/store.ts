@@ -29,6 +29,11 @@ export interface AlertTables {
     key_hint: string;
     mapping: Json<GenericMapping | null> | null;
     created_at: Date;
+    /** Source silence (source-silence.ts). */
+    silence_minutes: number | null;
+    silence_since: Date | null;
+    last_event_at: Date | null;
+    silent_at: Date | null;
   };
   alert_groups: {
     id: Generated<number>;
@@ -136,7 +141,16 @@ export const insertKey = (
 export const listKeys = (db: AlertDb, serviceId: number) =>
   db
     .selectFrom("integration_keys")
-    .select(["id", "service_id", "name", "key_hint", "mapping", "created_at"])
+    .select([
+      "id",
+      "service_id",
+      "name",
+      "key_hint",
+      "mapping",
+      "created_at",
+      "silence_minutes",
+      "last_event_at",
+    ])
     .where("service_id", "=", serviceId)
     .orderBy("id")
     .execute();
@@ -606,4 +620,52 @@ export async function automationUserId(db: AlertDb): Promise<number> {
   return (
     await db.selectFrom("users").select("id").where("username", "=", "@alerts").executeTakeFirstOrThrow()
   ).id;
+}
+
+// -- source silence (source-silence.ts) --------------------------------------------------------
+
+export const getKeyWithService = (db: AlertDb, id: number) =>
+  db
+    .selectFrom("integration_keys")
+    .innerJoin("services", "services.id", "integration_keys.service_id")
+    .selectAll("integration_keys")
+    .select("services.name as service_name")
+    .where("integration_keys.id", "=", id)
+    .executeTakeFirst();
+
+export async function setKeySilence(
+  db: AlertDb,
+  serviceId: number,
+  id: number,
+  minutes: number | null,
+  at: Date,
+) {
+  return db
+    .updateTable("integration_keys")
+    .set({ silence_minutes: minutes, silence_since: minutes === null ? null : at })
+    .where("id", "=", id)
+    .where("service_id", "=", serviceId)
+    .returning(["id", "silent_at"])
+    .executeTakeFirst();
+}
+
+/** An event arrived on the key: its time, and the end of any silence (the alert it had raised). */
+export async function keyHeardFrom(db: AlertDb, id: number, at: Date): Promise<{ wasSilent: boolean }> {
+  const { rows } = await sql<{ was_silent: boolean }>`
+    UPDATE integration_keys k SET last_event_at = ${at}, silent_at = NULL
+    FROM (SELECT id, silent_at FROM integration_keys WHERE id = ${id} FOR UPDATE) old
+    WHERE k.id = old.id
+    RETURNING old.silent_at IS NOT NULL AS was_silent`.execute(db);
+  return { wasSilent: rows[0]?.was_silent ?? false };
+}
+
+/** Marks the key silent; false when it already was (another check raised the alert). */
+export async function markKeySilent(db: AlertDb, id: number, at: Date): Promise<boolean> {
+  const r = await db
+    .updateTable("integration_keys")
+    .set({ silent_at: at })
+    .where("id", "=", id)
+    .where("silent_at", "is", null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
 }
