@@ -29,6 +29,8 @@ import { createPagingService, type PagingService } from "./paging/service.ts";
 import type { PagingDb } from "./paging/store.ts";
 import { createTestPages } from "./paging/test-page.ts";
 import { testPageRoutes } from "./paging/test-page-routes.ts";
+import { createSmsRateLimit, createTwilioInbound } from "./paging/twilio.ts";
+import { twilioRoutes } from "./paging/twilio-routes.ts";
 import { createAuth } from "./platform/auth.ts";
 import type { Clock } from "./platform/clock.ts";
 import type { OidcConfig } from "./platform/config.ts";
@@ -87,6 +89,8 @@ export type AppDeps = {
   outboundAllowedHosts?: string[];
   /** VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY, VAPID_SUBJECT. Default: a pair kept in the database. */
   vapid?: VapidSettings;
+  /** TWILIO_*: SMS and voice calls. Default: none (sms and voice methods fail saying so). */
+  twilio?: { accountSid: string; authToken: string; from: string; apiBase?: string };
   /** Resolves host names for outgoing HTTP (tests). Default: the system resolver. */
   resolve?: Resolve;
   /** Alert intake's group commit: events per transaction, transactions at once, events queued. */
@@ -139,6 +143,11 @@ export async function buildApp(deps: AppDeps) {
   const vapidKeys = createVapidKeys({ db: pagingDb, settings: vapidSettings, publicUrl });
   const pushSubscriptions = createPushSubscriptions({ db: pagingDb, clock, outbound });
   const channels = createChannels({
+    twilio: deps.twilio && {
+      ...deps.twilio,
+      publicUrl,
+      reserveSms: createSmsRateLimit({ db: pagingDb, clock }),
+    },
     smtpUrl: deps.smtpUrl,
     emailFrom: deps.emailFrom ?? "Firebreak <firebreak@localhost>",
     outbound,
@@ -450,6 +459,13 @@ export async function buildApp(deps: AppDeps) {
   await app.register(subscriberPublicRoutes(statusSubscribers));
   await app.register(oidcRoutes(oidc, signIn, audit, { secureCookies: publicUrl.startsWith("https:") }));
   await app.register(ackLinkRoutes(paging));
+  // Twilio's requests: SMS replies, voice TwiML and keypresses, status callbacks (signed).
+  await app.register(
+    twilioRoutes(createTwilioInbound({ db: pagingDb, clock, paging, publicUrl }), {
+      authToken: deps.twilio?.authToken ?? "",
+      publicUrl,
+    }),
+  );
   await app.register(calendarFeedRoutes(oncall));
   // Last: the web app answers the paths no other route claims (`/` stays the status page's when set).
   await app.register(webAppRoutes());

@@ -87,6 +87,7 @@ export async function serve(config: Config): Promise<void> {
     smtpUrl: config.smtpUrl,
     emailFrom: config.emailFrom,
     outboundAllowedHosts: config.outboundAllowedHosts,
+    twilio: config.twilio,
     vapid: config.vapid,
     operations: {
       readyzTimeoutMs: config.readyzTimeoutMs,

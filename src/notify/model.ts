@@ -12,7 +12,10 @@ export type ContactMethod =
   /** Slack incoming-webhook compatible (Slack, Mattermost, Rocket.Chat, …). */
   | { kind: "chat"; url: string }
   /** An ntfy topic URL; `token` is sent as `Authorization: Bearer` when the topic needs one. */
-  | { kind: "ntfy"; url: string; token: string | null };
+  | { kind: "ntfy"; url: string; token: string | null }
+  /** A phone number (E.164) texted or called through Twilio. */
+  | { kind: "sms"; number: string }
+  | { kind: "voice"; number: string };
 
 export type PageRef = {
   id: number;
@@ -27,6 +30,8 @@ export type Link = { label: string; url: string };
 export type Notification = {
   /** The same key twice never produces two deliveries where the provider can deduplicate. */
   idempotencyKey: string;
+  /** The delivery this is (providers that call back with receipts name it: Twilio). */
+  deliveryId?: number;
   to: ContactMethod;
   subject: string;
   text: string;
@@ -80,6 +85,9 @@ export function contactKey(to: ContactMethod): string {
       return `chat:${to.url}`;
     case "ntfy":
       return `ntfy:${to.url}`;
+    case "sms":
+    case "voice":
+      return `${to.kind}:${to.number}`;
   }
 }
 

@@ -82,10 +82,15 @@ describe("createChannels", () => {
         status: "failed-permanent",
       });
     }
-    const sms = { kind: "sms", number: "+100" } as unknown as ContactMethod;
-    expect(await channels.send(notification(sms))).toEqual({
+    const pager = { kind: "pager", number: "+100" } as unknown as ContactMethod;
+    expect(await channels.send(notification(pager))).toEqual({
       status: "failed-permanent",
-      reason: 'no channel for contact method kind "sms"',
+      reason: 'no channel for contact method kind "pager"',
+    });
+    // SMS and voice without TWILIO_* settings say which settings are missing.
+    expect(await channels.send(notification({ kind: "sms", number: "+14155550100" }))).toEqual({
+      status: "failed-permanent",
+      reason: "SMS and voice are not configured: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM",
     });
   });
 });

@@ -17,6 +17,7 @@ import {
 } from "./model.ts";
 import { createNtfyChannel } from "./ntfy.ts";
 import { createPushChannel, type PushChannelOptions } from "./push.ts";
+import { createTwilioChannels, type TwilioChannelOptions } from "./twilio.ts";
 import { createWebhookChannel } from "./webhook.ts";
 
 export type ChannelsConfig = {
@@ -33,6 +34,8 @@ export type ChannelsConfig = {
   now?: () => Date;
   /** Web Push: the VAPID keys and what to do with a subscription the push service says is gone. */
   push?: Pick<PushChannelOptions, "vapid" | "onGone">;
+  /** TWILIO_*: SMS and voice calls. Without it, sms and voice methods fail permanently saying so. */
+  twilio?: Omit<TwilioChannelOptions, "outbound" | "timeoutMs" | "now">;
   /** Extra or replacement channels (a new provider, or a test double of one), by kind. */
   channels?: Channel[];
 };
@@ -56,6 +59,11 @@ export function createChannels(config: ChannelsConfig): Channels {
   byKind.set("webhook", createWebhookChannel(http));
   byKind.set("chat", createChatChannel(http));
   byKind.set("ntfy", createNtfyChannel(http));
+  if (config.twilio) {
+    const twilio = createTwilioChannels({ ...config.twilio, ...http });
+    byKind.set("sms", twilio.sms);
+    byKind.set("voice", twilio.voice);
+  }
   if (config.push) byKind.set("push", createPushChannel({ ...http, ...config.push }));
   for (const c of config.channels ?? []) byKind.set(c.kind, c);
 
@@ -67,7 +75,11 @@ export function createChannels(config: ChannelsConfig): Channels {
       if (!channel) {
         return n.to.kind === "email"
           ? permanent("email is not configured: set SMTP_URL")
-          : permanent(`no channel for contact method kind "${String(n.to.kind)}"`);
+          : n.to.kind === "sms" || n.to.kind === "voice"
+            ? permanent(
+                "SMS and voice are not configured: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM",
+              )
+            : permanent(`no channel for contact method kind "${String(n.to.kind)}"`);
       }
       try {
         return await channel.send(n);

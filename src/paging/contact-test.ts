@@ -26,6 +26,7 @@ export function destinationOf(cm: ContactMethod): OutgoingNotification["to"] {
   if (cm.kind === "email") return { kind: "email", address: cm.address };
   if (cm.kind === "webhook") return { kind: "webhook", url: cm.address, secret: cm.secret ?? "" };
   if (cm.kind === "ntfy") return { kind: "ntfy", url: cm.address, token: cm.secret };
+  if (cm.kind === "sms" || cm.kind === "voice") return { kind: cm.kind, number: cm.address };
   if (cm.kind === "push") return pushDestination(cm);
   return { kind: "chat", url: cm.address };
 }

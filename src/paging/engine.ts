@@ -21,7 +21,10 @@ export type OutgoingNotification = {
     | { kind: "webhook"; url: string; secret: string }
     | { kind: "push"; endpoint: string; keys: { p256dh: string; auth: string } }
     | { kind: "chat"; url: string }
-    | { kind: "ntfy"; url: string; token: string | null };
+    | { kind: "ntfy"; url: string; token: string | null }
+    | { kind: "sms" | "voice"; number: string };
+  /** The delivery this is, for providers that call back with receipts (Twilio). */
+  deliveryId?: number;
   subject: string;
   text: string;
   links: { label: string; url: string }[];
@@ -349,6 +352,7 @@ export function createEngine(deps: EngineDeps) {
     try {
       result = await deps.send({
         idempotencyKey: d.idempotency_key,
+        deliveryId: d.id,
         to,
         subject,
         text,

@@ -101,7 +101,7 @@ const presentPage = (p: Page) => ({
 });
 const contactSchema = z.object({
   id: z.number(),
-  kind: z.enum(["email", "webhook", "chat", "push", "ntfy"]),
+  kind: z.enum(["email", "webhook", "chat", "push", "ntfy", "sms", "voice"]),
   label: z.string(),
   address: z.string(),
   secret: z
@@ -191,6 +191,14 @@ const presentDelivery = (d: Delivery) => ({
   attempts: d.attempts,
   lastError: d.last_error,
   sentAt: iso(d.sent_at),
+  receipt: d.receipt_status
+    ? {
+        providerId: d.provider_id,
+        status: d.receipt_status,
+        errorCode: d.receipt_error_code,
+        at: iso(d.receipt_at),
+      }
+    : null,
 });
 
 export function pagingRoutes(service: PagingService) {
@@ -287,10 +295,10 @@ export function pagingRoutes(service: PagingService) {
         schema: {
           tags,
           summary:
-            "Add a contact method: email, webhook (signed), chat (Slack incoming webhook) or ntfy (a topic URL)",
+            "Add a contact method: email, webhook (signed), chat (Slack incoming webhook), ntfy (a topic URL), sms or voice (an E.164 number, through Twilio)",
           body: z
             .object({
-              kind: z.enum(["email", "webhook", "chat", "ntfy"]),
+              kind: z.enum(["email", "webhook", "chat", "ntfy", "sms", "voice"]),
               label: z.string().min(1).max(100),
               address: z.string().min(3).max(2000),
               accessToken: z
@@ -467,6 +475,17 @@ export function pagingRoutes(service: PagingService) {
                   attempts: z.number(),
                   lastError: z.string().nullable(),
                   sentAt: z.string().nullable(),
+                  receipt: z
+                    .object({
+                      providerId: z.string().nullable(),
+                      status: z.string(),
+                      errorCode: z.string().nullable(),
+                      at: z.string().nullable(),
+                    })
+                    .nullable()
+                    .describe(
+                      "SMS and voice: what Twilio's status callbacks last said (delivered, failed, no-answer, …)",
+                    ),
                 }),
               ),
             }),

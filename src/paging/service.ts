@@ -5,6 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { invalidTokenReason, ntfyTopicProblem } from "../notify/ntfy.ts";
+import { isE164 } from "../notify/twilio.ts";
 import type { Actor } from "../platform/auth.ts";
 import { hashToken } from "../platform/auth.ts";
 import { AppError, invalid, notFound } from "../platform/errors.ts";
@@ -340,7 +341,7 @@ export function createPagingService(
     async addContactMethod(
       actor: Actor,
       body: {
-        kind: "email" | "webhook" | "chat" | "ntfy";
+        kind: "email" | "webhook" | "chat" | "ntfy" | "sms" | "voice";
         label: string;
         address: string;
         accessToken?: string;
@@ -349,6 +350,11 @@ export function createPagingService(
       if (body.accessToken !== undefined && body.kind !== "ntfy")
         throw invalid("accessToken", "only ntfy contact methods take an access token");
       if (body.kind === "ntfy") await checkNtfyTopic(body.address, body.accessToken);
+      if ((body.kind === "sms" || body.kind === "voice") && !isE164(body.address))
+        throw invalid(
+          "address",
+          "expected a phone number in E.164 form: + and country code, e.g. +14155550100",
+        );
       if (body.kind === "email" && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(body.address)) {
         throw invalid("address", "expected an email address like oncall@example.com");
       }

@@ -30,7 +30,7 @@ export interface PagingTables {
   contact_methods: {
     id: Generated<number>;
     user_id: number;
-    kind: "email" | "webhook" | "chat" | "push" | "ntfy";
+    kind: "email" | "webhook" | "chat" | "push" | "ntfy" | "sms" | "voice";
     label: string;
     address: string;
     secret: string | null;
@@ -104,6 +104,11 @@ export interface PagingTables {
     attempt_started_at: Date | null;
     sent_at: Date | null;
     created_at: Date;
+    /** Twilio's message or call sid, and what its status callbacks last said (twilio.ts). */
+    provider_id: string | null;
+    receipt_status: string | null;
+    receipt_error_code: string | null;
+    receipt_at: Date | null;
     /** A test page's delivery (page_ids is then empty): see test-page.ts. */
     test_page_id: number | null;
   };

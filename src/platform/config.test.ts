@@ -28,4 +28,15 @@ describe("configuration", () => {
     writeFileSync(file, "PROT: 9090\n");
     expect(() => loadConfig({ FIREBREAK_CONFIG_FILE: file })).toThrow(/unknown setting PROT/);
   });
+
+  it("Twilio: all three of account SID, auth token and number, or none", () => {
+    const sid = `AC${"a1".repeat(16)}`;
+    expect(loadConfig({}).twilio).toBeUndefined();
+    expect(
+      loadConfig({ TWILIO_ACCOUNT_SID: sid, TWILIO_AUTH_TOKEN: "t0k", TWILIO_FROM: "+14155550100" }).twilio,
+    ).toEqual({ accountSid: sid, authToken: "t0k", from: "+14155550100", apiBase: "https://api.twilio.com" });
+    expect(() => loadConfig({ TWILIO_ACCOUNT_SID: sid })).toThrow(/all of TWILIO_ACCOUNT_SID/);
+    expect(() => loadConfig({ TWILIO_FROM: "555-0100" })).toThrow(/TWILIO_FROM=.*E\.164/);
+    expect(() => loadConfig({ TWILIO_ACCOUNT_SID: "AC123" })).toThrow(/TWILIO_ACCOUNT_SID=.*AC and 32 hex/);
+  });
 });

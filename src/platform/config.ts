@@ -67,6 +67,22 @@ export const settings = {
     default: "",
     doc: "Internal hosts that webhooks, chat messages and subscriber webhooks may reach although they are loopback, private or reserved addresses: comma-separated host names, IP addresses or CIDR ranges (e.g. `ntfy.internal,10.0.5.0/24`). Empty: only addresses on the public internet.",
   },
+  TWILIO_ACCOUNT_SID: {
+    default: "",
+    doc: "SMS and voice pages through Twilio: the account SID (`AC…`). Empty: `sms` and `voice` contact methods fail saying Twilio is not configured. Set it with `TWILIO_AUTH_TOKEN` and `TWILIO_FROM`; see `docs/notifications.md`.",
+  },
+  TWILIO_AUTH_TOKEN: {
+    default: "",
+    doc: "Twilio's auth token: the password of its API (HTTP Basic with the account SID) and the key of the `X-Twilio-Signature` on Twilio's requests to `/integrations/twilio/…`.",
+  },
+  TWILIO_FROM: {
+    default: "",
+    doc: "The Twilio phone number pages are texted and called from (E.164, e.g. `+14155550100`); replies by SMS go to it.",
+  },
+  TWILIO_API_BASE: {
+    default: "https://api.twilio.com",
+    doc: "Base URL of Twilio's REST API (a test server speaking its format, or a regional edge). An internal host must also be on `OUTBOUND_ALLOWED_HOSTS`.",
+  },
   METRICS_TOKEN: {
     default: "",
     doc: "Bearer token Prometheus sends to read `/metrics` (at least 16 characters). Empty: `/metrics` answers admins' API tokens only, or no one on the main port when `METRICS_LISTEN` is set.",
@@ -164,6 +180,12 @@ const schema = z.object({
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000),
   READYZ_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000),
   OUTBOUND_ALLOWED_HOSTS: z.string(),
+  TWILIO_ACCOUNT_SID: z
+    .string()
+    .regex(/^(AC[0-9a-fA-F]{32})?$/, "expected an account SID: AC and 32 hex digits"),
+  TWILIO_AUTH_TOKEN: z.string(),
+  TWILIO_FROM: z.string().regex(/^(\+[1-9]\d{6,14})?$/, "expected an E.164 phone number, e.g. +14155550100"),
+  TWILIO_API_BASE: z.string().regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, "expected an http(s) URL"),
   METRICS_TOKEN: z
     .string()
     .refine((v) => v === "" || v.length >= 16, "expected at least 16 characters (it guards the metrics)"),
@@ -239,6 +261,8 @@ export type Config = {
   readyzTimeoutMs: number;
   /** Host names, IP addresses and CIDR ranges outgoing requests may reach although internal. */
   outboundAllowedHosts: string[];
+  /** TWILIO_*: SMS and voice calls; undefined when not configured. */
+  twilio: { accountSid: string; authToken: string; from: string; apiBase: string } | undefined;
   metricsToken: string | undefined;
   metricsListen: { host: string; port: number } | undefined;
   oidc: OidcConfig | undefined;
@@ -294,6 +318,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration: ${problems.join("; ")}`);
   }
   const c = result.data;
+  const twilioSet = [c.TWILIO_ACCOUNT_SID, c.TWILIO_AUTH_TOKEN, c.TWILIO_FROM].filter(Boolean).length;
+  if (twilioSet > 0 && twilioSet < 3)
+    throw new ConfigError(
+      "invalid configuration: set all of TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM, or none",
+    );
   if (c.OIDC_ISSUER && !c.OIDC_CLIENT_ID)
     throw new ConfigError("invalid configuration: OIDC_ISSUER is set but OIDC_CLIENT_ID is empty; set both");
   if (c.PASSWORD_SIGNIN === "off" && !c.OIDC_ISSUER)
@@ -321,6 +350,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     outboundAllowedHosts: c.OUTBOUND_ALLOWED_HOSTS.split(",")
       .map((h) => h.trim().toLowerCase())
       .filter(Boolean),
+    twilio: c.TWILIO_ACCOUNT_SID
+      ? {
+          accountSid: c.TWILIO_ACCOUNT_SID,
+          authToken: c.TWILIO_AUTH_TOKEN,
+          from: c.TWILIO_FROM,
+          apiBase: c.TWILIO_API_BASE,
+        }
+      : undefined,
     metricsToken: c.METRICS_TOKEN || undefined,
     metricsListen: c.METRICS_LISTEN ? splitHostPort(c.METRICS_LISTEN) : undefined,
     oidc: c.OIDC_ISSUER

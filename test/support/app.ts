@@ -72,6 +72,8 @@ export async function startTestApp(
      * listen; SSRF tests pass `[]`, as a server is configured by default.
      */
     outboundAllowedHosts?: string[];
+    /** TWILIO_* (a local server speaking Twilio's format as TWILIO_API_BASE). */
+    twilio?: AppDeps["twilio"];
     /** Resolves host names for outgoing HTTP (a DNS the test controls). */
     resolve?: Resolve;
     /** Single sign-on and whether passwords still open browser sessions. */
@@ -96,6 +98,7 @@ export async function startTestApp(
     statusPageAtRoot: opts.statusPageAtRoot,
     outboundAllowedHosts: opts.outboundAllowedHosts ?? LOOPBACK,
     resolve: opts.resolve,
+    twilio: opts.twilio,
     oidc: opts.oidc,
     localSignIn: opts.localSignIn,
     trustedProxies: opts.trustedProxies,

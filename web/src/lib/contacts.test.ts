@@ -46,6 +46,15 @@ describe("contactProblems for ntfy", () => {
   });
 });
 
+describe("contactProblems for phones", () => {
+  it("wants an E.164 number for SMS and voice", () => {
+    expect(contactProblems({ kind: "sms", label: "Phone", address: "+14155550100" })).toEqual({});
+    expect(contactProblems({ kind: "voice", label: "Phone", address: "+441632960961" })).toEqual({});
+    for (const address of ["4155550100", "+1 415 555 0100", "+0123456", ""])
+      expect(contactProblems({ kind: "sms", label: "Phone", address }).address, address).toMatch(/E\.164/);
+  });
+});
+
 describe("parseRule", () => {
   it("accepts whole minutes 0..1440 and names each problem", () => {
     expect(parseRule({ contactMethodId: "3", urgency: "high", delayMinutes: "0" })).toEqual({

@@ -3,7 +3,7 @@
  * shown at its field before a round trip), and how an outcome reads.
  */
 
-export type ContactKind = "email" | "webhook" | "chat" | "ntfy";
+export type ContactKind = "email" | "webhook" | "chat" | "ntfy" | "sms" | "voice";
 /** `accessToken`: ntfy only, optional. */
 export type ContactDraft = { kind: ContactKind; label: string; address: string; accessToken?: string };
 export type ContactField = "kind" | "label" | "address" | "accessToken";
@@ -15,7 +15,12 @@ export const kindNames: Record<ContactKind, string> = {
   webhook: "Webhook (signed)",
   chat: "Chat (Slack-compatible incoming webhook)",
   ntfy: "ntfy (push notifications on your phone)",
+  sms: "SMS (text message)",
+  voice: "Voice call",
 };
+
+/** Kinds whose address is a phone number. */
+export const isPhoneKind = (kind: ContactKind) => kind === "sms" || kind === "voice";
 
 /** Problems with a new contact method, by field (empty: send it). */
 export function contactProblems(d: ContactDraft): Partial<Record<ContactField, string>> {
@@ -24,7 +29,11 @@ export function contactProblems(d: ContactDraft): Partial<Record<ContactField, s
   const address = d.address.trim();
   if (!label) p.label = "give it a name, e.g. Work phone mail";
   else if (label.length > 100) p.label = `at most 100 characters (it has ${label.length})`;
-  if (address.length < 3) p.address = d.kind === "email" ? "expected an email address" : "expected a URL";
+  if (isPhoneKind(d.kind)) {
+    if (!/^\+[1-9]\d{6,14}$/.test(address))
+      p.address = "expected a phone number in E.164 form: + and country code, e.g. +14155550100";
+  } else if (address.length < 3)
+    p.address = d.kind === "email" ? "expected an email address" : "expected a URL";
   else if (address.length > 2000) p.address = "at most 2000 characters";
   else if (d.kind === "email" && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(address))
     p.address = "expected an email address like oncall@example.com";

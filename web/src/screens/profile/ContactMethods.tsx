@@ -23,6 +23,7 @@ import {
   type ContactField,
   type ContactKind,
   contactProblems,
+  isPhoneKind,
   kindNames,
   outcomeWords,
 } from "../../lib/contacts.ts";
@@ -145,6 +146,8 @@ const placeholders: Record<ContactKind, string> = {
   webhook: "https://hooks.example.com/firebreak",
   chat: "https://hooks.slack.com/services/…",
   ntfy: "https://ntfy.sh/firebreak-your-long-secret-topic",
+  sms: "+14155550100",
+  voice: "+14155550100",
 };
 
 function AddMethod() {
@@ -217,7 +220,9 @@ function AddMethod() {
                 ? "Pager bridge"
                 : kind === "ntfy"
                   ? "Phone (ntfy)"
-                  : "Team chat"
+                  : isPhoneKind(kind)
+                    ? "Mobile"
+                    : "Team chat"
           }
           aria-invalid={errors.label ? true : undefined}
           aria-describedby={describe("label")}
@@ -225,13 +230,19 @@ function AddMethod() {
         <FieldError id={`${id}-label-error`} message={errors.label} />
       </label>
       <label>
-        {kind === "email" ? "Email address" : kind === "ntfy" ? "Topic URL" : "URL"}
+        {kind === "email"
+          ? "Email address"
+          : kind === "ntfy"
+            ? "Topic URL"
+            : isPhoneKind(kind)
+              ? "Phone number (E.164: + and country code)"
+              : "URL"}
         <input
           id={`${id}-address`}
           value={address}
-          type={kind === "email" ? "email" : "url"}
-          inputMode={kind === "email" ? "email" : "url"}
-          autoComplete={kind === "email" ? "email" : "off"}
+          type={kind === "email" ? "email" : isPhoneKind(kind) ? "tel" : "url"}
+          inputMode={kind === "email" ? "email" : isPhoneKind(kind) ? "tel" : "url"}
+          autoComplete={kind === "email" ? "email" : isPhoneKind(kind) ? "tel" : "off"}
           maxLength={2000}
           onChange={(e) => setAddress(e.target.value)}
           placeholder={placeholders[kind]}
@@ -263,6 +274,14 @@ function AddMethod() {
             four characters). Pages come with an Acknowledge button.
           </p>
         </>
+      ) : null}
+      {isPhoneKind(kind) ? (
+        <p className="hint">
+          {kind === "sms"
+            ? "Pages come as a text with a code: reply ACK and the code to acknowledge, RES to resolve."
+            : "Pages come as a call that reads the page: press 1 to acknowledge."}{" "}
+          Sent through Twilio, when your administrator has set it up.
+        </p>
       ) : null}
       {kind === "webhook" ? (
         <p className="hint">
