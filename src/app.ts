@@ -25,6 +25,7 @@ import {
 } from "./paging/push.ts";
 import { pushRoutes } from "./paging/push-routes.ts";
 import { ackLinkRoutes, pagingRoutes } from "./paging/routes.ts";
+import { createSelfTest } from "./paging/self-test.ts";
 import { createPagingService, type PagingService } from "./paging/service.ts";
 import type { PagingDb } from "./paging/store.ts";
 import { createTestPages } from "./paging/test-page.ts";
@@ -288,7 +289,20 @@ export async function buildApp(deps: AppDeps) {
     log,
     raise: selfMonitor.raise,
     clear: selfMonitor.clear,
+    isOpen: selfMonitor.isOpen,
   });
+  const selfTest = createSelfTest({
+    db: pagingDb,
+    clock,
+    jobs,
+    log,
+    config: () => policy.current().selfTest,
+    onCallIn: (tx, rotation, at) => oncall.onCallIn(tx as unknown as OncallDb, rotation, at),
+    testPages,
+    raise: selfMonitor.raise,
+  });
+  selfTest.register();
+  await selfTest.arm();
   // Status pages: responses are cached bytes, cleared on every replica when a page changes.
   const statusCache = createResponseCache({ ttlMs: 10_000, log });
   const statusListener = statusPageChanges(database.pool, statusCache, log);
@@ -371,6 +385,7 @@ export async function buildApp(deps: AppDeps) {
     following = following
       .then(() => syncOnCallWithPolicy({ db: database.db, oncall, paging }, next))
       .then(() => process.scheduleReconcile())
+      .then(() => selfTest.arm())
       .then(() => log.info({ policy: policy.status() }, "the changed policy is in force"))
       .catch((err) => log.error({ err }, "applying the changed policy failed"));
   });

@@ -16,16 +16,16 @@ export function createSelfMonitor(deps: {
   alerts: Pick<AlertService, "createService" | "intake">;
 }) {
   let serviceId: number | undefined;
+  const find = () =>
+    deps.db
+      .selectFrom("services")
+      .select("id")
+      .where("name", "=", SELF_MONITORING_SERVICE)
+      .executeTakeFirst();
 
   /** The internal service, made the first time it is needed. */
   async function service(): Promise<number> {
     if (serviceId !== undefined) return serviceId;
-    const find = () =>
-      deps.db
-        .selectFrom("services")
-        .select("id")
-        .where("name", "=", SELF_MONITORING_SERVICE)
-        .executeTakeFirst();
     let found = await find();
     if (!found) {
       try {
@@ -53,6 +53,19 @@ export function createSelfMonitor(deps: {
           event: { dedupKey, action: "trigger", source: "firebreak", summary, severity: "critical", details },
         },
       ]);
+    },
+    /** Whether the alert for `dedupKey` is open (firing or acknowledged). */
+    async isOpen(dedupKey: string): Promise<boolean> {
+      const id = serviceId ?? (await find())?.id; // not made here: no service, no alert
+      if (id === undefined) return false;
+      const row = await deps.db
+        .selectFrom("alerts")
+        .select("id")
+        .where("service_id", "=", id)
+        .where("dedup_key", "=", dedupKey)
+        .where("status", "<>", "resolved")
+        .executeTakeFirst();
+      return row !== undefined;
     },
     /** Resolves the alert for `dedupKey` (nothing when there is none). */
     async clear(dedupKey: string) {

@@ -19,19 +19,19 @@ export function createChannelHealth(deps: {
   log: Logger;
   raise: (dedupKey: string, summary: string, details: Record<string, unknown>) => Promise<void>;
   clear: (dedupKey: string) => Promise<void>;
+  /** Whether the alert with this dedup key is open (firing or acknowledged). */
+  isOpen: (dedupKey: string) => Promise<boolean>;
   failuresToAlert?: number;
 }) {
   const n = deps.failuresToAlert ?? CHANNEL_FAILURES_TO_ALERT;
 
   async function check(cm: ContactMethod, delivered: boolean, error: string | null) {
-    const recent = await store.lastFinishedDeliveries(deps.db, cm.id, n + 1);
     if (delivered) {
-      // The alert is open exactly when the n before this one all failed.
-      const before = recent.slice(1, n + 1);
-      if (before.length === n && before.every(failed)) await deps.clear(channelAlertKey(cm.id));
+      // Raised by a failing streak or by the scheduled self-test: either way this delivery ends it.
+      if (await deps.isOpen(channelAlertKey(cm.id))) await deps.clear(channelAlertKey(cm.id));
       return;
     }
-    const streak = recent.slice(0, n);
+    const streak = await store.lastFinishedDeliveries(deps.db, cm.id, n);
     if (streak.length < n || !streak.every(failed)) return;
     const owner = await deps.db
       .selectFrom("users")

@@ -46,9 +46,9 @@ export function createTestPages(deps: {
   const { db, clock, jobs } = deps;
   const deadlineMs = deps.deadlineMs ?? TEST_PAGE_DEADLINE_MS;
 
-  /** Sends a test page to every contact method of `userId` and waits for their receipts. */
-  async function send(userId: number, requestedBy: number | null): Promise<TestPageReport> {
-    const { test, methods } = await db.transaction().execute(async (tx) => {
+  /** Sends a test page to every contact method of `userId`; its id (the receipts come later). */
+  async function start(userId: number, requestedBy: number | null): Promise<number> {
+    return db.transaction().execute(async (tx) => {
       const user = await tx
         .selectFrom("users")
         .select("id")
@@ -66,35 +66,56 @@ export function createTestPages(deps: {
       // Tried once: a test's outcome is its first attempt, not a retry minutes later.
       for (const d of deliveries)
         await jobs.add(tx, "delivery.send", { deliveryId: d.id }, { maxAttempts: 1 });
-      return { test, methods };
+      return test.id;
     });
+  }
 
-    const until = Date.now() + deadlineMs;
-    let deliveries = await store.testPageDeliveries(db, test.id);
-    while (deliveries.some((d) => !finished(d)) && Date.now() < until) {
-      await new Promise((r) => setTimeout(r, POLL_MS));
-      deliveries = await store.testPageDeliveries(db, test.id);
-    }
-    // Auto-resolved: a delivery not yet sent is cancelled by the engine when its job runs.
-    await store.resolveTestPage(db, test.id, clock.now());
-
+  /** Resolves the test page (a delivery not sent yet is then cancelled) and reports each method. */
+  async function finish(testPageId: number): Promise<TestPageReport> {
+    const test = await store.getTestPage(db, testPageId);
+    if (!test) throw notFound("test page", testPageId);
+    await store.resolveTestPage(db, testPageId, clock.now());
+    const [methods, deliveries] = await Promise.all([
+      store.listContactMethods(db, test.user_id),
+      store.testPageDeliveries(db, testPageId),
+    ]);
     return {
-      testPageId: test.id,
-      userId,
-      results: methods.map((m) => {
-        const o = outcomeOf(deliveries.find((d) => d.contact_method_id === m.id));
-        return {
-          contactMethodId: m.id,
-          kind: m.kind,
-          label: m.label,
-          outcome: o.outcome,
-          ...(o.error ? { error: o.error } : {}),
-        };
+      testPageId,
+      userId: test.user_id,
+      // The methods the test page was sent to (one added since has no delivery of it).
+      results: methods.flatMap((m) => {
+        const d = deliveries.find((x) => x.contact_method_id === m.id);
+        if (!d) return [];
+        const o = outcomeOf(d);
+        return [
+          {
+            contactMethodId: m.id,
+            kind: m.kind,
+            label: m.label,
+            outcome: o.outcome,
+            ...(o.error ? { error: o.error } : {}),
+          },
+        ];
       }),
     };
   }
 
+  /** Sends a test page to every contact method of `userId` and waits for their receipts. */
+  async function send(userId: number, requestedBy: number | null): Promise<TestPageReport> {
+    const id = await start(userId, requestedBy);
+    const until = Date.now() + deadlineMs;
+    let deliveries = await store.testPageDeliveries(db, id);
+    while (deliveries.some((d) => !finished(d)) && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, POLL_MS));
+      deliveries = await store.testPageDeliveries(db, id);
+    }
+    return finish(id); // auto-resolved: a delivery not yet sent is cancelled by the engine when its job runs
+  }
+
   return {
+    deadlineMs,
+    start,
+    finish,
     send,
     /** Yourself; an admin for anyone. */
     async sendTestPage(actor: Actor, userId: number): Promise<TestPageReport> {

@@ -163,6 +163,22 @@ const labelsSchema = z
   })
   .strict();
 
+/**
+ * The scheduled self-test (docs/paging.md, "Proving paging works"): a test page to whoever is on
+ * call in each named rotation, every `every` hours from `at` (UTC); a method that fails or does not
+ * confirm alerts the admins.
+ */
+const selfTestSchema = z
+  .object({
+    every: z.string().regex(/^(1|2|3|4|6|8|12|24)h$/, {
+      error: "expected hours that divide a day: 1h 2h 3h 4h 6h 8h 12h 24h",
+    }),
+    at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: "expected HH:MM (UTC)" }),
+    rotations: z.array(text).min(1, { error: "expected at least one rotation name" }),
+  })
+  .strict();
+export type SelfTest = z.infer<typeof selfTestSchema>;
+
 const basePolicySchema = z
   .object({
     version: z.literal(1, { error: "expected 1 (the only policy format so far)" }),
@@ -184,6 +200,7 @@ const basePolicySchema = z
     /** COMM-5: texts filled from an incident; `{placeholders}` are listed in docs/policy.md. */
     templates: z.record(z.string(), z.string()).optional(),
     rules: z.array(ruleSchema).optional(),
+    selfTest: selfTestSchema.optional(),
   })
   .strict();
 
