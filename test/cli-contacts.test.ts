@@ -98,6 +98,31 @@ describe("firebreak contact", () => {
     },
   );
 
+  it(
+    "creates SMS, voice and ntfy methods (the ntfy token from a variable, shown back masked)",
+    slow,
+    async () => {
+      const sms = await cli(["contact", "create", "sms", "+14155550100", "--label", "Mobile"]);
+      expect(sms.code, sms.stderr).toBe(0);
+      expect(sms.stdout).toMatch(/added sms contact method \d+ \(Mobile\) → \+14155550100/);
+      const bad = await cli(["contact", "create", "voice", "415-555-0100"]);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toMatch(/address: expected a phone number in E\.164 form/);
+      const ntfyToken = "tk_AgQdq7mVBoFD37zQVN29RhuMzNIz2";
+      const ntfy = await runCli(
+        ["contact", "create", "ntfy", "http://10.0.0.5/firebreak-cli", "--token-env", "NTFY_TOKEN"],
+        { base: t.base, token },
+        { NTFY_TOKEN: ntfyToken },
+      );
+      expect(ntfy.code, ntfy.stderr).toBe(0);
+      expect(ntfy.stdout).toContain("access token: ••••NIz2");
+      expect(ntfy.stdout).not.toContain(ntfyToken);
+      expect(
+        (await cli(["contact", "create", "sms", "+14155550100", "--token-env", "NTFY_TOKEN"])).code,
+      ).toBe(2);
+    },
+  );
+
   it("usage mistakes exit 2 with the command's usage", slow, async () => {
     const r = await cli(["contact", "call", "1"]);
     expect(r.code).toBe(2);

@@ -11,14 +11,14 @@ type Outcome = { status: "delivered" | "failed" | "pending"; error?: string; at:
 type Test = Outcome & { id: number; contactMethodId: number };
 type Method = {
   id: number;
-  kind: "email" | "webhook" | "chat";
+  kind: "email" | "webhook" | "chat" | "ntfy" | "sms" | "voice" | "push";
   label: string;
   address: string;
   secret: string | null;
   lastDelivery?: (Outcome & { source: "test" | "page" | "notice" }) | null;
 };
 
-const kinds = ["email", "webhook", "chat"] as const;
+const kinds = ["email", "webhook", "chat", "ntfy", "sms", "voice"] as const;
 /** How long `contact test` waits for an outcome the server answered `pending` (202). */
 const POLL_MS = 30_000;
 
@@ -51,14 +51,30 @@ async function list(c: Call): Promise<number> {
 async function create(c: Call): Promise<number> {
   const kind = c.must("TARGET");
   if (!(kinds as readonly string[]).includes(kind))
-    throw new UsageError(`KIND must be email, webhook or chat, not ${JSON.stringify(kind)}`);
+    throw new UsageError(
+      `KIND must be email, webhook, chat, ntfy, sms or voice, not ${JSON.stringify(kind)}`,
+    );
   const address = c.must("ADDRESS");
   const label = c.opt("label") ?? (kind === "email" ? address : kind);
-  const m = await c.api.request<Method>("POST", "/me/contact-methods", { kind, label, address });
+  // An ntfy access token is read from a variable, so it stays out of shell history and `ps`.
+  const tokenEnv = c.opt("token-env");
+  if (tokenEnv !== undefined && kind !== "ntfy") throw new UsageError("--token-env is for ntfy methods only");
+  const accessToken = tokenEnv === undefined ? undefined : process.env[tokenEnv];
+  if (tokenEnv !== undefined && !accessToken)
+    throw new UsageError(`the variable ${tokenEnv} is empty or not set`);
+  const m = await c.api.request<Method>("POST", "/me/contact-methods", {
+    kind,
+    label,
+    address,
+    ...(accessToken ? { accessToken } : {}),
+  });
   return c.print(m, () =>
     [
       `added ${m.kind} contact method ${m.id} (${m.label}) → ${m.address}`,
-      ...(m.secret ? [`signing secret (verify Firebreak-Signature with it): ${m.secret}`] : []),
+      ...(m.kind === "webhook" && m.secret
+        ? [`signing secret (verify Firebreak-Signature with it): ${m.secret}`]
+        : []),
+      ...(m.kind === "ntfy" && m.secret ? [`access token: ${m.secret}`] : []),
       `send yourself a test: firebreak contact test ${m.id}`,
     ].join("\n"),
   );
@@ -92,9 +108,12 @@ async function test(c: Call): Promise<number> {
 export const contactCommands: Record<string, Command> = {
   contact: {
     summary: "Your contact methods: list, create, delete, or send yourself a test notification.",
-    synopsis: ["list", "create KIND ADDRESS [--label TEXT]", "delete ID", "test ID"],
+    synopsis: ["list", "create KIND ADDRESS [--label TEXT] [--token-env NAME]", "delete ID", "test ID"],
     args: ["ACTION", "TARGET?", "ADDRESS?"],
-    flags: { label: { value: "TEXT", help: "create: a name for it (default: the address, or the kind)" } },
+    flags: {
+      label: { value: "TEXT", help: "create: a name for it (default: the address, or the kind)" },
+      "token-env": { value: "NAME", help: "create ntfy: read the topic's access token from this variable" },
+    },
     async run(c) {
       const action = c.must("ACTION");
       if (action === "list") return list(c);
