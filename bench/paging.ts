@@ -48,11 +48,12 @@ import {
   summarize,
   table,
 } from "./lib.ts";
+import { barePost, closeBaselineAgent, startReceiver } from "./receiver.ts";
 
 export const description =
-  "page → SMTP delivery latency vs direct nodemailer; 10,000 escalation timers' lateness vs no-op graphile-worker jobs";
+  "page → SMTP delivery latency vs direct nodemailer; page → ntfy publish vs a bare POST; 10,000 escalation timers' lateness vs no-op graphile-worker jobs";
 
-const targets = { deliveryP99Ms: 250, timerP99Ms: 1000 } as const;
+const targets = { deliveryP99Ms: 250, timerP99Ms: 1000, phoneP99Ms: 100 } as const;
 /** Firebreak's worker: `jobs.start()` in src/platform/jobs.ts (concurrency 4, pollInterval 200). */
 const WORKER = { concurrency: 4, pollInterval: 200 } as const;
 const WARMUP_MS = 2000;
@@ -101,6 +102,9 @@ async function eachLimit<T, R>(
 
 // -- the SMTP server on loopback ------------------------------------------------------------------
 
+/** Where messages arrive, with when each did (performance.now()), by key. */
+type Receiver = { arrivals: Map<string, number> };
+
 type Smtp = {
   url: string;
   /** performance.now() when the DATA of a message ended, by "page:<n>" or "baseline:<n>". */
@@ -138,7 +142,7 @@ async function startSmtp(): Promise<Smtp> {
 }
 
 /** Waits until every key has arrived, or `timeoutMs`; returns the keys still missing. */
-async function awaitArrivals(smtp: Smtp, keys: string[], timeoutMs: number): Promise<string[]> {
+async function awaitArrivals(smtp: Receiver, keys: string[], timeoutMs: number): Promise<string[]> {
   const deadline = performance.now() + timeoutMs;
   let missing = keys.filter((k) => !smtp.arrivals.has(k));
   while (missing.length && performance.now() < deadline) {
@@ -181,7 +185,12 @@ type Pageable = { userId: number; policyId: number };
  * A user with one email contact method, a high-urgency rule with delay 0, and a single-level
  * policy of their own: paging it sends one email at once, never throttled by another page.
  */
-async function pageableUser(s: Server, tag: string, i: number): Promise<Pageable> {
+async function pageableUser(
+  s: Server,
+  tag: string,
+  i: number,
+  contact: { kind: string; address: string } = { kind: "email", address: `${tag}-${i}@bench.test` },
+): Promise<Pageable> {
   const u = await callAs(
     s.token,
     s,
@@ -201,11 +210,7 @@ async function pageableUser(s: Server, tag: string, i: number): Promise<Pageable
     s,
     "POST",
     "/api/v1/me/contact-methods",
-    {
-      kind: "email",
-      label: "work",
-      address: `${tag}-${i}@bench.test`,
-    },
+    { ...contact, label: "work" },
     201,
   );
   await callAs(
@@ -288,7 +293,7 @@ type DeliveryOpts = { rate: number; seconds: number; cpu: () => CpuGroups };
 
 /** Open loop at `rate`; `send(n)` starts item n; its arrival at the SMTP server is `key(n)`. */
 async function deliveryLoad(
-  smtp: Smtp,
+  smtp: Receiver,
   o: DeliveryOpts,
   maxItems: number,
   key: (n: number) => string,
@@ -362,19 +367,26 @@ async function deliveryStages(pool: pg.Pool, pageIds: number[]) {
   };
 }
 
-async function firebreakDelivery(s: Server, smtp: Smtp, users: Pageable[], pool: pg.Pool, o: DeliveryOpts) {
+async function firebreakDelivery(
+  s: Server,
+  smtp: Receiver,
+  users: Pageable[],
+  pool: pg.Pool,
+  o: DeliveryOpts,
+  kind = "page",
+) {
   const pageIdOf = new Map<number, number>();
   const r = await deliveryLoad(
     smtp,
     o,
     users.length,
-    (n) => `page:${n}`,
+    (n) => `${kind}:${n}`,
     async (n) => {
       const u = users[n - 1];
       if (!u) throw new Error(`no user left for page ${n}`);
       const reply = await s.admin.request("POST", "/api/v1/pages", {
         policyId: u.policyId,
-        title: `bench page ${n}`,
+        title: `bench ${kind} ${n}`,
         urgency: "high",
       });
       expectStatus(reply, 201, "POST /api/v1/pages");
@@ -677,6 +689,39 @@ export async function run(argv: string[]): Promise<void> {
     ]);
     await pool.query("CHECKPOINT").catch(() => undefined);
 
+    // Phones: the same pages to ntfy topics on a local server, beside bare POSTs to that server.
+    const receiver = await startReceiver();
+    cleanup.add("stop the phone receiver", receiver.close);
+    cleanup.add("close the baseline's connections", async () => closeBaselineAgent());
+    note(`creating ${userCount} users, each with an ntfy topic on the local server, a rule and a policy…`);
+    const ntfyUsers = await eachLimit(
+      Array.from({ length: userCount }, (_, i) => i),
+      8,
+      (i) => pageableUser(s, "n", i, { kind: "ntfy", address: `${receiver.base}/bench-topic-${i}` }),
+    );
+    note(
+      `ntfy: Firebreak pages and baseline bare POSTs, each ${rate}/s, ${WARMUP_MS / 1000} s warm-up + ${seconds} s…`,
+    );
+    const [fbNtfy, baseNtfy] = await Promise.all([
+      firebreakDelivery(s, receiver, ntfyUsers, pool, deliveryOpts, "ntfy"),
+      sleep(500 / rate).then(async () => {
+        const { measured: _, ...rest } = await deliveryLoad(
+          receiver,
+          deliveryOpts,
+          userCount,
+          (n) => `baseline:${n}`,
+          (n) =>
+            barePost(
+              `${receiver.base}/bench-baseline`,
+              { title: `bench baseline ${n}`, priority: "5", tags: "rotating_light" },
+              `bench baseline ${n} (high urgency) — acknowledge: http://127.0.0.1/ack/${randomBytes(24).toString("base64url")}`,
+            ),
+        );
+        return rest;
+      }),
+    ]);
+    await pool.query("CHECKPOINT").catch(() => undefined);
+
     note(`timers, Firebreak: triggering ${timers.toLocaleString("en-US")} pages with ${clients} clients…`);
     const fbTimers = await firebreakTimers(s, pool, { count: timers, clients, cpu: withServer });
     await s.child.stop();
@@ -698,6 +743,9 @@ export async function run(argv: string[]): Promise<void> {
       fbTimers,
       baseTimers,
       unmatchedMail: smtp.unmatched,
+      fbNtfy,
+      baseNtfy,
+      unmatchedPhone: receiver.unmatched,
     });
     process.stdout.write(values.json ? `${JSON.stringify(figures, null, 2)}\n` : report(figures));
   } finally {
@@ -724,6 +772,9 @@ type FigureInput = {
   fbTimers: Awaited<ReturnType<typeof firebreakTimers>>;
   baseTimers: TimerResult;
   unmatchedMail: number;
+  fbNtfy: Awaited<ReturnType<typeof firebreakDelivery>>;
+  baseNtfy: Omit<DeliveryResult, "measured">;
+  unmatchedPhone: number;
 };
 
 function figuresOf(f: FigureInput) {
@@ -731,6 +782,7 @@ function figuresOf(f: FigureInput) {
   const cpus = os.availableParallelism();
   const windows = {
     "delivery (both sides)": f.fbDelivery.cpu,
+    "ntfy (both sides)": f.fbNtfy.cpu,
     "timers due, Firebreak": f.fbTimers.timers.cpu,
     "timers due, baseline": f.baseTimers.cpu,
   };
@@ -755,8 +807,10 @@ function figuresOf(f: FigureInput) {
     settings: f.settings,
     delivery: { firebreak: f.fbDelivery, baseline: f.baseDelivery, unmatchedMail: f.unmatchedMail },
     timers: { firebreak: fbTimers, baseline: f.baseTimers },
+    ntfy: { firebreak: f.fbNtfy, baseline: f.baseNtfy, unmatched: f.unmatchedPhone },
     ratios: {
       deliveryP99OverBaselineP99: dP99 / f.baseDelivery.delivery.p99,
+      ntfyP99OverBaselineP99: f.fbNtfy.delivery.p99 / f.baseNtfy.delivery.p99,
       timerP99OverBaselineP99: tP99 / f.baseTimers.lateness.p99,
     },
     targets: {
@@ -769,6 +823,11 @@ function figuresOf(f: FigureInput) {
         rule: `timer lateness p99 < ${targets.timerP99Ms} ms`,
         p99: tP99,
         met: tP99 < targets.timerP99Ms,
+      },
+      ntfy: {
+        rule: `page → ntfy publish p99 < ${targets.phoneP99Ms} ms`,
+        p99: f.fbNtfy.delivery.p99,
+        met: f.fbNtfy.delivery.p99 < targets.phoneP99Ms,
       },
     },
   };
@@ -809,6 +868,10 @@ function report(f: Figures): string {
       row("baseline: nodemailer sendMail → SMTP server has it", bd.delivery),
       row("  sendMail resolved", bd.call),
       [""],
+      row("page → ntfy: POST /pages → the ntfy server has the publish", f.ntfy.firebreak.delivery),
+      row("  stage: send job → publish answered", f.ntfy.firebreak.stages.smtpSend),
+      row("baseline: a bare HTTP POST → the same server has it", f.ntfy.baseline.delivery),
+      [""],
       row("timer lateness: level-1 escalation after its due time", ft.timers.lateness),
       row("  due while level-0 escalations were still queued", ft.latenessDueBeforeLevel0Drained),
       row("  due after the last level-0 escalation", ft.latenessDueAfterLevel0Drained),
@@ -822,6 +885,7 @@ function report(f: Figures): string {
     "delivery: both sides ran at the same time, the baseline half an interval behind",
     "",
     `ratio: delivery p99, Firebreak ÷ baseline       = ${f.ratios.deliveryP99OverBaselineP99.toFixed(2)}`,
+    `       ntfy p99, Firebreak ÷ baseline           = ${f.ratios.ntfyP99OverBaselineP99.toFixed(2)}`,
     `       timer lateness p99, Firebreak ÷ baseline = ${f.ratios.timerP99OverBaselineP99.toFixed(2)}`,
     "",
   ];
@@ -841,6 +905,12 @@ function report(f: Figures): string {
     problems.push(`iterations started late (rate not held): Firebreak ${fd.late}, baseline ${bd.late}`);
   if (fd.stages.rows !== fd.measuredPages)
     problems.push(`${fd.measuredPages} measured pages but ${fd.stages.rows} delivery rows for them`);
+  if (f.ntfy.firebreak.missing) problems.push(`${f.ntfy.firebreak.missing} ntfy publishes never arrived`);
+  if (f.ntfy.firebreak.errors)
+    problems.push(
+      `${f.ntfy.firebreak.errors} ntfy page requests failed (first: ${f.ntfy.firebreak.firstError})`,
+    );
+  if (f.ntfy.unmatched) problems.push(`${f.ntfy.unmatched} unexpected requests at the ntfy server`);
   if (f.delivery.unmatchedMail)
     problems.push(`${f.delivery.unmatchedMail} unexpected messages at the SMTP server`);
   if (ft.triggerErrors)
@@ -855,6 +925,6 @@ function report(f: Figures): string {
   for (const u of f.unreliable) lines.push(`WARNING: figures are unreliable — ${u}`);
   const verdict = (t: { rule: string; p99: number; met: boolean }) =>
     `target (${t.rule}): ${t.met ? "MET" : "MISSED"} — p99 ${ms(t.p99)} ms`;
-  lines.push("", verdict(f.targets.delivery), verdict(f.targets.timers), "");
+  lines.push("", verdict(f.targets.delivery), verdict(f.targets.ntfy), verdict(f.targets.timers), "");
   return lines.join("\n");
 }
