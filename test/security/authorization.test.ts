@@ -84,6 +84,14 @@ const UNDOCUMENTED: Record<string, string> = {
   "GET /ack/{token}": "acknowledge links in notifications: the link's own token",
   "POST /ack/{token}": "acknowledge links in notifications: the link's own token",
   "GET /{*}": "the web app's files and its client-side routes",
+  "POST /integrations/twilio/sms":
+    "Twilio's inbound SMS callback: refused without a valid X-Twilio-Signature",
+  "POST /integrations/twilio/status/{deliveryId}":
+    "Twilio's status callback: refused without a valid X-Twilio-Signature",
+  "POST /integrations/twilio/voice/{token}":
+    "Twilio's call callback: the call's token and X-Twilio-Signature",
+  "POST /integrations/twilio/voice/{token}/gather":
+    "Twilio's key-press callback: the call's token and X-Twilio-Signature",
 };
 
 /** Routes createHttp makes itself, before the hook above is in place: no config of their own. */
@@ -109,6 +117,8 @@ const VIEWER_SELF_SERVICE: Record<string, string> = {
   "POST /api/v1/me/calendar-feed": "creates a calendar feed of the caller's own shifts",
   "POST /api/v1/schedules/{id}/calendar-feed": "creates a secret feed URL of a schedule the caller can read",
   "PUT /api/v1/me/preferences": "the caller's own preferences (the setup guide's dismissal)",
+  "POST /api/v1/me/push-subscriptions": "registers this browser for the caller's own push notifications",
+  "DELETE /api/v1/me/push-subscriptions": "removes one of the caller's own push subscriptions (by endpoint)",
 };
 
 /**
@@ -123,6 +133,7 @@ const CHECKS_ITS_OWN: Record<string, string> = {
   "DELETE /api/v1/me/contact-methods/{id}": "one's own contact method",
   "DELETE /api/v1/me/notification-rules/{id}": "one's own notification rule",
   "POST /api/v1/me/contact-methods/{id}/test": "a test notification through one's own contact method",
+  "POST /api/v1/users/{id}/test-page": "a test page to oneself; to anyone else it needs an admin",
   "PUT /api/v1/teams/{id}/members/{userId}": "an admin, or an admin of that team (a role within the team)",
   "DELETE /api/v1/teams/{id}/members/{userId}": "an admin, or an admin of that team (a role within the team)",
 };
@@ -134,6 +145,7 @@ const WRITTEN_BY_READS: Record<string, string> = {
   web_sessions: "last seen of a session (none here, but it is activity, not data)",
   firebreak_replicas: "the replica's heartbeat",
   idempotency_keys: "swept by the clock, not by requests",
+  push_vapid_keys: "the server's own VAPID key pair, made at the first read of its public key",
 };
 
 const as = (c: Client | null): Record<string, string> => (c ? { authorization: `Bearer ${c.token}` } : {});
