@@ -170,7 +170,8 @@ describe("the schedule preview (properties)", () => {
 
   it("is the server's final schedule, and who is on call at any instant is the shift covering it", () => {
     fc.assert(
-      fc.property(arbDraft, fc.integer({ min: 0, max: 28 * 24 * 60 }), (d, minute) => {
+      // Instants inside the previewed window: at its very end the preview's shifts are cut off.
+      fc.property(arbDraft, fc.integer({ min: 0, max: 28 * 24 * 60 - 1 }), (d, minute) => {
         const to = from + 4 * DAY7;
         const p = previewOf(d, [], from, to);
         expect(p.problems).toEqual([]);
