@@ -375,7 +375,7 @@ export function alertRoutes(
       },
       async (req, reply) => {
         await service.deleteService(req.params.id);
-        reply.code(204).send();
+        return reply.code(204).send();
       },
     );
 
@@ -422,7 +422,7 @@ export function alertRoutes(
       },
       async (req, reply) => {
         await service.setKeySilence(req.params.id, req.params.keyId, req.body.silenceMinutes);
-        reply.code(204).send();
+        return reply.code(204).send();
       },
     );
     app.get(
@@ -453,7 +453,7 @@ export function alertRoutes(
       },
       async (req, reply) => {
         await service.deleteKey(req.params.id, req.params.keyId);
-        reply.code(204).send();
+        return reply.code(204).send();
       },
     );
 
@@ -633,7 +633,7 @@ export function alertRoutes(
       },
       async (req, reply) => {
         await service.deleteHeartbeat(req.params.id, req.params.heartbeatId);
-        reply.code(204).send();
+        return reply.code(204).send();
       },
     );
 
@@ -686,7 +686,7 @@ export function alertRoutes(
       },
       async (req, reply) => {
         await service.deleteMaintenance(req.params.id, req.params.windowId);
-        reply.code(204).send();
+        return reply.code(204).send();
       },
     );
   };

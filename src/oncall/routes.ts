@@ -163,7 +163,7 @@ export function oncallRoutes(service: OncallService) {
       },
       async (req, reply) => {
         await service.remove(req.params.id);
-        reply.code(204).send();
+        return reply.code(204).send();
       },
     );
     app.get(
@@ -224,7 +224,7 @@ export function oncallRoutes(service: OncallService) {
       },
       async (req, reply) => {
         await service.removeOverride(req.params.id, req.params.overrideId);
-        reply.code(204).send();
+        return reply.code(204).send();
       },
     );
     app.post(
@@ -278,7 +278,7 @@ export function oncallRoutes(service: OncallService) {
       },
       async (req, reply) => {
         await service.revokeFeed(actorOf(req), req.params.id);
-        reply.code(204).send();
+        return reply.code(204).send();
       },
     );
   };

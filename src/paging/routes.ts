@@ -268,7 +268,7 @@ export function pagingRoutes(service: PagingService) {
       },
       async (req, reply) => {
         await service.deletePolicy(req.params.id);
-        reply.code(204).send();
+        return reply.code(204).send();
       },
     );
 
@@ -322,7 +322,7 @@ export function pagingRoutes(service: PagingService) {
       { schema: { tags, summary: "Remove a contact method", params: id } },
       async (req, reply) => {
         await service.deleteContactMethod(actorOf(req), req.params.id);
-        reply.code(204).send();
+        return reply.code(204).send();
       },
     );
     app.post(
@@ -396,7 +396,7 @@ export function pagingRoutes(service: PagingService) {
       { schema: { tags, summary: "Remove a rule", params: id } },
       async (req, reply) => {
         await service.deleteRule(actorOf(req), req.params.id);
-        reply.code(204).send();
+        return reply.code(204).send();
       },
     );
 

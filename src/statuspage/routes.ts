@@ -306,7 +306,7 @@ export function statusAdminRoutes(service: StatusService) {
       },
       async (req, reply) => {
         await service.deleteComponent(req.params.slug, req.params.id);
-        reply.code(204).send();
+        return reply.code(204).send();
       },
     );
 
@@ -507,7 +507,7 @@ export function statusAdminRoutes(service: StatusService) {
       },
       async (req, reply) => {
         await service.discard(actorOf(req), req.params.slug, req.params.id);
-        reply.code(204).send();
+        return reply.code(204).send();
       },
     );
   };

@@ -278,7 +278,7 @@ export function subscriberAdminRoutes(service: SubscriberService) {
       },
       async (req, reply) => {
         await service.remove(req.params.slug, req.params.id);
-        reply.code(204).send();
+        return reply.code(204).send();
       },
     );
   };

@@ -44,8 +44,8 @@ function readStateCookie(header: string | undefined): string | undefined {
   return undefined;
 }
 
-function page(reply: FastifyReply, status: number, title: string, body: string, head = "") {
-  reply
+function page(reply: FastifyReply, status: number, title: string, body: string, head = ""): FastifyReply {
+  return reply
     .code(status)
     .headers({
       "content-type": "text/html; charset=utf-8",
@@ -104,7 +104,7 @@ export function oidcRoutes(
       },
       async (req, reply) => {
         const { url, state } = await oidc.begin(req.query.returnTo);
-        reply
+        return reply
           .header("set-cookie", stateCookie(state, { secure, maxAgeSeconds: LOGIN_TTL_MS / 1000 }))
           .header("cache-control", "no-store")
           .redirect(url, 302);
@@ -132,7 +132,7 @@ export function oidcRoutes(
         // A page of this site moves the browser on: a redirect straight from here would still count
         // as the provider's navigation, and the SameSite=Strict session cookie would not be sent.
         const to = escapeHtml(signedIn.returnTo);
-        page(
+        return page(
           reply,
           200,
           "Signed in",
@@ -148,7 +148,7 @@ export function oidcRoutes(
         });
         reply.header("set-cookie", stateCookie("", { secure, maxAgeSeconds: 0 }));
         if (e.status === 503) reply.header("retry-after", String(e.extra.retryAfterSeconds ?? 30));
-        page(
+        return page(
           reply,
           e.status,
           "Sign-in failed",
@@ -162,7 +162,7 @@ export function oidcRoutes(
       const who = secret ? await signIn.signOut(secret) : null;
       if (who) await audit.record(req, 302, { action: "sign-out", actorId: who.id, actorName: who.username });
       const to = (await oidc.logoutUrl()) ?? "/";
-      reply
+      return reply
         .header("set-cookie", clearedSessionCookie({ secure }))
         .header("cache-control", "no-store")
         .redirect(to, 302);

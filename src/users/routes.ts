@@ -128,7 +128,7 @@ export function userRoutes(service: UserService, signIn: SignInService) {
       },
       async (req, reply) => {
         await signIn.setPassword(actorOf(req), req.params.id, req.body);
-        reply.code(204).send(null);
+        return reply.code(204).send(null);
       },
     );
     app.get(
@@ -181,7 +181,7 @@ export function userRoutes(service: UserService, signIn: SignInService) {
       { schema: { tags, summary: "Revoke a token (yours, or any as admin)", params: idParams } },
       async (req, reply) => {
         await service.revokeToken(actorOf(req), req.params.id);
-        reply.code(204).send();
+        return reply.code(204).send();
       },
     );
   };

@@ -132,7 +132,7 @@ export function sessionRoutes(
           if (who)
             await audit.record(req, 204, { action: "sign-out", actorId: who.id, actorName: who.username });
         }
-        reply.header("set-cookie", clearedSessionCookie({ secure })).code(204).send(null);
+        return reply.header("set-cookie", clearedSessionCookie({ secure })).code(204).send(null);
       },
     );
   };

@@ -93,7 +93,7 @@ export function teamRoutes(teams: Teams) {
       },
       async (req, reply) => {
         await teams.remove(req.params.id);
-        reply.code(204).send();
+        return reply.code(204).send();
       },
     );
     const member = z.object({
@@ -112,7 +112,7 @@ export function teamRoutes(teams: Teams) {
       },
       async (req, reply) => {
         await teams.setMember(actorOf(req), req.params.id, req.params.userId, req.body.role);
-        reply.code(204).send();
+        return reply.code(204).send();
       },
     );
     app.delete(
@@ -126,7 +126,7 @@ export function teamRoutes(teams: Teams) {
       },
       async (req, reply) => {
         await teams.removeMember(actorOf(req), req.params.id, req.params.userId);
-        reply.code(204).send();
+        return reply.code(204).send();
       },
     );
   };
