@@ -56,6 +56,11 @@ export async function serve(config: Config): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "stopping");
+    // A stop that hangs (a dependency that never answers) must not keep the process alive.
+    setTimeout(() => {
+      log.error({ signal }, "stopping took over 10 s; exiting anyway");
+      process.exit(1);
+    }, 10_000).unref();
     policy.unwatch();
     await app?.close().catch((err) => log.error({ err }, "closing HTTP failed"));
     await metricsServer?.close();
