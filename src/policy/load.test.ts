@@ -148,6 +148,14 @@ describe("parsePolicy", () => {
     expect(err.problem).toBe('incidentTypes[1].security: expected true or false, got "yes"');
   });
 
+  it("refuses a tracker of an unknown kind and a video bridge that is not an http(s) URL", () => {
+    const tracker = errorOf(edited({ 5: "    tracker: { kind: jira, project: ops/incidents }" }));
+    expect(tracker.line).toBe(5);
+    expect(tracker.problem).toMatch(/^incidentTypes\[1\]\.tracker\.kind: expected "gitlab" or "github"/);
+    const bridge = errorOf(edited({ 5: "    videoBridge: ftp://meet.example/{id}" }));
+    expect(bridge.problem).toMatch(/^incidentTypes\[1\]\.videoBridge: expected an http\(s\) URL/);
+  });
+
   it("points a missing key at its parent mapping", () => {
     const err = errorOf(edited({ 38: null }));
     expect(err.line).toBe(35);

@@ -22,8 +22,41 @@ const incidentTypeSchema = z
     security: z.boolean().optional(),
     /** OWN-3: customers see this kind of incident; the IM owns its S1/S2 by default. */
     externallyFacing: z.boolean().optional(),
+    /** DEC-2, COMM-7: chat channels (names without `#`) that announce incidents of this type. */
+    announcementChannels: z.array(text).optional(),
+    /** DEC-2, FU-1: where incidents of this type get their tracker issue. */
+    tracker: z
+      .object({
+        kind: z.enum(["gitlab", "github"], { error: 'expected "gitlab" or "github"' }),
+        /** GitLab: the project path or id (`group/project`); GitHub: `owner/repo`. */
+        project: text,
+      })
+      .strict()
+      .optional(),
+    /** DEC-2: the incident's video bridge: a URL, `{id}` `{slug}` `{type}` filled in per incident. */
+    videoBridge: z
+      .url({
+        protocol: /^https?$/,
+        error: "expected an http(s) URL, e.g. https://meet.jit.si/firebreak-{id}",
+      })
+      .optional(),
   })
   .strict();
+
+/** DEC-2, COMM-7, PAGE-5: how incidents live in chat (Slack, Mattermost or the built-in room). */
+const chatSchema = z
+  .object({
+    /** The slash command's name, without `/`. */
+    command: z.string().regex(/^[a-z0-9_-]{1,32}$/, { error: "expected a command name like inc" }),
+    /** The per-incident channel's name: `{id}` and `{slug}` (from the title) filled in. */
+    channelName: text,
+    /** Channels that announce every incident, whatever its type (types add their own). */
+    announcementChannels: z.array(text).optional(),
+    /** PAGE-5: where more incident managers are asked for when incidents run at once. */
+    incidentManagerChannel: text.optional(),
+  })
+  .strict();
+export type ChatSettings = z.infer<typeof chatSchema>;
 
 const severitySchema = z
   .object({
@@ -201,6 +234,7 @@ const basePolicySchema = z
     templates: z.record(z.string(), z.string()).optional(),
     rules: z.array(ruleSchema).optional(),
     selfTest: selfTestSchema.optional(),
+    chat: chatSchema.optional(),
   })
   .strict();
 
