@@ -83,6 +83,18 @@ export const settings = {
     default: "https://api.twilio.com",
     doc: "Base URL of Twilio's REST API (a test server speaking its format, or a regional edge). An internal host must also be on `OUTBOUND_ALLOWED_HOSTS`.",
   },
+  SLACK_BOT_TOKEN: {
+    default: "",
+    doc: "Slack: the app's bot token (`xoxb-…`). Empty: Slack is off (no channels, announcements or chat events). See `docs/chat.md`.",
+  },
+  SLACK_SIGNING_SECRET: {
+    default: "",
+    doc: "Slack: the app's signing secret, the key of the `X-Slack-Signature` on Slack's requests to `/integrations/slack/…` (unsigned or stale requests get 401).",
+  },
+  SLACK_API_URL: {
+    default: "https://slack.com/api/",
+    doc: "Base URL of Slack's Web API (a test server speaking its format). An internal host must also be on `OUTBOUND_ALLOWED_HOSTS`.",
+  },
   METRICS_TOKEN: {
     default: "",
     doc: "Bearer token Prometheus sends to read `/metrics` (at least 16 characters). Empty: `/metrics` answers admins' API tokens only, or no one on the main port when `METRICS_LISTEN` is set.",
@@ -186,6 +198,9 @@ const schema = z.object({
   TWILIO_AUTH_TOKEN: z.string(),
   TWILIO_FROM: z.string().regex(/^(\+[1-9]\d{6,14})?$/, "expected an E.164 phone number, e.g. +14155550100"),
   TWILIO_API_BASE: z.string().regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, "expected an http(s) URL"),
+  SLACK_BOT_TOKEN: z.string().regex(/^(xox[a-z]-\S+)?$/, "expected a Slack bot token, e.g. xoxb-…"),
+  SLACK_SIGNING_SECRET: z.string(),
+  SLACK_API_URL: z.string().regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, "expected an http(s) URL"),
   METRICS_TOKEN: z
     .string()
     .refine((v) => v === "" || v.length >= 16, "expected at least 16 characters (it guards the metrics)"),
@@ -263,6 +278,11 @@ export type Config = {
   outboundAllowedHosts: string[];
   /** TWILIO_*: SMS and voice calls; undefined when not configured. */
   twilio: { accountSid: string; authToken: string; from: string; apiBase: string } | undefined;
+  /**
+   * SLACK_*: the Slack app. No bot token: nothing is sent to Slack; no signing secret: every request
+   * to /integrations/slack/… is refused (it cannot be verified).
+   */
+  slack: { botToken: string | undefined; signingSecret: string | undefined; apiUrl: string };
   metricsToken: string | undefined;
   metricsListen: { host: string; port: number } | undefined;
   oidc: OidcConfig | undefined;
@@ -358,6 +378,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           apiBase: c.TWILIO_API_BASE,
         }
       : undefined,
+    slack: {
+      botToken: c.SLACK_BOT_TOKEN || undefined,
+      signingSecret: c.SLACK_SIGNING_SECRET || undefined,
+      apiUrl: c.SLACK_API_URL.endsWith("/") ? c.SLACK_API_URL : `${c.SLACK_API_URL}/`,
+    },
     metricsToken: c.METRICS_TOKEN || undefined,
     metricsListen: c.METRICS_LISTEN ? splitHostPort(c.METRICS_LISTEN) : undefined,
     oidc: c.OIDC_ISSUER

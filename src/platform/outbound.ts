@@ -289,7 +289,17 @@ export type Outbound = {
   /** `formReason` with this allow-list: the check without a resolver. */
   checkForm(url: URL): string | null;
   post(r: PostRequest): Promise<PostOutcome>;
+  /**
+   * A WHATWG `fetch` for vendor APIs whose answer must be read (Slack's Web API): the same guard
+   * (every connection made to a checked address, IP literals judged first), no redirects followed,
+   * the answer's body capped at `maxBodyBytes` (default 5 MB). A refused host rejects with a
+   * TypeError naming why, as fetch does for a network error.
+   */
+  fetch(options?: { reach?: Reach; maxBodyBytes?: number }): GuardedFetch;
 };
+
+/** The part of `fetch` vendor clients call: a URL, method, headers, a string or bytes body, a signal. */
+export type GuardedFetch = (input: string | URL, init?: RequestInit) => Promise<Response>;
 
 /** Names of DNS failures, as getaddrinfo reports them. */
 const noSuchName = new Set(["ENOTFOUND", "ENODATA", "EAI_NONAME", "EAI_NODATA"]);
@@ -333,6 +343,76 @@ export function createOutbound(options: OutboundOptions = {}): Outbound {
       );
     };
 
+  function guardedFetch(url: URL, init: RequestInit, reach: Reach, maxBodyBytes: number): Promise<Response> {
+    const fail = (reason: string) => Promise.reject(new TypeError(`fetch failed: ${reason}`));
+    if (url.protocol !== "http:" && url.protocol !== "https:")
+      return fail("only http:// and https:// URLs are sent to");
+    const host = bare(url.hostname);
+    if (isIP(host)) {
+      const reason = reasonFor(host, [], reach);
+      if (reason) return fail(reason);
+    }
+    const body = init.body;
+    if (
+      body != null &&
+      typeof body !== "string" &&
+      !(body instanceof Uint8Array) &&
+      !(body instanceof URLSearchParams)
+    )
+      return fail("only string, URLSearchParams and byte bodies are sent");
+    const payload = body == null ? undefined : body instanceof URLSearchParams ? body.toString() : body;
+    const headers: Record<string, string> = { "User-Agent": "Firebreak" };
+    new Headers(init.headers).forEach((value, name) => {
+      headers[name] = value;
+    });
+    if (body instanceof URLSearchParams) headers["content-type"] ??= "application/x-www-form-urlencoded";
+    if (payload !== undefined) headers["content-length"] = String(Buffer.byteLength(payload));
+    const refused: { reason?: string } = {};
+    return new Promise<Response>((resolve, reject) => {
+      const signal = init.signal;
+      const req = (url.protocol === "https:" ? httpsRequest : httpRequest)(
+        url,
+        { method: init.method ?? "GET", headers, agent: false, lookup: guardedLookup(refused, reach) },
+        (res: IncomingMessage) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on("data", (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > maxBodyBytes) {
+              res.destroy();
+              reject(new TypeError(`fetch failed: the answer is larger than ${maxBodyBytes} bytes`));
+            } else chunks.push(chunk);
+          });
+          res.on("error", (err) => reject(new TypeError(`fetch failed: ${err.message}`)));
+          res.on("end", () => {
+            const answer = new Headers();
+            for (const [name, value] of Object.entries(res.headers))
+              if (value !== undefined) answer.set(name, Array.isArray(value) ? value.join(", ") : value);
+            const status = res.statusCode ?? 502;
+            const noBody = status === 204 || status === 304;
+            resolve(
+              new Response(noBody ? null : Buffer.concat(chunks), {
+                status: status < 200 || status > 599 ? 502 : status,
+                statusText: res.statusMessage ?? "",
+                headers: answer,
+              }),
+            );
+          });
+        },
+      );
+      const abort = () => req.destroy(Object.assign(new Error("aborted"), { code: "ABORT_ERR" }));
+      if (signal?.aborted) abort();
+      signal?.addEventListener("abort", abort, { once: true });
+      req.on("error", (err: NodeJS.ErrnoException) => {
+        signal?.removeEventListener("abort", abort);
+        if (signal?.aborted) reject(signal.reason ?? new DOMException("aborted", "AbortError"));
+        else reject(new TypeError(`fetch failed: ${refused.reason ?? err.code ?? "network error"}`));
+      });
+      req.on("close", () => signal?.removeEventListener("abort", abort));
+      req.end(payload);
+    });
+  }
+
   return {
     async check(url, reach = "public") {
       const host = bare(url.hostname);
@@ -353,6 +433,11 @@ export function createOutbound(options: OutboundOptions = {}): Outbound {
       return reasonFor(host, addresses, reach);
     },
     checkForm: (url) => formReason(url.hostname, allowed),
+    fetch(options = {}) {
+      const reach = options.reach ?? "public";
+      const maxBodyBytes = options.maxBodyBytes ?? 5_000_000;
+      return (input, init = {}) => guardedFetch(new URL(String(input)), init, reach, maxBodyBytes);
+    },
     post(r) {
       let url: URL;
       try {
