@@ -20,6 +20,7 @@ import { type ChatCommand, helpText, type PersonRef, parseCommand } from "./mode
 export type Block = Record<string, unknown>;
 
 export type ChatReply = {
+  /** Plain text: people's words as they typed them (each transport escapes for its own markup). */
   text: string;
   /** `ephemeral`: only the sender sees it; `in_channel`: everyone in the channel or room. */
   visibility: "ephemeral" | "in_channel";
@@ -56,7 +57,7 @@ export function createChatCommands(deps: {
   const urlOf = (id: number) => `${base}/incidents/${id}`;
   const command = () => `/${deps.policy.current().chat?.command ?? "inc"}`;
 
-  const name = (i: Incident) => `#${i.id} ${escapeText(i.title || "(untitled)")}`;
+  const name = (i: Incident) => `#${i.id} ${i.title || "(untitled)"}`;
 
   async function personOf(input: ChatCommandInput, who: PersonRef): Promise<number | string> {
     if (who.kind === "me") return input.actor.id;
@@ -85,7 +86,7 @@ export function createChatCommands(deps: {
         const i = await incidents.get(actor, id);
         return shown(
           i,
-          `Status update on ${name(i)} by ${actor.username}\n*Impact:* ${escapeText(c.impact)}\n*Actions:* ${escapeText(c.actions)}`,
+          `Status update on ${name(i)} by ${actor.username}\nImpact: ${c.impact}\nActions: ${c.actions}`,
         );
       }
       case "severity": {
@@ -110,7 +111,7 @@ export function createChatCommands(deps: {
         const { incident: i } = await incidents.assignRole(actor, id, c.role, who);
         const holder = rolesOf(i)[c.role];
         const u = holder === undefined ? undefined : (await incidents.users([holder])).get(holder);
-        return shown(i, `${u ? escapeText(u.username) : "nobody"} is now ${c.role} on ${name(i)}`);
+        return shown(i, `${u ? u.username : "nobody"} is now ${c.role} on ${name(i)}`);
       }
       case "roles": {
         const i = await incidents.get(actor, id);
@@ -120,7 +121,7 @@ export function createChatCommands(deps: {
           .current()
           .roles.map(
             (r) =>
-              `• ${r.name}: ${held[r.name] === undefined ? "—" : escapeText(users.get(held[r.name]!)?.username ?? `user ${held[r.name]}`)}`,
+              `• ${r.name}: ${held[r.name] === undefined ? "—" : (users.get(held[r.name]!)?.username ?? `user ${held[r.name]}`)}`,
           );
         return ephemeral(`Roles on ${name(i)}:\n${lines.join("\n")}`);
       }
@@ -132,14 +133,14 @@ export function createChatCommands(deps: {
         return shown(
           i,
           acked.length
-            ? `${escapeText(actor.username)} acknowledged ${acked.length === 1 ? "page" : "pages"} ${acked.map((p) => p.id).join(", ")} on ${name(i)}`
+            ? `${actor.username} acknowledged ${acked.length === 1 ? "page" : "pages"} ${acked.map((p) => p.id).join(", ")} on ${name(i)}`
             : `No page on ${name(i)} is waiting for acknowledgement`,
         );
       }
       case "note": {
         await incidents.addNote(actor, id, c.text, false);
         const i = await incidents.get(actor, id);
-        return shown(i, `Note added to ${name(i)} by ${escapeText(actor.username)}: ${escapeText(c.text)}`);
+        return shown(i, `Note added to ${name(i)} by ${actor.username}: ${c.text}`);
       }
       default:
         return ephemeral(helpText(deps.policy.current()));
@@ -179,10 +180,10 @@ export function createChatCommands(deps: {
       });
       const text =
         r.outcome === "paged"
-          ? `Paged the ${role} on call (${escapeText(escalationPolicy)}) for ${name(i)}: page ${r.page.id}`
+          ? `Paged the ${role} on call (${escalationPolicy}) for ${name(i)}: page ${r.page.id}`
           : r.outcome === "already-paged"
             ? `The ${role} on call is already paged for ${name(i)}: page ${r.page.id}`
-            : `Nobody was paged: there is no escalation policy named ${escapeText(escalationPolicy)}`;
+            : `Nobody was paged: there is no escalation policy named ${escalationPolicy}`;
       return {
         text,
         visibility: i.visibility === "public" || input.incidentId === i.id ? "in_channel" : "ephemeral",
@@ -203,13 +204,17 @@ export function createChatCommands(deps: {
 
   /** The answer to a declaration: what was declared, with a link (shown only to the declarer when private). */
   function declared(i: Incident): ChatReply {
-    const text = `${escapeText(i.title)}: ${i.severity} ${escapeText(i.type)} incident #${i.id} declared${
-      i.visibility === "private" ? " (private)" : ""
-    } — ${urlOf(i.id)}`;
+    const what = (esc: (s: string) => string) =>
+      `${esc(i.title)}: ${i.severity} ${esc(i.type)} incident #${i.id} declared${i.visibility === "private" ? " (private)" : ""}`;
     return {
-      text,
+      text: `${what((s) => s)} — ${urlOf(i.id)}`,
       visibility: i.visibility === "public" ? "in_channel" : "ephemeral",
-      blocks: [{ type: "section", text: { type: "mrkdwn", text: `*<${urlOf(i.id)}|#${i.id}>* ${text}` } }],
+      blocks: [
+        {
+          type: "section",
+          text: { type: "mrkdwn", text: `*<${urlOf(i.id)}|#${i.id}>* ${what(escapeText)}` },
+        },
+      ],
     };
   }
 
@@ -227,9 +232,7 @@ export function createChatCommands(deps: {
       if (!parsed.ok) return ephemeral(parsed.error);
       const c = parsed.command;
       if (c.kind === "help")
-        return ephemeral(
-          `${c.unknown ? `Unknown command "${escapeText(c.unknown)}".\n` : ""}${helpText(policy)}`,
-        );
+        return ephemeral(`${c.unknown ? `Unknown command "${c.unknown}".\n` : ""}${helpText(policy)}`);
       if (c.kind === "declare-form")
         return {
           ...ephemeral(
@@ -238,7 +241,7 @@ export function createChatCommands(deps: {
           form: "declare",
         };
       if (c.kind === "link")
-        return ephemeral(`This chat account is already linked to ${escapeText(input.actor.username)}`);
+        return ephemeral(`This chat account is already linked to ${input.actor.username}`);
       const id = parsed.incidentId ?? input.incidentId;
       if (id === null && c.kind !== "declare")
         return ephemeral(

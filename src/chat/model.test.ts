@@ -1,7 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { loadPolicy } from "../policy/load.ts";
-import { helpText, leadingName, parseCommand, parsePerson, settableStates } from "./model.ts";
+import {
+  helpText,
+  incidentOfChannelName,
+  leadingName,
+  parseCommand,
+  parsePerson,
+  settableStates,
+} from "./model.ts";
 
 const policy = loadPolicy();
 const parse = (text: string) => parseCommand(text, policy);
@@ -157,5 +164,15 @@ describe("chat commands: properties", () => {
         expect(r).toMatchObject({ ok: true, command: { kind: "status", to, reason: reason.trim() } });
       }),
     );
+  });
+});
+
+describe("chat commands: channels", () => {
+  it("reads the incident from a channel named by the template, and nothing from others", () => {
+    expect(incidentOfChannelName("inc-{id}-{slug}", "inc-12-checkout-errors")).toBe(12);
+    expect(incidentOfChannelName("inc-{id}-{slug}", "inc-7")).toBe(7);
+    expect(incidentOfChannelName("inc-{id}-{slug}", "town-square")).toBeNull();
+    expect(incidentOfChannelName("incident_{id}", "incident_42")).toBe(42);
+    expect(incidentOfChannelName("{slug}", "inc-42")).toBeNull();
   });
 });

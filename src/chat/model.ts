@@ -246,7 +246,7 @@ function parseDeclare(rest: string, policy: Policy, command: string): Parsed {
 export function helpText(policy: Policy): string {
   const c = `/${policy.chat?.command ?? "inc"}`;
   return [
-    `*${c}* commands (in an incident's channel, or name the incident: ${c} #123 …):`,
+    `${c} commands (in an incident's channel, or name the incident: ${c} #123 …):`,
     `• ${c} declare [${severityList(policy)}] [type] [private] <title> — declare an incident (no arguments: the form)`,
     `• ${c} update <customer impact> | <actions under way> — post a status update (COMM-1)`,
     `• ${c} severity <${severityList(policy)}> [reason] — change the severity`,
@@ -260,4 +260,21 @@ export function helpText(policy: Policy): string {
     `• ${c} link <code> — link your chat account to Firebreak (code from your profile)`,
     `Types: ${policy.incidentTypes.map((t) => t.name).join(", ")}. Roles: ${roleList(policy)}.`,
   ].join("\n");
+}
+
+/**
+ * The incident whose channel this is, read from the channel's name by the policy's `channelName`
+ * template (`inc-{id}-{slug}` names `inc-12-checkout-errors` after incident 12); null otherwise.
+ * For chats whose channels Firebreak did not create itself (Mattermost).
+ */
+export function incidentOfChannelName(template: string, name: string): number | null {
+  if (!template.includes("{id}")) return null;
+  const parts = template
+    .toLowerCase()
+    .split(/(\{id\}|\{slug\})/)
+    .map((p) =>
+      p === "{id}" ? "(\\d{1,12})" : p === "{slug}" ? "[a-z0-9_-]*" : p.replace(/[^a-z0-9]/g, "[^a-z0-9]?"),
+    );
+  const m = new RegExp(`^${parts.join("")}$`).exec(name.toLowerCase());
+  return m ? Number(m[1]) : null;
 }

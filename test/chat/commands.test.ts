@@ -48,7 +48,8 @@ describe("chat commands", () => {
   it("declares with the given severity, type and title, as the sender", async () => {
     const r = await run(alice, "declare S3 Dedicated Checkout errors <script>");
     expect(r.visibility).toBe("in_channel");
-    expect(r.text).toContain("Checkout errors &lt;script&gt;");
+    expect(r.text).toContain("Checkout errors <script>");
+    expect(JSON.stringify(r.blocks)).toContain("Checkout errors &lt;script&gt;");
     const i = await incident(idIn(r.text));
     expect(i).toMatchObject({
       title: "Checkout errors <script>",
