@@ -82,7 +82,8 @@ export type EventKind =
   | `page-${string}` // a page's life, written by the paging capability
   | `alert-${string}` // alerts grouping into, re-firing on and resolving for the incident
   | `status-page-${string}` // public status page updates drafted and published for it
-  | `notice-${string}`; // reminders and notices reaching (or failing to reach) people
+  | `notice-${string}` // reminders and notices reaching (or failing to reach) people
+  | `tracker-${string}`; // the incident's GitLab/GitHub issue opened, failing, answering again
 
 export type EventDraft = {
   kind: EventKind;

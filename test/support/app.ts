@@ -74,6 +74,8 @@ export async function startTestApp(
     outboundAllowedHosts?: string[];
     /** TWILIO_* (a local server speaking Twilio's format as TWILIO_API_BASE). */
     twilio?: AppDeps["twilio"];
+    /** GITLAB_*, GITHUB_* (local servers speaking their REST formats). */
+    trackers?: AppDeps["trackers"];
     /** Resolves host names for outgoing HTTP (a DNS the test controls). */
     resolve?: Resolve;
     /** Single sign-on and whether passwords still open browser sessions. */
@@ -99,6 +101,7 @@ export async function startTestApp(
     outboundAllowedHosts: opts.outboundAllowedHosts ?? LOOPBACK,
     resolve: opts.resolve,
     twilio: opts.twilio,
+    trackers: opts.trackers,
     oidc: opts.oidc,
     localSignIn: opts.localSignIn,
     trustedProxies: opts.trustedProxies,
