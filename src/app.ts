@@ -6,6 +6,8 @@ import { createAlertService } from "./alerts/service.ts";
 import type { AlertDb } from "./alerts/store.ts";
 import { auditRoutes } from "./audit/routes.ts";
 import { createAudit } from "./audit/service.ts";
+import { createSlack, type Slack } from "./chat/slack.ts";
+import { createSlackApi } from "./chat/slack-api.ts";
 import { syncOnCallWithPolicy } from "./defaults.ts";
 import { incidentRoutes } from "./incidents/routes.ts";
 import { createIncidentService } from "./incidents/service.ts";
@@ -57,9 +59,6 @@ import type { StatusDb } from "./statuspage/store.ts";
 import { createSubscriberService, type SubscriberDeps } from "./statuspage/subscribers.ts";
 import { subscriberAdminRoutes, subscriberPublicRoutes } from "./statuspage/subscribers-routes.ts";
 import type { SubscriberDb } from "./statuspage/subscribers-store.ts";
-import { defaultTrackerSettings, type TrackerSettings, trackerClients } from "./trackers/clients.ts";
-import { createTrackers } from "./trackers/service.ts";
-import type { TrackerDb } from "./trackers/store.ts";
 import { createOidc } from "./users/oidc.ts";
 import { oidcRoutes } from "./users/oidc-routes.ts";
 import { preferenceRoutes } from "./users/preferences.ts";
@@ -95,10 +94,10 @@ export type AppDeps = {
   vapid?: VapidSettings;
   /** TWILIO_*: SMS and voice calls. Default: none (sms and voice methods fail saying so). */
   twilio?: { accountSid: string; authToken: string; from: string; apiBase?: string };
+  /** SLACK_*: the Slack app (issue 17). Default: none (no channels; Slack's requests refused). */
+  slack?: { botToken?: string; signingSecret?: string; apiUrl: string };
   /** Resolves host names for outgoing HTTP (tests). Default: the system resolver. */
   resolve?: Resolve;
-  /** GITLAB_URL, GITLAB_TOKEN, GITHUB_API_URL, GITHUB_TOKEN: tracker issues (DEC-2, FU-1). */
-  trackers?: TrackerSettings;
   /** Alert intake's group commit: events per transaction, transactions at once, events queued. */
   intake?: { maxBatch?: number; maxConcurrent?: number; maxQueued?: number };
   /** A status page served at `/` too. */
@@ -142,6 +141,11 @@ export async function buildApp(deps: AppDeps) {
   // Every request to a URL someone typed goes through this one guarded client.
   const allowedHosts = deps.outboundAllowedHosts ?? [];
   const outbound = createOutbound({ allowedHosts, resolve: deps.resolve });
+  const slackApi = deps.slack?.botToken
+    ? createSlackApi({ botToken: deps.slack.botToken, apiUrl: deps.slack.apiUrl }, outbound, log)
+    : undefined;
+  // Late-bound like the process: incident changes reach Slack's channels (created below).
+  let slackRef: Slack | undefined;
   // Web Push: the VAPID keys (the settings', or a pair kept in the database) and subscriptions.
   const vapidSettings = deps.vapid ?? {};
   const vapidProblem = vapidSettingsProblem(vapidSettings);
@@ -180,23 +184,6 @@ export async function buildApp(deps: AppDeps) {
   // Paging and the process are created after incidents; they are reached through these references.
   let pagingRef: PagingService | undefined;
   let processRef: Process | undefined;
-  // Tracker issues follow every incident change; they read incidents through the service below.
-  const asIncidentDb = (tx: TrackerDb) => tx as unknown as IncidentDb;
-  const trackers = createTrackers({
-    db: database.db as unknown as TrackerDb,
-    clock,
-    jobs,
-    log,
-    policy,
-    publicUrl,
-    clients: trackerClients(outbound.fetch(), deps.trackers ?? defaultTrackerSettings),
-    incidents: {
-      get: (tx, id) => incidents.rulesPort.get(asIncidentDb(tx), id),
-      task: (tx, id) => incidents.rulesPort.task(asIncidentDb(tx), id),
-      record: (tx, id, e, at) => incidents.rulesPort.record(asIncidentDb(tx), id, [e], at),
-    },
-  });
-  trackers.register();
   const incidents = createIncidentService({
     db: incidentDb,
     clock,
@@ -221,15 +208,12 @@ export async function buildApp(deps: AppDeps) {
       },
     },
     process: {
-      incidentChanged: async (tx, change) => processRef?.incidentChanged(tx as unknown as Tx, change),
+      incidentChanged: async (tx, change) => {
+        await processRef?.incidentChanged(tx as unknown as Tx, change);
+        await slackRef?.rooms.incidentChanged(tx, change);
+      },
       reactsTo: (kind) => processRef?.reactsTo(kind) ?? false,
     },
-    followers: [
-      {
-        incidentChanged: (tx, i) => trackers.incidentChanged(tx as unknown as TrackerDb, i),
-        taskChanged: (tx, t, i) => trackers.taskChanged(tx as unknown as TrackerDb, t, i),
-      },
-    ],
   });
   const oncall = createOncallService({
     db: oncallDb,
@@ -370,7 +354,11 @@ export async function buildApp(deps: AppDeps) {
       ...incidents.rulesPort,
       lock: (tx, id) => incidents.rulesPort.lock(asTx(tx), id),
       get: (tx, id) => incidents.rulesPort.get(asTx(tx), id),
-      record: (tx, id, drafts, at) => incidents.rulesPort.record(asTx(tx), id, drafts, at),
+      record: async (tx, id, drafts, at) => {
+        await incidents.rulesPort.record(asTx(tx), id, drafts, at);
+        // COMM-1 reminders and PAGE-5 asks are said in Slack too.
+        await slackRef?.rooms.recorded(tx, id, drafts);
+      },
       engage: (tx, id, role, userId, reason, run) =>
         incidents.rulesPort.engage(asTx(tx), id, role, userId, reason, run),
       ownByRule: (tx, id, role, rule, run) => incidents.rulesPort.ownByRule(asTx(tx), id, role, rule, run),
@@ -405,6 +393,19 @@ export async function buildApp(deps: AppDeps) {
     causes: { sameCauseSince: (tx, id, since) => alerts.sameCauseSince(asTx(tx), id, since) },
   });
   process.register();
+  const slack = createSlack({
+    db: database.db,
+    clock,
+    jobs,
+    log,
+    api: slackApi,
+    signingSecret: deps.slack?.signingSecret,
+    policy,
+    publicUrl,
+    incidents,
+  });
+  slack.register();
+  slackRef = slack;
   processRef = process;
   // A changed policy applies without a restart: escalation policies follow the file, and every
   // clock is recomputed under the new rules (by one replica, as a job).
@@ -442,7 +443,6 @@ export async function buildApp(deps: AppDeps) {
     log,
     keepAliveMs: deps.streamKeepAliveMs,
     onOpened: (req, incident) => audit.streamOpened(req, incident),
-    trackerIssues: (ids) => trackers.issuesOf(ids),
   });
   const app: App = await createHttp({
     trustedProxies: deps.trustedProxies,
@@ -481,10 +481,6 @@ export async function buildApp(deps: AppDeps) {
           clock,
           live,
           incidentsOfService: (id) => alerts.incidentsOfService(id),
-          trackerIssues: {
-            incidents: (ids) => trackers.issuesOf(ids),
-            tasks: (ids) => trackers.issuesOfTasks(ids),
-          },
         }),
       );
       await api.register(oncallRoutes(oncall));
@@ -507,6 +503,8 @@ export async function buildApp(deps: AppDeps) {
   await app.register(subscriberPublicRoutes(statusSubscribers));
   await app.register(oidcRoutes(oidc, signIn, audit, { secureCookies: publicUrl.startsWith("https:") }));
   await app.register(ackLinkRoutes(paging));
+  // Slack's signed requests: the Events API (issue 17).
+  await app.register(async (scope: App) => slack.events.routes(scope));
   // Twilio's requests: SMS replies, voice TwiML and keypresses, status callbacks (signed).
   await app.register(
     twilioRoutes(createTwilioInbound({ db: pagingDb, clock, paging, publicUrl }), {

@@ -93,6 +93,7 @@ export async function serve(config: Config): Promise<void> {
     emailFrom: config.emailFrom,
     outboundAllowedHosts: config.outboundAllowedHosts,
     twilio: config.twilio,
+    slack: config.slack,
     trackers: config.trackers,
     vapid: config.vapid,
     operations: {

@@ -79,6 +79,7 @@ export type EventKind =
   | "visibility-changed"
   | "escalation-requested"
   | `rule-${string}` // what the policy's rules did, and why
+  | `chat-${string}` // messages from the incident's chat channel; the chat integration failing, answering again
   | `page-${string}` // a page's life, written by the paging capability
   | `alert-${string}` // alerts grouping into, re-firing on and resolving for the incident
   | `status-page-${string}` // public status page updates drafted and published for it

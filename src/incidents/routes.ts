@@ -14,7 +14,6 @@ import {
   presentTask,
   severityId,
   stateSchema,
-  type TrackerIssueView,
   taskSchema,
   userIdsOf,
   userInput,
@@ -33,12 +32,6 @@ const csv = z
   .transform((v) => (v ? v.split(",").filter(Boolean) : undefined));
 const responder = { minRole: "responder" as const };
 
-/** Reads the tracker issues of incidents and of follow-ups (DEC-2, FU-1), by their ids. */
-export type TrackerIssuesOf = {
-  incidents(ids: number[]): Promise<Map<number, TrackerIssueView>>;
-  tasks(ids: number[]): Promise<Map<number, TrackerIssueView>>;
-};
-
 export function incidentRoutes(
   service: IncidentService,
   deps: {
@@ -47,21 +40,11 @@ export function incidentRoutes(
     live: LiveIncidents;
     /** The incidents a service's alerts went to (from the alerts capability). */
     incidentsOfService: (serviceId: number) => Promise<number[]>;
-    /** Tracker issues of incidents and of follow-ups, by id (from the trackers capability). */
-    trackerIssues?: TrackerIssuesOf;
   },
 ) {
   const users = (ids: number[]): Promise<Map<number, UserRef>> => service.users(ids);
-  const issuesOf = (ids: number[]) => deps.trackerIssues?.incidents(ids) ?? Promise.resolve(new Map());
-  const issuesOfTasks = (ids: number[]) => deps.trackerIssues?.tasks(ids) ?? Promise.resolve(new Map());
   const present = async (i: Incident) =>
-    presentIncident(
-      i,
-      await users(userIdsOf(i)),
-      deps.policy.current(),
-      deps.clock.now(),
-      (await issuesOf([i.id])).get(i.id) ?? null,
-    );
+    presentIncident(i, await users(userIdsOf(i)), deps.policy.current(), deps.clock.now());
 
   return async (app: App) => {
     app.post(
@@ -124,12 +107,9 @@ export function incidentRoutes(
           beforeId: q.before,
         });
         const people = await users(list.flatMap(userIdsOf));
-        const issues = await issuesOf(list.map((i) => i.id));
         const now = deps.clock.now();
         const policy = deps.policy.current();
-        return {
-          incidents: list.map((i) => presentIncident(i, people, policy, now, issues.get(i.id) ?? null)),
-        };
+        return { incidents: list.map((i) => presentIncident(i, people, policy, now)) };
       },
     );
 
@@ -581,8 +561,7 @@ export function incidentRoutes(
       async (req) => {
         const tasks = await service.tasks(actorOf(req), req.params.id);
         const people = await taskUsers(tasks);
-        const issues = await issuesOfTasks(tasks.map((t) => t.id));
-        return { tasks: tasks.map((t) => presentTask(t, people, issues.get(t.id) ?? null)) };
+        return { tasks: tasks.map((t) => presentTask(t, people)) };
       },
     );
     app.post(
@@ -629,7 +608,7 @@ export function incidentRoutes(
       },
       async (req) => {
         const t = await service.updateTask(actorOf(req), req.params.id, req.params.taskId, req.body);
-        return presentTask(t, await taskUsers([t]), (await issuesOfTasks([t.id])).get(t.id) ?? null);
+        return presentTask(t, await taskUsers([t]));
       },
     );
 

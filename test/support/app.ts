@@ -74,6 +74,8 @@ export async function startTestApp(
     outboundAllowedHosts?: string[];
     /** TWILIO_* (a local server speaking Twilio's format as TWILIO_API_BASE). */
     twilio?: AppDeps["twilio"];
+    /** SLACK_* (a local server speaking Slack's Web API as SLACK_API_URL, test/support/slack.ts). */
+    slack?: AppDeps["slack"];
     /** GITLAB_*, GITHUB_* (local servers speaking their REST formats). */
     trackers?: AppDeps["trackers"];
     /** Resolves host names for outgoing HTTP (a DNS the test controls). */
@@ -101,6 +103,7 @@ export async function startTestApp(
     outboundAllowedHosts: opts.outboundAllowedHosts ?? LOOPBACK,
     resolve: opts.resolve,
     twilio: opts.twilio,
+    slack: opts.slack,
     trackers: opts.trackers,
     oidc: opts.oidc,
     localSignIn: opts.localSignIn,

@@ -58,6 +58,8 @@ export type SlackServer = {
   users: Map<string, SlackUser>;
   /** Adds a workspace member (found by users.lookupByEmail and users.info); returns its id. */
   addUser(u: { email: string; name: string; realName?: string }): string;
+  /** Adds a channel the bot is a member of (an announcement channel); returns its id. */
+  addChannel(name: string, opts?: { isPrivate?: boolean; botMember?: boolean }): string;
   /** Answers `method` with `handler` from now on (also for methods the server does not know). */
   on(method: string, handler: SlackHandler): void;
   /** Fails the next `times` (default 1) calls to `method`: 429 with Retry-After, or `{ok:false, error}`. */
@@ -333,6 +335,18 @@ export async function startSlackServer(): Promise<SlackServer> {
       const id = nextId("U");
       users.set(id, { id, name, real_name: realName ?? name, email });
       return id;
+    },
+    addChannel(name, opts = {}) {
+      const c: SlackChannel = {
+        id: nextId(opts.isPrivate ? "G" : "C"),
+        name,
+        is_private: opts.isPrivate ?? false,
+        members: opts.botMember === false ? [] : [BOT_USER_ID],
+        pins: [],
+        created: clock,
+      };
+      channels.set(c.id, c);
+      return c.id;
     },
     on: (method, handler) => void handlers.set(method, handler),
     failNext(method, failure, times = 1) {
