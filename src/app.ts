@@ -59,6 +59,9 @@ import type { StatusDb } from "./statuspage/store.ts";
 import { createSubscriberService, type SubscriberDeps } from "./statuspage/subscribers.ts";
 import { subscriberAdminRoutes, subscriberPublicRoutes } from "./statuspage/subscribers-routes.ts";
 import type { SubscriberDb } from "./statuspage/subscribers-store.ts";
+import { defaultTrackerSettings, type TrackerSettings, trackerClients } from "./trackers/clients.ts";
+import { createTrackers } from "./trackers/service.ts";
+import type { TrackerDb } from "./trackers/store.ts";
 import { createOidc } from "./users/oidc.ts";
 import { oidcRoutes } from "./users/oidc-routes.ts";
 import { preferenceRoutes } from "./users/preferences.ts";
@@ -98,6 +101,8 @@ export type AppDeps = {
   slack?: { botToken?: string; signingSecret?: string; apiUrl: string };
   /** Resolves host names for outgoing HTTP (tests). Default: the system resolver. */
   resolve?: Resolve;
+  /** GITLAB_URL, GITLAB_TOKEN, GITHUB_API_URL, GITHUB_TOKEN: tracker issues (DEC-2, FU-1). */
+  trackers?: TrackerSettings;
   /** Alert intake's group commit: events per transaction, transactions at once, events queued. */
   intake?: { maxBatch?: number; maxConcurrent?: number; maxQueued?: number };
   /** A status page served at `/` too. */
@@ -184,6 +189,23 @@ export async function buildApp(deps: AppDeps) {
   // Paging and the process are created after incidents; they are reached through these references.
   let pagingRef: PagingService | undefined;
   let processRef: Process | undefined;
+  // Tracker issues follow every incident change; they read incidents through the service below.
+  const asIncidentDb = (tx: TrackerDb) => tx as unknown as IncidentDb;
+  const trackers = createTrackers({
+    db: database.db as unknown as TrackerDb,
+    clock,
+    jobs,
+    log,
+    policy,
+    publicUrl,
+    clients: trackerClients(outbound.fetch(), deps.trackers ?? defaultTrackerSettings),
+    incidents: {
+      get: (tx, id) => incidents.rulesPort.get(asIncidentDb(tx), id),
+      task: (tx, id) => incidents.rulesPort.task(asIncidentDb(tx), id),
+      record: (tx, id, e, at) => incidents.rulesPort.record(asIncidentDb(tx), id, [e], at),
+    },
+  });
+  trackers.register();
   const incidents = createIncidentService({
     db: incidentDb,
     clock,
@@ -214,6 +236,12 @@ export async function buildApp(deps: AppDeps) {
       },
       reactsTo: (kind) => processRef?.reactsTo(kind) ?? false,
     },
+    followers: [
+      {
+        incidentChanged: (tx, i) => trackers.incidentChanged(tx as unknown as TrackerDb, i),
+        taskChanged: (tx, t, i) => trackers.taskChanged(tx as unknown as TrackerDb, t, i),
+      },
+    ],
   });
   const oncall = createOncallService({
     db: oncallDb,
@@ -443,6 +471,7 @@ export async function buildApp(deps: AppDeps) {
     log,
     keepAliveMs: deps.streamKeepAliveMs,
     onOpened: (req, incident) => audit.streamOpened(req, incident),
+    trackerIssues: (ids) => trackers.issuesOf(ids),
   });
   const app: App = await createHttp({
     trustedProxies: deps.trustedProxies,
@@ -481,6 +510,10 @@ export async function buildApp(deps: AppDeps) {
           clock,
           live,
           incidentsOfService: (id) => alerts.incidentsOfService(id),
+          trackerIssues: {
+            incidents: (ids) => trackers.issuesOf(ids),
+            tasks: (ids) => trackers.issuesOfTasks(ids),
+          },
         }),
       );
       await api.register(oncallRoutes(oncall));

@@ -14,6 +14,7 @@ import {
   presentTask,
   severityId,
   stateSchema,
+  type TrackerIssueView,
   taskSchema,
   userIdsOf,
   userInput,
@@ -32,6 +33,12 @@ const csv = z
   .transform((v) => (v ? v.split(",").filter(Boolean) : undefined));
 const responder = { minRole: "responder" as const };
 
+/** Reads the tracker issues of incidents and of follow-ups (DEC-2, FU-1), by their ids. */
+export type TrackerIssuesOf = {
+  incidents(ids: number[]): Promise<Map<number, TrackerIssueView>>;
+  tasks(ids: number[]): Promise<Map<number, TrackerIssueView>>;
+};
+
 export function incidentRoutes(
   service: IncidentService,
   deps: {
@@ -40,11 +47,21 @@ export function incidentRoutes(
     live: LiveIncidents;
     /** The incidents a service's alerts went to (from the alerts capability). */
     incidentsOfService: (serviceId: number) => Promise<number[]>;
+    /** Tracker issues of incidents and of follow-ups, by id (from the trackers capability). */
+    trackerIssues?: TrackerIssuesOf;
   },
 ) {
   const users = (ids: number[]): Promise<Map<number, UserRef>> => service.users(ids);
+  const issuesOf = (ids: number[]) => deps.trackerIssues?.incidents(ids) ?? Promise.resolve(new Map());
+  const issuesOfTasks = (ids: number[]) => deps.trackerIssues?.tasks(ids) ?? Promise.resolve(new Map());
   const present = async (i: Incident) =>
-    presentIncident(i, await users(userIdsOf(i)), deps.policy.current(), deps.clock.now());
+    presentIncident(
+      i,
+      await users(userIdsOf(i)),
+      deps.policy.current(),
+      deps.clock.now(),
+      (await issuesOf([i.id])).get(i.id) ?? null,
+    );
 
   return async (app: App) => {
     app.post(
@@ -107,9 +124,12 @@ export function incidentRoutes(
           beforeId: q.before,
         });
         const people = await users(list.flatMap(userIdsOf));
+        const issues = await issuesOf(list.map((i) => i.id));
         const now = deps.clock.now();
         const policy = deps.policy.current();
-        return { incidents: list.map((i) => presentIncident(i, people, policy, now)) };
+        return {
+          incidents: list.map((i) => presentIncident(i, people, policy, now, issues.get(i.id) ?? null)),
+        };
       },
     );
 
@@ -561,7 +581,8 @@ export function incidentRoutes(
       async (req) => {
         const tasks = await service.tasks(actorOf(req), req.params.id);
         const people = await taskUsers(tasks);
-        return { tasks: tasks.map((t) => presentTask(t, people)) };
+        const issues = await issuesOfTasks(tasks.map((t) => t.id));
+        return { tasks: tasks.map((t) => presentTask(t, people, issues.get(t.id) ?? null)) };
       },
     );
     app.post(
@@ -608,7 +629,7 @@ export function incidentRoutes(
       },
       async (req) => {
         const t = await service.updateTask(actorOf(req), req.params.id, req.params.taskId, req.body);
-        return presentTask(t, await taskUsers([t]));
+        return presentTask(t, await taskUsers([t]), (await issuesOfTasks([t.id])).get(t.id) ?? null);
       },
     );
 

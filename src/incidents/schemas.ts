@@ -4,6 +4,7 @@ import type { Policy } from "../policy/model.ts";
 import { nextUpdateDue } from "./fields.ts";
 import { blocksDeploys, earliestClose, type Incident, labelsOf, nextStates, states } from "./model.ts";
 import { rolesWithOwner } from "./people.ts";
+import { videoBridgeOf } from "./places.ts";
 import type { Task, TimelineEvent, UserRef } from "./store.ts";
 
 const text = (max: number) => z.string().max(max);
@@ -33,6 +34,17 @@ export const declareBody = z
 export const userRef = z
   .object({ id: z.number(), username: z.string(), name: z.string() })
   .meta({ id: "UserRef" });
+
+/** The GitLab or GitHub issue Firebreak keeps for an incident or a follow-up (DEC-2, FU-1). */
+export const trackerIssueSchema = z
+  .object({
+    kind: z.enum(["gitlab", "github"]),
+    project: z.string().describe("GitLab group/project, GitHub owner/repo"),
+    number: z.number().describe("GitLab's iid, GitHub's number"),
+    url: z.string(),
+  })
+  .meta({ id: "TrackerIssue" });
+export type TrackerIssueView = z.infer<typeof trackerIssueSchema>;
 
 export const incidentSchema = z
   .object({
@@ -74,6 +86,15 @@ export const incidentSchema = z
       .nullable()
       .describe("COMM-1: when a status update is due by the policy's cadence"),
     mergedInto: z.number().nullable(),
+    videoBridge: z
+      .string()
+      .nullable()
+      .describe(
+        "DEC-2: the incident's call, from its type's videoBridge template; null when the type has none",
+      ),
+    trackerIssue: trackerIssueSchema
+      .nullable()
+      .describe("DEC-2: its tracker issue, once created (types with a tracker in the policy)"),
     updatedAt: z.string(),
   })
   .meta({ id: "Incident" });
@@ -87,6 +108,7 @@ export function presentIncident(
   users: Map<number, UserRef>,
   policy: Policy,
   now: Date,
+  trackerIssue: TrackerIssueView | null = null,
 ): IncidentView {
   const ref = (id: number) => users.get(id) ?? unknownUser(id);
   // Labels under the policy in force: renamed labels and a changed severity table apply at once.
@@ -124,6 +146,8 @@ export function presentIncident(
     engagedAt: Object.fromEntries(Object.entries(i.engagedAt).map(([role, at]) => [role, at.toISOString()])),
     nextUpdateDueAt: iso(nextUpdateDue(policy, i)),
     mergedInto: i.mergedInto,
+    videoBridge: videoBridgeOf(policy, i),
+    trackerIssue,
     updatedAt: i.updatedAt.toISOString(),
   };
 }
@@ -170,13 +194,20 @@ export const taskSchema = z
     title: z.string(),
     assignee: userRef.nullable(),
     state: z.enum(["open", "done", "cancelled"]),
+    trackerIssue: trackerIssueSchema
+      .nullable()
+      .describe("FU-1: a follow-up's linked tracker issue, once created"),
     createdBy: userRef,
     createdAt: z.string(),
     updatedAt: z.string(),
   })
   .meta({ id: "Task" });
 
-export function presentTask(t: Task, users: Map<number, UserRef>) {
+export function presentTask(
+  t: Task,
+  users: Map<number, UserRef>,
+  trackerIssue: TrackerIssueView | null = null,
+) {
   return {
     id: t.id,
     incidentId: t.incidentId,
@@ -184,6 +215,7 @@ export function presentTask(t: Task, users: Map<number, UserRef>) {
     title: t.title,
     assignee: t.assigneeId === null ? null : (users.get(t.assigneeId) ?? unknownUser(t.assigneeId)),
     state: t.state,
+    trackerIssue,
     createdBy: users.get(t.createdBy) ?? unknownUser(t.createdBy),
     createdAt: t.createdAt.toISOString(),
     updatedAt: t.updatedAt.toISOString(),

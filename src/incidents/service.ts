@@ -25,7 +25,7 @@ import * as fields from "./fields.ts";
 import type { Decision, EventDraft, ImpactLevel, Incident, State, Visibility } from "./model.ts";
 import * as model from "./model.ts";
 import * as people from "./people.ts";
-import type { IncidentDb, IncidentFilter, TimelineEvent } from "./store.ts";
+import type { IncidentDb, IncidentFilter, Task, TimelineEvent } from "./store.ts";
 import * as store from "./store.ts";
 import { createWorkCommands } from "./work.ts";
 
@@ -71,6 +71,15 @@ export type ProcessHooks = {
   reactsTo(kind: string): boolean;
 };
 
+/**
+ * Places outside Firebreak that follow incidents (tracker issues), told of every change to an
+ * incident and its follow-ups inside the change's transaction, so they enqueue their work with it.
+ */
+export type IncidentFollower = {
+  incidentChanged(tx: IncidentDb, incident: Incident): Promise<void>;
+  taskChanged(tx: IncidentDb, task: Task, incident: Incident): Promise<void>;
+};
+
 export type IncidentDeps = {
   db: IncidentDb;
   clock: Clock;
@@ -78,6 +87,7 @@ export type IncidentDeps = {
   metrics?: Metrics;
   pager?: Pager;
   process?: ProcessHooks;
+  followers?: IncidentFollower[];
 };
 
 /** A decision plus people who take part in the incident because of it. */
@@ -127,6 +137,7 @@ export function createIncidentService(deps: IncidentDeps) {
       [...(actorId ? [actorId] : []), incident.ownerId, ...peopleIn(d.events), ...(d.participants ?? [])],
       now,
     );
+    for (const f of deps.followers ?? []) await f.incidentChanged(tx, incident);
     await deps.process?.incidentChanged(tx, { incident, events: d.events, run });
     // The rules may have changed it (an owner by default, an engaged role): answer with what is.
     const latest = run.depth === 0 && deps.process ? await store.getIncident(tx, incident.id) : incident;
@@ -146,7 +157,7 @@ export function createIncidentService(deps: IncidentDeps) {
     });
   }
 
-  const work = createWorkCommands({ db, clock, ctx, command });
+  const work = createWorkCommands({ db, clock, ctx, command, followers: deps.followers ?? [] });
 
   /** A change Firebreak makes for a rule, inside the command's transaction (`run` one level deeper). */
   async function applySystem(tx: IncidentDb, d: Decision, run: RunContext): Promise<Incident> {
@@ -212,6 +223,7 @@ export function createIncidentService(deps: IncidentDeps) {
         const incident = await store.insertIncident(tx, d.incident);
         await store.appendEvents(tx, incident.id, actor.id, c.now, d.events);
         await store.addParticipants(tx, incident.id, [actor.id, incident.ownerId], c.now);
+        for (const f of deps.followers ?? []) await f.incidentChanged(tx, incident);
         // The rules react in the same transaction: DEC-3 pages the EOC, PAGE-1 the IM, …
         await deps.process?.incidentChanged(tx, {
           incident,
@@ -617,6 +629,8 @@ export function createIncidentService(deps: IncidentDeps) {
       ) {
         await work.insertTask(tx, incidentId, { ...task, assigneeId: null }, null);
       },
+      /** An action or follow-up, wherever a merge moved it. */
+      task: (tx: IncidentDb, taskId: number) => store.getTask(tx, taskId),
       isAutomation: (tx: IncidentDb, userId: number) => store.isAutomationUser(tx, userId),
       async templateValues(tx: IncidentDb, incidentId: number) {
         const i = await store.getIncident(tx, incidentId);

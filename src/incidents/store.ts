@@ -548,6 +548,12 @@ export async function insertTask(db: IncidentDb, t: Omit<Task, "id">): Promise<T
   return taskFromRow(row);
 }
 
+/** An action or follow-up by its id alone (it moves with a merge). */
+export async function getTask(db: IncidentDb, id: number): Promise<Task | undefined> {
+  const row = await db.selectFrom("incident_tasks").selectAll().where("id", "=", id).executeTakeFirst();
+  return row && taskFromRow(row);
+}
+
 export async function lockTask(db: IncidentDb, incidentId: number, id: number): Promise<Task | undefined> {
   const row = await db
     .selectFrom("incident_tasks")

@@ -14,7 +14,7 @@ import type { Clock } from "../platform/clock.ts";
 import { AppError } from "../platform/errors.ts";
 import type { Logger } from "../platform/logger.ts";
 import type { PolicySource } from "../policy/source.ts";
-import { presentEvent, presentIncident, userIdsOf } from "./schemas.ts";
+import { presentEvent, presentIncident, type TrackerIssueView, userIdsOf } from "./schemas.ts";
 import type { IncidentService } from "./service.ts";
 import type { TimelineEvent } from "./store.ts";
 
@@ -256,6 +256,8 @@ export type LiveDeps = {
    * stream's own response never "finishes" for Fastify, so the usual hook would not see it).
    */
   onOpened?: (req: FastifyRequest, incident: { id: number; visibility: string }) => Promise<void>;
+  /** Tracker issues of incidents by id (DEC-2), shown in the incident as GET presents it. */
+  trackerIssues?: (ids: number[]) => Promise<Map<number, TrackerIssueView>>;
 };
 
 export function createLiveIncidents(deps: LiveDeps) {
@@ -334,6 +336,7 @@ export function createLiveIncidents(deps: LiveDeps) {
             await service.users(userIdsOf(incident)),
             deps.policy.current(),
             deps.clock.now(),
+            (await deps.trackerIssues?.([id]))?.get(id) ?? null,
           );
           const json = JSON.stringify(view);
           if (json !== lastIncident) {

@@ -29,6 +29,8 @@ export function createWorkCommands(deps: {
   ctx: (actor: Actor) => Context;
   /** The incident service's command pipeline (lock, decide, write, run the rules). */
   command: Command;
+  /** Told of every added or changed action and follow-up, in its transaction (tracker issues). */
+  followers: { taskChanged(tx: IncidentDb, task: Task, incident: Incident): Promise<void> }[];
 }) {
   const { db, clock } = deps;
 
@@ -158,6 +160,7 @@ export function createWorkCommands(deps: {
           },
         ]);
         await store.addParticipants(tx, id, [actor.id, ...(assigneeId ? [assigneeId] : [])], now);
+        await taskChanged(tx, next);
         return next;
       });
     },
@@ -197,7 +200,14 @@ export function createWorkCommands(deps: {
       [...(actorId ? [actorId] : []), ...(t.assigneeId ? [t.assigneeId] : [])],
       now,
     );
+    await taskChanged(tx, task);
     return task;
+  }
+
+  async function taskChanged(tx: IncidentDb, task: Task): Promise<void> {
+    if (deps.followers.length === 0) return;
+    const incident = await store.getIncident(tx, task.incidentId);
+    if (incident) for (const f of deps.followers) await f.taskChanged(tx, task, incident);
   }
 
   return work;

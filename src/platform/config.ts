@@ -95,6 +95,22 @@ export const settings = {
     default: "https://slack.com/api/",
     doc: "Base URL of Slack's Web API (a test server speaking its format). An internal host must also be on `OUTBOUND_ALLOWED_HOSTS`.",
   },
+  GITLAB_URL: {
+    default: "https://gitlab.com",
+    doc: "Tracker issues: your GitLab's address (its REST API is under `/api/v4`). An internal host must also be on `OUTBOUND_ALLOWED_HOSTS`. See `docs/trackers.md`.",
+  },
+  GITLAB_TOKEN: {
+    default: "",
+    doc: "Tracker issues: a GitLab access token with the `api` scope (Reporter or more on the projects named in the policy). Empty: incidents of types with a GitLab tracker say on their timeline that it is not set.",
+  },
+  GITHUB_API_URL: {
+    default: "https://api.github.com",
+    doc: "Tracker issues: GitHub's REST API (GitHub Enterprise Server: `https://HOST/api/v3`). An internal host must also be on `OUTBOUND_ALLOWED_HOSTS`.",
+  },
+  GITHUB_TOKEN: {
+    default: "",
+    doc: "Tracker issues: a GitHub token that may write issues in the repositories named in the policy (fine-grained: Issues read and write). Empty: incidents of types with a GitHub tracker say on their timeline that it is not set.",
+  },
   METRICS_TOKEN: {
     default: "",
     doc: "Bearer token Prometheus sends to read `/metrics` (at least 16 characters). Empty: `/metrics` answers admins' API tokens only, or no one on the main port when `METRICS_LISTEN` is set.",
@@ -201,6 +217,10 @@ const schema = z.object({
   SLACK_BOT_TOKEN: z.string().regex(/^(xox[a-z]-\S+)?$/, "expected a Slack bot token, e.g. xoxb-…"),
   SLACK_SIGNING_SECRET: z.string(),
   SLACK_API_URL: z.string().regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, "expected an http(s) URL"),
+  GITLAB_URL: z.string().regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, "expected an http(s) URL"),
+  GITLAB_TOKEN: z.string().regex(/^\S*$/, "expected a token without spaces"),
+  GITHUB_API_URL: z.string().regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, "expected an http(s) URL"),
+  GITHUB_TOKEN: z.string().regex(/^\S*$/, "expected a token without spaces"),
   METRICS_TOKEN: z
     .string()
     .refine((v) => v === "" || v.length >= 16, "expected at least 16 characters (it guards the metrics)"),
@@ -283,6 +303,11 @@ export type Config = {
    * to /integrations/slack/… is refused (it cannot be verified).
    */
   slack: { botToken: string | undefined; signingSecret: string | undefined; apiUrl: string };
+  /** GITLAB_*, GITHUB_*: tracker issues; a kind without a token says so on the timeline. */
+  trackers: {
+    gitlab: { url: string; token: string | undefined };
+    github: { url: string; token: string | undefined };
+  };
   metricsToken: string | undefined;
   metricsListen: { host: string; port: number } | undefined;
   oidc: OidcConfig | undefined;
@@ -382,6 +407,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       botToken: c.SLACK_BOT_TOKEN || undefined,
       signingSecret: c.SLACK_SIGNING_SECRET || undefined,
       apiUrl: c.SLACK_API_URL.endsWith("/") ? c.SLACK_API_URL : `${c.SLACK_API_URL}/`,
+    },
+    trackers: {
+      gitlab: { url: c.GITLAB_URL, token: c.GITLAB_TOKEN || undefined },
+      github: { url: c.GITHUB_API_URL, token: c.GITHUB_TOKEN || undefined },
     },
     metricsToken: c.METRICS_TOKEN || undefined,
     metricsListen: c.METRICS_LISTEN ? splitHostPort(c.METRICS_LISTEN) : undefined,
