@@ -12,6 +12,9 @@
  *    which is exactly the job's run_at). Baseline, same run: N no-op graphile-worker jobs due with
  *    the same spread, run by a runner in this process with Firebreak's concurrency (4) and poll
  *    interval. Target: Firebreak p99 < 1 s.
+ * 3. Phones (issue 16): the same pages to verified ntfy topics and SMS numbers, until a local
+ *    server speaking ntfy's publish API / Twilio's Messages API has the request. Baseline, same
+ *    run: a bare HTTP POST of the same shape to that server. Target: p99 < 100 ms each.
  *
  * Everything stays on 127.0.0.1; every loop is bounded by count and by time.
  */
@@ -51,7 +54,7 @@ import {
 import { barePost, closeBaselineAgent, startReceiver } from "./receiver.ts";
 
 export const description =
-  "page → SMTP delivery latency vs direct nodemailer; page → ntfy publish vs a bare POST; 10,000 escalation timers' lateness vs no-op graphile-worker jobs";
+  "page → SMTP delivery latency vs direct nodemailer; page → ntfy publish and page → SMS request at Twilio's API, each vs a bare POST; 10,000 escalation timers' lateness vs no-op graphile-worker jobs";
 
 const targets = { deliveryP99Ms: 250, timerP99Ms: 1000, phoneP99Ms: 100 } as const;
 /** Firebreak's worker: `jobs.start()` in src/platform/jobs.ts (concurrency 4, pollInterval 200). */
@@ -156,11 +159,27 @@ async function awaitArrivals(smtp: Receiver, keys: string[], timeoutMs: number):
 
 type Server = { child: Child; base: string; admin: HttpClient; token: string };
 
-async function startFirebreak(url: string, smtpUrl: string, cleanup: Cleanup): Promise<Server> {
+/** Twilio as the bench's receiver answers it: any account, the number texts come from. */
+const TWILIO = { sid: `AC${"0".repeat(32)}`, token: "bench-auth-token", from: "+15005550006" } as const;
+
+async function startFirebreak(
+  url: string,
+  smtpUrl: string,
+  phones: string,
+  cleanup: Cleanup,
+): Promise<Server> {
   const { child, base, token } = await startFirebreakServer({
     url,
     cleanup,
-    env: (base) => ({ FIREBREAK_PUBLIC_URL: base, SMTP_URL: smtpUrl }),
+    env: (base) => ({
+      FIREBREAK_PUBLIC_URL: base,
+      SMTP_URL: smtpUrl,
+      TWILIO_ACCOUNT_SID: TWILIO.sid,
+      TWILIO_AUTH_TOKEN: TWILIO.token,
+      TWILIO_FROM: TWILIO.from,
+      TWILIO_API_BASE: phones,
+      OUTBOUND_ALLOWED_HOSTS: new URL(phones).hostname,
+    }),
   });
   const admin = httpClient(base, { connections: 32, headers: { authorization: `Bearer ${token}` } });
   cleanup.add("close the HTTP client", () => admin.close());
@@ -182,14 +201,18 @@ async function callAs(token: string, s: Server, method: string, path: string, bo
 type Pageable = { userId: number; policyId: number };
 
 /**
- * A user with one email contact method, a high-urgency rule with delay 0, and a single-level
- * policy of their own: paging it sends one email at once, never throttled by another page.
+ * A user with one contact method (email unless told), a high-urgency rule with delay 0, and a
+ * single-level policy of their own: paging it sends one message at once, never throttled by
+ * another page. A phone method is verified with the code it was sent (`code` reads it).
  */
 async function pageableUser(
   s: Server,
   tag: string,
   i: number,
-  contact: { kind: string; address: string } = { kind: "email", address: `${tag}-${i}@bench.test` },
+  contact: { kind: string; address: string; code?: () => string | undefined } = {
+    kind: "email",
+    address: `${tag}-${i}@bench.test`,
+  },
 ): Promise<Pageable> {
   const u = await callAs(
     s.token,
@@ -210,9 +233,16 @@ async function pageableUser(
     s,
     "POST",
     "/api/v1/me/contact-methods",
-    { ...contact, label: "work" },
+    { kind: contact.kind, address: contact.address, label: "work" },
     201,
   );
+  if (contact.code) {
+    let code = contact.code();
+    for (const until = Date.now() + 10_000; !code && Date.now() < until; code = contact.code())
+      await sleep(20);
+    if (!code) throw new Error(`no verification code reached ${contact.address}`);
+    await callAs(userToken, s, "POST", `/api/v1/me/contact-methods/${cm.id}/verify`, { code }, 200);
+  }
   await callAs(
     userToken,
     s,
@@ -666,8 +696,13 @@ export async function run(argv: string[]): Promise<void> {
       ...(pgPid ? { postgres: { tree: pgPid } } : {}),
     });
 
+    // Phones: a local server speaking ntfy's publish API and Twilio's Messages API.
+    const receiver = await startReceiver();
+    cleanup.add("stop the phone receiver", receiver.close);
+    cleanup.add("close the baseline's connections", async () => closeBaselineAgent());
+
     note("starting Firebreak…");
-    const s = await startFirebreak(db.url, smtp.url, cleanup);
+    const s = await startFirebreak(db.url, smtp.url, receiver.base, cleanup);
     const withServer = (): CpuGroups => ({ ...ours(), server: { tree: s.child.proc.pid ?? 0 } });
     note(`creating ${userCount} users, each with an email contact method, a rule and a policy…`);
     const users = await eachLimit(
@@ -690,14 +725,18 @@ export async function run(argv: string[]): Promise<void> {
     await pool.query("CHECKPOINT").catch(() => undefined);
 
     // Phones: the same pages to ntfy topics on a local server, beside bare POSTs to that server.
-    const receiver = await startReceiver();
-    cleanup.add("stop the phone receiver", receiver.close);
-    cleanup.add("close the baseline's connections", async () => closeBaselineAgent());
-    note(`creating ${userCount} users, each with an ntfy topic on the local server, a rule and a policy…`);
+    note(
+      `creating ${userCount} users, each with a verified ntfy topic on the local server, a rule and a policy…`,
+    );
     const ntfyUsers = await eachLimit(
       Array.from({ length: userCount }, (_, i) => i),
       8,
-      (i) => pageableUser(s, "n", i, { kind: "ntfy", address: `${receiver.base}/bench-topic-${i}` }),
+      (i) =>
+        pageableUser(s, "n", i, {
+          kind: "ntfy",
+          address: `${receiver.base}/bench-topic-${i}`,
+          code: () => receiver.codes.get(`/bench-topic-${i}`),
+        }),
     );
     note(
       `ntfy: Firebreak pages and baseline bare POSTs, each ${rate}/s, ${WARMUP_MS / 1000} s warm-up + ${seconds} s…`,
@@ -715,6 +754,50 @@ export async function run(argv: string[]): Promise<void> {
               `${receiver.base}/bench-baseline`,
               { title: `bench baseline ${n}`, priority: "5", tags: "rotating_light" },
               `bench baseline ${n} (high urgency) — acknowledge: http://127.0.0.1/ack/${randomBytes(24).toString("base64url")}`,
+            ),
+        );
+        return rest;
+      }),
+    ]);
+    await pool.query("CHECKPOINT").catch(() => undefined);
+
+    // SMS: the same pages texted through Twilio's Messages API (the receiver answers as Twilio
+    // does), beside bare POSTs of the same form to it.
+    note(`creating ${userCount} users, each with a verified SMS number, a rule and a policy…`);
+    const numberOf = (i: number) => `+1555${String(1_000_000 + i)}`;
+    const smsUsers = await eachLimit(
+      Array.from({ length: userCount }, (_, i) => i),
+      8,
+      (i) =>
+        pageableUser(s, "s", i, {
+          kind: "sms",
+          address: numberOf(i),
+          code: () => receiver.codes.get(numberOf(i)),
+        }),
+    );
+    await sleep(11_000); // each number takes one text per 10 s: the code was the last
+    note(
+      `SMS: Firebreak pages and baseline bare POSTs, each ${rate}/s, ${WARMUP_MS / 1000} s warm-up + ${seconds} s…`,
+    );
+    const messages = `${receiver.base}/2010-04-01/Accounts/${TWILIO.sid}/Messages.json`;
+    const basic = `Basic ${Buffer.from(`${TWILIO.sid}:${TWILIO.token}`).toString("base64")}`;
+    const [fbSms, baseSms] = await Promise.all([
+      firebreakDelivery(s, receiver, smsUsers, pool, deliveryOpts, "sms"),
+      sleep(500 / rate).then(async () => {
+        const { measured: _, ...rest } = await deliveryLoad(
+          receiver,
+          deliveryOpts,
+          userCount,
+          (n) => `smsbase:${n}`,
+          (n) =>
+            barePost(
+              messages,
+              { "content-type": "application/x-www-form-urlencoded", authorization: basic },
+              new URLSearchParams({
+                To: numberOf(n),
+                From: TWILIO.from,
+                Body: `Firebreak P${n}: bench smsbase ${n}. Reply ACK ${n} or RES ${n}`,
+              }).toString(),
             ),
         );
         return rest;
@@ -745,6 +828,8 @@ export async function run(argv: string[]): Promise<void> {
       unmatchedMail: smtp.unmatched,
       fbNtfy,
       baseNtfy,
+      fbSms,
+      baseSms,
       unmatchedPhone: receiver.unmatched,
     });
     process.stdout.write(values.json ? `${JSON.stringify(figures, null, 2)}\n` : report(figures));
@@ -774,6 +859,8 @@ type FigureInput = {
   unmatchedMail: number;
   fbNtfy: Awaited<ReturnType<typeof firebreakDelivery>>;
   baseNtfy: Omit<DeliveryResult, "measured">;
+  fbSms: Awaited<ReturnType<typeof firebreakDelivery>>;
+  baseSms: Omit<DeliveryResult, "measured">;
   unmatchedPhone: number;
 };
 
@@ -783,6 +870,7 @@ function figuresOf(f: FigureInput) {
   const windows = {
     "delivery (both sides)": f.fbDelivery.cpu,
     "ntfy (both sides)": f.fbNtfy.cpu,
+    "SMS (both sides)": f.fbSms.cpu,
     "timers due, Firebreak": f.fbTimers.timers.cpu,
     "timers due, baseline": f.baseTimers.cpu,
   };
@@ -808,9 +896,11 @@ function figuresOf(f: FigureInput) {
     delivery: { firebreak: f.fbDelivery, baseline: f.baseDelivery, unmatchedMail: f.unmatchedMail },
     timers: { firebreak: fbTimers, baseline: f.baseTimers },
     ntfy: { firebreak: f.fbNtfy, baseline: f.baseNtfy, unmatched: f.unmatchedPhone },
+    sms: { firebreak: f.fbSms, baseline: f.baseSms },
     ratios: {
       deliveryP99OverBaselineP99: dP99 / f.baseDelivery.delivery.p99,
       ntfyP99OverBaselineP99: f.fbNtfy.delivery.p99 / f.baseNtfy.delivery.p99,
+      smsP99OverBaselineP99: f.fbSms.delivery.p99 / f.baseSms.delivery.p99,
       timerP99OverBaselineP99: tP99 / f.baseTimers.lateness.p99,
     },
     targets: {
@@ -828,6 +918,11 @@ function figuresOf(f: FigureInput) {
         rule: `page → ntfy publish p99 < ${targets.phoneP99Ms} ms`,
         p99: f.fbNtfy.delivery.p99,
         met: f.fbNtfy.delivery.p99 < targets.phoneP99Ms,
+      },
+      sms: {
+        rule: `page → SMS request at the provider p99 < ${targets.phoneP99Ms} ms`,
+        p99: f.fbSms.delivery.p99,
+        met: f.fbSms.delivery.p99 < targets.phoneP99Ms,
       },
     },
   };
@@ -872,6 +967,10 @@ function report(f: Figures): string {
       row("  stage: send job → publish answered", f.ntfy.firebreak.stages.smtpSend),
       row("baseline: a bare HTTP POST → the same server has it", f.ntfy.baseline.delivery),
       [""],
+      row("page → SMS: POST /pages → Twilio's Messages API has the request", f.sms.firebreak.delivery),
+      row("  stage: send job → Messages API answered (201)", f.sms.firebreak.stages.smtpSend),
+      row("baseline: a bare form POST → the same API has it", f.sms.baseline.delivery),
+      [""],
       row("timer lateness: level-1 escalation after its due time", ft.timers.lateness),
       row("  due while level-0 escalations were still queued", ft.latenessDueBeforeLevel0Drained),
       row("  due after the last level-0 escalation", ft.latenessDueAfterLevel0Drained),
@@ -886,6 +985,7 @@ function report(f: Figures): string {
     "",
     `ratio: delivery p99, Firebreak ÷ baseline       = ${f.ratios.deliveryP99OverBaselineP99.toFixed(2)}`,
     `       ntfy p99, Firebreak ÷ baseline           = ${f.ratios.ntfyP99OverBaselineP99.toFixed(2)}`,
+    `       SMS p99, Firebreak ÷ baseline            = ${f.ratios.smsP99OverBaselineP99.toFixed(2)}`,
     `       timer lateness p99, Firebreak ÷ baseline = ${f.ratios.timerP99OverBaselineP99.toFixed(2)}`,
     "",
   ];
@@ -910,7 +1010,13 @@ function report(f: Figures): string {
     problems.push(
       `${f.ntfy.firebreak.errors} ntfy page requests failed (first: ${f.ntfy.firebreak.firstError})`,
     );
-  if (f.ntfy.unmatched) problems.push(`${f.ntfy.unmatched} unexpected requests at the ntfy server`);
+  if (f.sms.firebreak.missing)
+    problems.push(`${f.sms.firebreak.missing} texts never reached the Messages API`);
+  if (f.sms.firebreak.errors)
+    problems.push(
+      `${f.sms.firebreak.errors} SMS page requests failed (first: ${f.sms.firebreak.firstError})`,
+    );
+  if (f.ntfy.unmatched) problems.push(`${f.ntfy.unmatched} unexpected requests at the phone server`);
   if (f.delivery.unmatchedMail)
     problems.push(`${f.delivery.unmatchedMail} unexpected messages at the SMTP server`);
   if (ft.triggerErrors)
@@ -925,6 +1031,13 @@ function report(f: Figures): string {
   for (const u of f.unreliable) lines.push(`WARNING: figures are unreliable — ${u}`);
   const verdict = (t: { rule: string; p99: number; met: boolean }) =>
     `target (${t.rule}): ${t.met ? "MET" : "MISSED"} — p99 ${ms(t.p99)} ms`;
-  lines.push("", verdict(f.targets.delivery), verdict(f.targets.ntfy), verdict(f.targets.timers), "");
+  lines.push(
+    "",
+    verdict(f.targets.delivery),
+    verdict(f.targets.ntfy),
+    verdict(f.targets.sms),
+    verdict(f.targets.timers),
+    "",
+  );
   return lines.join("\n");
 }

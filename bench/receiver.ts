@@ -11,6 +11,8 @@ import { performance } from "node:perf_hooks";
 export type HttpReceiver = {
   base: string;
   arrivals: Map<string, number>;
+  /** Verification codes sent, by ntfy topic path or SMS number (setup, not measured). */
+  codes: Map<string, string>;
   unmatched: number;
   close(): Promise<void>;
 };
@@ -25,14 +27,17 @@ const read = (req: IncomingMessage) =>
 
 export async function startReceiver(): Promise<HttpReceiver> {
   const arrivals = new Map<string, number>();
-  const r: HttpReceiver = { base: "", arrivals, unmatched: 0, close: async () => undefined };
+  const codes = new Map<string, string>();
+  const r: HttpReceiver = { base: "", arrivals, codes, unmatched: 0, close: async () => undefined };
   let sid = 0;
   const server = createServer(async (req, res) => {
     const body = await read(req);
     const at = performance.now();
     const text = `${String(req.headers.title ?? "")}\n${decodeURIComponent(body.replace(/\+/g, " "))}`;
     const m = /\bbench (\w+) (\d+)\b/.exec(text);
+    const code = /verification code is (\d{6})/.exec(text)?.[1];
     if (m) arrivals.set(`${m[1]}:${m[2]}`, at);
+    else if (code) codes.set(new URLSearchParams(body).get("To") ?? req.url ?? "", code);
     else r.unmatched++;
     if (req.url?.endsWith("/Messages.json")) {
       // The fields Twilio's "Create a Message" answers with that a sender reads.

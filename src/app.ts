@@ -26,6 +26,7 @@ import {
   vapidSettingsProblem,
 } from "./paging/push.ts";
 import { pushRoutes } from "./paging/push-routes.ts";
+import { contactRoutes } from "./paging/contact-routes.ts";
 import { ackLinkRoutes, pagingRoutes } from "./paging/routes.ts";
 import { createSelfTest } from "./paging/self-test.ts";
 import { createPagingService, type PagingService } from "./paging/service.ts";
@@ -518,6 +519,7 @@ export async function buildApp(deps: AppDeps) {
       );
       await api.register(oncallRoutes(oncall));
       await api.register(pagingRoutes(paging));
+      await api.register(contactRoutes(paging));
       await api.register(pushRoutes(pushSubscriptions, vapidKeys));
       await api.register(testPageRoutes(testPages));
       await api.register(preferenceRoutes({ db: database.db, clock }));

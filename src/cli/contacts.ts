@@ -15,6 +15,8 @@ type Method = {
   label: string;
   address: string;
   secret: string | null;
+  verified?: boolean;
+  verification?: { status: "sending" | "sent" | "failed"; error?: string; expiresAt: string } | null;
   lastDelivery?: (Outcome & { source: "test" | "page" | "notice" }) | null;
 };
 
@@ -38,7 +40,11 @@ export function methodsTable(methods: Method[]): string {
       m.kind,
       clip(m.label, 30),
       clip(m.address, 50),
-      m.lastDelivery ? `${m.lastDelivery.source} ${outcomeText(m.lastDelivery)}` : "-",
+      m.verified === false
+        ? `unverified: firebreak contact verify ${m.id} CODE`
+        : m.lastDelivery
+          ? `${m.lastDelivery.source} ${outcomeText(m.lastDelivery)}`
+          : "-",
     ]),
   );
 }
@@ -75,9 +81,34 @@ async function create(c: Call): Promise<number> {
         ? [`signing secret (verify Firebreak-Signature with it): ${m.secret}`]
         : []),
       ...(m.kind === "ntfy" && m.secret ? [`access token: ${m.secret}`] : []),
-      `send yourself a test: firebreak contact test ${m.id}`,
+      ...(m.verified === false ? [codeText(m)] : [`send yourself a test: firebreak contact test ${m.id}`]),
     ].join("\n"),
   );
+}
+
+/** Where the method's verification code stands, and what to type next. */
+function codeText(m: Method): string {
+  const v = m.verification;
+  if (v?.status === "failed")
+    return `the verification code could not be sent: ${v.error ?? "no reason given"}; fix it, then: firebreak contact resend-code ${m.id}`;
+  return `a verification code was sent to it (valid until ${when(v?.expiresAt ?? "")}); pages use it once you run: firebreak contact verify ${m.id} CODE`;
+}
+
+async function verify(c: Call): Promise<number> {
+  const methodId = id(c.must("TARGET"));
+  const code = c.must("ADDRESS");
+  const m = await c.api.request<Method>("POST", `/me/contact-methods/${methodId}/verify`, { code });
+  return c.print(m, `contact method ${m.id} (${m.label}) is verified: pages and reminders use it now`);
+}
+
+async function resendCode(c: Call): Promise<number> {
+  const methodId = id(c.must("TARGET"));
+  const m = await c.api.request<Method>("POST", `/me/contact-methods/${methodId}/verification-code`);
+  if (c.json) return c.print(m, "");
+  const failed = m.verification?.status === "failed";
+  if (failed) await write(process.stderr, `firebreak: ${codeText(m)}`);
+  else await c.print(m, codeText(m));
+  return failed ? 1 : 0;
 }
 
 async function remove(c: Call): Promise<number> {
@@ -107,8 +138,16 @@ async function test(c: Call): Promise<number> {
 
 export const contactCommands: Record<string, Command> = {
   contact: {
-    summary: "Your contact methods: list, create, delete, or send yourself a test notification.",
-    synopsis: ["list", "create KIND ADDRESS [--label TEXT] [--token-env NAME]", "delete ID", "test ID"],
+    summary:
+      "Your contact methods: list, create, delete, verify with the code sent to it, or send yourself a test notification.",
+    synopsis: [
+      "list",
+      "create KIND ADDRESS [--label TEXT] [--token-env NAME]",
+      "delete ID",
+      "verify ID CODE",
+      "resend-code ID",
+      "test ID",
+    ],
     args: ["ACTION", "TARGET?", "ADDRESS?"],
     flags: {
       label: { value: "TEXT", help: "create: a name for it (default: the address, or the kind)" },
@@ -120,7 +159,11 @@ export const contactCommands: Record<string, Command> = {
       if (action === "create") return create(c);
       if (action === "delete") return remove(c);
       if (action === "test") return test(c);
-      throw new UsageError(`unknown action ${JSON.stringify(action)}; expected list, create, delete or test`);
+      if (action === "verify") return verify(c);
+      if (action === "resend-code") return resendCode(c);
+      throw new UsageError(
+        `unknown action ${JSON.stringify(action)}; expected list, create, delete, verify, resend-code or test`,
+      );
     },
   },
 };

@@ -11,7 +11,7 @@ export type TestPageResult = {
   contactMethodId: number;
   kind: string;
   label: string;
-  outcome: "delivered" | "failed" | "no receipt";
+  outcome: "delivered" | "failed" | "no receipt" | "unverified";
   error?: string;
 };
 export type TestPageReport = { testPageId: number; userId: number; results: TestPageResult[] };
@@ -36,7 +36,11 @@ export function testPageText(who: string, r: TestPageReport): string {
         String(x.contactMethodId),
         x.kind,
         x.label,
-        x.outcome === "failed" ? `failed: ${x.error ?? "no reason given"}` : x.outcome,
+        x.outcome === "failed"
+          ? `failed: ${x.error ?? "no reason given"}`
+          : x.outcome === "unverified"
+            ? `unverified: not paged until the code sent to it is typed back (firebreak contact verify ${x.contactMethodId} CODE)`
+            : x.outcome,
       ]),
     ),
   ].join("\n");

@@ -50,7 +50,7 @@ describe("SMS text", () => {
         ]),
       ),
     ).toBe("Firebreak, 2 pages. P1: a; P2: b. Reply ACK <number> or RES <number>");
-    expect(smsText(page([], "notice"))).toBe("Firebreak: [Firebreak] Page: x");
+    expect(smsText(page([], "notice"))).toBe("Firebreak: Page: x");
     expect(smsText(page([{ id: 9, title: "x".repeat(1000), urgency: "high" }])).length).toBeLessThanOrEqual(
       320,
     );

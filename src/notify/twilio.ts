@@ -70,7 +70,8 @@ export function verifyTwilioSignature(
 
 /** The short text a page's SMS carries: the page number is the code to reply with. */
 export function smsText(n: Notification): string {
-  if (n.type === "notice" || n.pages.length === 0) return oneLine(`Firebreak: ${n.subject}`, 320);
+  if (n.type === "notice" || n.pages.length === 0)
+    return oneLine(`Firebreak: ${n.subject.replace(/^\[Firebreak\]\s*/, "")}`, 320);
   const first = n.pages[0]!;
   if (n.pages.length === 1)
     return oneLine(`Firebreak P${first.id}: ${first.title}. Reply ACK ${first.id} or RES ${first.id}`, 320);

@@ -80,6 +80,11 @@ export function createContactTests(deps: {
     /** Sends a test through the actor's contact method `id`; its outcome, or `pending` after the deadline. */
     async testContactMethod(actor: Actor, id: number): Promise<ContactTest> {
       const cm = await ownMethod(actor, id);
+      if (!cm.verified_at)
+        throw new AppError(
+          "invalid-transition",
+          `contact method ${id} is not verified yet: type the code sent to it (POST /api/v1/me/contact-methods/${id}/verify), or ask for a new one`,
+        );
       const now = clock.now();
       const test = await db.transaction().execute(async (tx) => {
         // One person's tests queue here, so two at once cannot both take the last slot.
@@ -118,12 +123,14 @@ export function createContactTests(deps: {
     async listWithOutcomes(actor: Actor) {
       const methods = await store.listContactMethods(db, actor.id);
       const ids = methods.map((m) => m.id);
-      const [tests, outcomes] = await Promise.all([
+      const [tests, outcomes, codes] = await Promise.all([
         store.lastContactTests(db, ids),
         store.lastOutcomes(db, ids),
+        store.verificationCodes(db, ids),
       ]);
       return methods.map((m) => ({
         method: m,
+        code: codes.find((c) => c.contact_method_id === m.id) ?? null,
         lastTest: tests.find((t) => t.contact_method_id === m.id) ?? null,
         lastOutcome: outcomes.find((o) => o.contact_method_id === m.id) ?? null,
       }));

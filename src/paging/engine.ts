@@ -153,7 +153,7 @@ export function createEngine(deps: EngineDeps) {
     opts: { stored?: boolean; before?: PageNote[] } = {},
   ): Promise<Page> {
     const assigned = opts.stored ? page.assignedTo : await whoToNotify(tx, policy, page.level, now);
-    const rules = await store.listRules(tx, assigned, page.urgency);
+    const rules = await store.pagingRules(tx, assigned, page.urgency);
     await store.insertNotifications(
       tx,
       rules.map((r) => ({

@@ -195,3 +195,43 @@ export function escalateTo(
     updatedAt: now,
   };
 }
+
+// -- contact method verification ----------------------------------------------------------------
+
+/**
+ * Kinds that reach a person's own phone: a mistyped number or topic would page a stranger or
+ * nobody, so they carry pages only once their owner typed back a code sent through them. Email,
+ * webhooks and chat hooks are proved with a test notification instead; a push subscription is made
+ * by the device itself.
+ */
+export const KINDS_VERIFIED_BY_CODE = ["sms", "voice", "ntfy"] as const;
+export const CODE_DIGITS = 6;
+export const CODE_TTL_MINUTES = 15;
+/** Wrong codes allowed before the code is void and a new one must be asked for. */
+export const CODE_ATTEMPTS = 5;
+/** A new code at most this often per method: each one is a text or a call to someone's phone. */
+export const CODE_RESEND_SECONDS = 60;
+
+export function needsVerification(kind: string): boolean {
+  return (KINDS_VERIFIED_BY_CODE as readonly string[]).includes(kind);
+}
+
+/** What carries the code: a call reads the digits one by one, twice; a text or push shows them. */
+export function verificationMessage(kind: string, code: string): { subject: string; text: string } {
+  if (kind === "voice") {
+    const spoken = code.split("").join(", ");
+    return {
+      subject: `[Firebreak] Your verification code is ${spoken}. Again: ${spoken}.`,
+      text: `Your Firebreak verification code is ${code}.`,
+    };
+  }
+  return {
+    subject: `[Firebreak] Your verification code is ${code}`,
+    text: `Your Firebreak verification code is ${code}. Type it on your profile (or run firebreak contact verify) within ${CODE_TTL_MINUTES} minutes. If you did not add this contact method, ignore this message.`,
+  };
+}
+
+/** Typed codes are compared loosely: spaces and dashes people add while copying are dropped. */
+export function normalizeCode(typed: string): string {
+  return typed.replace(/[\s-]/g, "");
+}

@@ -138,6 +138,8 @@ export function createPushSubscriptions(deps: { db: PagingDb; clock: Clock; outb
         address: input.endpoint,
         secret,
         created_at: deps.clock.now(),
+        // The browser made this subscription itself: it proves the device.
+        verified_at: deps.clock.now(),
       });
     },
     /** Removes the caller's subscription with this endpoint (the browser unsubscribed). */

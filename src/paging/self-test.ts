@@ -87,8 +87,17 @@ export function createSelfTest(deps: {
       );
       return;
     }
+    if (report.results.every((r) => r.outcome === "unverified")) {
+      await deps.raise(
+        `self-test:no-contact-methods:${report.userId}`,
+        `Scheduled self-test: ${who}, on call in ${rotation}, has no verified contact method; pages cannot reach them`,
+        { userId: report.userId, rotation, testPageId: report.testPageId },
+      );
+      return;
+    }
     for (const r of report.results) {
-      if (r.outcome === "delivered") continue;
+      // Pages skip an unverified method: the person is reached (or not) through the others.
+      if (r.outcome === "delivered" || r.outcome === "unverified") continue;
       await deps.raise(
         channelAlertKey(r.contactMethodId),
         `Scheduled self-test: contact method "${r.label}" (${r.kind}) of ${who}, on call in ${rotation}: ${r.outcome === "failed" ? `failed: ${r.error ?? "no reason given"}` : "no receipt"}`,

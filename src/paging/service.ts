@@ -16,6 +16,7 @@ import type { EscalationPolicy, Page, PageEngage, Target, Urgency } from "./mode
 import * as model from "./model.ts";
 import type { PagingDb } from "./store.ts";
 import * as store from "./store.ts";
+import { createContactVerification } from "./verification.ts";
 
 export type PolicyBody = {
   name: string;
@@ -57,6 +58,7 @@ export function createPagingService(
   engine.register();
   const outbound = deps.outbound ?? createOutbound();
   const tests = createContactTests({ db, clock, log: deps.log, send: deps.send });
+  const verification = createContactVerification({ db, clock, log: deps.log, send: deps.send });
 
   /** An ntfy topic URL: its server may be on the team's network, but not link-local or metadata. */
   async function checkNtfyTopic(address: string, token: string | undefined) {
@@ -359,7 +361,8 @@ export function createPagingService(
         throw invalid("address", "expected an email address like oncall@example.com");
       }
       if (body.kind === "webhook" || body.kind === "chat") await checkHookUrl(body.address);
-      return store.insertContactMethod(db, {
+      const now = clock.now();
+      const method = await store.insertContactMethod(db, {
         user_id: actor.id,
         kind: body.kind,
         label: body.label,
@@ -372,9 +375,14 @@ export function createPagingService(
             : body.kind === "ntfy"
               ? (body.accessToken ?? null)
               : null,
-        created_at: clock.now(),
+        created_at: now,
+        verified_at: model.needsVerification(body.kind) ? null : now,
       });
+      return { method, code: await verification.start(method) };
     },
+    resendVerificationCode: verification.resend,
+    verifyContactMethod: verification.verify,
+    verificationCodes: verification.pending,
     listContactMethods: (actor: Actor) => store.listContactMethods(db, actor.id),
     listContactMethodsWithOutcomes: tests.listWithOutcomes,
     testContactMethod: tests.testContactMethod,

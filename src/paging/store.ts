@@ -1,6 +1,7 @@
 /** SQL for escalation policies, contact methods, notification rules, pages and their messages. */
 import { type ColumnType, type Generated, type Kysely, sql } from "kysely";
 import type { PlatformTables } from "../platform/db.ts";
+import type { ContactMethod } from "./contacts-store.ts";
 import type {
   BusinessHours,
   EscalationPolicy,
@@ -10,6 +11,9 @@ import type {
   PageState,
   Urgency,
 } from "./model.ts";
+
+// Contact methods, notification rules and test notifications live in their own file.
+export * from "./contacts-store.ts";
 
 type Json<T> = ColumnType<T, string, string>;
 
@@ -35,6 +39,17 @@ export interface PagingTables {
     address: string;
     secret: string | null;
     created_at: Date;
+    /** Null until its owner typed back the code sent through it (phones and ntfy only). */
+    verified_at: Date | null;
+  };
+  contact_method_codes: {
+    contact_method_id: number;
+    code_hash: string;
+    sent_at: Date;
+    expires_at: Date;
+    attempts: Generated<number>;
+    status: "sending" | "sent" | "failed";
+    error: string | null;
   };
   contact_method_tests: {
     id: Generated<number>;
@@ -266,19 +281,6 @@ export async function findPolicyForIncident(
   return { policy: policyFromRow(policy), openPageId: open_page_id ?? null };
 }
 
-/** The contact methods a person has notification rules for: where notices reach them. */
-export async function ruledContactMethods(db: PagingDb, userId: number): Promise<ContactMethod[]> {
-  return db
-    .selectFrom("contact_methods")
-    .selectAll()
-    .where("user_id", "=", userId)
-    .where("id", "in", (eb) =>
-      eb.selectFrom("notification_rules").select("contact_method_id").where("user_id", "=", userId),
-    )
-    .orderBy("id")
-    .execute();
-}
-
 export async function policyHasPages(db: PagingDb, id: number): Promise<boolean> {
   const row = await db
     .selectFrom("pages")
@@ -302,148 +304,6 @@ export async function policiesNamingUser(
         where t->>'kind' = 'user' and (t->>'id')::bigint = ${userId})`,
     )
     .execute();
-}
-
-// -- contact methods and notification rules -----------------------------------------------------
-
-export type ContactMethod = Omit<PagingTables["contact_methods"], "id"> & { id: number };
-export type NotificationRule = Omit<PagingTables["notification_rules"], "id"> & { id: number };
-
-export async function insertContactMethod(
-  db: PagingDb,
-  c: Omit<ContactMethod, "id">,
-): Promise<ContactMethod> {
-  return db.insertInto("contact_methods").values(c).returningAll().executeTakeFirstOrThrow();
-}
-
-export async function listContactMethods(db: PagingDb, userId: number): Promise<ContactMethod[]> {
-  return db.selectFrom("contact_methods").selectAll().where("user_id", "=", userId).orderBy("id").execute();
-}
-
-export async function getContactMethod(db: PagingDb, id: number): Promise<ContactMethod | undefined> {
-  return db.selectFrom("contact_methods").selectAll().where("id", "=", id).executeTakeFirst();
-}
-
-/** Locks a contact method so two flushes for it queue (the throttle needs one at a time). */
-export async function lockContactMethod(db: PagingDb, id: number): Promise<ContactMethod | undefined> {
-  return db.selectFrom("contact_methods").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
-}
-
-export async function deleteContactMethod(db: PagingDb, id: number): Promise<void> {
-  await db.deleteFrom("contact_methods").where("id", "=", id).execute();
-}
-
-export async function insertRule(db: PagingDb, r: Omit<NotificationRule, "id">): Promise<NotificationRule> {
-  return db.insertInto("notification_rules").values(r).returningAll().executeTakeFirstOrThrow();
-}
-
-export async function listRules(
-  db: PagingDb,
-  userIds: number[],
-  urgency?: Urgency,
-): Promise<NotificationRule[]> {
-  if (userIds.length === 0) return [];
-  let q = db.selectFrom("notification_rules").selectAll().where("user_id", "in", userIds);
-  if (urgency) q = q.where("urgency", "=", urgency);
-  return q.orderBy("user_id").orderBy("delay_minutes").orderBy("id").execute();
-}
-
-export async function deleteRule(db: PagingDb, id: number, userId: number): Promise<boolean> {
-  const r = await db
-    .deleteFrom("notification_rules")
-    .where("id", "=", id)
-    .where("user_id", "=", userId)
-    .executeTakeFirst();
-  return r.numDeletedRows > 0n;
-}
-
-// -- test notifications and each contact method's last outcome ---------------------------------
-
-export type ContactTest = Omit<PagingTables["contact_method_tests"], "id"> & { id: number };
-
-export async function insertContactTest(
-  db: PagingDb,
-  t: Pick<ContactTest, "contact_method_id" | "user_id" | "created_at">,
-): Promise<ContactTest> {
-  return db
-    .insertInto("contact_method_tests")
-    .values({ ...t, status: "pending", error: null, finished_at: null })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-}
-
-export async function finishContactTest(
-  db: PagingDb,
-  id: number,
-  outcome: { status: "delivered" | "failed"; error: string | null; at: Date },
-): Promise<ContactTest | undefined> {
-  return db
-    .updateTable("contact_method_tests")
-    .set({ status: outcome.status, error: outcome.error, finished_at: outcome.at })
-    .where("id", "=", id)
-    .returningAll()
-    .executeTakeFirst();
-}
-
-export async function getContactTest(db: PagingDb, id: number): Promise<ContactTest | undefined> {
-  return db.selectFrom("contact_method_tests").selectAll().where("id", "=", id).executeTakeFirst();
-}
-
-/** When each of a person's test notifications since `since` was asked for, oldest first (the rate limit). */
-export async function contactTestTimes(db: PagingDb, userId: number, since: Date): Promise<Date[]> {
-  const rows = await db
-    .selectFrom("contact_method_tests")
-    .select("created_at")
-    .where("user_id", "=", userId)
-    .where("created_at", ">", since)
-    .orderBy("created_at")
-    .execute();
-  return rows.map((r) => r.created_at);
-}
-
-/** Each contact method's latest test notification. */
-export async function lastContactTests(db: PagingDb, methodIds: number[]): Promise<ContactTest[]> {
-  if (methodIds.length === 0) return [];
-  return db
-    .selectFrom("contact_method_tests")
-    .selectAll()
-    .distinctOn("contact_method_id")
-    .where("contact_method_id", "in", methodIds)
-    .orderBy("contact_method_id")
-    .orderBy("id", "desc")
-    .execute();
-}
-
-export type LastOutcome = {
-  contact_method_id: number;
-  source: "test" | "page" | "notice";
-  status: string;
-  error: string | null;
-  at: Date;
-};
-
-/**
- * Each contact method's latest message of any kind (a test, a page, a notice) and how it went: one
- * row per method that ever sent anything, from the newest row of each source.
- */
-export async function lastOutcomes(db: PagingDb, methodIds: number[]): Promise<LastOutcome[]> {
-  if (methodIds.length === 0) return [];
-  const { rows } = await sql<LastOutcome>`
-    SELECT cm.id AS contact_method_id, l.source, l.status, l.error, l.at
-    FROM unnest(${methodIds}::bigint[]) AS cm (id)
-    CROSS JOIN LATERAL (
-      (SELECT 'test' AS source, t.status, t.error, coalesce(t.finished_at, t.created_at) AS at
-        FROM contact_method_tests t WHERE t.contact_method_id = cm.id ORDER BY t.id DESC LIMIT 1)
-      UNION ALL
-      (SELECT 'page', d.status, d.last_error, coalesce(d.sent_at, d.attempt_started_at, d.created_at)
-        FROM deliveries d WHERE d.contact_method_id = cm.id AND d.status <> 'cancelled'
-        ORDER BY d.id DESC LIMIT 1)
-      UNION ALL
-      (SELECT 'notice', n.status, n.last_error, coalesce(n.sent_at, n.created_at)
-        FROM notice_deliveries n WHERE n.contact_method_id = cm.id ORDER BY n.id DESC LIMIT 1)
-      ORDER BY at DESC LIMIT 1
-    ) l`.execute(db);
-  return rows.map((r) => ({ ...r, contact_method_id: Number(r.contact_method_id) }));
 }
 
 // -- pages ------------------------------------------------------------------------------------

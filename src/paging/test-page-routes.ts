@@ -14,8 +14,10 @@ const reportSchema = z
         kind: z.string().describe("the contact method's kind: email, webhook, chat, …"),
         label: z.string(),
         outcome: z
-          .enum(["delivered", "failed", "no receipt"])
-          .describe("`no receipt`: the channel did not confirm before the deadline"),
+          .enum(["delivered", "failed", "no receipt", "unverified"])
+          .describe(
+            "`no receipt`: the channel did not confirm before the deadline; `unverified`: not sent, the method waits for its verification code",
+          ),
         error: z
           .string()
           .optional()

@@ -18,7 +18,8 @@ import * as store from "./store.ts";
 export const TEST_PAGE_DEADLINE_MS = 20_000;
 const POLL_MS = 100;
 
-export type TestPageOutcome = "delivered" | "failed" | "no receipt";
+/** `unverified`: the method waits for its verification code, so pages (and this test) skip it. */
+export type TestPageOutcome = "delivered" | "failed" | "no receipt" | "unverified";
 export type TestPageResult = {
   contactMethodId: number;
   kind: ContactMethod["kind"];
@@ -62,7 +63,11 @@ export function createTestPages(deps: {
         requested_by: requestedBy,
         created_at: clock.now(),
       });
-      const deliveries = await store.insertTestDeliveries(tx, test, methods);
+      const deliveries = await store.insertTestDeliveries(
+        tx,
+        test,
+        methods.filter((m) => m.verified_at !== null),
+      );
       // Tried once: a test's outcome is its first attempt, not a retry minutes later.
       for (const d of deliveries)
         await jobs.add(tx, "delivery.send", { deliveryId: d.id }, { maxAttempts: 1 });
@@ -82,9 +87,12 @@ export function createTestPages(deps: {
     return {
       testPageId,
       userId: test.user_id,
-      // The methods the test page was sent to (one added since has no delivery of it).
+      // The methods the test page was sent to (one added since has no delivery of it), and those
+      // it skipped because they wait for their verification code.
       results: methods.flatMap((m) => {
         const d = deliveries.find((x) => x.contact_method_id === m.id);
+        if (!d && m.verified_at === null && m.created_at <= test.created_at)
+          return [{ contactMethodId: m.id, kind: m.kind, label: m.label, outcome: "unverified" as const }];
         if (!d) return [];
         const o = outcomeOf(d);
         return [

@@ -19,6 +19,7 @@ import {
   startBrowserApp,
   visible,
 } from "../support/browser.ts";
+import { type NtfyServer, startNtfyServer } from "../support/ntfy.ts";
 import { startSmtp } from "../support/smtp.ts";
 
 let b: BrowserApp;
@@ -26,9 +27,11 @@ let smtp: Awaited<ReturnType<typeof startSmtp>>;
 let receiver: Server;
 let hooks = "";
 let ria: Person;
+let ntfy: NtfyServer;
 
 beforeAll(async () => {
   smtp = await startSmtp();
+  ntfy = await startNtfyServer();
   receiver = createServer((req, res) => {
     req.resume();
     req.on("end", () => res.writeHead(req.url === "/broken" ? 500 : 200).end());
@@ -41,6 +44,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await b?.close();
   await smtp?.close();
+  await ntfy?.close();
   await new Promise((r) => receiver?.close(r));
 });
 
@@ -110,6 +114,34 @@ describe("profile: contact methods and notification rules", browserTest, () => {
     await hook.getByRole("button", { name: "Remove Broken bridge" }).click();
     await hidden(hook);
     expect((await ria.api.get("/api/v1/me/contact-methods")).body.contactMethods).toHaveLength(1);
+  });
+
+  it("an ntfy topic is verified with the code published to it; until then it offers no test", async () => {
+    const page = await b.signedIn(ria);
+    await page.goto("/profile");
+    const contacts = page.getByRole("region", { name: "Contact methods" });
+    await contacts.getByLabel("Kind").selectOption("ntfy");
+    await contacts.getByLabel("Label").fill("Phone");
+    await contacts.getByLabel("Topic URL").fill(`${ntfy.base}/firebreak-ria`);
+    await contacts.getByRole("button", { name: "Add contact method" }).click();
+    const method = contacts.getByRole("listitem", { name: "Phone (ntfy)" });
+    await visible(method.getByText("unverified"));
+    await hidden(method.getByRole("button", { name: "Send me a test notification through Phone" }));
+    const published = ntfy.messages.find((m) => m.topic === "firebreak-ria");
+    const code = /verification code is (\d{6})/.exec(published?.title ?? "")?.[1] ?? "";
+    expect(code).toMatch(/^\d{6}$/);
+
+    // A wrong code is refused at the field, saying how many tries are left.
+    const field = method.getByLabel("Code sent to Phone");
+    await field.fill(code === "000000" ? "111111" : "000000");
+    await method.getByRole("button", { name: "Verify" }).click();
+    await visible(method.getByText(/wrong code: .* 4 tries left/));
+    await method.evaluate((el) => el.scrollIntoView({ block: "center" }));
+    await screenshot(page, "profile-contact-verify");
+    await field.fill(code);
+    await method.getByRole("button", { name: "Verify" }).click();
+    await hidden(method.getByText("unverified"));
+    await visible(method.getByRole("button", { name: "Send me a test notification through Phone" }));
   });
 
   it("fits a phone", async () => {

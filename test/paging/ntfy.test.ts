@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../support/app.ts";
-import { type NtfyServer, startNtfyServer } from "../support/ntfy.ts";
+import { type NtfyMessage, type NtfyServer, startNtfyServer } from "../support/ntfy.ts";
 
 let t: TestApp;
 let ntfy: NtfyServer;
@@ -39,8 +39,16 @@ async function ntfyMethod(who: Awaited<ReturnType<TestApp["user"]>>, topic: stri
     ...(accessToken ? { accessToken } : {}),
   });
   expect(cm.status, JSON.stringify(cm.body)).toBe(201);
+  // Verified with the code published to the topic, as its owner would type it from the app.
+  const sent = ntfy.messages.filter((m) => m.topic === topic && isCode(m)).at(-1);
+  const code = /verification code is (\d{6})/.exec(sent?.title ?? "")?.[1];
+  expect(code, "a verification code published to the topic").toBeDefined();
+  const verified = await who.request("POST", `/api/v1/me/contact-methods/${cm.body.id}/verify`, { code });
+  expect(verified.body).toMatchObject({ verified: true, verification: null });
   return cm.body as { id: number; secret: string | null };
 }
+
+const isCode = (m: NtfyMessage) => /verification code/.test(m.title ?? "");
 
 describe("ntfy contact methods", () => {
   it("a page is published with ntfy's headers, and its Acknowledge button acknowledges it", async () => {
@@ -68,7 +76,7 @@ describe("ntfy contact methods", () => {
     expect(page.status, JSON.stringify(page.body)).toBe(201);
     await t.runJobs();
 
-    const published = ntfy.messages.filter((m) => m.topic === "firebreak-alice");
+    const published = ntfy.messages.filter((m) => m.topic === "firebreak-alice" && !isCode(m));
     expect(published).toHaveLength(1);
     const m = published[0]!;
     expect(m.authorization).toBe(`Bearer ${TOKEN}`);
@@ -111,25 +119,37 @@ describe("ntfy contact methods", () => {
     });
     expect(page.status, JSON.stringify(page.body)).toBe(201);
     await t.runJobs();
-    const m = ntfy.messages.find((x) => x.topic === "firebreak-bo");
+    const m = ntfy.messages.find((x) => x.topic === "firebreak-bo" && !isCode(x));
     expect(m).toMatchObject({ priority: 3, tags: ["firebreak", "warning"] });
     expect(m?.authorization).toBeUndefined();
   });
 
-  it("the test notification is published; a wrong token fails with a short reason", async () => {
+  it("the test notification is published; with a wrong token even the verification code fails, with a short reason", async () => {
     ntfy.protect("firebreak-cy", TOKEN);
     const cy = await t.user("cy");
     const good = await ntfyMethod(cy, "firebreak-cy", TOKEN);
     const test = await cy.request("POST", `/api/v1/me/contact-methods/${good.id}/test`);
     expect(test.status, JSON.stringify(test.body)).toBe(200);
     expect(test.body.status).toBe("delivered");
-    const m = ntfy.messages.find((x) => x.topic === "firebreak-cy");
+    const m = ntfy.messages.find((x) => x.topic === "firebreak-cy" && !isCode(x));
     expect(m?.authorization).toBe(`Bearer ${TOKEN}`);
     expect(m?.message).toContain("test notification");
 
-    const bad = await ntfyMethod(cy, "firebreak-cy", "tk_wrongwrongwrongwrongwrong");
-    const failed = await cy.request("POST", `/api/v1/me/contact-methods/${bad.id}/test`);
-    expect(failed.body).toMatchObject({ status: "failed", error: "HTTP 401 Unauthorized" });
+    const bad = await cy.request("POST", "/api/v1/me/contact-methods", {
+      kind: "ntfy",
+      label: "phone",
+      address: `${ntfy.base}/firebreak-cy`,
+      accessToken: "tk_wrongwrongwrongwrongwrong",
+    });
+    expect(bad.status).toBe(201);
+    expect(bad.body).toMatchObject({
+      verified: false,
+      verification: { status: "failed", error: "HTTP 401 Unauthorized" },
+    });
+    // Unverified, it carries no test notification either: the code must get through first.
+    const refused = await cy.request("POST", `/api/v1/me/contact-methods/${bad.body.id}/test`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.detail).toContain("not verified");
   });
 
   it("link-local, metadata and unspecified addresses are refused; loopback is refused for webhooks", async () => {

@@ -165,8 +165,8 @@ describe("a notification to an internal host is refused when it is sent", () => 
       ["chat", `http://localhost:${port}/stored-chat`],
     ] as const) {
       const row = await strict.database.pool.query<{ id: number }>(
-        `INSERT INTO contact_methods (user_id, kind, label, address, secret, created_at)
-         VALUES ($1, $2, 'old', $3, $4, now()) RETURNING id`,
+        `INSERT INTO contact_methods (user_id, kind, label, address, secret, created_at, verified_at)
+         VALUES ($1, $2, 'old', $3, $4, now(), now()) RETURNING id`,
         [who.id, kind, url, kind === "webhook" ? "s3cret-s3cret" : null],
       );
       ids.push(row.rows[0]!.id);

@@ -133,6 +133,8 @@ const CHECKS_ITS_OWN: Record<string, string> = {
   "DELETE /api/v1/me/contact-methods/{id}": "one's own contact method",
   "DELETE /api/v1/me/notification-rules/{id}": "one's own notification rule",
   "POST /api/v1/me/contact-methods/{id}/test": "a test notification through one's own contact method",
+  "POST /api/v1/me/contact-methods/{id}/verify": "verifying one's own contact method with its code",
+  "POST /api/v1/me/contact-methods/{id}/verification-code": "a new code to one's own contact method",
   "POST /api/v1/users/{id}/test-page": "a test page to oneself; to anyone else it needs an admin",
   "PUT /api/v1/teams/{id}/members/{userId}": "an admin, or an admin of that team (a role within the team)",
   "DELETE /api/v1/teams/{id}/members/{userId}": "an admin, or an admin of that team (a role within the team)",

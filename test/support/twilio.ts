@@ -150,3 +150,16 @@ export async function twilioPost(
   });
   return { status: res.status, body: await res.text(), type: res.headers.get("content-type") };
 }
+
+/** The verification code in the latest text or call to `number` (a call reads it digit by digit). */
+export function codeSentTo(twilio: TwilioServer, number: string): string {
+  const last = twilio.requests.filter((r) => r.form.To === number).at(-1);
+  const text = last?.form.Body ?? last?.form.Twiml ?? "";
+  const m = /verification code is ([\d, ]+)/.exec(text);
+  if (!m?.[1]) throw new Error(`no verification code was sent to ${number}: ${text}`);
+  return m[1].replace(/[^\d]/g, "").slice(0, 6);
+}
+
+/** Whether a request to Twilio carried a verification code (not a page or a notice). */
+export const isVerificationCode = (r: TwilioRequest) =>
+  /verification code is/.test(r.form.Body ?? r.form.Twiml ?? "");

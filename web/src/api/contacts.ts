@@ -3,7 +3,11 @@
  * from the server's schemas (types only, erased from the bundle).
  */
 import { queryOptions } from "@tanstack/react-query";
-import type { ContactMethodView, ContactTestView, NotificationRuleView } from "../../../src/paging/routes.ts";
+import type {
+  ContactMethodView,
+  ContactTestView,
+  NotificationRuleView,
+} from "../../../src/paging/contact-routes.ts";
 import type { PreferencesView } from "../../../src/users/preferences.ts";
 import { api } from "./client.ts";
 
@@ -50,3 +54,9 @@ export const addRule = (body: NewRule) => api<NotificationRule>("POST", "/me/not
 export const deleteRule = (id: number) => api<void>("DELETE", `/me/notification-rules/${id}`);
 export const setPreferences = (body: Partial<Preferences>) =>
   api<Preferences>("PUT", "/me/preferences", body);
+/** Verifies an SMS, voice or ntfy method with the code sent to it. */
+export const verifyContactMethod = (id: number, code: string) =>
+  api<ContactMethod>("POST", `/me/contact-methods/${id}/verify`, { code });
+/** Sends a new code (the earlier one stops working); at most one a minute per method. */
+export const resendVerificationCode = (id: number) =>
+  api<ContactMethod>("POST", `/me/contact-methods/${id}/verification-code`);

@@ -1,7 +1,8 @@
 /**
- * Your contact methods: where pages and reminders reach you. Add an email, a signed webhook or a
- * chat webhook, remove one, and send yourself a test notification through each: its outcome
- * (delivered, or failed with the channel's short reason) is announced beside the method.
+ * Your contact methods: where pages and reminders reach you. Add an email, a signed webhook, a
+ * chat webhook, an ntfy topic or a phone number (verified with the code sent to it), remove one,
+ * and send yourself a test notification through each: its outcome (delivered, or failed with the
+ * channel's short reason) is announced beside the method.
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useId, useState } from "react";
@@ -30,6 +31,7 @@ import {
 import { fieldProblems } from "../../lib/fields.ts";
 import { PushDevice } from "./PushDevice.tsx";
 import { TestPageButton } from "./TestPage.tsx";
+import { VerifyMethod } from "./VerifyMethod.tsx";
 
 /** How often, and how long, a `pending` test is read again. */
 const POLL_MS = 2_000;
@@ -76,6 +78,12 @@ function MethodItem({ method }: { method: ContactMethod }) {
     <li className="contact-item" aria-label={`${method.label} (${method.kind})`}>
       <div className="contact-head">
         <strong>{method.label}</strong> <span className="tag">{method.kind}</span>
+        {method.verified ? null : (
+          <>
+            {" "}
+            <span className="tag tag-warn">unverified</span>
+          </>
+        )}
       </div>
       <div className="contact-address">
         <code>{method.address}</code>
@@ -100,15 +108,18 @@ function MethodItem({ method }: { method: ContactMethod }) {
           <span className="muted">Nothing sent through it yet.</span>
         )}
       </p>
+      {method.verified ? null : <VerifyMethod method={method} />}
       <div className="button-row">
-        <button
-          type="button"
-          onClick={() => test.mutate()}
-          disabled={test.isPending}
-          aria-label={`Send me a test notification through ${method.label}`}
-        >
-          {test.isPending ? "Sending…" : "Send me a test notification"}
-        </button>
+        {method.verified ? (
+          <button
+            type="button"
+            onClick={() => test.mutate()}
+            disabled={test.isPending}
+            aria-label={`Send me a test notification through ${method.label}`}
+          >
+            {test.isPending ? "Sending…" : "Send me a test notification"}
+          </button>
+        ) : null}
         <button
           type="button"
           className="danger"
@@ -162,7 +173,11 @@ function AddMethod() {
   const add = useMutation({
     mutationFn: addContactMethod,
     onSuccess: (m) => {
-      setAdded(`Added ${m.label}. Send yourself a test notification to see it arrive.`);
+      setAdded(
+        m.verified
+          ? `Added ${m.label}. Send yourself a test notification to see it arrive.`
+          : `Added ${m.label}. Type the code sent to it to verify it: pages skip it until then.`,
+      );
       setLabel("");
       setAddress("");
       setAccessToken("");

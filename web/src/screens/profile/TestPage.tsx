@@ -14,6 +14,7 @@ const outcomeClass = {
   delivered: "outcome-delivered",
   failed: "outcome-failed",
   "no receipt": "outcome-pending",
+  unverified: "outcome-pending",
 };
 
 export function TestPageButton() {
