@@ -19,6 +19,14 @@ const humanize = (kind: string) => {
 /** Finds another event of the timeline (a pin names the event it marks). */
 export type EventOf = (id: unknown) => TimelineEvent | undefined;
 
+/** The tracker issue's life (docs/trackers.md). */
+const trackerHeadings: Record<string, string> = {
+  "tracker-issue-created": "Tracker issue opened",
+  "tracker-follow-up-created": "Follow-up issue opened",
+  "tracker-failed": "Tracker issue not in step",
+  "tracker-recovered": "Tracker answers again",
+};
+
 export function describeEvent(e: TimelineEvent, nameOf: NameOf, eventOf?: EventOf): DescribedEvent {
   const d = e.data;
   const body = e.body;
@@ -109,6 +117,8 @@ export function describeEvent(e: TimelineEvent, nameOf: NameOf, eventOf?: EventO
   if (e.kind.startsWith("page-")) return { heading: humanize(e.kind), text: body, tone: "page" };
   if (e.kind.startsWith("alert-")) return { heading: humanize(e.kind), text: body, tone: "alert" };
   if (e.kind.startsWith("status-page-")) return { heading: "Status page", text: body, tone: "status-page" };
+  if (e.kind.startsWith("tracker-"))
+    return { heading: trackerHeadings[e.kind] ?? humanize(e.kind), text: body, tone: "change" };
   return { heading: humanize(e.kind), text: body, tone: "change" };
 }
 

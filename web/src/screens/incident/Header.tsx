@@ -74,6 +74,31 @@ function StateActions({ incident }: { incident: Incident }) {
   );
 }
 
+/** Only http(s) addresses become links (an issue's address comes from the tracker's answer). */
+const webAddress = (url: string | null | undefined) => (url && /^https?:\/\//i.test(url) ? url : null);
+
+/** Where the incident lives besides Firebreak (DEC-2): its call and its tracker issue. */
+function Places({ incident }: { incident: Incident }) {
+  const call = webAddress(incident.videoBridge);
+  const issue = incident.trackerIssue;
+  const issueUrl = webAddress(issue?.url);
+  if (!call && !issueUrl) return null;
+  return (
+    <p className="badges incident-places">
+      {call ? (
+        <a href={call} target="_blank" rel="noopener noreferrer">
+          Join the call
+        </a>
+      ) : null}
+      {issue && issueUrl ? (
+        <a href={issueUrl} target="_blank" rel="noopener noreferrer">
+          {issue.kind === "gitlab" ? "GitLab" : "GitHub"} issue {issue.project}#{issue.number}
+        </a>
+      ) : null}
+    </p>
+  );
+}
+
 export function Header({ incident }: { incident: Incident }) {
   const [editing, setEditing] = useState(false);
   return (
@@ -99,6 +124,7 @@ export function Header({ incident }: { incident: Incident }) {
           declared <Time iso={incident.declaredAt} /> by {incident.declaredBy.name}
         </span>
       </p>
+      <Places incident={incident} />
       <StateActions incident={incident} />
     </header>
   );

@@ -44,6 +44,11 @@ function TaskItem({ task, incidentId }: { task: Task; incidentId: number }) {
           </span>
         </span>
       </label>
+      {task.trackerIssue && /^https?:\/\//i.test(task.trackerIssue.url) ? (
+        <a href={task.trackerIssue.url} target="_blank" rel="noopener noreferrer">
+          {task.trackerIssue.project}#{task.trackerIssue.number}
+        </a>
+      ) : null}
       <ErrorNote error={change.error} />
     </li>
   );
