@@ -6,6 +6,8 @@ import { createAlertService } from "./alerts/service.ts";
 import type { AlertDb } from "./alerts/store.ts";
 import { auditRoutes } from "./audit/routes.ts";
 import { createAudit } from "./audit/service.ts";
+import { createChatInbound } from "./chat/inbound.ts";
+import type { MattermostSettings } from "./chat/mattermost.ts";
 import { createSlack, type Slack } from "./chat/slack.ts";
 import { createSlackApi } from "./chat/slack-api.ts";
 import { syncOnCallWithPolicy } from "./defaults.ts";
@@ -98,6 +100,10 @@ export type AppDeps = {
   vapid?: VapidSettings;
   /** TWILIO_*: SMS and voice calls. Default: none (sms and voice methods fail saying so). */
   twilio?: { accountSid: string; authToken: string; from: string; apiBase?: string };
+  /** MATTERMOST_*: Mattermost's slash command (issue 17). Default: none (its requests refused). */
+  mattermost?: MattermostSettings;
+  /** How long a chat command may run before Slack is answered "working on it" (default 1 s). */
+  chatAckWithinMs?: number;
   /** SLACK_*: the Slack app (issue 17). Default: none (no channels; Slack's requests refused). */
   slack?: { botToken?: string; signingSecret?: string; apiUrl: string };
   /** Resolves host names for outgoing HTTP (tests). Default: the system resolver. */
@@ -435,6 +441,22 @@ export async function buildApp(deps: AppDeps) {
   });
   slack.register();
   slackRef = slack;
+  // People's commands from Slack and Mattermost, run as the Firebreak person behind the account.
+  const chat = createChatInbound({
+    db: database.db,
+    clock,
+    log,
+    jobs,
+    outbound,
+    policy,
+    publicUrl,
+    incidents,
+    paging,
+    slack: deps.slack,
+    slackApi: slackApi ?? null,
+    mattermost: deps.mattermost,
+    ackWithinMs: deps.chatAckWithinMs,
+  });
   processRef = process;
   // A changed policy applies without a restart: escalation policies follow the file, and every
   // clock is recomputed under the new rules (by one replica, as a job).
@@ -528,6 +550,7 @@ export async function buildApp(deps: AppDeps) {
       );
       await api.register(statusAdminRoutes(statusPages));
       await api.register(subscriberAdminRoutes(statusSubscribers));
+      await api.register(chat.apiRoutes);
     },
     { prefix: "/api/v1" },
   );
@@ -540,6 +563,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(ackLinkRoutes(paging));
   // Slack's signed requests: the Events API (issue 17).
   await app.register(async (scope: App) => slack.events.routes(scope));
+  await app.register(chat.integrationRoutes);
   // Twilio's requests: SMS replies, voice TwiML and keypresses, status callbacks (signed).
   await app.register(
     twilioRoutes(createTwilioInbound({ db: pagingDb, clock, paging, publicUrl }), {
@@ -577,6 +601,7 @@ export async function buildApp(deps: AppDeps) {
       statusSubscribers,
       process,
       notices,
+      chat: chat.commands,
     },
     policy,
     jobs,

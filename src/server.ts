@@ -94,6 +94,7 @@ export async function serve(config: Config): Promise<void> {
     outboundAllowedHosts: config.outboundAllowedHosts,
     twilio: config.twilio,
     slack: config.slack,
+    mattermost: config.mattermost,
     trackers: config.trackers,
     vapid: config.vapid,
     operations: {

@@ -83,6 +83,18 @@ export const settings = {
     default: "https://api.twilio.com",
     doc: "Base URL of Twilio's REST API (a test server speaking its format, or a regional edge). An internal host must also be on `OUTBOUND_ALLOWED_HOSTS`.",
   },
+  MATTERMOST_COMMAND_TOKEN: {
+    default: "",
+    doc: "Mattermost: the token of the `/inc` slash command (Integrations > Slash Commands), which Mattermost sends with every command to `/integrations/mattermost/commands`. Empty: Mattermost's commands are refused (401). See `docs/chat.md`.",
+  },
+  MATTERMOST_URL: {
+    default: "",
+    doc: "Mattermost: the server's address, e.g. `https://chat.example.com`, to read a person's email (`GET /api/v4/users/{id}`) the first time they use a command. An internal host must also be on `OUTBOUND_ALLOWED_HOSTS`.",
+  },
+  MATTERMOST_TOKEN: {
+    default: "",
+    doc: "Mattermost: a bot or personal access token that may read users, for `MATTERMOST_URL`. Empty: people link their Mattermost account by hand (`/inc link`).",
+  },
   SLACK_BOT_TOKEN: {
     default: "",
     doc: "Slack: the app's bot token (`xoxb-…`). Empty: Slack is off (no channels, announcements or chat events). See `docs/chat.md`.",
@@ -214,6 +226,9 @@ const schema = z.object({
   TWILIO_AUTH_TOKEN: z.string(),
   TWILIO_FROM: z.string().regex(/^(\+[1-9]\d{6,14})?$/, "expected an E.164 phone number, e.g. +14155550100"),
   TWILIO_API_BASE: z.string().regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, "expected an http(s) URL"),
+  MATTERMOST_COMMAND_TOKEN: z.string().regex(/^\S*$/, "expected a token without spaces"),
+  MATTERMOST_URL: z.string().regex(/^(https?:\/\/[^\s/]+(\/[^\s]*)?)?$/, "expected an http(s) URL"),
+  MATTERMOST_TOKEN: z.string().regex(/^\S*$/, "expected a token without spaces"),
   SLACK_BOT_TOKEN: z.string().regex(/^(xox[a-z]-\S+)?$/, "expected a Slack bot token, e.g. xoxb-…"),
   SLACK_SIGNING_SECRET: z.string(),
   SLACK_API_URL: z.string().regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, "expected an http(s) URL"),
@@ -298,6 +313,8 @@ export type Config = {
   outboundAllowedHosts: string[];
   /** TWILIO_*: SMS and voice calls; undefined when not configured. */
   twilio: { accountSid: string; authToken: string; from: string; apiBase: string } | undefined;
+  /** MATTERMOST_*: its slash command's token, and its API for people's emails. */
+  mattermost: { commandToken: string | undefined; url: string | undefined; token: string | undefined };
   /**
    * SLACK_*: the Slack app. No bot token: nothing is sent to Slack; no signing secret: every request
    * to /integrations/slack/… is refused (it cannot be verified).
@@ -403,6 +420,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           apiBase: c.TWILIO_API_BASE,
         }
       : undefined,
+    mattermost: {
+      commandToken: c.MATTERMOST_COMMAND_TOKEN || undefined,
+      url: c.MATTERMOST_URL.replace(/\/+$/, "") || undefined,
+      token: c.MATTERMOST_TOKEN || undefined,
+    },
     slack: {
       botToken: c.SLACK_BOT_TOKEN || undefined,
       signingSecret: c.SLACK_SIGNING_SECRET || undefined,

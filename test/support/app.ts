@@ -76,6 +76,8 @@ export async function startTestApp(
     twilio?: AppDeps["twilio"];
     /** SLACK_* (a local server speaking Slack's Web API as SLACK_API_URL, test/support/slack.ts). */
     slack?: AppDeps["slack"];
+    /** MATTERMOST_* (the slash command's token; a local server speaking its API as MATTERMOST_URL). */
+    mattermost?: AppDeps["mattermost"];
     /** GITLAB_*, GITHUB_* (local servers speaking their REST formats). */
     trackers?: AppDeps["trackers"];
     /** Resolves host names for outgoing HTTP (a DNS the test controls). */
@@ -104,6 +106,7 @@ export async function startTestApp(
     resolve: opts.resolve,
     twilio: opts.twilio,
     slack: opts.slack,
+    mattermost: opts.mattermost,
     trackers: opts.trackers,
     oidc: opts.oidc,
     localSignIn: opts.localSignIn,
