@@ -237,7 +237,7 @@ export function createSlackEvents(deps: SlackEventsDeps) {
       );
       app.post(
         "/integrations/slack/events",
-        { schema: { tags: ["integrations"], security: [], hide: true } },
+        { schema: { tags: ["integrations"], security: [], hide: true, body: z.string() } },
         async (req) => {
           const raw = typeof req.body === "string" ? req.body : "";
           const check = verifySlackSignature({
