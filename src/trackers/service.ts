@@ -260,9 +260,13 @@ export function createTrackers(deps: TrackerDeps) {
       jobs.register(FOLLOW_UP_JOB, async (p) => syncFollowUp(Number(p.taskId)));
     },
 
-    /** Called in every incident change's transaction (declare included): the issue follows. */
+    /**
+     * Called in every incident change's transaction (declare included): the issue follows. Types
+     * without a tracker cost nothing (no query): a type whose tracker was taken out of the policy
+     * leaves its incidents' issues as they are.
+     */
     async incidentChanged(tx: TrackerDb, i: Incident): Promise<void> {
-      if (!trackerOf(policy(), i.type) && !(await store.findIssue(tx, i.id))) return;
+      if (!trackerOf(policy(), i.type)) return;
       await jobs.add(
         tx,
         INCIDENT_JOB,
@@ -273,8 +277,7 @@ export function createTrackers(deps: TrackerDeps) {
 
     /** Called when a follow-up is added or changed (FU-1): its linked issue follows. */
     async taskChanged(tx: TrackerDb, task: Task, i: Incident): Promise<void> {
-      if (task.kind !== "follow-up") return;
-      if (!trackerOf(policy(), i.type) && !(await store.findTaskIssue(tx, task.id))) return;
+      if (task.kind !== "follow-up" || !trackerOf(policy(), i.type)) return;
       await jobs.add(
         tx,
         FOLLOW_UP_JOB,

@@ -384,3 +384,27 @@ describe("the video bridge", () => {
     expect(kinds(await timeline(t.admin, i.id))).toEqual([]);
   });
 });
+
+describe("no token", () => {
+  it("the timeline says once that GITLAB_TOKEN is not set; nothing is sent, nothing retried", async () => {
+    const bare = await startTestApp({
+      clockStart: new Date(),
+      policy: policyWithTrackers(),
+      trackers: { gitlab: { url: gl.base }, github: { url: gh.base } },
+    });
+    try {
+      const sent = gl.requests.length;
+      const i = await declare(bare.admin, { title: "Nobody set the token", severity: "S3" });
+      await bare.runJobs();
+      await move(bare.admin, i.id, "fixing");
+      await bare.advanceMinutes(10);
+      const events = await timeline(bare.admin, i.id);
+      expect(kinds(events)).toEqual(["tracker-failed"]);
+      expect(events.find((e) => e.kind === "tracker-failed").body).toContain("GITLAB_TOKEN is not set");
+      expect((await read(bare.admin, i.id)).trackerIssue).toBeNull();
+      expect(gl.requests.length).toBe(sent);
+    } finally {
+      await bare.close();
+    }
+  });
+});
