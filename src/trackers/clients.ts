@@ -65,6 +65,12 @@ async function call(
     });
   } catch (err) {
     const reason = err instanceof Error ? err.message.replace(/^fetch failed: /, "") : "network error";
+    // The guard refused the address: it stays refused until the operator allows it.
+    if (/not on the public internet|link-local|only http/.test(reason))
+      throw new TrackerError(
+        `${name} was not asked to ${what}: ${reason} (an internal tracker must be on OUTBOUND_ALLOWED_HOSTS)`,
+        false,
+      );
     throw new TrackerError(`${name} could not be reached to ${what} (${reason})`, true);
   }
   const text = await res.text().catch(() => "");

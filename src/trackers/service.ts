@@ -72,8 +72,10 @@ export function createTrackers(deps: TrackerDeps) {
       await work();
     } catch (err) {
       if (!(err instanceof TrackerError)) throw err;
-      await failed(row, `${err.message}; Firebreak keeps trying`, true);
-      throw err;
+      // What retrying cannot change is said once and left until the incident changes again.
+      await failed(row, err.retry ? `${err.message}; Firebreak keeps trying` : err.message, err.retry);
+      if (err.retry) throw err;
+      return;
     }
     if (row.failingSince) {
       const now = clock.now();

@@ -408,3 +408,29 @@ describe("no token", () => {
     }
   });
 });
+
+describe("the outbound guard", () => {
+  it("a tracker on an internal address not on OUTBOUND_ALLOWED_HOSTS is never asked; said once, not retried", async () => {
+    const guarded = await startTestApp({
+      clockStart: new Date(),
+      policy: policyWithTrackers(),
+      outboundAllowedHosts: [],
+      trackers: {
+        gitlab: { url: gl.base, token: GITLAB_TOKEN },
+        github: { url: gh.base, token: GITHUB_TOKEN },
+      },
+    });
+    try {
+      const sent = gl.requests.length;
+      const i = await declare(guarded.admin, { title: "Tracker behind the guard", severity: "S3" });
+      await guarded.runJobs();
+      await guarded.advanceMinutes(10);
+      const events = await timeline(guarded.admin, i.id);
+      expect(kinds(events)).toEqual(["tracker-failed"]);
+      expect(events.find((e) => e.kind === "tracker-failed").body).toContain("OUTBOUND_ALLOWED_HOSTS");
+      expect(gl.requests.length).toBe(sent);
+    } finally {
+      await guarded.close();
+    }
+  });
+});
