@@ -125,6 +125,45 @@ describe("firebreak service", () => {
     expect(await ok(["service", "keys", "billing"])).not.toContain("prometheus");
   });
 
+  it("sets a key's source silence at creation and later, and turns it off", slow, async () => {
+    const r = await cli(["service", "key", "create", "billing", "blackbox", "--silence-minutes", "60"]);
+    expect(r.code, r.stderr).toBe(0);
+    const key = r.stdout.trim();
+    const listed = JSON.parse(await ok(["service", "key", "list", "billing", "--json"])).keys as {
+      id: number;
+      name: string;
+      silenceMinutes: number | null;
+    }[];
+    const blackbox = listed.find((k) => k.name === "blackbox");
+    expect(blackbox?.silenceMinutes).toBe(60);
+    expect(await ok(["service", "keys", "billing"])).toMatch(
+      new RegExp(`blackbox\\s+…${key.slice(-4)}.*60 min`),
+    );
+
+    expect(await ok(["service", "key", "silence", "billing", String(blackbox?.id), "15"])).toContain(
+      "nothing arrives on it for 15 minutes",
+    );
+    const after = JSON.parse(await ok(["service", "key", "list", "billing", "--json"])).keys as {
+      name: string;
+      silenceMinutes: number | null;
+    }[];
+    expect(after.find((k) => k.name === "blackbox")?.silenceMinutes).toBe(15);
+    expect(await ok(["service", "key", "silence", "billing", String(blackbox?.id), "off"])).toContain(
+      "no alert when it goes quiet",
+    );
+    const off = JSON.parse(await ok(["service", "key", "list", "billing", "--json"])).keys as {
+      name: string;
+      silenceMinutes: number | null;
+    }[];
+    expect(off.find((k) => k.name === "blackbox")?.silenceMinutes).toBeNull();
+
+    // Out of range or not a number: a usage mistake, nothing sent.
+    expect((await cli(["service", "key", "silence", "billing", String(blackbox?.id), "0"])).code).toBe(2);
+    expect((await cli(["service", "key", "create", "billing", "x", "--silence-minutes", "soon"])).code).toBe(
+      2,
+    );
+  });
+
   it("exits 2 on usage mistakes and 1 when the API refuses", slow, async () => {
     const unknown = await cli(["service", "show", "nope"]);
     expect(unknown.code).toBe(2);

@@ -18,6 +18,9 @@ type Key = {
   keyHint: string;
   mapping: unknown;
   createdAt: string;
+  /** Source silence: one alert when nothing arrives on the key for this many minutes. */
+  silenceMinutes?: number | null;
+  lastEventAt?: string | null;
 };
 type Window = { id: number; start: string; end: string; reason: string };
 
@@ -67,13 +70,15 @@ export function serviceTable(services: Service[], policies: readonly Policy[]): 
 export function keyTable(keys: Key[]): string {
   if (keys.length === 0) return "no integration keys: nothing can send alerts to this service";
   return table(
-    ["ID", "NAME", "ENDS WITH", "MAPPING", "CREATED"],
+    ["ID", "NAME", "ENDS WITH", "MAPPING", "CREATED", "LAST EVENT", "ALERT IF SILENT"],
     keys.map((k) => [
       String(k.id),
       k.name,
       `…${k.keyHint}`,
       k.mapping ? "custom" : "default",
       when(k.createdAt),
+      k.lastEventAt ? when(k.lastEventAt) : "-",
+      k.silenceMinutes ? `${k.silenceMinutes} min` : "off",
     ]),
   );
 }
@@ -144,30 +149,58 @@ const noMore = (value: string | undefined) => {
   if (value !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(value)}`);
 };
 
+/** `--silence-minutes N` or a MINUTES argument: 1 to 10080 (a week); `off` (argument only) is null. */
+function silenceOf(text: string, allowOff: boolean): number | null {
+  if (allowOff && text === "off") return null;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 10080)
+    throw new UsageError(
+      `MINUTES must be a whole number from 1 to 10080${allowOff ? " or off" : ""}, not ${JSON.stringify(text)}`,
+    );
+  return n;
+}
+
 async function keys(
   c: Call,
   action: string | undefined,
   target: string | undefined,
   extra: string | undefined,
+  more?: string,
 ) {
-  if (action === undefined) throw new UsageError("missing the key action: create, list or revoke");
+  if (action === undefined) throw new UsageError("missing the key action: create, list, silence or revoke");
   const service = findService(await listServices(c), need(target, "SERVICE"));
   const path = `/services/${service.id}/integration-keys`;
   if (action === "list") {
     noMore(extra);
+    noMore(more);
     const r = await c.api.request<{ keys: Key[] }>("GET", path);
     return c.print(r, () => keyTable(r.keys));
   }
   if (action === "create") {
+    noMore(more);
+    const silence = c.opt("silence-minutes");
     const k = await c.api.request<Key & { integrationKey: string }>("POST", path, {
       name: need(extra, "NAME"),
+      ...(silence === undefined ? {} : { silenceMinutes: silenceOf(silence, false) }),
     });
     if (c.json) return c.print(k, "");
     await write(process.stderr, `created integration key ${k.name} (id ${k.id}) for ${service.name}`);
     await sayWhere(c, k.integrationKey);
     return c.print(k, k.integrationKey);
   }
+  if (action === "silence") {
+    const keyId = id(need(extra, "KEY_ID"), "KEY_ID");
+    const silenceMinutes = silenceOf(need(more, "MINUTES"), true);
+    await c.api.request<void>("PATCH", `${path}/${keyId}`, { silenceMinutes });
+    return c.print(
+      { serviceId: service.id, keyId, silenceMinutes },
+      silenceMinutes === null
+        ? `integration key ${keyId} of ${service.name}: no alert when it goes quiet`
+        : `integration key ${keyId} of ${service.name}: one alert when nothing arrives on it for ${silenceMinutes} minutes`,
+    );
+  }
   if (action === "revoke") {
+    noMore(more);
     const keyId = id(need(extra, "KEY_ID"), "KEY_ID");
     await c.api.request<void>("DELETE", `${path}/${keyId}`);
     return c.print(
@@ -175,7 +208,9 @@ async function keys(
       `integration key ${keyId} of ${service.name} revoked: its senders are refused from now on`,
     );
   }
-  throw new UsageError(`unknown key action ${JSON.stringify(action)}; expected create, list or revoke`);
+  throw new UsageError(
+    `unknown key action ${JSON.stringify(action)}; expected create, list, silence or revoke`,
+  );
 }
 
 export const serviceCommands: Record<string, Command> = {
@@ -188,15 +223,20 @@ export const serviceCommands: Record<string, Command> = {
       "create NAME [--policy POLICY] [--description TEXT] [--grouping-minutes N]",
       "edit SERVICE [--name TEXT] [--policy POLICY] [--description TEXT] [--grouping-minutes N]",
       "delete SERVICE",
-      "key create SERVICE NAME",
+      "key create SERVICE NAME [--silence-minutes N]",
+      "key silence SERVICE KEY_ID MINUTES|off",
       "key list SERVICE        (or: service keys SERVICE)",
       "key revoke SERVICE KEY_ID",
     ],
-    args: ["ACTION", "ARG1?", "ARG2?", "ARG3?"],
+    args: ["ACTION", "ARG1?", "ARG2?", "ARG3?", "ARG4?"],
     flags: {
       name: { value: "TEXT", help: "edit: the new name" },
       policy: { value: "POLICY", help: "the escalation policy its alerts page (create: the default policy)" },
       description: { value: "TEXT", help: "what the service is" },
+      "silence-minutes": {
+        value: "N",
+        help: "key create: one alert when nothing arrives on the key for N minutes (source silence)",
+      },
       "grouping-minutes": {
         value: "N",
         help: "alerts within N minutes of the last join its incident (default 60)",
@@ -204,13 +244,14 @@ export const serviceCommands: Record<string, Command> = {
     },
     async run(c) {
       const action = c.must("ACTION");
-      const [a, b, d] = [c.opt("ARG1"), c.opt("ARG2"), c.opt("ARG3")];
+      const [a, b, d, e] = [c.opt("ARG1"), c.opt("ARG2"), c.opt("ARG3"), c.opt("ARG4")];
+      if (action !== "key") noMore(e);
       if (action === "list" || action === "ls") {
         noMore(a);
         const [services, policies] = await Promise.all([listServices(c), c.json ? [] : listPolicies(c)]);
         return c.print({ services }, () => serviceTable(services, policies));
       }
-      if (action === "key") return keys(c, a, b, d);
+      if (action === "key") return keys(c, a, b, d, e);
       if (action === "keys") {
         noMore(b);
         return keys(c, "list", a, undefined);

@@ -72,6 +72,7 @@ describe("the services screen", browserTest, () => {
     await page.getByRole("button", { name: "Done" }).click();
 
     await page.getByLabel("Name of the new key").fill("alertmanager");
+    await page.getByLabel(/Alert if silent for/).fill("60");
     await page.getByRole("button", { name: "Create key" }).click();
     const callout = page.locator(".new-key");
     await visible(callout.getByRole("heading", { name: "Integration key “alertmanager” created" }));
@@ -101,6 +102,25 @@ describe("the services screen", browserTest, () => {
     await visible(lastAlerts.getByText("firing"));
     // Shown once: after a reload the key is no longer on the page.
     expect(await page.getByText(key).count()).toBe(0);
+
+    // Source silence: made with 60 minutes, changed in place; a bad value is refused at the field.
+    const silence = page.getByLabel("Alert when key alertmanager is silent for (minutes)");
+    await expect.poll(() => silence.inputValue()).toBe("60");
+    await silence.fill("two hours");
+    await page.getByRole("button", { name: "Save silence alert of alertmanager" }).click();
+    await visible(page.getByText(/a whole number of minutes from 1 to 10080/));
+    await silence.fill("30");
+    await page.getByRole("button", { name: "Save silence alert of alertmanager" }).click();
+    const serviceId = Number(new URL(page.url()).pathname.split("/").at(-1));
+    await expect
+      .poll(async () => {
+        const keys = (await b.t.admin.get(`/api/v1/services/${serviceId}/integration-keys`)).body.keys as {
+          name: string;
+          silenceMinutes: number | null;
+        }[];
+        return keys.find((k) => k.name === "alertmanager")?.silenceMinutes;
+      })
+      .toBe(30);
 
     // A maintenance window, on now, ended early.
     await page.getByLabel("Reason").fill("database upgrade");

@@ -22,6 +22,9 @@ export type IntegrationKey = {
     resolveWhen?: { field: string; equals: string[] };
   } | null;
   createdAt: string;
+  /** Source silence: one alert when nothing arrives on the key for this many minutes; null: off. */
+  silenceMinutes: number | null;
+  lastEventAt: string | null;
 };
 /** A key as made: the secret itself, shown only this once. */
 export type CreatedKey = IntegrationKey & { integrationKey: string };
@@ -104,8 +107,13 @@ export const updateService = (id: number, body: Partial<ServiceFields>) =>
   api<Service>("PATCH", `/services/${id}`, body);
 export const deleteService = (id: number) => api<void>("DELETE", `/services/${id}`);
 
-export const createKey = (serviceId: number, name: string) =>
-  api<CreatedKey>("POST", `/services/${serviceId}/integration-keys`, { name });
+export const createKey = (serviceId: number, name: string, silenceMinutes?: number) =>
+  api<CreatedKey>("POST", `/services/${serviceId}/integration-keys`, {
+    name,
+    ...(silenceMinutes === undefined ? {} : { silenceMinutes }),
+  });
+export const setKeySilence = (serviceId: number, keyId: number, silenceMinutes: number | null) =>
+  api<void>("PATCH", `/services/${serviceId}/integration-keys/${keyId}`, { silenceMinutes });
 export const revokeKey = (serviceId: number, keyId: number) =>
   api<void>("DELETE", `/services/${serviceId}/integration-keys/${keyId}`);
 

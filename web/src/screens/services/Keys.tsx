@@ -1,6 +1,7 @@
 /**
  * A service's integration keys (admins): the list by name and last 4 characters, a new key shown
- * once with the set-up for every sender, and revoking a key (its senders are refused at once).
+ * once with the set-up for every sender, revoking a key (its senders are refused at once), and
+ * each key's source silence: one alert when nothing arrives on it for N minutes.
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useId, useRef, useState } from "react";
@@ -12,6 +13,7 @@ import {
   keysQuery,
   revokeKey,
   serviceKeys,
+  setKeySilence,
 } from "../../api/services.ts";
 import { CopyButton } from "../../components/CopyButton.tsx";
 import { ErrorNote } from "../../components/ErrorNote.tsx";
@@ -42,6 +44,59 @@ function NewKey({ created, onDone }: { created: CreatedKey; onDone: () => void }
   );
 }
 
+/** 1 to 10080 minutes (a week), as the API takes it; empty: off. */
+export function silenceProblem(text: string): string | undefined {
+  if (text.trim() === "") return undefined;
+  const n = Number(text);
+  return Number.isInteger(n) && n >= 1 && n <= 10080
+    ? undefined
+    : "a whole number of minutes from 1 to 10080 (a week), or empty for no alert";
+}
+
+/** A key's source silence: shown, changed, or turned off in place. */
+function Silence({ serviceId, k }: { serviceId: number; k: IntegrationKey }) {
+  const queryClient = useQueryClient();
+  const errorId = useId();
+  const [text, setText] = useState(k.silenceMinutes ? String(k.silenceMinutes) : "");
+  const [problem, setProblem] = useState<string | undefined>();
+  const save = useMutation({
+    mutationFn: (minutes: number | null) => setKeySilence(serviceId, k.id, minutes),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: serviceKeys.keys(serviceId) }),
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const p = silenceProblem(text);
+    setProblem(p);
+    if (!p) save.mutate(text.trim() === "" ? null : Number(text));
+  };
+  return (
+    <form className="inline-form silence-form" onSubmit={submit} noValidate>
+      <label>
+        <span className="visually-hidden">Alert when key {k.name} is silent for (minutes)</span>
+        <input
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          inputMode="numeric"
+          size={6}
+          placeholder="off"
+          aria-invalid={problem ? true : undefined}
+          aria-describedby={problem ? errorId : undefined}
+        />{" "}
+        min
+      </label>
+      <button type="submit" disabled={save.isPending} aria-label={`Save silence alert of ${k.name}`}>
+        Save
+      </button>
+      {problem ? (
+        <span id={errorId} className="field-error">
+          {problem}
+        </span>
+      ) : null}
+      <ErrorNote error={save.error} />
+    </form>
+  );
+}
+
 function KeyRow({ serviceId, k }: { serviceId: number; k: IntegrationKey }) {
   const queryClient = useQueryClient();
   const revoke = useMutation({
@@ -57,6 +112,10 @@ function KeyRow({ serviceId, k }: { serviceId: number; k: IntegrationKey }) {
       <td>{k.mapping ? `summary ${k.mapping.summary}, key ${k.mapping.dedupKey}` : "default"}</td>
       <td>
         <Time iso={k.createdAt} />
+      </td>
+      <td>{k.lastEventAt ? <Time iso={k.lastEventAt} /> : <span className="muted">never</span>}</td>
+      <td>
+        <Silence serviceId={serviceId} k={k} />
       </td>
       <td>
         <button
@@ -83,8 +142,10 @@ export function Keys({ serviceId, justMade }: { serviceId: number; justMade: Cre
   const keys = useQuery(keysQuery(serviceId));
   const [created, setCreated] = useState<CreatedKey | null>(justMade);
   const [nameProblem, setNameProblem] = useState("");
+  const [newSilenceProblem, setNewSilenceProblem] = useState<string | undefined>();
   const create = useMutation({
-    mutationFn: (name: string) => createKey(serviceId, name),
+    mutationFn: (k: { name: string; silenceMinutes?: number }) =>
+      createKey(serviceId, k.name, k.silenceMinutes),
     onSuccess: (k) => {
       setCreated(k);
       void queryClient.invalidateQueries({ queryKey: serviceKeys.keys(serviceId) });
@@ -95,13 +156,21 @@ export function Keys({ serviceId, justMade }: { serviceId: number; justMade: Cre
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const formEl = e.currentTarget;
-    const name = String(new FormData(formEl).get("name") ?? "").trim();
+    const form = new FormData(formEl);
+    const name = String(form.get("name") ?? "").trim();
+    const silence = String(form.get("silence") ?? "").trim();
+    const silenceWrong = silenceProblem(silence);
+    setNewSilenceProblem(silenceWrong);
     if (!name || name.length > 100) {
       setNameProblem(name ? "at most 100 characters" : "a key needs a name, e.g. the sender: prometheus");
       return;
     }
     setNameProblem("");
-    create.mutate(name, { onSuccess: () => formEl.reset() });
+    if (silenceWrong) return;
+    create.mutate(
+      { name, ...(silence ? { silenceMinutes: Number(silence) } : {}) },
+      { onSuccess: () => formEl.reset() },
+    );
   };
 
   return (
@@ -110,7 +179,8 @@ export function Keys({ serviceId, justMade }: { serviceId: number; justMade: Cre
       <p className="hint">
         A key is how a sender reaches this service: the same key works for Alertmanager, the Events API v2,
         the generic webhook, change events and heartbeats. Give each sender its own, so one can be revoked
-        alone.
+        alone. "Alert if silent" raises one alert on the service when nothing arrives on the key for that many
+        minutes — a sender that stopped sending is noticed.
       </p>
       {created ? <NewKey created={created} onDone={() => setCreated(null)} /> : null}
       <ErrorNote error={keys.error} />
@@ -126,6 +196,8 @@ export function Keys({ serviceId, justMade }: { serviceId: number; justMade: Cre
                 <th scope="col">Ends with</th>
                 <th scope="col">Generic mapping</th>
                 <th scope="col">Created</th>
+                <th scope="col">Last event</th>
+                <th scope="col">Alert if silent</th>
                 <th scope="col">
                   <span className="visually-hidden">Actions</span>
                 </th>
@@ -152,6 +224,22 @@ export function Keys({ serviceId, justMade }: { serviceId: number; justMade: Cre
           {problem ? (
             <span id={`${id}-name`} className="field-error">
               {problem}
+            </span>
+          ) : null}
+        </label>
+        <label>
+          Alert if silent for (minutes, optional)
+          <input
+            name="silence"
+            inputMode="numeric"
+            size={6}
+            placeholder="e.g. 60"
+            aria-invalid={newSilenceProblem ? true : undefined}
+            aria-describedby={newSilenceProblem ? `${id}-silence` : undefined}
+          />
+          {newSilenceProblem ? (
+            <span id={`${id}-silence`} className="field-error">
+              {newSilenceProblem}
             </span>
           ) : null}
         </label>

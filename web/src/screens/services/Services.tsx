@@ -30,6 +30,8 @@ export function Services() {
         keyHint: s.integrationKey.slice(-4),
         mapping: null,
         createdAt: s.createdAt,
+        silenceMinutes: null,
+        lastEventAt: null,
         integrationKey: s.integrationKey,
       });
       await queryClient.invalidateQueries({ queryKey: serviceKeys.all });
