@@ -8,6 +8,7 @@ import { type FormEvent, useState } from "react";
 import { api } from "../api/client.ts";
 import { keys, sessionQuery } from "../api/queries.ts";
 import { ErrorNote } from "../components/ErrorNote.tsx";
+import { ChatAccounts } from "./profile/ChatAccounts.tsx";
 import { ContactMethods } from "./profile/ContactMethods.tsx";
 import { NotificationRules } from "./profile/NotificationRules.tsx";
 
@@ -119,6 +120,7 @@ export function Profile() {
 
       <ContactMethods />
       <NotificationRules />
+      <ChatAccounts />
     </div>
   );
 }
