@@ -1,0 +1,383 @@
+/**
+ * `npm run bench -- chat`: Slack → Firebreak, in named phases (issue 17).
+ *
+ * - `events` (channel message → timeline): a child `firebreak serve` with Slack configured against
+ *   a local server speaking Slack's Web API; incidents are declared (each gets its channel), a
+ *   reader follows each incident's live stream, and signed Events API `message` deliveries are
+ *   posted to /integrations/slack/events at a fixed rate. Measured: from sending a delivery to its
+ *   `chat-message` event arriving on the incident's SSE stream. Target p99 < 500 ms.
+ * - Baseline, same run: a bare node:http handler verifying the same signature over the same
+ *   bodies at the same rate (request → 200), so the ratio says what Firebreak adds.
+ *
+ * More phases (the slash commands) are added to `phases` below.
+ */
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { performance } from "node:perf_hooks";
+import { parseArgs } from "node:util";
+import pg from "pg";
+import { slackSignatureOf } from "../src/chat/slack-signature.ts";
+import { migrate } from "../src/platform/migrate.ts";
+import { loadPolicy } from "../src/policy/load.ts";
+import {
+  BOT_TOKEN,
+  eventCallback,
+  SIGNING_SECRET,
+  type SlackServer,
+  startSlackServer,
+} from "../test/support/slack.ts";
+import {
+  type BenchDatabase,
+  Cleanup,
+  httpClient,
+  type LoadOptions,
+  machine,
+  ms,
+  openBenchDatabase,
+  positiveNumber,
+  type Recorder,
+  rate,
+  runLoad,
+  type Stats,
+  say,
+  sourceVersion,
+  startFirebreakServer,
+  table,
+} from "./lib.ts";
+
+export const description =
+  "Slack message → timeline event on the incident's live stream (child `firebreak serve`) vs a bare signature-verifying handler";
+
+const target = { p99Ms: 500 } as const;
+
+const usage = `usage: npm run bench -- chat [options]
+  --phase NAME    run only this phase (${"events"}); default all
+  --rate R        deliveries a second over all senders (default 20)
+  --clients N     concurrent senders (default 10)
+  --incidents N   incidents (channels) the messages are spread over, each with one stream reader (default 10)
+  --seconds S     measured duration of each phase (default 10; plus --warmup)
+  --warmup S      warm-up, not counted (default 2)
+  --json          print the figures as JSON
+`;
+
+type Options = { load: LoadOptions; incidents: number };
+type PhaseResult = {
+  name: string;
+  firebreak: Stats;
+  baseline: Stats;
+  perSecond: number;
+  errors: number;
+  firstError?: string;
+  late: number;
+};
+
+/** A keep-alive POST of a Slack-signed body, as Slack delivers events. */
+function signedPoster(base: string, connections: number) {
+  const url = new URL(base);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  return {
+    post: (path: string, body: string, contentType = "application/json") =>
+      new Promise<number>((resolve, reject) => {
+        const timestamp = String(Math.floor(Date.now() / 1000));
+        const req = http.request(
+          {
+            agent,
+            host: url.hostname,
+            port: url.port,
+            method: "POST",
+            path,
+            timeout: 10_000,
+            headers: {
+              "content-type": contentType,
+              "content-length": Buffer.byteLength(body),
+              "x-slack-request-timestamp": timestamp,
+              "x-slack-signature": slackSignatureOf(SIGNING_SECRET, timestamp, body),
+            },
+          },
+          (res) => {
+            res.resume();
+            res.on("end", () => resolve(res.statusCode ?? 0));
+            res.on("error", reject);
+          },
+        );
+        req.on("timeout", () => req.destroy(new Error(`POST ${path}: no answer within 10 s`)));
+        req.on("error", reject);
+        req.end(body);
+      }),
+    close: () => agent.destroy(),
+  };
+}
+
+/** The baseline: node:http verifying the v0 signature over the raw body, then 200. */
+async function bareVerifier(): Promise<{ base: string; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks);
+      const ts = String(req.headers["x-slack-request-timestamp"] ?? "");
+      const given = Buffer.from(String(req.headers["x-slack-signature"] ?? ""));
+      const expected = Buffer.from(slackSignatureOf(SIGNING_SECRET, ts, body));
+      const fresh = Math.abs(Date.now() / 1000 - Number(ts)) <= 300;
+      const ok = fresh && given.length === expected.length && timingSafeEqual(given, expected);
+      res.writeHead(ok ? 200 : 401, { "content-type": "application/json" }).end(ok ? '{"ok":true}' : "{}");
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
+/** Follows an incident's live stream; calls `onChat(ts)` for each chat-message event as it arrives. */
+function follow(base: string, token: string, incidentId: number, onChat: (ts: string) => void) {
+  const url = new URL(base);
+  const req = http.get({
+    host: url.hostname,
+    port: url.port,
+    path: `/api/v1/incidents/${incidentId}/stream`,
+    headers: { authorization: `Bearer ${token}`, accept: "text/event-stream" },
+  });
+  const ready = new Promise<void>((resolve, reject) => {
+    req.on("response", (res) => {
+      if (res.statusCode !== 200) return reject(new Error(`stream ${incidentId}: HTTP ${res.statusCode}`));
+      resolve();
+      let buffer = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => {
+        buffer += chunk;
+        for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
+          const frame = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          if (!frame.startsWith("event: timeline")) continue;
+          const data = frame.split("\n").find((l) => l.startsWith("data: "));
+          if (!data) continue;
+          const e = JSON.parse(data.slice(6)) as { kind: string; data: { ts?: string } };
+          if (e.kind === "chat-message" && e.data.ts) onChat(e.data.ts);
+        }
+      });
+    });
+    req.on("error", reject);
+  });
+  return { ready, close: () => req.destroy() };
+}
+
+/** Phase `events`: a channel message → its timeline event on the stream. */
+async function eventsPhase(db: BenchDatabase, o: Options, cleanup: Cleanup): Promise<PhaseResult> {
+  const slack: SlackServer = await startSlackServer();
+  cleanup.add("stop the Slack server", () => slack.close());
+  const { child, base, token } = await startFirebreakServer({
+    url: db.url,
+    cleanup,
+    env: () => ({
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: slack.apiUrl,
+      OUTBOUND_ALLOWED_HOSTS: "127.0.0.1",
+    }),
+  });
+  const api = httpClient(base, { connections: 4, headers: { authorization: `Bearer ${token}` } });
+  // The admin is linked to a Slack account by email, as responders are.
+  const me = JSON.parse((await api.request("GET", "/api/v1/me")).body) as { id: number };
+  await api.request("PATCH", `/api/v1/users/${me.id}`, { email: "bench@example.com" });
+  const slackUser = slack.addUser({ email: "bench@example.com", name: "bench" });
+  for (const name of loadPolicy().chat?.announcementChannels ?? []) slack.addChannel(name);
+  const type =
+    loadPolicy().incidentTypes.find((t) => !t.security && !t.announcementChannels)?.name ?? "Gameday";
+  const channels: { incidentId: number; channel: string }[] = [];
+  for (let n = 0; n < o.incidents; n++) {
+    const r = await api.request("POST", "/api/v1/incidents", {
+      title: `Bench chat ${n}`,
+      type,
+      severity: "S3",
+      status: "active",
+    });
+    if (r.status !== 201) throw new Error(`declare: HTTP ${r.status}: ${r.body}`);
+    const id = (JSON.parse(r.body) as { id: number }).id;
+    const deadline = performance.now() + 30_000;
+    let found: string | undefined;
+    while (!(found = slack.channelNamed(`inc-${id}-bench-chat-${n}`)?.id)) {
+      if (performance.now() > deadline)
+        throw new Error(`incident ${id}'s channel was not made within 30 s:\n${child.output()}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    channels.push({ incidentId: id, channel: found });
+  }
+  api.close();
+  say(`events: ${o.incidents} incidents with their channels; following their streams`);
+  const sent = new Map<string, { start: number; rec: Recorder }>();
+  const streams = channels.map((c) =>
+    follow(base, token, c.incidentId, (ts) => {
+      const s = sent.get(ts);
+      if (!s) return;
+      sent.delete(ts);
+      s.rec.add("message→stream", s.start, performance.now());
+    }),
+  );
+  cleanup.add("close the streams", () => streams.forEach((s) => s.close()));
+  await Promise.all(streams.map((s) => s.ready));
+  const poster = signedPoster(base, o.load.clients);
+  let seq = 0;
+  const body = (n: number) => {
+    const c = channels[n % channels.length]!;
+    const ts = `${Math.floor(Date.now() / 1000)}.${String(++seq).padStart(6, "0")}`;
+    const event = {
+      type: "message",
+      channel: c.channel,
+      user: slackUser,
+      text: `bench message ${n}: error rate back to normal`,
+      ts,
+      event_ts: ts,
+      channel_type: "channel",
+    };
+    return {
+      ts,
+      raw: JSON.stringify(eventCallback(event, `EvBench${seq}${randomBytes(3).toString("hex")}`)),
+    };
+  };
+  const fb = await runLoad(o.load, async (_client, rec, n) => {
+    const { ts, raw } = body(n);
+    const start = performance.now();
+    sent.set(ts, { start, rec });
+    const status = await poster.post("/integrations/slack/events", raw);
+    if (status !== 200) throw new Error(`events: HTTP ${status}`);
+  });
+  // Deliveries still in flight when the window closed are waited for briefly.
+  const drain = performance.now() + 5_000;
+  while (sent.size > 0 && performance.now() < drain) await new Promise((r) => setTimeout(r, 20));
+  const lost = [...sent.values()].filter(
+    (s) => s.start >= fb.recorder.from && s.start < fb.recorder.until,
+  ).length;
+  poster.close();
+  for (const s of streams) s.close();
+  await child.stop();
+
+  say(`baseline: bare node:http verifying the same signature, same rate`);
+  const bare = await bareVerifier();
+  const basePoster = signedPoster(bare.base, o.load.clients);
+  const bl = await runLoad(o.load, async (_client, rec, n) => {
+    const { raw } = body(n);
+    const status = await rec.time("verify", () => basePoster.post("/", raw));
+    if (status !== 200) throw new Error(`baseline: HTTP ${status}`);
+  });
+  basePoster.close();
+  await bare.close();
+  return {
+    name: "events",
+    firebreak: fb.recorder.stats("message→stream"),
+    baseline: bl.recorder.stats("verify"),
+    perSecond: fb.recorder.rate("message→stream"),
+    errors: fb.errors + bl.errors + lost,
+    firstError:
+      fb.firstError ?? bl.firstError ?? (lost ? `${lost} messages never reached the stream` : undefined),
+    late: fb.late,
+  };
+}
+
+/** The phases, by name, in the order they run. */
+const phases: Record<string, (db: BenchDatabase, o: Options, cleanup: Cleanup) => Promise<PhaseResult>> = {
+  events: eventsPhase,
+};
+
+export async function run(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      phase: { type: "string" },
+      rate: { type: "string" },
+      clients: { type: "string" },
+      incidents: { type: "string" },
+      seconds: { type: "string" },
+      warmup: { type: "string" },
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(usage);
+    return;
+  }
+  const names = values.phase ? [values.phase] : Object.keys(phases);
+  for (const n of names)
+    if (!phases[n]) throw new Error(`--phase: expected one of ${Object.keys(phases).join(", ")}`);
+  const o: Options = {
+    load: {
+      clients: Math.round(positiveNumber("clients", values.clients, 10)),
+      warmupMs: positiveNumber("warmup", values.warmup, 2) * 1000,
+      durationMs: positiveNumber("seconds", values.seconds, 10) * 1000,
+      maxIterations: 1_000_000,
+      rate: positiveNumber("rate", values.rate, 20),
+    },
+    incidents: Math.round(positiveNumber("incidents", values.incidents, 10)),
+  };
+  const cleanup = new Cleanup();
+  try {
+    say("starting PostgreSQL…");
+    const db = await openBenchDatabase();
+    cleanup.add("stop PostgreSQL", db.stop);
+    const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    await migrate(pool);
+    await pool.end();
+    const results: PhaseResult[] = [];
+    for (const n of names) results.push(await phases[n]!(db, o, cleanup));
+    const figures = {
+      benchmark: "chat",
+      date: new Date().toISOString(),
+      machine: { ...machine(), postgres: db.version, database: db.kind },
+      source: sourceVersion(),
+      settings: {
+        rate: o.load.rate,
+        clients: o.load.clients,
+        incidents: o.incidents,
+        warmupSeconds: o.load.warmupMs / 1000,
+        seconds: o.load.durationMs / 1000,
+      },
+      target,
+      phases: results.map((r) => ({
+        ...r,
+        ratioP99: r.firebreak.p99 / r.baseline.p99,
+        meetsTarget: r.firebreak.p99 < target.p99Ms && r.errors === 0,
+      })),
+    };
+    if (values.json) process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
+    else {
+      const rows = [["phase", "", "count", "p50 ms", "p90 ms", "p99 ms", "max ms"]];
+      for (const r of figures.phases) {
+        rows.push([
+          r.name,
+          "firebreak",
+          String(r.firebreak.count),
+          ms(r.firebreak.p50),
+          ms(r.firebreak.p90),
+          ms(r.firebreak.p99),
+          ms(r.firebreak.max),
+        ]);
+        rows.push([
+          "",
+          "baseline",
+          String(r.baseline.count),
+          ms(r.baseline.p50),
+          ms(r.baseline.p90),
+          ms(r.baseline.p99),
+          ms(r.baseline.max),
+        ]);
+      }
+      const lines = [
+        `chat benchmark — ${figures.machine.cpus} × ${figures.machine.cpuModel}, PostgreSQL ${db.version} (${db.kind}), ${figures.source}`,
+        `open loop at ${o.load.rate}/s over ${o.load.clients} senders, ${o.incidents} incidents, ${o.load.warmupMs / 1000} s warm-up + ${o.load.durationMs / 1000} s`,
+        "",
+        table(rows),
+        "",
+        ...figures.phases.map(
+          (r) =>
+            `${r.name}: ${rate(r.perSecond)}/s reached the stream; p99 ${ms(r.firebreak.p99)} ms vs baseline ${ms(r.baseline.p99)} ms (×${r.ratioP99.toFixed(1)}); target p99 < ${target.p99Ms} ms: ${r.meetsTarget ? "MET" : "MISSED"}${r.errors ? ` (${r.errors} errors: ${r.firstError})` : ""}${r.late ? `, ${r.late} sends late` : ""}`,
+        ),
+      ];
+      process.stdout.write(`${lines.join("\n")}\n`);
+    }
+  } finally {
+    await cleanup.run();
+  }
+}
