@@ -159,6 +159,11 @@ describe("firebreak CLI: an incident from declaration to resolution", () => {
     expect(block).toMatch(/^ {2}roles\s+IM: alice, Incident Lead: bob$/m);
     expect(block).toMatch(/^ {2}blocks\s+deployments, feature-flags$/m);
     expect(block).toMatch(/^ {2}labels\s+.*Incident::Resolved/m);
+    // DEC-2: the type's video bridge (no tracker in the default policy).
+    expect(block).toMatch(
+      new RegExp(`^ {2}call\\s+https://meet\\.jit\\.si/firebreak-${id}-checkout-errors-after-deploy$`, "m"),
+    );
+    expect(block).not.toMatch(/^ {2}issue/m);
     expect(block).toContain("5xx on /checkout");
     const lines = timeline.split("\n");
     expect(lines[0]).toMatch(/^\s*TIME\s+ACTOR\s+KIND\s+BODY$/);

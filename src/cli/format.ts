@@ -68,13 +68,15 @@ export function incidentBlock(i: Incident, tasks: Task[]): string {
     label("declared", `${when(i.declaredAt)} by ${i.declaredBy.username}`),
     ...times.flatMap(([name, value]) => (value ? [label(name, value)] : [])),
     ...(i.mergedInto ? [label("merged", `into #${i.mergedInto}`)] : []),
+    ...(i.videoBridge ? [label("call", i.videoBridge)] : []),
+    ...(i.trackerIssue ? [label("issue", i.trackerIssue.url)] : []),
   ];
   if (i.summary) lines.push("", "  summary", ...i.summary.split("\n").map((l) => `    ${l}`));
   if (tasks.length) {
     lines.push("", "  actions and follow-ups");
     for (const t of tasks) {
       lines.push(
-        `    [${t.state}] ${t.kind} ${t.id}: ${t.title}${t.assignee ? ` (${t.assignee.username})` : ""}`,
+        `    [${t.state}] ${t.kind} ${t.id}: ${t.title}${t.assignee ? ` (${t.assignee.username})` : ""}${t.trackerIssue ? ` ${t.trackerIssue.url}` : ""}`,
       );
     }
   }
