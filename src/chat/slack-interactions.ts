@@ -11,7 +11,7 @@
  */
 import type { IncidentService } from "../incidents/service.ts";
 import type { PagingService } from "../paging/service.ts";
-import type { Actor } from "../platform/auth.ts";
+import { type Actor, hasRole } from "../platform/auth.ts";
 import { AppError } from "../platform/errors.ts";
 import type { Logger } from "../platform/logger.ts";
 import type { PolicySource } from "../policy/source.ts";
@@ -41,6 +41,9 @@ export type InteractionDeps = {
 type Payload = Record<string, unknown>;
 const str = (v: unknown) => (typeof v === "string" ? v : "");
 const obj = (v: unknown): Payload => (v && typeof v === "object" ? (v as Payload) : {});
+/** Buttons and forms change things: viewers read, as in the API. */
+const readOnly = (actor: Actor) =>
+  `Your role (${actor.role}) lets you read incidents, not change them; ask an admin for the responder role`;
 const ephemeral = (text: string) => ({
   response_type: "ephemeral",
   replace_original: false,
@@ -62,6 +65,7 @@ export function createSlackInteractions(deps: InteractionDeps) {
   async function buttonWork(actor: Actor, actionId: string, value: string): Promise<string | null> {
     const id = Number(value);
     if (!Number.isSafeInteger(id) || id <= 0) return `That button names no page or incident (${value})`;
+    if (!hasRole(actor, "responder")) return readOnly(actor);
     try {
       switch (actionId) {
         case "ack_page": {
@@ -121,6 +125,7 @@ export function createSlackInteractions(deps: InteractionDeps) {
     channel: string,
     responseUrl: string,
   ) {
+    if (!hasRole(actor, "responder")) return deps.respond(responseUrl, ephemeral(readOnly(actor)));
     try {
       // The same visibility check as every command: a private incident stays "not visible".
       await deps.incidents.get(actor, id);
@@ -153,6 +158,7 @@ export function createSlackInteractions(deps: InteractionDeps) {
         return errorsFor(err, ["title", "type", "severity", "summary"], "title");
       }
     }
+    if (!hasRole(who.actor, "responder")) return fieldErrors({ [first]: readOnly(who.actor) });
     if (callbackId === STATUS_UPDATE_VIEW && meta.incidentId) {
       const text = (id: string) => {
         const v = inputValue(values, id);

@@ -29,6 +29,9 @@ beforeAll(async () => {
     await t.admin.request("PATCH", `/api/v1/users/${u.id}`, { email: `${name}@example.com` });
     ids[name] = slack.addUser({ email: `${name}@example.com`, name });
   }
+  const vera = await t.user("vera", "viewer");
+  await t.admin.request("PATCH", `/api/v1/users/${vera.id}`, { email: "vera@example.com" });
+  ids.vera = slack.addUser({ email: "vera@example.com", name: "vera" });
   const me = (await t.admin.get("/api/v1/me")).body;
   await t.admin.request("PATCH", `/api/v1/users/${me.id}`, { email: "admin@example.com" });
   ids.admin = slack.addUser({ email: "admin@example.com", name: "admin" });
@@ -217,6 +220,12 @@ describe("Slack interactions", () => {
       `You declined incident #${d}`,
     );
     expect((await t.admin.get(`/api/v1/incidents/${a}`)).body.state).toBe("investigating");
+    // A viewer reads; the button changes nothing for them.
+    const v = await triage("Viewer click");
+    expect(await outcome(await click("vera", "accept_incident", String(v)))).toContain(
+      "lets you read incidents",
+    );
+    expect((await t.admin.get(`/api/v1/incidents/${v}`)).body.state).toBe("triage");
     expect((await t.admin.get(`/api/v1/incidents/${d}`)).body.state).toBe("declined");
   });
 
