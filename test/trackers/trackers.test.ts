@@ -11,6 +11,7 @@ import { declare, type Json, move, read, timeline } from "../api/helpers.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { type GitHubServer, startGitHubServer } from "../support/github.ts";
 import { type GitLabServer, startGitLabServer } from "../support/gitlab.ts";
+import { openStream } from "../web-api/helpers.ts";
 
 const GITLAB_TOKEN = "glpat-Fb7Kq2Xw9LmN4pRt6VyZ";
 const GITHUB_TOKEN = "github_pat_11AB2CD3E0fbTrackerTest9xY";
@@ -100,6 +101,25 @@ describe("GitLab issues", () => {
     const events = await timeline(t.admin, i.id);
     expect(kinds(events)).toEqual(["tracker-issue-created"]);
     expect(events.find((e) => e.kind === "tracker-issue-created").data).toMatchObject({ url: issue.web_url });
+  });
+
+  it("the live incident stream shows the issue once it is opened", async () => {
+    const i = await declare(t.admin, { title: "Live issue link", severity: "S3" });
+    const stream = await openStream(t.base, `/api/v1/incidents/${i.id}/stream`, {
+      authorization: `Bearer ${t.admin.token}`,
+    });
+    try {
+      await stream.waitFor((e) => e.event === "incident" && e.data.trackerIssue === null, "the incident");
+      await t.runJobs();
+      const withIssue = await stream.waitFor(
+        (e) => e.event === "incident" && e.data.trackerIssue !== null,
+        "the incident with its issue",
+      );
+      expect(withIssue.data.trackerIssue).toEqual((await read(t.admin, i.id)).trackerIssue);
+      expect(withIssue.data.videoBridge).toBe(`https://meet.jit.si/firebreak-${i.id}-live-issue-link`);
+    } finally {
+      stream.close();
+    }
   });
 
   it("LC-3 LC-4: labels follow severity and state, labels people added stay; closed on close, reopened on reopen", async () => {
