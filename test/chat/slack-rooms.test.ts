@@ -3,6 +3,8 @@
  * the channel and its invitations, the pinned header kept current, announcements, Slack failing.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadPolicy } from "../../src/policy/load.ts";
+import type { Policy } from "../../src/policy/model.ts";
 import { declare, type Json, timeline } from "../api/helpers.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { BOT_TOKEN, SIGNING_SECRET, type SlackServer, startSlackServer } from "../support/slack.ts";
@@ -186,5 +188,50 @@ describe("status update reminders (COMM-1)", () => {
       action_id: "post_status_update",
       value: String(incident.id),
     });
+  });
+});
+
+describe("another incident manager (PAGE-5)", () => {
+  it("is asked for in the policy's incident manager channel; a private incident without its title", async () => {
+    const policy = loadPolicy();
+    const asking = {
+      ...policy,
+      rules: [
+        ...(policy.rules ?? []),
+        {
+          id: "PAGE-5-chat",
+          rule: "PAGE-5",
+          description: "Ask for another IM on every S2 (a test rule).",
+          when: ["declared"],
+          if: { severity: ["S2"] },
+          do: [{ ask: "IM", message: "Can you take it?" }],
+        },
+      ],
+    } as Policy;
+    const server = await startSlackServer();
+    const imChannel = server.addChannel("incident-management");
+    for (const name of ["incidents", "incidents-dotcom"]) server.addChannel(name);
+    const app = await startTestApp({
+      policy: asking,
+      slack: { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, apiUrl: server.apiUrl },
+    });
+    try {
+      const ann = await app.user("ann");
+      const open = await declare(ann, { title: "Payments down", severity: "S2" });
+      const hidden = await declare(ann, { title: "Stolen laptop", severity: "S2", visibility: "private" });
+      await app.runJobs();
+      const asks = server.callsTo("chat.postMessage").filter((c) => c.body.channel === "incident-management");
+      const about = (id: number) =>
+        asks.map((c) => text(c.body.blocks)).filter((s) => s.includes(`incidents/${id}|`));
+      expect(about(open.id)).toHaveLength(1);
+      expect(about(open.id)[0]).toContain("Another IM is needed");
+      expect(about(open.id)[0]).toContain("Payments down");
+      expect(about(hidden.id)).toHaveLength(1);
+      expect(about(hidden.id)[0]).not.toContain("Stolen");
+      expect(server.messages.filter((m) => m.channel === imChannel)).toHaveLength(2);
+    } finally {
+      await app.close();
+      await server.close();
+    }
   });
 });
