@@ -209,7 +209,10 @@ export async function buildApp(deps: AppDeps) {
     incidents: {
       get: (tx, id) => incidents.rulesPort.get(asIncidentDb(tx), id),
       task: (tx, id) => incidents.rulesPort.task(asIncidentDb(tx), id),
-      record: (tx, id, e, at) => incidents.rulesPort.record(asIncidentDb(tx), id, [e], at),
+      record: async (tx, id, e, at) => {
+        await incidents.rulesPort.record(asIncidentDb(tx), id, [e], at);
+        await slackRef?.rooms.recorded(tx, id, [e]); // the Slack header links the new issue
+      },
     },
   });
   trackers.register();

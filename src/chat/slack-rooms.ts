@@ -383,7 +383,10 @@ export function createSlackRooms(deps: SlackRoomsDeps) {
       if (await store.getRoom(tx, id)) await enqueueSync(tx, id);
     },
 
-    /** The rules' timeline events: a reminder goes to the incident channel, a PAGE-5 ask to the IM channel. */
+    /**
+     * Others' timeline events: a rule's reminder goes to the incident channel, a PAGE-5 ask to the
+     * IM channel, a new tracker issue into the header.
+     */
     async recorded(tx: ChatDb, incidentId: number, drafts: EventDraft[]): Promise<void> {
       if (!api) return;
       const policy = deps.policy.current();
@@ -401,6 +404,9 @@ export function createSlackRooms(deps: SlackRoomsDeps) {
             },
             { maxAttempts: 10 },
           );
+        } else if (d.kind === "tracker-issue-created") {
+          // The header links the tracker issue: say it once the issue exists.
+          if (await store.getRoom(tx, incidentId)) await enqueueSync(tx, incidentId);
         } else if (
           d.kind === "rule-asked" &&
           d.data.role === policy.incidentManagerRole &&
