@@ -69,13 +69,17 @@ export function createIdentities(deps: { db: IdentityDb; clock: Clock }) {
 
     /** The person this chat account is linked to, or null. */
     async linked(account: Pick<ChatAccount, "provider" | "externalId">): Promise<Actor | null> {
-      const row = await db
+      // One round trip: every command asks this first.
+      const u = await db
         .selectFrom("chat_identities")
-        .select("user_id")
-        .where("provider", "=", account.provider)
-        .where("external_id", "=", account.externalId)
+        .innerJoin("users", "users.id", "chat_identities.user_id")
+        .select(["users.id", "users.username", "users.role"])
+        .where("chat_identities.provider", "=", account.provider)
+        .where("chat_identities.external_id", "=", account.externalId)
+        .where("users.deactivated_at", "is", null)
         .executeTakeFirst();
-      return row ? actorOf(Number(row.user_id)) : null;
+      if (!u || u.username.startsWith("@")) return null;
+      return { id: Number(u.id), username: u.username, role: u.role, tokenId: null };
     },
 
     /** The active person with this email (case-insensitive), or null. */

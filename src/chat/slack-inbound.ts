@@ -177,7 +177,14 @@ export function slackInboundRoutes(deps: SlackInboundDeps) {
             return "actor" in p ? p.actor.id : null;
           },
         }))();
-      const r = await within(work, ackWithin);
+      let r: Awaited<ReturnType<typeof within<ChatReply>>>;
+      try {
+        r = await within(work, ackWithin);
+      } catch (err) {
+        // Not a refusal (those are replies): something broke. Slack shows the sender why, briefly.
+        req.log.error({ err }, "a Slack command failed");
+        return ephemeral(`${command()} ${f.text}: failed on Firebreak's side; try again, or use the web app`);
+      }
       if (r.done) {
         if (r.value.form === "declare" && deps.slack && f.trigger_id) {
           try {
