@@ -42,6 +42,8 @@ const permanentErrors = new Set([
   "invalid_blocks",
   "msg_too_long",
   "restricted_action",
+  "user_not_found",
+  "users_not_found",
 ]);
 
 export class SlackCallError extends Error {

@@ -21,7 +21,7 @@ import type { App } from "../platform/http.ts";
 import type { Jobs } from "../platform/jobs.ts";
 import type { Logger } from "../platform/logger.ts";
 import { describeRedData, findRedData } from "../platform/reddata.ts";
-import type { SlackApi } from "./slack-api.ts";
+import { type SlackApi, SlackCallError } from "./slack-api.ts";
 import { verifySlackSignature } from "./slack-signature.ts";
 import type { ChatDb } from "./store.ts";
 import * as store from "./store.ts";
@@ -171,12 +171,17 @@ export function createSlackEvents(deps: SlackEventsDeps) {
     const data = p.data as Record<string, unknown>;
     let author = String(data.slackUser);
     if (deps.api) {
-      // A failure here throws: the job is retried, and the message kept once Slack answers.
-      const r = await deps.api.call("users.info", { user: author });
-      const u = r.user as
-        | { name?: string; real_name?: string; profile?: { display_name?: string; real_name?: string } }
-        | undefined;
-      author = u?.profile?.display_name || u?.real_name || u?.name || author;
+      try {
+        const r = await deps.api.call("users.info", { user: author });
+        const u = r.user as
+          | { name?: string; real_name?: string; profile?: { display_name?: string; real_name?: string } }
+          | undefined;
+        author = u?.profile?.display_name || u?.real_name || u?.name || author;
+      } catch (err) {
+        // Slack down: retried, and the message kept once it answers. A name Slack will never give
+        // (an unknown user, a missing scope): the message is kept under the Slack user id.
+        if (!(err instanceof SlackCallError) || err.retryable) throw err;
+      }
     }
     await db
       .transaction()

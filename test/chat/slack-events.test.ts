@@ -124,6 +124,13 @@ describe("Slack's Events API", () => {
     expect(e).toMatchObject({ actor: null, data: { author: "carol", slackUser: carolSlack } });
   });
 
+  it("a sender Slack cannot name is kept under their Slack id", async () => {
+    expect((await deliver(said("who am I", "U0GHOST01"))).status).toBe(200);
+    await t.runJobs();
+    const [e] = (await chatEvents()).filter((x: Json) => x.body === "who am I");
+    expect(e).toMatchObject({ actor: null, data: { author: "U0GHOST01" } });
+  });
+
   it("bots' messages and channel notices are not kept; an edit is kept as an edit", async () => {
     const before = (await chatEvents()).length;
     await deliver({ ...said("header text"), bot_id: BOT_ID, subtype: "bot_message" });
