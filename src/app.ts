@@ -7,6 +7,8 @@ import type { AlertDb } from "./alerts/store.ts";
 import { auditRoutes } from "./audit/routes.ts";
 import { createAudit } from "./audit/service.ts";
 import { createChatInbound } from "./chat/inbound.ts";
+import { createRoom } from "./chat/room.ts";
+import { roomRoutes } from "./chat/room-routes.ts";
 import type { MattermostSettings } from "./chat/mattermost.ts";
 import { createSlack, type Slack } from "./chat/slack.ts";
 import { createSlackApi } from "./chat/slack-api.ts";
@@ -460,6 +462,14 @@ export async function buildApp(deps: AppDeps) {
     mattermost: deps.mattermost,
     ackWithinMs: deps.chatAckWithinMs,
   });
+  // The incident page's own room: the same commands, and messages on the same timeline.
+  const room = createRoom({
+    incidents,
+    commands: chat.commands,
+    policy,
+    publicUrl,
+    notify: (tx, input) => notices.send(tx as unknown as PagingDb, input),
+  });
   processRef = process;
   // A changed policy applies without a restart: escalation policies follow the file, and every
   // clock is recomputed under the new rules (by one replica, as a job).
@@ -554,6 +564,7 @@ export async function buildApp(deps: AppDeps) {
       await api.register(statusAdminRoutes(statusPages));
       await api.register(subscriberAdminRoutes(statusSubscribers));
       await api.register(chat.apiRoutes);
+      await api.register(roomRoutes(room, incidents));
     },
     { prefix: "/api/v1" },
   );

@@ -399,6 +399,7 @@ export function createIncidentService(deps: IncidentDeps) {
 
     timeline: work.timeline,
     addNote: work.addNote,
+    addRoomMessage: work.addRoomMessage,
     addStatusUpdate: work.addStatusUpdate,
     pin: work.pin,
     tasks: work.tasks,

@@ -76,6 +76,44 @@ export function createWorkCommands(deps: {
       return r.events[0]!;
     },
 
+    /**
+     * A message in the incident's own room (the built-in chat): a `chat-message` event, as messages
+     * from Slack are, by the person who typed it. `mentions` are usernames typed after `@`: those
+     * of active people go to `notify` with the event, in the same transaction; naming someone who
+     * cannot see a private incident is refused (DATA-3), so a mention never leaks it.
+     */
+    async addRoomMessage(
+      actor: Actor,
+      id: number,
+      body: string,
+      mentions: string[],
+      notify: (tx: IncidentDb, i: Incident, event: TimelineEvent, userIds: number[]) => Promise<void>,
+    ): Promise<{ event: TimelineEvent; mentioned: number[] }> {
+      assertNoRedData({ text: body });
+      return db.transaction().execute(async (tx) => {
+        const i = await visibleIncident(tx, actor, id, true);
+        if (i.state === "merged") throw mergedRefusal(i, "write");
+        const mentioned: number[] = [];
+        for (const name of mentions) {
+          const u = await store.findActiveUser(tx, name);
+          if (!u || u.id === actor.id || mentioned.includes(u.id)) continue;
+          if (i.visibility === "private" && u.role !== "admin" && !(await store.isParticipant(tx, id, u.id)))
+            throw invalid(
+              "text",
+              `@${name} cannot see this private incident, so is not told of it; make them a participant first (assign them a role or page them)`,
+            );
+          mentioned.push(u.id);
+        }
+        const now = clock.now();
+        const [event] = await store.appendEvents(tx, id, actor.id, now, [
+          { kind: "chat-message", body, internal: false, data: { source: "room", mentions: mentioned } },
+        ]);
+        await store.addParticipants(tx, id, [actor.id], now);
+        if (mentioned.length) await notify(tx, i, event!, mentioned);
+        return { event: event!, mentioned };
+      });
+    },
+
     async pin(actor: Actor, id: number, eventId: number, pinned: boolean): Promise<TimelineEvent> {
       const timeline = await work.timeline(actor, id);
       const target = timeline.find((e) => e.id === eventId);

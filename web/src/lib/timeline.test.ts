@@ -63,6 +63,13 @@ describe("timeline events in words", () => {
   });
 
   it("tells notes, internal notes and status updates apart", () => {
+    expect(describeEvent(event("chat-message", { source: "room" }, "on it"), nameOf)).toMatchObject({
+      heading: "Message",
+      text: "on it",
+    });
+    expect(describeEvent(event("chat-message", { channel: "C1", author: "kim" }, "hi"), nameOf).heading).toBe(
+      "Message in chat from kim",
+    );
     expect(describeEvent(event("note", {}, "looking"), nameOf)).toMatchObject({
       heading: "Note",
       tone: "note",

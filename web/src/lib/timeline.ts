@@ -63,6 +63,13 @@ export function describeEvent(e: TimelineEvent, nameOf: NameOf, eventOf?: EventO
       const changed = Object.keys((d.changed as Record<string, unknown> | undefined) ?? {});
       return { heading: `Edited ${changed.join(", ") || "fields"}`, text: body, tone: "change" };
     }
+    case "chat-message":
+      // The incident's room, or its Slack channel; someone without a linked account by their chat name.
+      return {
+        heading: `Message${d.source === "room" ? "" : " in chat"}${d.author ? ` from ${str(d.author)}` : ""}`,
+        text: body,
+        tone: "note",
+      };
     case "note":
       return {
         heading: e.internal ? "Internal note" : "Note",
