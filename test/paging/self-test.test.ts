@@ -82,6 +82,27 @@ describe("scheduled self-test", () => {
     expect(alerts[0]!.status).toBe("resolved");
   });
 
+  it("an on-call person left with only an unverified method is reported as unreachable", async () => {
+    const mine = (await t.admin.get("/api/v1/me/contact-methods")).body.contactMethods as { id: number }[];
+    for (const m of mine) await t.admin.request("DELETE", `/api/v1/me/contact-methods/${m.id}`);
+    const sms = await t.admin.request("POST", "/api/v1/me/contact-methods", {
+      kind: "sms",
+      label: "Mobile",
+      address: "+14155550199",
+    });
+    expect(sms.body).toMatchObject({ verified: false });
+    await t.advanceMinutes(24 * 60); // the next day's self-test
+    await t.advanceMinutes(1);
+    const unreachable = (await selfAlerts()).filter((a) =>
+      a.dedupKey.startsWith("self-test:no-contact-methods:"),
+    );
+    expect(unreachable).toHaveLength(1);
+    expect(unreachable[0]).toMatchObject({ status: "firing" });
+    expect(unreachable[0]!.summary).toBe(
+      "Scheduled self-test: admin, on call in EOC, has no verified contact method; pages cannot reach them",
+    );
+  });
+
   it("runs at `at` and every `every` hours from it (UTC)", () => {
     const cfg = { every: "24h", at: "09:00", rotations: ["EOC"] };
     expect(nextSelfTest(cfg, new Date("2026-03-02T08:00:00Z")).toISOString()).toBe(
