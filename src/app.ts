@@ -104,7 +104,7 @@ export type AppDeps = {
   twilio?: { accountSid: string; authToken: string; from: string; apiBase?: string };
   /** MATTERMOST_*: Mattermost's slash command (issue 17). Default: none (its requests refused). */
   mattermost?: MattermostSettings;
-  /** How long a chat command may run before Slack is answered "working on it" (default 1 s). */
+  /** How long a chat command may run before Slack is answered "working on it" (default 250 ms). */
   chatAckWithinMs?: number;
   /** SLACK_*: the Slack app (issue 17). Default: none (no channels; Slack's requests refused). */
   slack?: { botToken?: string; signingSecret?: string; apiUrl: string };

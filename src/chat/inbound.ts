@@ -23,7 +23,7 @@ import { slackInboundRoutes } from "./slack-inbound.ts";
 export type ChatInboundSettings = {
   slack?: { botToken?: string; signingSecret?: string; apiUrl: string };
   mattermost?: MattermostSettings;
-  /** How long a Slack command may run before it is answered "working on it" (default 1 s). */
+  /** How long a Slack command may run before it is answered "working on it" (default 250 ms). */
   ackWithinMs?: number;
 };
 

@@ -11,7 +11,7 @@ import type { Outbound } from "../platform/outbound.ts";
 import type { IdentityDb } from "./identities.ts";
 
 /** How long a command may run before the request is answered and its reply posted afterwards. */
-export const ACK_WITHIN_MS = 1000;
+export const ACK_WITHIN_MS = 250;
 const JOB = "chat.respond";
 
 /** `done` with the value when `work` settles within `ms`; `pending` otherwise (it carries on). */
