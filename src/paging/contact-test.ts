@@ -31,6 +31,27 @@ export function destinationOf(cm: ContactMethod): OutgoingNotification["to"] {
   return { kind: "chat", url: cm.address };
 }
 
+/** The actor's own contact method `id`; anyone else's is "not found" (never "not yours"). */
+export async function ownContactMethod(db: PagingDb, actor: Actor, id: number): Promise<ContactMethod> {
+  const cm = await store.getContactMethod(db, id);
+  if (!cm || cm.user_id !== actor.id) throw notFound("contact method", id);
+  return cm;
+}
+
+/** `work`'s result, or null once `ms` have passed (the work goes on and records its own outcome). */
+export async function withinDeadline<T>(work: Promise<T>, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function createContactTests(deps: {
   db: PagingDb;
   clock: Clock;
@@ -41,11 +62,7 @@ export function createContactTests(deps: {
   const { db, clock, log } = deps;
   const deadlineMs = deps.deadlineMs ?? TEST_DEADLINE_MS;
 
-  async function ownMethod(actor: Actor, id: number): Promise<ContactMethod> {
-    const cm = await store.getContactMethod(db, id);
-    if (!cm || cm.user_id !== actor.id) throw notFound("contact method", id);
-    return cm;
-  }
+  const ownMethod = (actor: Actor, id: number) => ownContactMethod(db, actor, id);
 
   /** Sends and records the outcome; never throws (a failure is an outcome). */
   async function deliver(cm: ContactMethod, test: ContactTest): Promise<ContactTest> {
@@ -102,14 +119,7 @@ export function createContactTests(deps: {
         }
         return store.insertContactTest(tx, { contact_method_id: cm.id, user_id: actor.id, created_at: now });
       });
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<null>((resolve) => {
-        timer = setTimeout(() => resolve(null), deadlineMs);
-        timer.unref();
-      });
-      const outcome = await Promise.race([deliver(cm, test), late]);
-      clearTimeout(timer);
-      return outcome ?? test;
+      return (await withinDeadline(deliver(cm, test), deadlineMs)) ?? test;
     },
 
     async contactTest(actor: Actor, methodId: number, testId: number): Promise<ContactTest> {

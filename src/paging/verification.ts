@@ -8,9 +8,9 @@
 import { createHash, randomInt, timingSafeEqual } from "node:crypto";
 import type { Actor } from "../platform/auth.ts";
 import type { Clock } from "../platform/clock.ts";
-import { AppError, invalid, notFound } from "../platform/errors.ts";
+import { AppError, invalid } from "../platform/errors.ts";
 import type { Logger } from "../platform/logger.ts";
-import { destinationOf, TEST_DEADLINE_MS } from "./contact-test.ts";
+import { destinationOf, ownContactMethod, TEST_DEADLINE_MS, withinDeadline } from "./contact-test.ts";
 import type { OutgoingNotification, SendResult } from "./engine.ts";
 import {
   CODE_ATTEMPTS,
@@ -43,11 +43,7 @@ export function createContactVerification(deps: {
   const { db, clock, log } = deps;
   const deadlineMs = deps.deadlineMs ?? TEST_DEADLINE_MS;
 
-  async function ownMethod(actor: Actor, id: number): Promise<ContactMethod> {
-    const cm = await store.getContactMethod(db, id);
-    if (!cm || cm.user_id !== actor.id) throw notFound("contact method", id);
-    return cm;
-  }
+  const ownMethod = (actor: Actor, id: number) => ownContactMethod(db, actor, id);
 
   async function deliver(cm: ContactMethod, code: string): Promise<VerificationCode | null> {
     const { subject, text } = verificationMessage(cm.kind, code);
@@ -101,14 +97,7 @@ export function createContactVerification(deps: {
         error: null,
       });
     });
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<null>((resolve) => {
-      timer = setTimeout(() => resolve(null), deadlineMs);
-      timer.unref();
-    });
-    const sent = await Promise.race([deliver(cm, code), late]);
-    clearTimeout(timer);
-    return sent ?? row;
+    return (await withinDeadline(deliver(cm, code), deadlineMs)) ?? row;
   }
 
   type Checked = { ok: true; method: ContactMethod } | { ok: false; error: AppError };
