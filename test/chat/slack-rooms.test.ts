@@ -235,3 +235,36 @@ describe("another incident manager (PAGE-5)", () => {
     }
   });
 });
+
+describe("incidents declared by any path", () => {
+  it("a triage incident opened by alerts gets its channel too", async () => {
+    await t.seedOnCall();
+    const s = await t.admin.request("POST", "/api/v1/services", { name: "checkout-api" });
+    expect(s.status, JSON.stringify(s.body)).toBe(201);
+    const sent = await fetch(`${t.base}/v2/enqueue`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        routing_key: s.body.integrationKey,
+        event_action: "trigger",
+        dedup_key: "checkout-5xx",
+        payload: { summary: "checkout 5xx above 5%", source: "checkout-api", severity: "critical" },
+      }),
+    });
+    expect(sent.status).toBe(202);
+    // Intake commits in small batches: wait for the alert's incident.
+    const deadline = Date.now() + 10_000;
+    let incidentId: number | null = null;
+    while (incidentId === null && Date.now() < deadline) {
+      const alerts: Json[] = (await t.admin.get(`/api/v1/alerts?service=${s.body.id}`)).body.alerts ?? [];
+      incidentId = alerts.find((a) => a.incidentId !== null)?.incidentId ?? null;
+      if (incidentId === null) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(incidentId, "the alert opened a triage incident").not.toBeNull();
+    await t.runJobs();
+    const channel = [...slack.channels.values()].find((c) => c.name.startsWith(`inc-${incidentId}-`));
+    expect(channel, [...slack.channels.values()].map((c) => c.name).join(", ")).toBeDefined();
+    const header = slack.messages.find((m) => m.channel === channel!.id)!;
+    expect(text(header.blocks)).toContain("*State:* triage");
+  });
+});
