@@ -92,6 +92,10 @@ const UNDOCUMENTED: Record<string, string> = {
     "Twilio's call callback: the call's token and X-Twilio-Signature",
   "POST /integrations/twilio/voice/{token}/gather":
     "Twilio's key-press callback: the call's token and X-Twilio-Signature",
+  "POST /integrations/slack/commands": "Slack's slash commands: refused without Slack's v0 signature",
+  "POST /integrations/slack/interactions": "Slack's buttons and forms: refused without Slack's v0 signature",
+  "POST /integrations/slack/events": "Slack's Events API: refused without Slack's v0 signature",
+  "POST /integrations/mattermost/commands": "Mattermost's slash command: refused without the command's token",
 };
 
 /** Routes createHttp makes itself, before the hook above is in place: no config of their own. */
@@ -119,6 +123,7 @@ const VIEWER_SELF_SERVICE: Record<string, string> = {
   "PUT /api/v1/me/preferences": "the caller's own preferences (the setup guide's dismissal)",
   "POST /api/v1/me/push-subscriptions": "registers this browser for the caller's own push notifications",
   "DELETE /api/v1/me/push-subscriptions": "removes one of the caller's own push subscriptions (by endpoint)",
+  "POST /api/v1/me/chat-identities/link-code": "a one-time code to link the caller's own chat account",
 };
 
 /**
@@ -135,6 +140,7 @@ const CHECKS_ITS_OWN: Record<string, string> = {
   "POST /api/v1/me/contact-methods/{id}/test": "a test notification through one's own contact method",
   "POST /api/v1/me/contact-methods/{id}/verify": "verifying one's own contact method with its code",
   "POST /api/v1/me/contact-methods/{id}/verification-code": "a new code to one's own contact method",
+  "DELETE /api/v1/me/chat-identities/{provider}/{externalId}": "unlinking one's own chat account",
   "POST /api/v1/users/{id}/test-page": "a test page to oneself; to anyone else it needs an admin",
   "PUT /api/v1/teams/{id}/members/{userId}": "an admin, or an admin of that team (a role within the team)",
   "DELETE /api/v1/teams/{id}/members/{userId}": "an admin, or an admin of that team (a role within the team)",

@@ -431,6 +431,8 @@ export async function seedWorld(t: TestApp): Promise<World> {
     "{token}": "no-such-token",
     "{file}": "no-such-feed.ics",
     "{*}": "history",
+    "{provider}": "slack",
+    "{externalId}": "U0NOSUCH",
   };
   const hints: Hints = {
     type: "GitLab.com",
