@@ -113,6 +113,23 @@ describe("Slack slash commands", () => {
     expect(after.some((p) => p.state === "triggered")).toBe(false);
   });
 
+  it("acts on the incident whose channel the command is typed in", async () => {
+    const id = idIn((await command("alice", "declare S4 GitLab.com Queue stuck")).json.text);
+    // The incident's channel is made by a job (src/chat/slack-rooms.ts).
+    const deadline = Date.now() + 10_000;
+    while (!slack.channelNamed(`inc-${id}-queue-stuck`) && Date.now() < deadline) {
+      await t.runJobs();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const channel = slack.channelNamed(`inc-${id}-queue-stuck`)!.id;
+    const body = commandForm("alice", "severity S3 two queues now", channel);
+    const r = await slackPost(`${t.base}/integrations/slack/commands`, body, {
+      contentType: "application/x-www-form-urlencoded",
+    });
+    expect(JSON.parse(r.body)).toMatchObject({ response_type: "in_channel" });
+    expect(await incident(id)).toMatchObject({ severity: "S3" });
+  });
+
   it("answers an unknown command with the help text, privately", async () => {
     const r = await command("alice", "frobnicate");
     expect(r.json).toMatchObject({ response_type: "ephemeral" });
