@@ -211,13 +211,13 @@ async function eventsPhase(db: BenchDatabase, o: Options, cleanup: Cleanup): Pro
     if (r.status !== 201) throw new Error(`declare: HTTP ${r.status}: ${r.body}`);
     const id = (JSON.parse(r.body) as { id: number }).id;
     const deadline = performance.now() + 30_000;
-    let found: string | undefined;
-    while (!(found = slack.channelNamed(`inc-${id}-bench-chat-${n}`)?.id)) {
+    const channelOf = () => slack.channelNamed(`inc-${id}-bench-chat-${n}`)?.id;
+    while (!channelOf()) {
       if (performance.now() > deadline)
         throw new Error(`incident ${id}'s channel was not made within 30 s:\n${child.output()}`);
       await new Promise((r) => setTimeout(r, 20));
     }
-    channels.push({ incidentId: id, channel: found });
+    channels.push({ incidentId: id, channel: channelOf() as string });
   }
   api.close();
   say(`events: ${o.incidents} incidents with their channels; following their streams`);
@@ -230,7 +230,9 @@ async function eventsPhase(db: BenchDatabase, o: Options, cleanup: Cleanup): Pro
       s.rec.add("message→stream", s.start, performance.now());
     }),
   );
-  cleanup.add("close the streams", () => streams.forEach((s) => s.close()));
+  cleanup.add("close the streams", () => {
+    for (const s of streams) s.close();
+  });
   await Promise.all(streams.map((s) => s.ready));
   const poster = signedPoster(base, o.load.clients);
   let seq = 0;
