@@ -7,7 +7,6 @@
  * anything else is answered 401 (problem+json) and nothing is done. The sender is the Firebreak
  * person their Slack account is linked to (identities.ts); commands run as them (commands.ts).
  */
-import { sql } from "kysely";
 import { z } from "zod";
 import type { Clock } from "../platform/clock.ts";
 import { AppError } from "../platform/errors.ts";
@@ -22,6 +21,7 @@ import type { SlackApi } from "./slack-api.ts";
 import { createSlackInteractions, type InteractionDeps } from "./slack-interactions.ts";
 import { verifySlackSignature } from "./slack-signature.ts";
 import { declareView } from "./slack-views.ts";
+import { roomByChannel } from "./store.ts";
 
 export type SlackInboundDeps = Omit<InteractionDeps, "personOf" | "respond"> & {
   db: IdentityDb;
@@ -102,9 +102,8 @@ export function slackInboundRoutes(deps: SlackInboundDeps) {
 
   async function incidentOfChannel(channelId: string): Promise<number | null> {
     if (!channelId) return null;
-    const r = await sql<{ incident_id: string }>`
-      SELECT incident_id FROM slack_rooms WHERE channel_id = ${channelId}`.execute(deps.db);
-    return r.rows[0] ? Number(r.rows[0].incident_id) : null;
+    const room = await roomByChannel(deps.db, channelId);
+    return room ? Number(room.incident_id) : null;
   }
 
   /** Posts `reply` to response_url later, when it is Slack's (or the configured API's) host. */
