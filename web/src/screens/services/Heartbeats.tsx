@@ -3,18 +3,17 @@
  * than its interval raises an alert on the service. Admins add and remove them.
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { type FormEvent, useId, useState } from "react";
+import { type FormEvent, useState } from "react";
 import { ApiError } from "../../api/client.ts";
 import { createHeartbeat, deleteHeartbeat, heartbeatsQuery, serviceKeys } from "../../api/services.ts";
 import { ErrorNote } from "../../components/ErrorNote.tsx";
 import { Time } from "../../components/Time.tsx";
-import { fieldProblems } from "../../lib/fields.ts";
+import { useFieldErrors } from "../../components/useFieldErrors.tsx";
 
 type Field = "name" | "interval";
 const apiFields: Record<string, Field> = { name: "name", intervalMinutes: "interval" };
 
 export function Heartbeats({ serviceId, canChange }: { serviceId: number; canChange: boolean }) {
-  const id = useId();
   const queryClient = useQueryClient();
   const heartbeats = useQuery(heartbeatsQuery(serviceId));
   const [local, setLocal] = useState<Partial<Record<Field, string>>>({});
@@ -27,18 +26,7 @@ export function Heartbeats({ serviceId, canChange }: { serviceId: number; canCha
     mutationFn: (hid: number) => deleteHeartbeat(serviceId, hid),
     onSettled: invalidate,
   });
-  const refused = fieldProblems(add.error instanceof ApiError ? add.error : null, apiFields);
-  const errors = { ...refused?.byField, ...local };
-  const err = (f: Field) =>
-    errors[f] ? (
-      <span id={`${id}-${f}`} className="field-error">
-        {errors[f]}
-      </span>
-    ) : null;
-  const aria = (f: Field) => ({
-    "aria-invalid": errors[f] ? true : undefined,
-    "aria-describedby": errors[f] ? `${id}-${f}` : undefined,
-  });
+  const { id, refused, err, aria } = useFieldErrors(add.error, apiFields, local);
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const formEl = e.currentTarget;

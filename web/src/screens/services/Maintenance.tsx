@@ -3,7 +3,7 @@
  * list of windows not yet over, a form to add one (times in the viewer's zone) and ending one early.
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { type FormEvent, useId, useState } from "react";
+import { type FormEvent, useState } from "react";
 import { ApiError } from "../../api/client.ts";
 import {
   addMaintenance,
@@ -13,7 +13,7 @@ import {
   serviceKeys,
 } from "../../api/services.ts";
 import { ErrorNote } from "../../components/ErrorNote.tsx";
-import { fieldProblems } from "../../lib/fields.ts";
+import { useFieldErrors } from "../../components/useFieldErrors.tsx";
 import { fromLocalInput, spanLabel, toLocalInput, viewerTimeZone } from "../../lib/week.ts";
 
 type Field = "start" | "end" | "reason";
@@ -42,7 +42,6 @@ function WindowRow({ serviceId, w, now }: { serviceId: number; w: MaintenanceWin
 }
 
 export function Maintenance({ serviceId, canChange }: { serviceId: number; canChange: boolean }) {
-  const id = useId();
   const queryClient = useQueryClient();
   const windows = useQuery(maintenanceQuery(serviceId));
   const [local, setLocal] = useState<Partial<Record<Field, string>>>({});
@@ -50,18 +49,7 @@ export function Maintenance({ serviceId, canChange }: { serviceId: number; canCh
     mutationFn: (body: { start: string; end: string; reason?: string }) => addMaintenance(serviceId, body),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: serviceKeys.maintenance(serviceId) }),
   });
-  const refused = fieldProblems(add.error instanceof ApiError ? add.error : null, apiFields);
-  const errors = { ...refused?.byField, ...local };
-  const err = (f: Field) =>
-    errors[f] ? (
-      <span id={`${id}-${f}`} className="field-error">
-        {errors[f]}
-      </span>
-    ) : null;
-  const aria = (f: Field) => ({
-    "aria-invalid": errors[f] ? true : undefined,
-    "aria-describedby": errors[f] ? `${id}-${f}` : undefined,
-  });
+  const { id, refused, err, aria } = useFieldErrors(add.error, apiFields, local);
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const formEl = e.currentTarget;

@@ -4,12 +4,12 @@
  * them; a refusal is shown at the field it names, and nothing typed is lost.
  */
 import { useQuery } from "@tanstack/react-query";
-import { type FormEvent, useId, useState } from "react";
+import { type FormEvent, useState } from "react";
 import { ApiError } from "../../api/client.ts";
 import { policiesQuery } from "../../api/oncall.ts";
 import type { Service, ServiceFields } from "../../api/services.ts";
 import { ErrorNote } from "../../components/ErrorNote.tsx";
-import { fieldProblems } from "../../lib/fields.ts";
+import { useFieldErrors } from "../../components/useFieldErrors.tsx";
 
 type Field = "name" | "description" | "policy" | "grouping";
 const apiFields: Record<string, Field> = {
@@ -61,23 +61,11 @@ export function ServiceForm({
   done: string;
   onSubmit: (body: ServiceFields, form: HTMLFormElement) => void;
 }) {
-  const id = useId();
   const policies = useQuery(policiesQuery);
   const [local, setLocal] = useState<Partial<Record<Field, string>>>({});
   // A new service pages the install's default policy when there is one, else the first.
   const defaultPolicy = policies.data?.find((p) => p.name === "Engineer On Call") ?? policies.data?.[0];
-  const refused = fieldProblems(error instanceof ApiError ? error : null, apiFields);
-  const errors = { ...refused?.byField, ...local };
-  const err = (f: Field) =>
-    errors[f] ? (
-      <span id={`${id}-${f}`} className="field-error">
-        {errors[f]}
-      </span>
-    ) : null;
-  const aria = (f: Field) => ({
-    "aria-invalid": errors[f] ? true : undefined,
-    "aria-describedby": errors[f] ? `${id}-${f}` : undefined,
-  });
+  const { id, refused, err, aria } = useFieldErrors(error, apiFields, local);
 
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();

@@ -3,7 +3,7 @@
  * components and message. Like any update it is published once approved under the drafts.
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { type FormEvent, useId, useState } from "react";
+import { type FormEvent, useState } from "react";
 import { ApiError } from "../../api/client.ts";
 import {
   componentsQuery,
@@ -13,7 +13,7 @@ import {
   statusKeys,
 } from "../../api/statuspage.ts";
 import { ErrorNote } from "../../components/ErrorNote.tsx";
-import { fieldProblems } from "../../lib/fields.ts";
+import { useFieldErrors } from "../../components/useFieldErrors.tsx";
 import { fromLocalInput, viewerTimeZone } from "../../lib/week.ts";
 import { PostItem } from "./Posts.tsx";
 
@@ -28,7 +28,6 @@ const apiFields: Record<string, Field> = {
 };
 
 function MaintenanceForm({ slug }: { slug: string }) {
-  const id = useId();
   const queryClient = useQueryClient();
   const components = useQuery(componentsQuery(slug));
   const [local, setLocal] = useState<Partial<Record<Field, string>>>({});
@@ -36,18 +35,7 @@ function MaintenanceForm({ slug }: { slug: string }) {
     mutationFn: (body: NewMaintenance) => draftMaintenance(slug, body),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: statusKeys.page(slug) }),
   });
-  const refused = fieldProblems(draft.error instanceof ApiError ? draft.error : null, apiFields);
-  const errors = { ...refused?.byField, ...local };
-  const err = (f: Field) =>
-    errors[f] ? (
-      <span id={`${id}-${f}`} className="field-error">
-        {errors[f]}
-      </span>
-    ) : null;
-  const aria = (f: Field) => ({
-    "aria-invalid": errors[f] ? true : undefined,
-    "aria-describedby": errors[f] ? `${id}-${f}` : undefined,
-  });
+  const { id, refused, err, aria } = useFieldErrors(draft.error, apiFields, local);
 
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
