@@ -2,49 +2,16 @@
  * One schedule: its rotations, the week's final shifts (overrides applied) as a grid and a list,
  * its current and coming overrides (with Delete), and creating one by form or by dragging.
  */
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { deleteOverride, type Override, oncallKeys, type Schedule, shiftsQuery } from "../../api/oncall.ts";
+import { type Schedule, shiftsQuery } from "../../api/oncall.ts";
 import type { User } from "../../api/types.ts";
 import { ErrorNote } from "../../components/ErrorNote.tsx";
 import { WeekGrid } from "../../components/WeekGrid.tsx";
 import { namesList, personName, shiftLengthLabel, shiftOrigin } from "../../lib/oncall.ts";
-import { type Day, SLOT_MS, type Span, spanLabel } from "../../lib/week.ts";
+import { type Day, type Span, spanLabel } from "../../lib/week.ts";
 import { OverrideDialog } from "./OverrideDialog.tsx";
-
-/** A new override by button starts at the next half hour and lasts 8 hours. */
-function defaultSpan(now: number): Span {
-  const start = Math.ceil(now / SLOT_MS) * SLOT_MS;
-  return { start, end: start + 16 * SLOT_MS };
-}
-
-function OverrideItem({
-  schedule,
-  override,
-  people,
-}: {
-  schedule: Schedule;
-  override: Override;
-  people: User[];
-}) {
-  const queryClient = useQueryClient();
-  const remove = useMutation({
-    mutationFn: () => deleteOverride(schedule.id, override.id),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: oncallKeys.all }),
-  });
-  return (
-    <li className="override-item">
-      <span>
-        <strong>{personName(people, override.userId)}</strong> {spanLabel(override.start, override.end)}
-        {override.reason ? <span className="muted"> · {override.reason}</span> : null}
-      </span>
-      <button type="button" className="danger" disabled={remove.isPending} onClick={() => remove.mutate()}>
-        Delete override
-      </button>
-      <ErrorNote error={remove.error} />
-    </li>
-  );
-}
+import { defaultOverrideSpan, OverrideItem } from "./OverrideItem.tsx";
 
 export function ScheduleCalendar({
   schedule,
@@ -78,7 +45,7 @@ export function ScheduleCalendar({
     <section className="schedule panel" aria-labelledby={headingId}>
       <div className="section-head">
         <h3 id={headingId}>{schedule.name}</h3>
-        <button type="button" onClick={() => open(defaultSpan(now))}>
+        <button type="button" onClick={() => open(defaultOverrideSpan(now))}>
           New override
         </button>
       </div>
