@@ -17,6 +17,9 @@ import { incidentRoutes } from "./incidents/routes.ts";
 import { createIncidentService } from "./incidents/service.ts";
 import type { IncidentDb } from "./incidents/store.ts";
 import { createLiveIncidents, listenForIncidentChanges } from "./incidents/stream.ts";
+import { registerInsightsMetrics } from "./insights/metrics.ts";
+import { insightsRoutes } from "./insights/routes.ts";
+import { createInsights } from "./insights/service.ts";
 import { createChannels } from "./notify/registry.ts";
 import { calendarFeedRoutes, oncallRoutes } from "./oncall/routes.ts";
 import { createOncallService } from "./oncall/service.ts";
@@ -192,6 +195,8 @@ export async function buildApp(deps: AppDeps) {
   });
   const teams = createTeams({ db: database.db, clock });
   const audit = createAudit({ db: database.db, clock, log, retentionDays: deps.auditRetentionDays ?? 365 });
+  const insights = createInsights({ db: database.db, clock });
+  registerInsightsMetrics(metrics.registry, insights);
   const oidc = deps.oidc && createOidc({ db: database.db, clock, log, config: deps.oidc, publicUrl, signIn });
   /** SEV-5: the urgency of a page for an incident of this severity, now. */
   const urgencyOf = (severity: string) => urgencyFor(policy.current(), severity, clock.now());
@@ -565,6 +570,7 @@ export async function buildApp(deps: AppDeps) {
       await api.register(subscriberAdminRoutes(statusSubscribers));
       await api.register(chat.apiRoutes);
       await api.register(roomRoutes(room, incidents));
+      await api.register(insightsRoutes(insights));
     },
     { prefix: "/api/v1" },
   );

@@ -1,0 +1,369 @@
+/**
+ * The insights' SQL: every figure is computed by PostgreSQL (counts, means, percentiles, histogram
+ * buckets), never by loading incidents into the process. Each query starts from the same scope:
+ *
+ * - counted incidents: not declined, not merged into another (a duplicate counts as its primary:
+ *   its pages, alerts and corrective actions are the primary's), declared within [from, to);
+ * - what the viewer may count: admins every incident, anyone else public ones and private ones they
+ *   take part in (DATA-3) — so a figure never reveals a private incident to a non-participant;
+ * - severity, type and service filters on the (primary) incident.
+ */
+import { type RawBuilder, sql } from "kysely";
+import type { Db } from "../platform/db.ts";
+import {
+  bucketEdges,
+  type CorrectiveRow,
+  type Distribution,
+  type Grouping,
+  type Histograms,
+  type InsightsFilter,
+  type LoadRow,
+  type Measure,
+  measures,
+  type NoisyAlert,
+  type NoisyService,
+  type ResponseTimesRow,
+  type ReviewRow,
+  share,
+  type Viewer,
+  type WeekCount,
+} from "./model.ts";
+
+type Frag = RawBuilder<unknown>;
+
+/** The primary incident `r` (already joined) passes the viewer and the filters (not the window). */
+function incidentScope(r: string, v: Viewer, f: InsightsFilter): Frag {
+  const alias = sql.ref(r);
+  const parts: Frag[] = [];
+  if (!v.admin)
+    parts.push(sql`(${alias}.visibility = 'public' OR EXISTS (
+      SELECT 1 FROM incident_participants ip WHERE ip.incident_id = ${alias}.id AND ip.user_id = ${v.id}))`);
+  if (f.severities?.length) parts.push(sql`${alias}.severity = ANY(${f.severities}::text[])`);
+  if (f.types?.length) parts.push(sql`${alias}.type = ANY(${f.types}::text[])`);
+  if (f.services?.length)
+    parts.push(sql`EXISTS (
+      SELECT 1 FROM alert_groups sg JOIN incidents sd ON sd.id = sg.incident_id
+      WHERE sg.service_id = ANY(${f.services}::bigint[]) AND (sd.id = ${alias}.id OR sd.merged_into = ${alias}.id))`);
+  return parts.length ? sql.join(parts, sql` AND `) : sql`true`;
+}
+
+const anyIncidentFilter = (f: InsightsFilter) =>
+  Boolean(f.severities?.length || f.types?.length || f.services?.length);
+
+/** The counted incidents of the window, with the instants the measures are taken between. */
+function base(v: Viewer, f: InsightsFilter): Frag {
+  return sql`SELECT i.id, i.severity, i.type, i.declared_at,
+      i.impact_started_at,
+      coalesce(i.impact_started_at, i.declared_at) AS began_at,
+      coalesce(i.detected_at, i.declared_at) AS detected_at,
+      least(i.mitigated_at, i.impact_ended_at) AS mitigated_at,
+      i.resolved_at
+    FROM incidents i
+    WHERE i.merged_into IS NULL AND i.state NOT IN ('declined', 'merged')
+      AND i.declared_at >= ${f.from} AND i.declared_at < ${f.to}
+      AND ${incidentScope("i", v, f)}`;
+}
+
+/** Each counted incident's first page and first acknowledgement (its duplicates' pages included). */
+const firstAcks = sql`SELECT b.id AS root, min(p.created_at) AS paged_at, min(ack.at) AS acked_at
+    FROM pages p JOIN incidents d ON d.id = p.incident_id
+    JOIN base b ON b.id = coalesce(d.merged_into, d.id)
+    LEFT JOIN LATERAL (SELECT min(e.at) AS at FROM page_events e
+      WHERE e.page_id = p.id AND e.kind = 'page-acknowledged') ack ON true
+    GROUP BY 1`;
+
+/** Seconds from one instant to a later one; null when either is unknown, 0 when out of order. */
+const secondsBetween = (start: string, end: string) =>
+  sql.raw(`CASE WHEN ${end} < ${start} THEN 0 ELSE extract(epoch FROM ${end} - ${start}) END`);
+
+/** One row per (incident, measure) with the measure's seconds; incidents lacking an instant have none. */
+const measured = sql`SELECT b.*, x.measure, x.seconds
+    FROM base b LEFT JOIN acks a ON a.root = b.id
+    CROSS JOIN LATERAL (VALUES
+      ('mttd', ${secondsBetween("b.impact_started_at", "b.detected_at")}),
+      ('mtta', ${secondsBetween("a.paged_at", "a.acked_at")}),
+      ('mttm', ${secondsBetween("b.began_at", "b.mitigated_at")}),
+      ('mttr', ${secondsBetween("b.began_at", "b.resolved_at")})
+    ) AS x(measure, seconds)
+    WHERE x.seconds IS NOT NULL`;
+
+function groupKey(by: Grouping): { join: Frag; key: Frag } {
+  const none = sql``;
+  switch (by) {
+    case "all":
+      return { join: none, key: sql`'all'` };
+    case "severity":
+      return { join: none, key: sql`m.severity` };
+    case "type":
+      return { join: none, key: sql`m.type` };
+    case "week":
+      return {
+        join: none,
+        key: sql`to_char(date_trunc('week', m.declared_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD')`,
+      };
+    case "month":
+      return { join: none, key: sql`to_char(m.declared_at AT TIME ZONE 'UTC', 'YYYY-MM')` };
+    case "service":
+      // An incident opened or joined by several services' alerts counts under each of them.
+      return {
+        join: sql`LEFT JOIN LATERAL (
+            SELECT DISTINCT s.name FROM alert_groups g JOIN incidents gd ON gd.id = g.incident_id
+            JOIN services s ON s.id = g.service_id
+            WHERE gd.id = m.id OR gd.merged_into = m.id) sv ON true`,
+        key: sql`coalesce(sv.name, '(no service)')`,
+      };
+  }
+}
+
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+export async function responseTimes(
+  db: Db,
+  v: Viewer,
+  f: InsightsFilter,
+  by: Grouping,
+): Promise<ResponseTimesRow[]> {
+  const g = groupKey(by);
+  const r = await sql<{ grp: string; measure: Measure; n: string; mean: number; p50: number; p90: number }>`
+    WITH base AS (${base(v, f)}), acks AS (${firstAcks}), m AS (${measured})
+    SELECT ${g.key} AS grp, m.measure, count(*) AS n, avg(m.seconds)::float8 AS mean,
+      percentile_cont(0.5) WITHIN GROUP (ORDER BY m.seconds) AS p50,
+      percentile_cont(0.9) WITHIN GROUP (ORDER BY m.seconds) AS p90
+    FROM m ${g.join}
+    GROUP BY 1, 2 ORDER BY 1`.execute(db);
+  const empty = (): Distribution => ({ count: 0, mean: null, p50: null, p90: null });
+  const rows = new Map<string, ResponseTimesRow>();
+  for (const x of r.rows) {
+    let row = rows.get(x.grp);
+    if (!row) {
+      row = { group: x.grp, mttd: empty(), mtta: empty(), mttm: empty(), mttr: empty() };
+      rows.set(x.grp, row);
+    }
+    row[x.measure] = { count: Number(x.n), mean: num(x.mean), p50: num(x.p50), p90: num(x.p90) };
+  }
+  if (by === "all" && rows.size === 0)
+    rows.set("all", { group: "all", mttd: empty(), mtta: empty(), mttm: empty(), mttr: empty() });
+  return [...rows.values()];
+}
+
+/** How many incidents fall in each bucket of `bucketEdges`, per measure. */
+export async function histograms(db: Db, v: Viewer, f: InsightsFilter): Promise<Histograms> {
+  // A value on an edge belongs to the bucket below (the labels say "≤"), which width_bucket does not do.
+  const bucket = sql.raw(
+    `CASE ${bucketEdges.map((e, i) => `WHEN m.seconds <= ${e} THEN ${i}`).join(" ")} ELSE ${bucketEdges.length} END`,
+  );
+  const r = await sql<{ measure: Measure; bucket: number; n: string }>`
+    WITH base AS (${base(v, f)}), acks AS (${firstAcks}), m AS (${measured})
+    SELECT m.measure, ${bucket} AS bucket, count(*) AS n
+    FROM m GROUP BY 1, 2`.execute(db);
+  const out = Object.fromEntries(
+    measures.map((m) => [m, Array<number>(bucketEdges.length + 1).fill(0)]),
+  ) as Histograms;
+  for (const x of r.rows) out[x.measure][x.bucket] = Number(x.n);
+  return out;
+}
+
+export async function incidentCount(db: Db, v: Viewer, f: InsightsFilter): Promise<number> {
+  const r = await sql<{ n: string }>`WITH base AS (${base(v, f)}) SELECT count(*) AS n FROM base`.execute(db);
+  return Number(r.rows[0]?.n ?? 0);
+}
+
+/** Incidents declared per ISO week (Monday, UTC), weeks without any included. */
+export async function incidentsPerWeek(db: Db, v: Viewer, f: InsightsFilter): Promise<WeekCount[]> {
+  const r = await sql<{ week: string; n: string }>`
+    WITH base AS (${base(v, f)}),
+    weeks AS (
+      SELECT generate_series(date_trunc('week', ${f.from}::timestamptz AT TIME ZONE 'UTC'),
+        (${f.to}::timestamptz AT TIME ZONE 'UTC') - interval '1 microsecond', interval '1 week') AS w)
+    SELECT to_char(weeks.w, 'YYYY-MM-DD') AS week, count(b.id) AS n
+    FROM weeks LEFT JOIN base b ON date_trunc('week', b.declared_at AT TIME ZONE 'UTC') = weeks.w
+    GROUP BY weeks.w ORDER BY weeks.w`.execute(db);
+  return r.rows.map((x) => ({ week: x.week, incidents: Number(x.n) }));
+}
+
+/** Required reviews of the window's incidents by severity: done on time against those due by `now`. */
+export async function reviews(db: Db, v: Viewer, f: InsightsFilter, now: Date): Promise<ReviewRow[]> {
+  const r = await sql<{
+    severity: string;
+    required: string;
+    due: string;
+    completed: string;
+    on_time: string;
+    overdue: string;
+  }>`
+    WITH base AS (${base(v, f)})
+    SELECT b.severity,
+      count(*) AS required,
+      count(*) FILTER (WHERE rv.completed_at IS NOT NULL OR rv.due_at <= ${now}) AS due,
+      count(*) FILTER (WHERE rv.completed_at IS NOT NULL) AS completed,
+      count(*) FILTER (WHERE rv.completed_at IS NOT NULL AND (rv.due_at IS NULL OR rv.completed_at <= rv.due_at)) AS on_time,
+      count(*) FILTER (WHERE rv.completed_at IS NULL AND rv.due_at <= ${now}) AS overdue
+    FROM base b JOIN incident_reviews rv ON rv.incident_id = b.id
+    WHERE rv.required
+    GROUP BY 1 ORDER BY 1`.execute(db);
+  return r.rows.map((x) => ({
+    severity: x.severity,
+    required: Number(x.required),
+    due: Number(x.due),
+    completed: Number(x.completed),
+    onTime: Number(x.on_time),
+    overdue: Number(x.overdue),
+    onTimeShare: share(Number(x.on_time), Number(x.due)),
+  }));
+}
+
+/** Corrective actions (FU-2) of the window's incidents (their duplicates' included), by incident severity. */
+export async function correctiveActions(
+  db: Db,
+  v: Viewer,
+  f: InsightsFilter,
+  now: Date,
+): Promise<CorrectiveRow[]> {
+  const r = await sql<{ severity: string; open: string; overdue: string; done: string }>`
+    WITH base AS (${base(v, f)})
+    SELECT b.severity,
+      count(*) FILTER (WHERE t.state = 'open') AS open,
+      count(*) FILTER (WHERE t.state = 'open' AND t.due_at < ${now}) AS overdue,
+      count(*) FILTER (WHERE t.state = 'done') AS done
+    FROM incident_tasks t JOIN incidents d ON d.id = t.incident_id
+    JOIN base b ON b.id = coalesce(d.merged_into, d.id)
+    WHERE t.corrective
+    GROUP BY 1 ORDER BY 1`.execute(db);
+  return r.rows.map((x) => ({
+    severity: x.severity,
+    open: Number(x.open),
+    overdue: Number(x.overdue),
+    done: Number(x.done),
+  }));
+}
+
+/**
+ * Pages each person received within [from, to): a person receives a page when a level of its
+ * escalation names them (the page-escalated event), counted once per page. Night (22:00–07:00) and
+ * weekend are read in the escalation policy's business-hours time zone; hours interrupted are the
+ * distinct clock hours in which the person received at least one page.
+ */
+export async function onCallLoad(db: Db, v: Viewer, f: InsightsFilter): Promise<LoadRow[]> {
+  const scope = anyIncidentFilter(f)
+    ? sql`r.id IS NOT NULL AND ${incidentScope("r", v, f)}`
+    : sql`(r.id IS NULL OR ${incidentScope("r", v, f)})`;
+  const r = await sql<{
+    user_id: string;
+    username: string;
+    name: string;
+    pages: string;
+    night: string;
+    weekend: string;
+    hours: string;
+  }>`
+    WITH paged AS (
+      SELECT u.value::bigint AS user_id, e.page_id, min(e.at) AS at
+      FROM page_events e CROSS JOIN LATERAL jsonb_array_elements_text(e.data -> 'users') u
+      WHERE e.kind = 'page-escalated' AND e.at >= ${f.from} AND e.at < ${f.to}
+      GROUP BY 1, 2),
+    scoped AS (
+      SELECT pd.user_id, pd.at, pd.at AT TIME ZONE coalesce(ep.business_hours ->> 'timeZone', 'UTC') AS local
+      FROM paged pd JOIN pages p ON p.id = pd.page_id
+      JOIN escalation_policies ep ON ep.id = p.policy_id
+      LEFT JOIN incidents d ON d.id = p.incident_id
+      LEFT JOIN incidents r ON r.id = coalesce(d.merged_into, d.id)
+      WHERE ${scope})
+    SELECT s.user_id, us.username, us.name, count(*) AS pages,
+      count(*) FILTER (WHERE extract(hour FROM s.local) >= 22 OR extract(hour FROM s.local) < 7) AS night,
+      count(*) FILTER (WHERE extract(isodow FROM s.local) >= 6) AS weekend,
+      count(DISTINCT date_trunc('hour', s.at)) AS hours
+    FROM scoped s JOIN users us ON us.id = s.user_id
+    GROUP BY 1, 2, 3 ORDER BY count(*) DESC, us.username`.execute(db);
+  return r.rows.map((x) => ({
+    userId: Number(x.user_id),
+    username: x.username,
+    name: x.name,
+    pages: Number(x.pages),
+    nightPages: Number(x.night),
+    weekendPages: Number(x.weekend),
+    hoursInterrupted: Number(x.hours),
+  }));
+}
+
+/** Alerts first seen within [from, to) that the viewer may count, with their (primary) incident. */
+function alertScope(v: Viewer, f: InsightsFilter): Frag {
+  const parts: Frag[] = [sql`a.first_seen_at >= ${f.from} AND a.first_seen_at < ${f.to}`];
+  if (f.services?.length) parts.push(sql`a.service_id = ANY(${f.services}::bigint[])`);
+  const { services: _, ...incidentFilters } = f;
+  parts.push(
+    anyIncidentFilter(incidentFilters)
+      ? sql`r.id IS NOT NULL AND ${incidentScope("r", v, incidentFilters)}`
+      : sql`(r.id IS NULL OR ${incidentScope("r", v, incidentFilters)})`,
+  );
+  return sql.join(parts, sql` AND `);
+}
+
+const alertJoins = sql`LEFT JOIN alert_groups g ON g.id = a.group_id
+    LEFT JOIN incidents d ON d.id = g.incident_id
+    LEFT JOIN incidents r ON r.id = coalesce(d.merged_into, d.id)`;
+
+/** Services by alerts received, with the incidents those alerts opened or joined (counted once each). */
+export async function noisyServices(
+  db: Db,
+  v: Viewer,
+  f: InsightsFilter,
+  limit: number,
+): Promise<NoisyService[]> {
+  const r = await sql<{ id: string; name: string; alerts: string; occurrences: string; incidents: string }>`
+    SELECT s.id, s.name, count(*) AS alerts, sum(a.occurrences) AS occurrences,
+      count(DISTINCT r.id) FILTER (WHERE r.state NOT IN ('declined', 'merged')) AS incidents
+    FROM alerts a JOIN services s ON s.id = a.service_id ${alertJoins}
+    WHERE ${alertScope(v, f)}
+    GROUP BY 1, 2 ORDER BY count(*) DESC, s.name LIMIT ${limit}`.execute(db);
+  return r.rows.map((x) => ({
+    serviceId: Number(x.id),
+    service: x.name,
+    alerts: Number(x.alerts),
+    occurrences: Number(x.occurrences),
+    incidents: Number(x.incidents),
+    alertsPerIncident: share(Number(x.alerts), Number(x.incidents)),
+  }));
+}
+
+/** Alerts (one per service and dedup key) by how often they fired. */
+export async function noisyAlerts(
+  db: Db,
+  v: Viewer,
+  f: InsightsFilter,
+  limit: number,
+): Promise<NoisyAlert[]> {
+  const r = await sql<{
+    id: string;
+    name: string;
+    dedup_key: string;
+    summary: string;
+    occurrences: string;
+    incidents: string;
+  }>`
+    SELECT s.id, s.name, a.dedup_key, a.summary, a.occurrences,
+      (CASE WHEN r.id IS NOT NULL AND r.state NOT IN ('declined', 'merged') THEN 1 ELSE 0 END) AS incidents
+    FROM alerts a JOIN services s ON s.id = a.service_id ${alertJoins}
+    WHERE ${alertScope(v, f)}
+    ORDER BY a.occurrences DESC, a.id LIMIT ${limit}`.execute(db);
+  return r.rows.map((x) => ({
+    serviceId: Number(x.id),
+    service: x.name,
+    dedupKey: x.dedup_key,
+    summary: x.summary,
+    occurrences: Number(x.occurrences),
+    incidents: Number(x.incidents),
+  }));
+}
+
+/** Totals of the alerts in scope: alerts and the distinct counted incidents they opened or joined. */
+export async function alertTotals(
+  db: Db,
+  v: Viewer,
+  f: InsightsFilter,
+): Promise<{ alerts: number; incidents: number }> {
+  const r = await sql<{ alerts: string; incidents: string }>`
+    SELECT count(*) AS alerts, count(DISTINCT r.id) FILTER (WHERE r.state NOT IN ('declined', 'merged')) AS incidents
+    FROM alerts a ${alertJoins}
+    WHERE ${alertScope(v, f)}`.execute(db);
+  return { alerts: Number(r.rows[0]?.alerts ?? 0), incidents: Number(r.rows[0]?.incidents ?? 0) };
+}
