@@ -1,5 +1,6 @@
-import { createRoute, lazyRouteComponent, notFound } from "@tanstack/react-router";
+import { createRoute, lazyRouteComponent } from "@tanstack/react-router";
 import { appRoute } from "./app.tsx";
+import { numericId } from "./params.ts";
 
 /** The list of escalation policies, with who each notifies first. */
 export const escalationPoliciesRoute = createRoute({
@@ -20,13 +21,6 @@ export const newEscalationPolicyRoute = createRoute({
 export const escalationPolicyRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/escalation-policies/$id",
-  params: {
-    parse: ({ id }) => {
-      const n = Number(id);
-      if (!Number.isSafeInteger(n) || n <= 0) throw notFound();
-      return { id: n };
-    },
-    stringify: ({ id }) => ({ id: String(id) }),
-  },
+  params: numericId,
   component: lazyRouteComponent(() => import("../screens/policies/PolicyEditor.tsx"), "EditPolicy"),
 });

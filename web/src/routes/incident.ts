@@ -1,16 +1,10 @@
-import { createRoute, lazyRouteComponent, notFound } from "@tanstack/react-router";
+import { createRoute, lazyRouteComponent } from "@tanstack/react-router";
 import { appRoute } from "./app.tsx";
+import { numericId } from "./params.ts";
 
 export const incidentRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/incidents/$id",
-  params: {
-    parse: ({ id }) => {
-      const n = Number(id);
-      if (!Number.isSafeInteger(n) || n <= 0) throw notFound();
-      return { id: n };
-    },
-    stringify: ({ id }) => ({ id: String(id) }),
-  },
+  params: numericId,
   component: lazyRouteComponent(() => import("../screens/incident/IncidentPage.tsx"), "IncidentPage"),
 });

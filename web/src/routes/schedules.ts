@@ -1,5 +1,6 @@
-import { createRoute, lazyRouteComponent, notFound } from "@tanstack/react-router";
+import { createRoute, lazyRouteComponent } from "@tanstack/react-router";
 import { appRoute } from "./app.tsx";
+import { numericId } from "./params.ts";
 
 /**
  * Schedules: the list (`/schedules`), a new one (`/schedules/new`) and one being edited
@@ -21,13 +22,6 @@ export const newScheduleRoute = createRoute({
 export const scheduleRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/schedules/$id",
-  params: {
-    parse: ({ id }) => {
-      const n = Number(id);
-      if (!Number.isSafeInteger(n) || n <= 0) throw notFound();
-      return { id: n };
-    },
-    stringify: ({ id }) => ({ id: String(id) }),
-  },
+  params: numericId,
   component: lazyRouteComponent(() => import("../screens/schedules/ScheduleEditor.tsx"), "EditSchedule"),
 });

@@ -1,5 +1,6 @@
-import { createRoute, lazyRouteComponent, notFound } from "@tanstack/react-router";
+import { createRoute, lazyRouteComponent } from "@tanstack/react-router";
 import { appRoute } from "./app.tsx";
+import { numericId } from "./params.ts";
 
 /** Services: what alerts come from, the escalation policy they page, and how senders reach them. */
 export const servicesRoute = createRoute({
@@ -13,13 +14,6 @@ export const servicesRoute = createRoute({
 export const serviceRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/services/$id",
-  params: {
-    parse: ({ id }) => {
-      const n = Number(id);
-      if (!Number.isSafeInteger(n) || n <= 0) throw notFound();
-      return { id: n };
-    },
-    stringify: ({ id }) => ({ id: String(id) }),
-  },
+  params: numericId,
   component: lazyRouteComponent(() => import("../screens/services/ServicePage.tsx"), "ServicePage"),
 });
