@@ -10,10 +10,10 @@ import {
   browserTest,
   focused,
   hidden,
-  type PageWindow,
   type Person,
   phone,
   screenshot,
+  sidewaysScroll,
   startBrowserApp,
   visible,
 } from "../support/browser.ts";
@@ -123,10 +123,7 @@ describe("the audit log screen", browserTest, () => {
     const page = await b.signedIn(ada, { viewport: phone });
     await page.goto("/audit?action=token-created");
     await visible(page.getByRole("table", { name: "Audit entries, newest first" }));
-    const overflow = await page.evaluate(() => {
-      const w = globalThis as unknown as PageWindow;
-      return w.document.documentElement.scrollWidth - w.innerWidth;
-    });
+    const overflow = await sidewaysScroll(page);
     expect(overflow).toBeLessThanOrEqual(0);
     await visible(page.getByRole("region", { name: "Audit entries" }));
   });

@@ -12,10 +12,10 @@ import {
   browserTest,
   focused,
   hidden,
-  type PageWindow,
   type Person,
   phone,
   screenshot,
+  sidewaysScroll,
   startBrowserApp,
   visible,
 } from "../support/browser.ts";
@@ -192,10 +192,7 @@ describe("the escalation policy editor", browserTest, () => {
     const page = await b.signedIn(ada, { viewport: phone });
     await page.goto("/escalation-policies/new");
     await visible(page.getByRole("heading", { name: "If nobody acknowledges" }));
-    const overflow = await page.evaluate(() => {
-      const w = globalThis as unknown as PageWindow;
-      return w.document.documentElement.scrollWidth - w.innerWidth;
-    });
+    const overflow = await sidewaysScroll(page);
     expect(overflow).toBeLessThanOrEqual(0);
   });
 });

@@ -11,10 +11,10 @@ import {
   browserTest,
   focused,
   hidden,
-  type PageWindow,
   type Person,
   phone,
   screenshot,
+  sidewaysScroll,
   signInWithPassword,
   startBrowserApp,
   visible,
@@ -199,10 +199,7 @@ describe("the People screen", browserTest, () => {
     const page = await b.signedIn(ada, { viewport: phone });
     await page.goto(`/people?person=${ola.id}`);
     await visible(page.getByRole("region", { name: "Ola Oncall (ola)" }));
-    const overflow = await page.evaluate(() => {
-      const w = globalThis as unknown as PageWindow;
-      return w.document.documentElement.scrollWidth - w.innerWidth;
-    });
+    const overflow = await sidewaysScroll(page);
     expect(overflow).toBeLessThanOrEqual(0);
   });
 

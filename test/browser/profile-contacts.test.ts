@@ -12,10 +12,10 @@ import {
   type BrowserApp,
   browserTest,
   hidden,
-  type PageWindow,
   type Person,
   phone,
   screenshot,
+  sidewaysScroll,
   startBrowserApp,
   visible,
 } from "../support/browser.ts";
@@ -148,10 +148,7 @@ describe("profile: contact methods and notification rules", browserTest, () => {
     const page = await b.signedIn(ria, { viewport: phone });
     await page.goto("/profile");
     await visible(page.getByRole("listitem", { name: "Work mail (email)" }));
-    const overflow = await page.evaluate(() => {
-      const w = globalThis as unknown as PageWindow;
-      return w.document.documentElement.scrollWidth - w.innerWidth;
-    });
+    const overflow = await sidewaysScroll(page);
     expect(overflow).toBeLessThanOrEqual(0);
   });
 });

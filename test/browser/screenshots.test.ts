@@ -11,10 +11,10 @@ import { declare, type Json, move } from "../api/helpers.ts";
 import {
   type BrowserApp,
   browserTest,
-  type PageWindow,
   type Person,
   phone,
   screenshot,
+  sidewaysScroll,
   startBrowserApp,
   visible,
 } from "../support/browser.ts";
@@ -27,11 +27,7 @@ let incidentId: number;
 
 /** Nothing sticks out sideways: the page is no wider than its window. */
 async function expectNoSidewaysScroll(page: Page) {
-  const { scrollWidth, innerWidth } = await page.evaluate(() => {
-    const w = globalThis as unknown as PageWindow;
-    return { scrollWidth: w.document.documentElement.scrollWidth, innerWidth: w.innerWidth };
-  });
-  expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
+  expect(await sidewaysScroll(page)).toBeLessThanOrEqual(0);
 }
 
 beforeAll(async () => {

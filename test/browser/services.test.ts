@@ -9,10 +9,10 @@ import {
   type BrowserApp,
   browserTest,
   hidden,
-  type PageWindow,
   type Person,
   phone,
   screenshot,
+  sidewaysScroll,
   startBrowserApp,
   visible,
 } from "../support/browser.ts";
@@ -162,10 +162,7 @@ describe("the services screen", browserTest, () => {
     await visible(page.getByRole("heading", { name: "storefront-with-a-rather-long-name", level: 1 }));
     await page.getByText("Set-up for each sender").click();
     await visible(page.getByText("YOUR-INTEGRATION-KEY").first());
-    const overflow = await page.evaluate(() => {
-      const w = globalThis as unknown as PageWindow;
-      return w.document.documentElement.scrollWidth - w.innerWidth;
-    });
+    const overflow = await sidewaysScroll(page);
     expect(overflow).toBeLessThanOrEqual(0);
   });
 });

@@ -11,10 +11,10 @@ import {
   type BrowserApp,
   browserTest,
   hidden,
-  type PageWindow,
   type Person,
   phone,
   screenshot,
+  sidewaysScroll,
   startBrowserApp,
   visible,
 } from "../support/browser.ts";
@@ -50,11 +50,7 @@ const focusedLabel = (page: Page) =>
   });
 
 async function noSidewaysScroll(page: Page) {
-  const { scrollWidth, innerWidth } = await page.evaluate(() => {
-    const w = globalThis as unknown as PageWindow;
-    return { scrollWidth: w.document.documentElement.scrollWidth, innerWidth: w.innerWidth };
-  });
-  expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
+  expect(await sidewaysScroll(page)).toBeLessThanOrEqual(0);
 }
 
 describe("status pages", browserTest, () => {

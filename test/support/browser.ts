@@ -111,6 +111,14 @@ export type PageWindow = {
   };
 };
 
+/** How far the page sticks out sideways (px): 0 or less when it fits its window, as on a phone. */
+export function sidewaysScroll(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const w = globalThis as unknown as PageWindow;
+    return w.document.documentElement.scrollWidth - w.innerWidth;
+  });
+}
+
 /** The page's document loads so far: a screen that updates live must not have reloaded. */
 export function documentLoads(page: Page): Promise<string[]> {
   return page.evaluate(() =>
