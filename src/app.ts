@@ -59,6 +59,8 @@ import type { Tx } from "./policy/ports.ts";
 import { createProcess, type Process } from "./policy/process.ts";
 import { clockRoutes, policyRoutes } from "./policy/routes.ts";
 import { asPolicySource, type PolicySource } from "./policy/source.ts";
+import { reviewRoutes } from "./reviews/routes.ts";
+import { createReviews, type Reviews } from "./reviews/service.ts";
 import { createResponseCache, statusPageChanges } from "./statuspage/cache.ts";
 import { publicStatusRoutes, statusFastPath } from "./statuspage/public.ts";
 import { statusAdminRoutes } from "./statuspage/routes.ts";
@@ -203,6 +205,7 @@ export async function buildApp(deps: AppDeps) {
   // Paging and the process are created after incidents; they are reached through these references.
   let pagingRef: PagingService | undefined;
   let processRef: Process | undefined;
+  let reviewsRef: Reviews | undefined;
   // Tracker issues follow every incident change; they read incidents through the service below.
   const asIncidentDb = (tx: TrackerDb) => tx as unknown as IncidentDb;
   const trackers = createTrackers({
@@ -258,6 +261,8 @@ export async function buildApp(deps: AppDeps) {
         incidentChanged: (tx, i) => trackers.incidentChanged(tx as unknown as TrackerDb, i),
         taskChanged: (tx, t, i) => trackers.taskChanged(tx as unknown as TrackerDb, t, i),
       },
+      // LC-6, REV-1: a review is created in the change's transaction when it becomes required.
+      { incidentChanged: async (tx, i) => reviewsRef?.incidentChanged(tx, i), taskChanged: async () => {} },
     ],
   });
   const oncall = createOncallService({
@@ -329,6 +334,17 @@ export async function buildApp(deps: AppDeps) {
       ),
   });
   notices.register();
+  const reviews = createReviews({
+    database,
+    clock,
+    policy,
+    jobs,
+    notices: { send: (tx, input) => notices.send(tx as unknown as PagingDb, input) },
+    incidents,
+    publicUrl,
+  });
+  reviews.register();
+  reviewsRef = reviews;
   const alerts = createAlertService({
     db: database.db as unknown as AlertDb,
     clock,
@@ -570,6 +586,7 @@ export async function buildApp(deps: AppDeps) {
       await api.register(subscriberAdminRoutes(statusSubscribers));
       await api.register(chat.apiRoutes);
       await api.register(roomRoutes(room, incidents));
+      await api.register(reviewRoutes(reviews));
       await api.register(insightsRoutes(insights));
     },
     { prefix: "/api/v1" },

@@ -7,6 +7,7 @@
 
 import { AppError } from "../platform/errors.ts";
 import { type Policy, severityRank } from "../policy/model.ts";
+import { closeRefusal, type Requirement } from "../reviews/model.ts";
 import { endedStates, type State } from "./states.ts";
 
 export { endedStates, openStates, type State, states } from "./states.ts";
@@ -84,7 +85,8 @@ export type EventKind =
   | `alert-${string}` // alerts grouping into, re-firing on and resolving for the incident
   | `status-page-${string}` // public status page updates drafted and published for it
   | `notice-${string}` // reminders and notices reaching (or failing to reach) people
-  | `tracker-${string}`; // the incident's GitLab/GitHub issue opened, failing, answering again
+  | `tracker-${string}` // the incident's GitLab/GitHub issue opened, failing, answering again
+  | `review-${string}`; // its post-incident review required, saved, completed (src/reviews)
 
 export type EventDraft = {
   kind: EventKind;
@@ -296,8 +298,10 @@ export function earliestClose(policy: Policy, i: Incident, now: Date): Date | nu
 }
 
 export type TransitionInput = { to: State; severity?: string; reason?: string };
+/** LC-6: the incident's review, as closing needs it (src/reviews). */
+export type ReviewGate = { requirement: Requirement; completedAt: Date | null };
 
-export function transition(i: Incident, input: TransitionInput, ctx: Context): Decision {
+export function transition(i: Incident, input: TransitionInput, ctx: Context, review?: ReviewGate): Decision {
   const { policy, now, actor } = ctx;
   const { to } = input;
   const allowed = nextStates(i);
@@ -322,6 +326,11 @@ export function transition(i: Incident, input: TransitionInput, ctx: Context): D
         { currentState: i.state, allowed, closableAt: at.toISOString() },
       );
     }
+  }
+  // LC-6: after LC-5's wait (which says when), a required review must be complete.
+  if (to === "closed" && review) {
+    const refusal = closeRefusal(i, review);
+    if (refusal) throw refuse(refusal, { currentState: i.state, allowed, review: review.requirement.reason });
   }
   const reopening = endedStates.includes(i.state) && !endedStates.includes(to);
   let next: Incident = { ...i, state: to, updatedAt: now };

@@ -12,6 +12,7 @@ import type { Metrics } from "../platform/metrics.ts";
 import type { Policy } from "../policy/model.ts";
 import { newRun, type RunContext } from "../policy/ports.ts";
 import type { PolicySource } from "../policy/source.ts";
+import { reviewGate } from "../reviews/store.ts";
 import {
   activeUser,
   assertNoRedData,
@@ -254,7 +255,9 @@ export function createIncidentService(deps: IncidentDeps) {
       assertNoRedData({ reason: input.reason });
       if (input.severity) checkSeverity(input.severity);
       return command(actor, id, async (i, tx) => {
-        const d = model.transition(i, input, ctx(actor));
+        // LC-6: closing waits for a required review, whichever path asks (API, CLI, chat, web).
+        const gate = input.to === "closed" ? await reviewGate(tx, policyNow(), i) : undefined;
+        const d = model.transition(i, input, ctx(actor), gate);
         // A triage incident opened by alerts is owned by their automation actor until a person
         // accepts it; the person who accepts it owns it (OWN-1: one owner, a person).
         const accepting = i.state === "triage" && input.to === "investigating" && i.ownerId !== actor.id;

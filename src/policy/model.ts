@@ -71,8 +71,23 @@ const severitySchema = z
     closeDelayMinutes: wholeNumber(0),
     /** COMM-1: how often a status update is due while the incident is open. */
     updateCadenceMinutes: wholeNumber(1),
+    /** LC-6, REV-1: a resolved incident of this severity goes to review and closes only once it is done. */
+    requiresReview: z.boolean().optional(),
   })
   .strict();
+
+/** Post-incident reviews (REV-1, REV-2, FU-2): when they are due and who is reminded. */
+const reviewsSchema = z
+  .object({
+    /** A review is due this many business days (`businessHours.days`, else Mon–Fri) after it is required. */
+    dueBusinessDays: wholeNumber(1),
+    /** The review's owner is reminded this many hours before it is due (and again when overdue). */
+    remindBeforeHours: wholeNumber(0),
+    /** REV-2: the role told when a support-criticality review is complete. */
+    seniorManagerRole: text.optional(),
+  })
+  .strict();
+export type ReviewSettings = z.infer<typeof reviewsSchema>;
 
 const roleSchema = z
   .object({
@@ -235,6 +250,7 @@ const basePolicySchema = z
     rules: z.array(ruleSchema).optional(),
     selfTest: selfTestSchema.optional(),
     chat: chatSchema.optional(),
+    reviews: reviewsSchema.optional(),
   })
   .strict();
 

@@ -79,3 +79,9 @@ export const workflowLabels = (labels: string[]) => labels.filter((l) => l.start
  */
 export const commandKinds = (events: Json[]): string[] =>
   events.map((e) => e.kind as string).filter((k) => !/^(page|rule|notice)-/.test(k));
+
+/** LC-6, REV-1: an S1/S2 (or a review-requested incident) closes once its review is complete. */
+export async function completeReview(c: Client, id: number): Promise<void> {
+  const r = await c.request("POST", `/api/v1/incidents/${id}/review/complete`);
+  expect(r.status, `completing the review: ${JSON.stringify(r.body)}`).toBe(200);
+}

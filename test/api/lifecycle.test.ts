@@ -1,7 +1,7 @@
 /** The incident workflow over HTTP: LC-1 (states), LC-3 (labels), LC-5 (waiting before close). */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../support/app.ts";
-import { declare, expectProblem, move, read, timeline, workflowLabels } from "./helpers.ts";
+import { completeReview, declare, expectProblem, move, read, timeline, workflowLabels } from "./helpers.ts";
 
 let t: TestApp;
 beforeAll(async () => {
@@ -178,6 +178,7 @@ describe("LC-5: an S1/S2 closes only after 30 stable minutes", () => {
     expect((await read(t.admin, i.id)).state).toBe("resolved");
 
     t.clock.advanceMinutes(1);
+    await completeReview(t.admin, i.id); // LC-6: an S1 also needs its review
     const closed = await move(t.admin, i.id, "closed");
     expect(closed.closedAt).toBe(t.clock.now().toISOString());
   });
@@ -190,6 +191,7 @@ describe("LC-5: an S1/S2 closes only after 30 stable minutes", () => {
     t.clock.advanceMinutes(10);
     const review = await move(t.admin, i.id, "post-incident");
     expect(review.closableAt).toBe(new Date(resolvedAt + 30 * 60_000).toISOString());
+    await completeReview(t.admin, i.id); // LC-6: LC-5's wait still applies once it is reviewed
     expectProblem(await status(i.id, { status: "closed" }), 409);
     t.clock.advanceMinutes(20);
     await move(t.admin, i.id, "closed");
@@ -202,6 +204,7 @@ describe("LC-5: an S1/S2 closes only after 30 stable minutes", () => {
     await move(t.admin, i.id, "investigating");
     t.clock.advanceMinutes(5);
     await move(t.admin, i.id, "resolved");
+    await completeReview(t.admin, i.id); // LC-6
     t.clock.advanceMinutes(29);
     expectProblem(await status(i.id, { status: "closed" }), 409);
     t.clock.advanceMinutes(1);

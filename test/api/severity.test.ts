@@ -1,7 +1,7 @@
 /** Severity over HTTP: SEV-1 (changes with reasons), SEV-2 (never lowered after mitigation), SEV-4 (recurrence). */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../support/app.ts";
-import { commandKinds, declare, expectProblem, move, read, timeline } from "./helpers.ts";
+import { commandKinds, completeReview, declare, expectProblem, move, read, timeline } from "./helpers.ts";
 
 let t: TestApp;
 type User = Awaited<ReturnType<TestApp["user"]>>;
@@ -31,7 +31,10 @@ const declareRaw = async (severity: string, extra: Record<string, unknown> = {},
 const closeNow = async (severity: string, extra: Record<string, unknown> = {}) => {
   const i = await declare(t.admin, { severity, ...extra });
   await move(t.admin, i.id, "resolved");
-  if (severity === "S1" || severity === "S2") t.clock.advanceMinutes(30);
+  if (severity === "S1" || severity === "S2") {
+    t.clock.advanceMinutes(30);
+    await completeReview(t.admin, i.id);
+  }
   await move(t.admin, i.id, "closed");
   return i;
 };

@@ -108,6 +108,12 @@ describe("working an incident in the browser", browserTest, () => {
     expect((await alice.api.get(`/api/v1/incidents/${id}`)).body.state).toBe("resolved");
 
     await b.t.advanceMinutes(31);
+    // LC-6: and only once its post-incident review is complete; the page says so.
+    await page.getByRole("button", { name: "Close", exact: true }).click();
+    await visible(
+      page.getByRole("alert").filter({ hasText: "cannot close before its post-incident review is complete" }),
+    );
+    expect((await alice.api.request("POST", `/api/v1/incidents/${id}/review/complete`)).status).toBe(200);
     await page.getByRole("button", { name: "Close", exact: true }).click();
     await visible(header.getByText("Closed", { exact: true }));
     await visible(page.getByRole("button", { name: "Reopen" }));

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadPolicy } from "../../src/policy/load.ts";
 import type { Policy } from "../../src/policy/model.ts";
-import { declare, type Json, move, read, timeline } from "../api/helpers.ts";
+import { completeReview, declare, type Json, move, read, timeline } from "../api/helpers.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { type GitHubServer, startGitHubServer } from "../support/github.ts";
 import { type GitLabServer, startGitLabServer } from "../support/gitlab.ts";
@@ -150,6 +150,7 @@ describe("GitLab issues", () => {
     await move(t.admin, i.id, "resolved");
     await move(t.admin, i.id, "post-incident");
     t.clock.advanceMinutes(31); // LC-5: an S2 closes after its stability delay
+    await completeReview(t.admin, i.id); // LC-6: and its review
     await move(t.admin, i.id, "closed");
     await t.runJobs();
     issue = issueOf(PRODUCTION, url)!;
@@ -280,6 +281,7 @@ describe("GitHub issues", () => {
     await move(t.admin, i.id, "resolved");
     await move(t.admin, i.id, "post-incident");
     t.clock.advanceMinutes(31);
+    await completeReview(t.admin, i.id); // LC-6
     await move(t.admin, i.id, "closed");
     await t.runJobs();
     const closed = gh.issues(DEDICATED).find((x) => x.number === issue.number)!;
