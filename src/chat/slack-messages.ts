@@ -150,3 +150,30 @@ export function askMessage(a: {
     blocks: [{ type: "section", text: { type: "mrkdwn", text: clip(text, 3000) } }],
   };
 }
+
+/** A follow-up as the resolved message lists it: its owner (mentioned when linked) and its issue. */
+export type OpenFollowUp = { title: string; owner?: Holder; url: string | null };
+
+/**
+ * The seeds' "post-mortem tasks are notified in the incident channel once resolved": the follow-ups
+ * still open, each with its owner and tracker issue, or a nudge to record them.
+ */
+export function resolvedMessage(r: {
+  incidentId: number;
+  followUps: OpenFollowUp[];
+  incidentUrl: string;
+}): SlackText {
+  const head = `:white_check_mark: Incident #${r.incidentId} is resolved.`;
+  const lines = r.followUps.map(
+    (f) =>
+      `• ${f.url ? link(f.url, f.title) : escapeSlack(f.title)} — ${f.owner ? who(f.owner) : "_no owner yet_"}`,
+  );
+  const body =
+    lines.length > 0
+      ? `${head} Follow-ups still open (${lines.length}):\n${lines.join("\n")}`
+      : `${head} No follow-ups are recorded: add them on the ${link(r.incidentUrl, "incident page")} so nothing learned is lost.`;
+  return {
+    text: clip(lines.length ? `${head} ${lines.length} follow-ups still open.` : head, 300),
+    blocks: [{ type: "section", text: { type: "mrkdwn", text: clip(body, 3000) } }],
+  };
+}

@@ -18,6 +18,7 @@
 import { sql } from "kysely";
 import type { EventDraft, Incident } from "../incidents/model.ts";
 import { announcementChannelsOf, channelNameOf, videoBridgeOf } from "../incidents/places.ts";
+import type { Task } from "../incidents/store.ts";
 import type { Clock } from "../platform/clock.ts";
 import type { Jobs } from "../platform/jobs.ts";
 import type { Logger } from "../platform/logger.ts";
@@ -30,6 +31,7 @@ import {
   type Holder,
   headerMessage,
   reminderMessage,
+  resolvedMessage,
 } from "./slack-messages.ts";
 import type { ChatDb } from "./store.ts";
 import * as store from "./store.ts";
@@ -38,6 +40,8 @@ import * as store from "./store.ts";
 export type RoomIncidents = {
   get(db: ChatDb, id: number): Promise<Incident | undefined>;
   participants(db: ChatDb, id: number): Promise<number[]>;
+  /** The incident's actions and follow-ups (FU-1). */
+  tasks(db: ChatDb, id: number): Promise<Task[]>;
   /** Writes a `chat-…` event on the incident's timeline. */
   record(
     db: ChatDb,
@@ -121,6 +125,16 @@ export function createSlackRooms(deps: SlackRoomsDeps) {
       db,
     );
     return r.rows[0]?.url ?? null;
+  }
+
+  /** The tracker issues of these follow-ups, by task id. */
+  async function followUpUrls(taskIds: number[]): Promise<Map<number, string>> {
+    if (taskIds.length === 0) return new Map();
+    const r = await sql<{ task_id: string; url: string }>`
+      SELECT task_id, url FROM tracker_issues WHERE task_id = ANY(${taskIds}::bigint[]) AND url IS NOT NULL`.execute(
+      db,
+    );
+    return new Map(r.rows.map((x) => [Number(x.task_id), x.url]));
   }
 
   /** Slack accounts of these people: linked ones, else found by email (and kept). */
@@ -317,7 +331,32 @@ export function createSlackRooms(deps: SlackRoomsDeps) {
     const policy = deps.policy.current();
     let channel: string | undefined;
     let message: { text: string; blocks: unknown[] };
-    if (payload.kind === "reminder") {
+    if (payload.kind === "resolved") {
+      if (!room?.channel_id) return; // no channel (yet): the header says resolved when it comes
+      channel = room.channel_id;
+      const open = (await deps.incidents.tasks(db, incidentId)).filter(
+        (t) => t.kind === "follow-up" && t.state === "open",
+      );
+      const owners = [...new Set(open.flatMap((t) => (t.assigneeId === null ? [] : [t.assigneeId])))];
+      const [accounts, people, urls] = await Promise.all([
+        slackAccounts(owners),
+        store.peopleOf(db, owners),
+        followUpUrls(open.map((t) => t.id)),
+      ]);
+      message = resolvedMessage({
+        incidentId,
+        incidentUrl: incidentUrl(incidentId),
+        followUps: open.map((t) => {
+          const p = people.find((x) => x.id === t.assigneeId);
+          const slackId = t.assigneeId === null ? undefined : accounts.get(t.assigneeId);
+          return {
+            title: t.title,
+            url: urls.get(t.id) ?? null,
+            ...(p ? { owner: { name: p.name, ...(slackId ? { slackId } : {}) } } : {}),
+          };
+        }),
+      });
+    } else if (payload.kind === "reminder") {
       if (!room) return; // no Slack channel for this incident (declared before Slack was set up)
       if (!room.channel_id)
         throw new Error(`incident ${incidentId}'s Slack channel is not made yet; trying again`);
@@ -380,7 +419,10 @@ export function createSlackRooms(deps: SlackRoomsDeps) {
         return;
       }
       if (!change.events.some((e) => headerKinds.has(e.kind))) return;
-      if (await store.getRoom(tx, id)) await enqueueSync(tx, id);
+      if (!(await store.getRoom(tx, id))) return;
+      await enqueueSync(tx, id);
+      if (change.events.some((e) => e.kind === "status-changed" && e.data.to === "resolved"))
+        await jobs.add(tx, POST_JOB, { incidentId: id, kind: "resolved" }, { maxAttempts: 10 });
     },
 
     /**

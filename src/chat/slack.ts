@@ -5,7 +5,7 @@
  */
 import type { IncidentService } from "../incidents/service.ts";
 import type { IncidentDb } from "../incidents/store.ts";
-import { listParticipants } from "../incidents/store.ts";
+import { listParticipants, listTasks } from "../incidents/store.ts";
 import type { Clock } from "../platform/clock.ts";
 import type { Jobs } from "../platform/jobs.ts";
 import type { Logger } from "../platform/logger.ts";
@@ -38,6 +38,7 @@ export function createSlack(deps: SlackDeps) {
     incidents: {
       get: (db, id) => port.get(asIncidentDb(db), id),
       participants: (db, id) => listParticipants(asIncidentDb(db), id),
+      tasks: (db, id) => listTasks(asIncidentDb(db), id),
       record: (db, id, e) => record(db, id, [e]),
     },
   });

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadPolicy } from "../../src/policy/load.ts";
 import type { Policy } from "../../src/policy/model.ts";
-import { declare, type Json, timeline } from "../api/helpers.ts";
+import { declare, type Json, move, timeline } from "../api/helpers.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { BOT_TOKEN, SIGNING_SECRET, type SlackServer, startSlackServer } from "../support/slack.ts";
 
@@ -172,6 +172,31 @@ describe("private incidents (DATA-3)", () => {
     expect(mine[0]).toContain("private");
     expect(mine[0]).not.toContain("Leaked");
     expect(mine[0]).not.toContain(channel!.id);
+  });
+});
+
+describe("once resolved", () => {
+  it("the follow-ups still open are posted in the incident channel, with their owners", async () => {
+    const incident = await declare(alice, { title: "Queue backlog", severity: "S3" });
+    await t.runJobs();
+    const channel = slack.channelNamed(`inc-${incident.id}-queue-backlog`)!;
+    for (const body of [
+      { kind: "follow-up", title: "Alert on queue age, not length", assignee: bob.id },
+      { kind: "follow-up", title: "Runbook for draining the queue" },
+      { kind: "action", title: "Restart the consumers" },
+    ]) {
+      const r = await alice.request("POST", `/api/v1/incidents/${incident.id}/tasks`, body);
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+    }
+    await move(alice, incident.id, "resolved");
+    await t.runJobs();
+    const said = postsTo(channel.id).map((p) => text(p.body.blocks));
+    const resolved = said.find((s) => s.includes("is resolved"));
+    expect(resolved, said.join("\n")).toBeDefined();
+    expect(resolved).toContain("Follow-ups still open (2)");
+    expect(resolved).toContain(`Alert on queue age, not length — <@${bobSlack}>`);
+    expect(resolved).toContain("Runbook for draining the queue — _no owner yet_");
+    expect(resolved).not.toContain("Restart the consumers"); // an action, not a follow-up
   });
 });
 
