@@ -7,9 +7,9 @@ import type { AlertDb } from "./alerts/store.ts";
 import { auditRoutes } from "./audit/routes.ts";
 import { createAudit } from "./audit/service.ts";
 import { createChatInbound } from "./chat/inbound.ts";
+import type { MattermostSettings } from "./chat/mattermost.ts";
 import { createRoom } from "./chat/room.ts";
 import { roomRoutes } from "./chat/room-routes.ts";
-import type { MattermostSettings } from "./chat/mattermost.ts";
 import { createSlack, type Slack } from "./chat/slack.ts";
 import { createSlackApi } from "./chat/slack-api.ts";
 import { syncOnCallWithPolicy } from "./defaults.ts";
@@ -25,6 +25,7 @@ import { calendarFeedRoutes, oncallRoutes } from "./oncall/routes.ts";
 import { createOncallService } from "./oncall/service.ts";
 import type { OncallDb } from "./oncall/store.ts";
 import { type ChannelHealth, createChannelHealth } from "./paging/channel-health.ts";
+import { contactRoutes } from "./paging/contact-routes.ts";
 import { createNotices } from "./paging/notices.ts";
 import {
   createPushSubscriptions,
@@ -33,7 +34,6 @@ import {
   vapidSettingsProblem,
 } from "./paging/push.ts";
 import { pushRoutes } from "./paging/push-routes.ts";
-import { contactRoutes } from "./paging/contact-routes.ts";
 import { ackLinkRoutes, pagingRoutes } from "./paging/routes.ts";
 import { createSelfTest } from "./paging/self-test.ts";
 import { createPagingService, type PagingService } from "./paging/service.ts";

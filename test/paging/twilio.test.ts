@@ -183,14 +183,18 @@ describe("SMS pages", () => {
     });
     // Verified with the code texted to it; tests wait for the number's 10 s between texts.
     const code = codeSentTo(twilio, "+14155550104");
-    expect((await ray.request("POST", `/api/v1/me/contact-methods/${cm.body.id}/verify`, { code })).status).toBe(200);
+    expect(
+      (await ray.request("POST", `/api/v1/me/contact-methods/${cm.body.id}/verify`, { code })).status,
+    ).toBe(200);
     t.clock.advanceMinutes(1);
     const first = await ray.request("POST", `/api/v1/me/contact-methods/${cm.body.id}/test`);
     expect(first.body.status).toBe("delivered");
     const second = await ray.request("POST", `/api/v1/me/contact-methods/${cm.body.id}/test`);
     expect(second.body).toMatchObject({ status: "failed" });
     expect(second.body.error).toContain("rate limit");
-    expect(twilio.requests.filter((r) => r.form.To === "+14155550104" && !isVerificationCode(r))).toHaveLength(1);
+    expect(
+      twilio.requests.filter((r) => r.form.To === "+14155550104" && !isVerificationCode(r)),
+    ).toHaveLength(1);
     t.clock.advanceMinutes(1);
     const third = await ray.request("POST", `/api/v1/me/contact-methods/${cm.body.id}/test`);
     expect(third.body.status).toBe("delivered");

@@ -33,7 +33,11 @@ afterAll(async () => {
 type Person = Awaited<ReturnType<TestApp["user"]>>;
 
 async function addPhone(who: Person, kind: "sms" | "voice", number: string) {
-  const r = await who.request("POST", "/api/v1/me/contact-methods", { kind, label: "phone", address: number });
+  const r = await who.request("POST", "/api/v1/me/contact-methods", {
+    kind,
+    label: "phone",
+    address: number,
+  });
   expect(r.status, JSON.stringify(r.body)).toBe(201);
   await who.request("POST", "/api/v1/me/notification-rules", {
     contactMethodId: r.body.id,
@@ -178,7 +182,9 @@ describe("without Twilio configured", () => {
       expect(r.status).toBe(201);
       expect(r.body).toMatchObject({ verified: false, verification: { status: "failed" } });
       expect(r.body.verification.error).toContain("TWILIO_ACCOUNT_SID");
-      const again = await gus.request("POST", `/api/v1/me/contact-methods/${r.body.id}/verify`, { code: "123456" });
+      const again = await gus.request("POST", `/api/v1/me/contact-methods/${r.body.id}/verify`, {
+        code: "123456",
+      });
       expect(again.body.detail).toContain("no code is waiting");
     } finally {
       await bare.close();
