@@ -18,7 +18,6 @@ import {
   type Histograms,
   type InsightsFilter,
   type LoadRow,
-  type Measure,
   measures,
   type NoisyAlert,
   type NoisyService,
@@ -64,28 +63,49 @@ function base(v: Viewer, f: InsightsFilter): Frag {
       AND ${incidentScope("i", v, f)}`;
 }
 
-/** Each counted incident's first page and first acknowledgement (its duplicates' pages included). */
-const firstAcks = sql`SELECT b.id AS root, min(p.created_at) AS paged_at, min(ack.at) AS acked_at
-    FROM pages p JOIN incidents d ON d.id = p.incident_id
-    JOIN base b ON b.id = coalesce(d.merged_into, d.id)
-    LEFT JOIN LATERAL (SELECT min(e.at) AS at FROM page_events e
-      WHERE e.page_id = p.id AND e.kind = 'page-acknowledged') ack ON true
+/**
+ * Each counted incident's first page and first acknowledgement, its duplicates' pages included.
+ * From the page-acknowledged events rather than pages.acknowledged_at, which a re-escalated page
+ * clears. Pages sent before the window are left out: a counted incident's pages come after its
+ * declaration (only a duplicate declared before the window and merged into an incident of the
+ * window would lose its earlier pages).
+ */
+const firstAcks = (
+  from: Date,
+) => sql`SELECT coalesce(d.merged_into, p.incident_id) AS root, min(p.created_at) AS paged_at,
+      min(e.at) AS acked_at
+    FROM pages p
+    LEFT JOIN incidents d ON d.id = p.incident_id AND d.merged_into IS NOT NULL
+    LEFT JOIN (SELECT page_id, min(at) AS at FROM page_events WHERE kind = 'page-acknowledged' GROUP BY page_id) e
+      ON e.page_id = p.id
+    WHERE p.incident_id IS NOT NULL AND p.created_at >= ${from}
     GROUP BY 1`;
 
 /** Seconds from one instant to a later one; null when either is unknown, 0 when out of order. */
 const secondsBetween = (start: string, end: string) =>
-  sql.raw(`CASE WHEN ${end} < ${start} THEN 0 ELSE extract(epoch FROM ${end} - ${start}) END`);
+  // date_part is float8; extract() returns numeric, several times slower to subtract and sort.
+  // (greatest() would turn an unknown instant into 0: it skips nulls.)
+  sql.raw(
+    `CASE WHEN ${end} < ${start} THEN 0 ELSE date_part('epoch', ${end}) - date_part('epoch', ${start}) END`,
+  );
 
-/** One row per (incident, measure) with the measure's seconds; incidents lacking an instant have none. */
-const measured = sql`SELECT b.*, x.measure, x.seconds
-    FROM base b LEFT JOIN acks a ON a.root = b.id
-    CROSS JOIN LATERAL (VALUES
-      ('mttd', ${secondsBetween("b.impact_started_at", "b.detected_at")}),
-      ('mtta', ${secondsBetween("a.paged_at", "a.acked_at")}),
-      ('mttm', ${secondsBetween("b.began_at", "b.mitigated_at")}),
-      ('mttr', ${secondsBetween("b.began_at", "b.resolved_at")})
-    ) AS x(measure, seconds)
-    WHERE x.seconds IS NOT NULL`;
+/** One row per counted incident with each measure's seconds (null when an instant is unknown). */
+const measured = sql`SELECT b.*,
+      ${secondsBetween("b.impact_started_at", "b.detected_at")} AS mttd,
+      ${secondsBetween("a.paged_at", "a.acked_at")} AS mtta,
+      ${secondsBetween("b.began_at", "b.mitigated_at")} AS mttm,
+      ${secondsBetween("b.began_at", "b.resolved_at")} AS mttr
+    FROM base b LEFT JOIN acks a ON a.root = b.id`;
+
+/** count, mean and [p50, p90] (one sort) of every measure, as columns `<measure>_<stat>`; nulls skipped. */
+const distributions = sql.raw(
+  measures
+    .map(
+      (m) => `count(m.${m}) AS ${m}_n, avg(m.${m})::float8 AS ${m}_mean,
+      percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY m.${m}) AS ${m}_pct`,
+    )
+    .join(",\n      "),
+);
 
 function groupKey(by: Grouping): { join: Frag; key: Frag } {
   const none = sql``;
@@ -124,43 +144,59 @@ export async function responseTimes(
   by: Grouping,
 ): Promise<ResponseTimesRow[]> {
   const g = groupKey(by);
-  const r = await sql<{ grp: string; measure: Measure; n: string; mean: number; p50: number; p90: number }>`
-    WITH base AS (${base(v, f)}), acks AS (${firstAcks}), m AS (${measured})
-    SELECT ${g.key} AS grp, m.measure, count(*) AS n, avg(m.seconds)::float8 AS mean,
-      percentile_cont(0.5) WITHIN GROUP (ORDER BY m.seconds) AS p50,
-      percentile_cont(0.9) WITHIN GROUP (ORDER BY m.seconds) AS p90
+  const r = await sql<Record<string, unknown>>`
+    WITH base AS (${base(v, f)}), acks AS (${firstAcks(f.from)}), m AS MATERIALIZED (${measured})
+    SELECT ${g.key} AS grp, ${distributions}
     FROM m ${g.join}
-    GROUP BY 1, 2 ORDER BY 1`.execute(db);
-  const empty = (): Distribution => ({ count: 0, mean: null, p50: null, p90: null });
-  const rows = new Map<string, ResponseTimesRow>();
-  for (const x of r.rows) {
-    let row = rows.get(x.grp);
-    if (!row) {
-      row = { group: x.grp, mttd: empty(), mtta: empty(), mttm: empty(), mttr: empty() };
-      rows.set(x.grp, row);
+    GROUP BY 1 ORDER BY 1`.execute(db);
+  const rows = r.rows.map((x) => {
+    const row = { group: String(x.grp) } as ResponseTimesRow;
+    for (const m of measures) {
+      const pct = x[`${m}_pct`] as unknown as (number | null)[] | null;
+      row[m] = {
+        count: Number(x[`${m}_n`]),
+        mean: num(x[`${m}_mean`]),
+        p50: num(pct?.[0]),
+        p90: num(pct?.[1]),
+      };
     }
-    row[x.measure] = { count: Number(x.n), mean: num(x.mean), p50: num(x.p50), p90: num(x.p90) };
+    return row;
+  });
+  // No incident at all: the one overall row still exists, with nothing measured.
+  if (by === "all" && rows.length === 0) {
+    const empty = (): Distribution => ({ count: 0, mean: null, p50: null, p90: null });
+    rows.push({ group: "all", mttd: empty(), mtta: empty(), mttm: empty(), mttr: empty() });
   }
-  if (by === "all" && rows.size === 0)
-    rows.set("all", { group: "all", mttd: empty(), mtta: empty(), mttm: empty(), mttr: empty() });
-  return [...rows.values()];
+  return rows;
 }
 
 /** How many incidents fall in each bucket of `bucketEdges`, per measure. */
 export async function histograms(db: Db, v: Viewer, f: InsightsFilter): Promise<Histograms> {
-  // A value on an edge belongs to the bucket below (the labels say "≤"), which width_bucket does not do.
-  const bucket = sql.raw(
-    `CASE ${bucketEdges.map((e, i) => `WHEN m.seconds <= ${e} THEN ${i}`).join(" ")} ELSE ${bucketEdges.length} END`,
+  // Bucket i holds edge[i-1] < seconds <= edge[i]: a value on an edge belongs below (labels say "≤").
+  const bounds = [Number.NEGATIVE_INFINITY, ...bucketEdges, Number.POSITIVE_INFINITY];
+  const counts = sql.raw(
+    measures
+      .flatMap((m) =>
+        bounds.slice(1).map((hi, i) => {
+          const lo = bounds[i] as number;
+          const cond = [
+            lo === Number.NEGATIVE_INFINITY ? null : `m.${m} > ${lo}`,
+            hi === Number.POSITIVE_INFINITY ? `m.${m} IS NOT NULL` : `m.${m} <= ${hi}`,
+          ]
+            .filter(Boolean)
+            .join(" AND ");
+          return `count(*) FILTER (WHERE ${cond}) AS ${m}_${i}`;
+        }),
+      )
+      .join(", "),
   );
-  const r = await sql<{ measure: Measure; bucket: number; n: string }>`
-    WITH base AS (${base(v, f)}), acks AS (${firstAcks}), m AS (${measured})
-    SELECT m.measure, ${bucket} AS bucket, count(*) AS n
-    FROM m GROUP BY 1, 2`.execute(db);
-  const out = Object.fromEntries(
-    measures.map((m) => [m, Array<number>(bucketEdges.length + 1).fill(0)]),
+  const r = await sql<Record<string, string>>`
+    WITH base AS (${base(v, f)}), acks AS (${firstAcks(f.from)}), m AS MATERIALIZED (${measured})
+    SELECT ${counts} FROM m`.execute(db);
+  const row = r.rows[0] ?? {};
+  return Object.fromEntries(
+    measures.map((m) => [m, bounds.slice(1).map((_, i) => Number(row[`${m}_${i}`] ?? 0))]),
   ) as Histograms;
-  for (const x of r.rows) out[x.measure][x.bucket] = Number(x.n);
-  return out;
 }
 
 export async function incidentCount(db: Db, v: Viewer, f: InsightsFilter): Promise<number> {

@@ -169,10 +169,13 @@ beforeAll(async () => {
   at("2026-11-09T03:15:00Z");
   await ack(alice, pF);
 
-  // Reviews and corrective actions, as the reviews capability (issue 18) stores them.
+  // Reviews and corrective actions, as the reviews capability (issue 18) stores them; it may have
+  // opened the S2 reviews itself, so these set the dates the figures below are computed from.
   const review = (id: number, due: string, done: string | null) =>
     sql`INSERT INTO incident_reviews (incident_id, required, reason, due_at, completed_at, created_at, updated_at)
-      VALUES (${id}, true, 'severity', ${due}::timestamptz, ${done}::timestamptz, now(), now())`.execute(
+      VALUES (${id}, true, 'severity', ${due}::timestamptz, ${done}::timestamptz, now(), now())
+      ON CONFLICT (incident_id) DO UPDATE SET required = true, due_at = EXCLUDED.due_at,
+        completed_at = EXCLUDED.completed_at`.execute(
       t.database.db,
     );
   await review(ids.A, "2026-11-09T00:00:00Z", "2026-11-08T00:00:00Z"); // on time

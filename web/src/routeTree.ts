@@ -16,6 +16,7 @@ import { firstRunRoute } from "./routes/first-run.ts";
 import { homeRoute } from "./routes/home.ts";
 import { incidentRoute } from "./routes/incident.ts";
 import { incidentsRoute } from "./routes/incidents.ts";
+import { insightsRoute } from "./routes/insights.ts";
 import { oncallRoute } from "./routes/oncall.ts";
 import { peopleRoute } from "./routes/people.ts";
 import { profileRoute } from "./routes/profile.ts";
@@ -41,6 +42,7 @@ export const routeTree = rootRoute.addChildren([
     newEscalationPolicyRoute,
     escalationPolicyRoute,
     alertsRoute,
+    insightsRoute,
     servicesRoute,
     serviceRoute,
     statusAdminRoute,
