@@ -88,7 +88,7 @@ const enqueue = async (key: string, dedup: string, summary: string) => {
   await t.runJobs();
 };
 
-/** A corrective action (FU-2), as the reviews capability stores it: a follow-up marked corrective. */
+/** A corrective action (FU-2): a follow-up marked corrective with an owner and a due date. */
 const corrective = async (id: number, due: string, done: boolean) => {
   const task = await ok(
     await t.admin.request("POST", `/api/v1/incidents/${id}/tasks`, {
@@ -97,8 +97,15 @@ const corrective = async (id: number, due: string, done: boolean) => {
     }),
     201,
   );
-  await sql`UPDATE incident_tasks SET corrective = true, due_at = ${due}::timestamptz,
-    state = ${done ? "done" : "open"} WHERE id = ${task.id}`.execute(t.database.db);
+  await ok(
+    await t.admin.request("PUT", `/api/v1/incidents/${id}/tasks/${task.id}/corrective`, {
+      corrective: true,
+      assignee: alice.id,
+      dueAt: due,
+    }),
+  );
+  if (done)
+    await ok(await t.admin.request("PATCH", `/api/v1/incidents/${id}/tasks/${task.id}`, { state: "done" }));
 };
 
 beforeAll(async () => {
@@ -140,9 +147,12 @@ beforeAll(async () => {
   at("2026-11-04T01:50:00Z");
   ids.C = await declare(t.admin, "S2", { visibility: "private" });
   await impact(ids.C, "started", "2026-11-04T01:30:00Z");
-  // TL-4's detection time, as the reviews capability records it.
-  await sql`UPDATE incidents SET detected_at = '2026-11-04T01:45:00Z' WHERE id = ${ids.C}`.execute(
-    t.database.db,
+  // TL-4: how and when it was detected.
+  await ok(
+    await t.admin.request("PUT", `/api/v1/incidents/${ids.C}/detection`, {
+      source: "monitoring",
+      detectedAt: "2026-11-04T01:45:00Z",
+    }),
   );
   at("2026-11-04T02:00:00Z");
   const pC = await page(primary, ids.C);
@@ -169,15 +179,13 @@ beforeAll(async () => {
   at("2026-11-09T03:15:00Z");
   await ack(alice, pF);
 
-  // Reviews and corrective actions, as the reviews capability (issue 18) stores them; it may have
-  // opened the S2 reviews itself, so these set the dates the figures below are computed from.
+  // Reviews: the reviews capability opens them (S1/S2) with a due date from the policy; these set
+  // the due and completion dates the figures below are computed from (and require F's review).
   const review = (id: number, due: string, done: string | null) =>
     sql`INSERT INTO incident_reviews (incident_id, required, reason, due_at, completed_at, created_at, updated_at)
       VALUES (${id}, true, 'severity', ${due}::timestamptz, ${done}::timestamptz, now(), now())
       ON CONFLICT (incident_id) DO UPDATE SET required = true, due_at = EXCLUDED.due_at,
-        completed_at = EXCLUDED.completed_at`.execute(
-      t.database.db,
-    );
+        completed_at = EXCLUDED.completed_at`.execute(t.database.db);
   await review(ids.A, "2026-11-09T00:00:00Z", "2026-11-08T00:00:00Z"); // on time
   await review(ids.C, "2026-11-10T00:00:00Z", "2026-11-12T00:00:00Z"); // late
   await review(ids.B, "2026-12-20T00:00:00Z", null); // not due yet
