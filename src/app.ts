@@ -1,5 +1,8 @@
 /** Wires the capabilities onto one HTTP server. Used by `firebreak serve`, the tests and the benchmarks. */
 import { readFileSync } from "node:fs";
+import { eventsV1Routes } from "./alerts/events-v1.ts";
+import { grafanaOnCallRoutes } from "./alerts/grafana-oncall.ts";
+import { opsgenieRoutes } from "./alerts/opsgenie.ts";
 import { alertRoutes, eventsV2Routes, intakeRoutes } from "./alerts/routes.ts";
 import { createSelfMonitor } from "./alerts/self-monitor.ts";
 import { createAlertService } from "./alerts/service.ts";
@@ -594,6 +597,10 @@ export async function buildApp(deps: AppDeps) {
   // Alert intake: the integration key is the credential (senders cannot send bearer tokens).
   await app.register(intakeRoutes(alerts, metrics), { prefix: "/api/v1/integrations" });
   await app.register(eventsV2Routes(alerts, metrics), { prefix: "/v2" });
+  // Drop-in vendor APIs at the vendors' own paths (issue 19): only the host changes for senders.
+  await app.register(opsgenieRoutes(alerts, metrics, clock), { prefix: "/v2" });
+  await app.register(grafanaOnCallRoutes(alerts, metrics), { prefix: "/integrations/v1" });
+  await app.register(eventsV1Routes(alerts, metrics));
   await app.register(publicStatusRoutes(statusPages, statusCache, clock, deps.statusPageAtRoot));
   await app.register(subscriberPublicRoutes(statusSubscribers));
   await app.register(oidcRoutes(oidc, signIn, audit, { secureCookies: publicUrl.startsWith("https:") }));

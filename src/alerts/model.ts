@@ -8,7 +8,16 @@ import { createHash, randomUUID } from "node:crypto";
 export type AlertStatus = "firing" | "acknowledged" | "resolved";
 /** What a sender says about one alert. */
 export type AlertAction = "trigger" | "acknowledge" | "resolve";
-export type AlertSource = "alertmanager" | "events" | "generic" | "heartbeat" | "firebreak";
+export type AlertSource =
+  | "alertmanager"
+  | "events"
+  | "generic"
+  | "heartbeat"
+  | "firebreak"
+  // The drop-in vendor APIs (vendor-model.ts).
+  | "opsgenie"
+  | "grafana"
+  | "events-v1";
 
 /** One alert event, whatever sent it. */
 export type AlertEvent = {

@@ -695,7 +695,7 @@ export function alertRoutes(
 // -- intake -------------------------------------------------------------------------------------
 
 /** Overload and a database outage are "come back later", never "accepted and dropped". */
-async function withIntakeErrors<T>(
+export async function withIntakeErrors<T>(
   run: () => Promise<T>,
   overloadCode: "rate-limited" | "unavailable" = "rate-limited",
 ): Promise<T> {

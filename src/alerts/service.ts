@@ -30,6 +30,7 @@ import {
 import { createSourceSilence } from "./source-silence.ts";
 import type { AlertDb, LockedService, UpsertedAlert } from "./store.ts";
 import * as store from "./store.ts";
+import * as vendorStore from "./vendor-store.ts";
 
 export type IntakeItem = { serviceId: number; event: AlertEvent };
 export type IntakeResult = { dedupKey: string };
@@ -624,6 +625,38 @@ export function createAlertService(deps: AlertServiceDeps) {
       ]);
       return { ...h, last_ping_at: now };
     },
+
+    // -- drop-in vendor APIs (opsgenie.ts, grafana-oncall.ts, events-v1.ts) -----------------------
+    /** The service's alert a vendor names: by its dedup key, or (Opsgenie `id`/`tiny`) its id. */
+    async vendorAlert(serviceId: number, by: { dedupKey: string } | { id: number }) {
+      const a =
+        "id" in by
+          ? await store.getAlert(db, by.id)
+          : await vendorStore.alertByKey(db, serviceId, by.dedupKey);
+      return a && a.service_id === serviceId ? a : undefined;
+    },
+    /**
+     * A sender's note on an alert (Opsgenie's "add note"), on the timeline of the incident the
+     * alert is grouped into; false when it is in none (suppressed by maintenance).
+     */
+    async noteOnAlert(alertId: number, note: string, from: { source: string; user?: string }) {
+      return db.transaction().execute(async (tx) => {
+        const a = await store.getAlert(tx, alertId);
+        if (a?.incident_id == null) return false;
+        const actor = await automationActor(tx);
+        await record(
+          tx,
+          a.incident_id,
+          "alert-note",
+          note,
+          { alertId, source: from.source, user: from.user ?? null },
+          actor.id,
+        );
+        return true;
+      });
+    },
+    recordVendorRequest: (r: vendorStore.RequestRow) => vendorStore.insertRequest(db, r),
+    vendorRequest: (keyId: number, requestId: string) => vendorStore.getRequest(db, keyId, requestId),
 
     // -- maintenance -------------------------------------------------------------------------------
     async addMaintenance(actor: Actor, serviceId: number, body: { start: Date; end: Date; reason?: string }) {

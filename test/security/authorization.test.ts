@@ -96,6 +96,28 @@ const UNDOCUMENTED: Record<string, string> = {
   "POST /integrations/slack/interactions": "Slack's buttons and forms: refused without Slack's v0 signature",
   "POST /integrations/slack/events": "Slack's Events API: refused without Slack's v0 signature",
   "POST /integrations/mattermost/commands": "Mattermost's slash command: refused without the command's token",
+  "POST /v2/alerts": "Opsgenie Alert API (issue 19): `Authorization: GenieKey <integration key>`",
+  "POST /v2/alerts/{identifier}/close": "Opsgenie Alert API: `Authorization: GenieKey <integration key>`",
+  "POST /v2/alerts/{identifier}/acknowledge":
+    "Opsgenie Alert API: `Authorization: GenieKey <integration key>`",
+  "POST /v2/alerts/{identifier}/notes": "Opsgenie Alert API: `Authorization: GenieKey <integration key>`",
+  "GET /v2/alerts/requests/{requestId}": "Opsgenie request status: the GenieKey that made the request",
+  "POST /generic/2010-04-15/create_event.json":
+    "PagerDuty Events API v1: `service_key` in the body is the credential",
+  "POST /integrations/v1/grafana_alerting/{key}/":
+    "Grafana OnCall integration URL: the integration key in the URL",
+  "POST /integrations/v1/grafana_alerting/{key}":
+    "Grafana OnCall integration URL: the integration key in the URL",
+  "POST /integrations/v1/alertmanager/{key}/":
+    "Grafana OnCall integration URL: the integration key in the URL",
+  "POST /integrations/v1/alertmanager/{key}":
+    "Grafana OnCall integration URL: the integration key in the URL",
+  "POST /integrations/v1/grafana/{key}/": "Grafana OnCall integration URL: the integration key in the URL",
+  "POST /integrations/v1/grafana/{key}": "Grafana OnCall integration URL: the integration key in the URL",
+  "POST /integrations/v1/formatted_webhook/{key}/":
+    "Grafana OnCall integration URL: the integration key in the URL",
+  "POST /integrations/v1/formatted_webhook/{key}":
+    "Grafana OnCall integration URL: the integration key in the URL",
 };
 
 /** Routes createHttp makes itself, before the hook above is in place: no config of their own. */

@@ -1,0 +1,12 @@
+-- Drop-in alert APIs (issue 19): Opsgenie answers every alert request with a request id whose
+-- outcome its senders read back (GET /v2/alerts/requests/{id}); the outcomes are kept here.
+CREATE TABLE alert_api_requests (
+  request_id uuid PRIMARY KEY,
+  key_id bigint NOT NULL REFERENCES integration_keys (id) ON DELETE CASCADE,
+  action text NOT NULL,                -- Create | Close | Acknowledge | AddNote
+  success boolean NOT NULL,
+  status text NOT NULL,                -- e.g. "Created alert", "Alert does not exist"
+  alert_id bigint,
+  alias text NOT NULL DEFAULT '',
+  processed_at timestamptz NOT NULL
+);
