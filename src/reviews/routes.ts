@@ -64,6 +64,10 @@ const reviewSchema = z
   })
   .meta({ id: "Review" });
 
+/** What GET …/review answers (the web app reads it as its type). */
+export type ReviewView = z.infer<typeof reviewSchema>;
+export type CorrectiveActionView = z.infer<typeof correctiveTaskSchema>;
+
 type View = Awaited<ReturnType<Reviews["get"]>>;
 function present(v: View): z.infer<typeof reviewSchema> {
   return {

@@ -20,6 +20,7 @@ import { insightsRoute } from "./routes/insights.ts";
 import { oncallRoute } from "./routes/oncall.ts";
 import { peopleRoute } from "./routes/people.ts";
 import { profileRoute } from "./routes/profile.ts";
+import { reviewRoute } from "./routes/review.ts";
 import { rootRoute } from "./routes/root.tsx";
 import { newScheduleRoute, scheduleRoute, schedulesRoute } from "./routes/schedules.ts";
 import { serviceRoute, servicesRoute } from "./routes/services.ts";
@@ -34,6 +35,7 @@ export const routeTree = rootRoute.addChildren([
     incidentsRoute,
     declareRoute,
     incidentRoute,
+    reviewRoute,
     oncallRoute,
     schedulesRoute,
     newScheduleRoute,

@@ -62,6 +62,15 @@ export function IncidentPage() {
           <Clocks incident={i} />
           <Details incident={i} />
           <Tasks incidentId={i.id} />
+          <section className="panel" aria-labelledby="review-link">
+            <h2 id="review-link">Post-incident review</h2>
+            <p>
+              <Link to="/incidents/$id/review" params={{ id: i.id }}>
+                Open the review
+              </Link>{" "}
+              — the document, detection, phases and corrective actions.
+            </p>
+          </section>
           <StatusPost incident={i} />
           <Merge incident={i} />
         </aside>
