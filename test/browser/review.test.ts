@@ -37,11 +37,15 @@ beforeAll(async () => {
     kind: "follow-up",
     title: "Investigate the payments deploy",
   });
-  const c = await alice.api.request("PUT", `/api/v1/incidents/${incidentId}/tasks/${task.body.id}/corrective`, {
-    corrective: true,
-    assignee: "alice",
-    dueAt: "2026-03-20T17:00:00Z",
-  });
+  const c = await alice.api.request(
+    "PUT",
+    `/api/v1/incidents/${incidentId}/tasks/${task.body.id}/corrective`,
+    {
+      corrective: true,
+      assignee: "alice",
+      dueAt: "2026-03-20T17:00:00Z",
+    },
+  );
   expect(c.status, JSON.stringify(c.body)).toBe(200);
 }, 120_000);
 afterAll(() => b?.close());
