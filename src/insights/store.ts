@@ -35,14 +35,15 @@ function incidentScope(r: string, v: Viewer, f: InsightsFilter): Frag {
   const alias = sql.ref(r);
   const parts: Frag[] = [];
   if (!v.admin)
-    parts.push(sql`(${alias}.visibility = 'public' OR EXISTS (
-      SELECT 1 FROM incident_participants ip WHERE ip.incident_id = ${alias}.id AND ip.user_id = ${v.id}))`);
+    // IN rather than a correlated EXISTS: the viewer's incidents are read once, as a hashed set.
+    parts.push(sql`(${alias}.visibility = 'public' OR ${alias}.id IN (
+      SELECT ip.incident_id FROM incident_participants ip WHERE ip.user_id = ${v.id}))`);
   if (f.severities?.length) parts.push(sql`${alias}.severity = ANY(${f.severities}::text[])`);
   if (f.types?.length) parts.push(sql`${alias}.type = ANY(${f.types}::text[])`);
   if (f.services?.length)
-    parts.push(sql`EXISTS (
-      SELECT 1 FROM alert_groups sg JOIN incidents sd ON sd.id = sg.incident_id
-      WHERE sg.service_id = ANY(${f.services}::bigint[]) AND (sd.id = ${alias}.id OR sd.merged_into = ${alias}.id))`);
+    parts.push(sql`${alias}.id IN (
+      SELECT coalesce(sd.merged_into, sd.id) FROM alert_groups sg JOIN incidents sd ON sd.id = sg.incident_id
+      WHERE sg.service_id = ANY(${f.services}::bigint[]))`);
   return parts.length ? sql.join(parts, sql` AND `) : sql`true`;
 }
 
@@ -292,23 +293,30 @@ export async function onCallLoad(db: Db, v: Viewer, f: InsightsFilter): Promise<
     weekend: string;
     hours: string;
   }>`
-    WITH paged AS (
-      SELECT u.value::bigint AS user_id, e.page_id, min(e.at) AS at
-      FROM page_events e CROSS JOIN LATERAL jsonb_array_elements_text(e.data -> 'users') u
-      WHERE e.kind = 'page-escalated' AND e.at >= ${f.from} AND e.at < ${f.to}
+    WITH escalated AS MATERIALIZED (
+      -- Read through the partial index first; the set-returning function after (its row estimate
+      -- otherwise steers the planner into reading every page event in page order).
+      SELECT e.page_id, e.at, e.data -> 'users' AS users FROM page_events e
+      WHERE e.kind = 'page-escalated' AND e.at >= ${f.from} AND e.at < ${f.to}),
+    paged AS (
+      SELECT u.value::bigint AS user_id, x.page_id, min(x.at) AS at
+      FROM escalated x CROSS JOIN LATERAL jsonb_array_elements_text(x.users) u
       GROUP BY 1, 2),
-    scoped AS (
+    scoped AS MATERIALIZED (
       SELECT pd.user_id, pd.at, pd.at AT TIME ZONE coalesce(ep.business_hours ->> 'timeZone', 'UTC') AS local
       FROM paged pd JOIN pages p ON p.id = pd.page_id
       JOIN escalation_policies ep ON ep.id = p.policy_id
       LEFT JOIN incidents d ON d.id = p.incident_id
       LEFT JOIN incidents r ON r.id = coalesce(d.merged_into, d.id)
-      WHERE ${scope})
+      WHERE ${scope}),
+    hours AS (
+      SELECT h.user_id, count(*) AS n FROM (SELECT DISTINCT user_id, date_trunc('hour', at) FROM scoped) h
+      GROUP BY 1)
     SELECT s.user_id, us.username, us.name, count(*) AS pages,
       count(*) FILTER (WHERE extract(hour FROM s.local) >= 22 OR extract(hour FROM s.local) < 7) AS night,
       count(*) FILTER (WHERE extract(isodow FROM s.local) >= 6) AS weekend,
-      count(DISTINCT date_trunc('hour', s.at)) AS hours
-    FROM scoped s JOIN users us ON us.id = s.user_id
+      min(hours.n) AS hours
+    FROM scoped s JOIN users us ON us.id = s.user_id JOIN hours ON hours.user_id = s.user_id
     GROUP BY 1, 2, 3 ORDER BY count(*) DESC, us.username`.execute(db);
   return r.rows.map((x) => ({
     userId: Number(x.user_id),
