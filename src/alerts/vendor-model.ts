@@ -193,7 +193,7 @@ export function fromEventV1(e: EventV1): AlertEvent {
     dedupKey: e.incident_key ? vendorKey(e.incident_key) : newKey(),
     action: e.event_type,
     source: "events-v1",
-    summary: clip(e.description ?? "", SUMMARY_MAX),
+    summary: e.event_type === "trigger" ? clip(e.description ?? "", SUMMARY_MAX) : "",
     // v1 has no severity: every trigger is an alert to act on.
     severity: e.event_type === "trigger" ? "critical" : "unknown",
     details:
