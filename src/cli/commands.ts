@@ -12,6 +12,7 @@ import { oncallCommands } from "./oncall.ts";
 import { pageReadCommands, pageWriteCommands } from "./pages.ts";
 import { policyCommands } from "./policy.ts";
 import { readCommands } from "./reads.ts";
+import { reviewCommands } from "./reviews.ts";
 import { scheduleCommands } from "./schedules.ts";
 import { serviceCommands } from "./services.ts";
 import { userCommands } from "./users.ts";
@@ -32,6 +33,7 @@ const writes: Record<string, Command> = {
   ...userCommands,
   ...serviceCommands,
   ...scheduleCommands,
+  ...reviewCommands,
 };
 const commands: Record<string, Command> = { ...reads, ...writes };
 

@@ -43,6 +43,7 @@ export const writeCommands: Record<string, Command> = {
     synopsis: [
       "ID --impact TEXT --actions TEXT [--next-update WHEN]",
       "ID [--title TEXT] [--summary TEXT] [--blocks-deployments yes|no]",
+      "ID [--detection-source monitoring|customer|team|security] [--detected-at WHEN]",
     ],
     args: ["ID"],
     flags: {
@@ -52,8 +53,29 @@ export const writeCommands: Record<string, Command> = {
       title: { value: "TEXT", help: "a new title" },
       summary: { value: "TEXT", help: "a new summary" },
       "blocks-deployments": { value: "yes|no", help: "the 'Blocks Deployments' field" },
+      "detection-source": {
+        value: "SOURCE",
+        help: "how the problem was detected (TL-4): monitoring, customer, team or security",
+      },
+      "detected-at": { value: "WHEN", help: "when it was detected: an ISO time (TL-4)" },
     },
     async run(c) {
+      const detection = {
+        source: c.opt("detection-source"),
+        detectedAt: optional(c.opt("detected-at"), (w) => instant(w)),
+      };
+      if (detection.source !== undefined || detection.detectedAt !== undefined) {
+        if (
+          c.has("impact") ||
+          c.has("actions") ||
+          c.has("title") ||
+          c.has("summary") ||
+          c.has("blocks-deployments")
+        )
+          throw new UsageError("give the detection (--detection-source, --detected-at) on its own");
+        const d = await c.api.request<unknown>("PUT", incidentPath(c, "/detection"), detection);
+        return c.print(d, `#${id(c.must("ID"))}: detection recorded`);
+      }
       const fields = {
         title: c.opt("title"),
         summary: c.opt("summary"),
