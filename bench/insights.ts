@@ -40,6 +40,7 @@ const target = { p99Ms: 200 } as const;
 const usage = `usage: npm run bench -- insights [options]
   --incidents N   incidents over two years (default 100000)
   --runs N        measured runs of each query (default 40)
+  --only TEXT     only the queries whose name contains TEXT (e.g. noisy)
   --json          print the figures as JSON
 `;
 
@@ -137,6 +138,7 @@ export async function run(args: string[]): Promise<void> {
     options: {
       incidents: { type: "string" },
       runs: { type: "string" },
+      only: { type: "string" },
       json: { type: "boolean" },
       help: { type: "boolean" },
     },
@@ -186,7 +188,7 @@ export async function run(args: string[]): Promise<void> {
       ...queries("(admin, 2 years)", admin, twoYears),
       ...queries("(responder, 2 years)", responder, twoYears),
       ...queries("(admin, 90 days)", admin, ninety),
-    ];
+    ].filter((q) => !values.only || q.name.includes(values.only));
     const baseline = await measure(baselineQuery, runs);
     const results: { name: string; stats: Stats; ratio: number }[] = [];
     for (const q of all) {

@@ -353,12 +353,19 @@ export async function noisyServices(
   f: InsightsFilter,
   limit: number,
 ): Promise<NoisyService[]> {
+  // Two hash aggregates (per service and incident, then per service) instead of count(DISTINCT),
+  // which sorts every alert.
   const r = await sql<{ id: string; name: string; alerts: string; occurrences: string; incidents: string }>`
-    SELECT s.id, s.name, count(*) AS alerts, sum(a.occurrences) AS occurrences,
-      count(DISTINCT r.id) FILTER (WHERE r.state NOT IN ('declined', 'merged')) AS incidents
-    FROM alerts a JOIN services s ON s.id = a.service_id ${alertJoins}
-    WHERE ${alertScope(v, f)}
-    GROUP BY 1, 2 ORDER BY count(*) DESC, s.name LIMIT ${limit}`.execute(db);
+    WITH per AS (
+      SELECT a.service_id, r.id AS incident, (r.id IS NOT NULL AND r.state NOT IN ('declined', 'merged')) AS counted,
+        count(*) AS alerts, sum(a.occurrences) AS occurrences
+      FROM alerts a ${alertJoins}
+      WHERE ${alertScope(v, f)}
+      GROUP BY 1, 2, 3)
+    SELECT s.id, s.name, sum(per.alerts) AS alerts, sum(per.occurrences) AS occurrences,
+      count(*) FILTER (WHERE per.counted) AS incidents
+    FROM per JOIN services s ON s.id = per.service_id
+    GROUP BY 1, 2 ORDER BY sum(per.alerts) DESC, s.name LIMIT ${limit}`.execute(db);
   return r.rows.map((x) => ({
     serviceId: Number(x.id),
     service: x.name,
@@ -406,8 +413,14 @@ export async function alertTotals(
   f: InsightsFilter,
 ): Promise<{ alerts: number; incidents: number }> {
   const r = await sql<{ alerts: string; incidents: string }>`
-    SELECT count(*) AS alerts, count(DISTINCT r.id) FILTER (WHERE r.state NOT IN ('declined', 'merged')) AS incidents
-    FROM alerts a ${alertJoins}
-    WHERE ${alertScope(v, f)}`.execute(db);
+    WITH per AS (
+      SELECT r.id AS incident, (r.id IS NOT NULL AND r.state NOT IN ('declined', 'merged')) AS counted,
+        count(*) AS alerts
+      FROM alerts a ${alertJoins}
+      WHERE ${alertScope(v, f)}
+      GROUP BY 1, 2)
+    SELECT coalesce(sum(alerts), 0) AS alerts, count(*) FILTER (WHERE counted) AS incidents FROM per`.execute(
+    db,
+  );
   return { alerts: Number(r.rows[0]?.alerts ?? 0), incidents: Number(r.rows[0]?.incidents ?? 0) };
 }
