@@ -646,6 +646,7 @@ export async function buildApp(deps: AppDeps) {
       process,
       notices,
       chat: chat.commands,
+      reviews,
     },
     policy,
     jobs,
