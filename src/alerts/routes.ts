@@ -276,6 +276,11 @@ export function intakeEndpoints(publicUrl: string) {
     generic: `${base}/api/v1/integrations/generic/{key}`,
     change: `${base}/api/v1/integrations/change/{key}`,
     heartbeat: `${base}/api/v1/integrations/heartbeat/{key}/{name}`,
+    // The drop-in vendor APIs (docs/alerts.md): the vendors' own paths on this host.
+    opsgenie: `${base}/v2/alerts`,
+    grafanaAlerting: `${base}/integrations/v1/grafana_alerting/{key}/`,
+    formattedWebhook: `${base}/integrations/v1/formatted_webhook/{key}/`,
+    eventsV1: `${base}/generic/2010-04-15/create_event.json`,
   };
 }
 const intakeEndpointsSchema = z
@@ -287,6 +292,10 @@ const intakeEndpointsSchema = z
     generic: z.string(),
     change: z.string(),
     heartbeat: z.string(),
+    opsgenie: z.string().describe("Opsgenie Alert API: the key goes in `Authorization: GenieKey <key>`"),
+    grafanaAlerting: z.string().describe('a Grafana OnCall "Grafana Alerting" integration URL'),
+    formattedWebhook: z.string().describe('a Grafana OnCall "Formatted Webhook" integration URL'),
+    eventsV1: z.string().describe("PagerDuty Events API v1: the key goes in the body as `service_key`"),
   })
   .meta({ id: "IntakeEndpoints" });
 export type IntakeEndpointsView = z.infer<typeof intakeEndpointsSchema>;

@@ -102,6 +102,22 @@ describe("Grafana OnCall integration URLs", () => {
     expect(alerts.map((a) => a.status)).toEqual(["resolved", "resolved"]);
   });
 
+  it("GET /api/v1/intake-endpoints gives the URLs to paste, and they work", async () => {
+    const e = (await t.admin.get("/api/v1/intake-endpoints")).body;
+    expect(e).toMatchObject({
+      grafanaAlerting: expect.stringMatching(/\/integrations\/v1\/grafana_alerting\/\{key\}\/$/),
+      formattedWebhook: expect.stringMatching(/\/integrations\/v1\/formatted_webhook\/\{key\}\/$/),
+      opsgenie: expect.stringMatching(/\/v2\/alerts$/),
+      eventsV1: expect.stringMatching(/\/generic\/2010-04-15\/create_event\.json$/),
+    });
+    const path = (url: string) => new URL(url.replace("{key}", key)).pathname;
+    const r = await post(path(e.formattedWebhook), {
+      alert_uid: "from-endpoints",
+      title: "via the pasted URL",
+    });
+    expect(r).toEqual({ status: 200, text: "Ok." });
+  });
+
   it("the legacy Alertmanager and Grafana integration kinds take the same payload", async () => {
     for (const kind of ["alertmanager", "grafana"]) {
       const body = grafanaWebhook("firing");

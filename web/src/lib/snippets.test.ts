@@ -4,13 +4,16 @@ import { parse } from "yaml";
 import {
   alertmanagerReceiver,
   changeCurl,
+  eventsV1Curl,
   eventsV2Curl,
   fillUrl,
   genericBody,
   genericCurl,
+  grafanaOnCallUrls,
   heartbeatCron,
   heartbeatUrl,
   type IntakeEndpoints,
+  opsgenieCurl,
   shellQuote,
 } from "./snippets.ts";
 
@@ -22,6 +25,10 @@ const endpointsAt = (base: string): IntakeEndpoints => ({
   generic: `${base}/api/v1/integrations/generic/{key}`,
   change: `${base}/api/v1/integrations/change/{key}`,
   heartbeat: `${base}/api/v1/integrations/heartbeat/{key}/{name}`,
+  opsgenie: `${base}/v2/alerts`,
+  grafanaAlerting: `${base}/integrations/v1/grafana_alerting/{key}/`,
+  formattedWebhook: `${base}/integrations/v1/formatted_webhook/{key}/`,
+  eventsV1: `${base}/generic/2010-04-15/create_event.json`,
 });
 const e = endpointsAt("https://firebreak.example.com");
 const key = "0123456789abcdef0123456789abcdef";
@@ -80,6 +87,31 @@ describe("snippets", () => {
       event_action: "trigger",
       payload: { summary: expect.any(String), source: expect.any(String), severity: "critical" },
     });
+  });
+
+  it("the drop-in vendor snippets: Opsgenie with the key as GenieKey, Events v1 as service_key, OnCall URLs with the key", () => {
+    const m =
+      /^curl -X POST ((?:'[^']*'|\\')+) \\\n {2}-H ((?:'[^']*'|\\')+) \\\n {2}-H 'Content-Type: application\/json' \\\n {2}-d ((?:'[^']*'|\\')+)\n$/.exec(
+        opsgenieCurl(e, key),
+      );
+    expect(m).not.toBeNull();
+    expect(unquote(m?.[1] ?? "")).toBe("https://firebreak.example.com/v2/alerts");
+    expect(unquote(m?.[2] ?? "")).toBe(`Authorization: GenieKey ${key}`);
+    expect(JSON.parse(unquote(m?.[3] ?? ""))).toMatchObject({ message: expect.any(String), priority: "P2" });
+    const v1 = curlParts(eventsV1Curl(e, key));
+    expect(v1.url).toBe("https://firebreak.example.com/generic/2010-04-15/create_event.json");
+    expect(v1.body).toMatchObject({
+      service_key: key,
+      event_type: "trigger",
+      description: expect.any(String),
+    });
+    const urls = grafanaOnCallUrls(e, key)
+      .split("\n")
+      .filter((l) => l.startsWith("https://"));
+    expect(urls).toEqual([
+      `https://firebreak.example.com/integrations/v1/grafana_alerting/${key}/`,
+      `https://firebreak.example.com/integrations/v1/formatted_webhook/${key}/`,
+    ]);
   });
 
   it("the generic curl fills the fields the key's mapping reads, at dotted paths", () => {

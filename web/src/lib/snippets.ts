@@ -13,6 +13,10 @@ export type IntakeEndpoints = {
   generic: string;
   change: string;
   heartbeat: string;
+  opsgenie: string;
+  grafanaAlerting: string;
+  formattedWebhook: string;
+  eventsV1: string;
 };
 
 /** The generic webhook's mapping of a key (null: the default one). */
@@ -125,4 +129,36 @@ export function heartbeatUrl(e: IntakeEndpoints, key: string, name: string): str
 /** A crontab line that pings the heartbeat after the job succeeds. */
 export function heartbeatCron(e: IntakeEndpoints, key: string, name: string): string {
   return `0 3 * * * /usr/local/bin/backup && curl -fsS -m 10 --retry 3 ${shellQuote(heartbeatUrl(e, key, name))}\n`;
+}
+
+/** An Opsgenie Alert API create (Opsgenie's format): the key goes in `Authorization: GenieKey`. */
+export function opsgenieCurl(e: IntakeEndpoints, key: string): string {
+  return [
+    `curl -X POST ${shellQuote(e.opsgenie)} \\`,
+    `  -H ${shellQuote(`Authorization: GenieKey ${key}`)} \\`,
+    `  -H 'Content-Type: application/json' \\`,
+    `  -d ${shellQuote(JSON.stringify({ message: "Disk 95% full on db-1", alias: "db-1/disk-full", priority: "P2" }, null, 2))}`,
+    "",
+  ].join("\n");
+}
+
+/** The URLs a Grafana contact point (or any sender set up for Grafana OnCall) posts to. */
+export function grafanaOnCallUrls(e: IntakeEndpoints, key: string): string {
+  return [
+    "# Grafana Alerting contact point (type Grafana OnCall or Webhook), or an OnCall Alertmanager integration:",
+    fillUrl(e.grafanaAlerting, { key }),
+    "# OnCall Formatted Webhook senders:",
+    fillUrl(e.formattedWebhook, { key }),
+    "",
+  ].join("\n");
+}
+
+/** A PagerDuty Events API v1 trigger (older integrations): the key goes in the body as `service_key`. */
+export function eventsV1Curl(e: IntakeEndpoints, key: string): string {
+  return curlJson(e.eventsV1, {
+    service_key: key,
+    event_type: "trigger",
+    incident_key: "db-1/disk-full",
+    description: "Disk 95% full on db-1",
+  });
 }

@@ -10,11 +10,14 @@ import { ErrorNote } from "../../components/ErrorNote.tsx";
 import {
   alertmanagerReceiver,
   changeCurl,
+  eventsV1Curl,
   eventsV2Curl,
   genericCurl,
+  grafanaOnCallUrls,
   heartbeatCron,
   heartbeatUrl,
   KEY_PLACEHOLDER,
+  opsgenieCurl,
 } from "../../lib/snippets.ts";
 
 function Snippet({ title, hint, text }: { title: string; hint: string; text: string }) {
@@ -59,6 +62,21 @@ export function Snippets({
         title="Events API v2 (PagerDuty format)"
         hint="Anything that can page PagerDuty can page Firebreak: use this URL, with the key as routing_key."
         text={eventsV2Curl(e, key)}
+      />
+      <Snippet
+        title="Opsgenie Alert API"
+        hint="Anything that alerts Opsgenie can alert Firebreak: change the host, and send the key as the GenieKey."
+        text={opsgenieCurl(e, key)}
+      />
+      <Snippet
+        title="Grafana OnCall integration URLs"
+        hint="Paste in place of the OnCall integration URL of a Grafana contact point or another sender."
+        text={grafanaOnCallUrls(e, key)}
+      />
+      <Snippet
+        title="Events API v1 (older PagerDuty integrations)"
+        hint="Senders of PagerDuty's v1 events: use this URL, with the key as service_key."
+        text={eventsV1Curl(e, key)}
       />
       <Snippet
         title="Generic webhook"
