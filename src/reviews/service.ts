@@ -124,6 +124,15 @@ export function createReviews(deps: ReviewDeps) {
     if (existing) await store.updateReview(tx, r);
     else await store.insertReview(tx, r);
     await armReminders(tx, r);
+    // The review task is announced to its owner when it becomes theirs (REV-1: resolved S1/S2).
+    if (r.ownerId !== null)
+      await deps.notices.send(tx, {
+        key: `review-required:${i.id}`,
+        userIds: [r.ownerId],
+        incidentId: i.id,
+        subject: `[Firebreak] The post-incident review of incident #${i.id} is yours, due ${r.dueAt?.toISOString().slice(0, 10)}`,
+        body: `A post-incident review of ${i.severity} incident #${i.id} ${i.title || "(untitled)"} is required (${req.reason}); you own it. Write it, then mark it complete so the incident can close.\n${deps.publicUrl}/incidents/${i.id}/review`,
+      });
     await note(
       tx,
       i.id,

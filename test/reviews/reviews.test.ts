@@ -164,6 +164,17 @@ describe("reviews", () => {
     });
   });
 
+  it("a private incident's review is invisible to people who cannot see the incident", async () => {
+    const outsider = await t.user("outsider");
+    const i = await declare(t.admin, { severity: "S2", visibility: "private" });
+    await move(t.admin, i.id, "resolved");
+    expect((await outsider.get(`/api/v1/incidents/${i.id}/review`)).status).toBe(404);
+    expect((await outsider.get(`/api/v1/incidents/${i.id}/review?format=markdown`)).status).toBe(404);
+    expect((await outsider.get(`/api/v1/incidents/${i.id}/review/versions`)).status).toBe(404);
+    const put = await outsider.request("PUT", `/api/v1/incidents/${i.id}/review`, { body: "x", version: 0 });
+    expect(put.status).toBe(404);
+  });
+
   it("REV-3: a Near Miss records the severity it would have had, and the person who noticed owns its review", async () => {
     const noticer = await t.user("noticer");
     const i = await declare(noticer, { severity: "S4", owner: "admin" });
@@ -192,15 +203,18 @@ describe("reviews", () => {
     const review = (await owner.get(`/api/v1/incidents/${i.id}/review`)).body;
     const due = new Date(review.dueAt).getTime();
     await t.runJobs();
-    expect(await noticesFor(owner.id, i.id)).toEqual([]);
+    // Announced to its owner when it becomes required; no reminder yet.
+    expect(await noticesFor(owner.id, i.id)).toEqual([
+      expect.stringMatching(/post-incident review of incident #\d+ is yours, due/),
+    ]);
     t.clock.set(new Date(due - 23 * 3_600_000));
     await t.runJobs();
-    expect(await noticesFor(owner.id, i.id)).toEqual([
+    expect((await noticesFor(owner.id, i.id)).slice(1)).toEqual([
       expect.stringMatching(/review of incident #\d+ is due/),
     ]);
     t.clock.set(new Date(due + 60_000));
     await t.runJobs();
-    expect((await noticesFor(owner.id, i.id))[1]).toMatch(/is overdue/);
+    expect((await noticesFor(owner.id, i.id))[2]).toMatch(/is overdue/);
     expect((await owner.get(`/api/v1/incidents/${i.id}/review`)).body.overdue).toBe(true);
 
     const later = await declare(owner, { severity: "S2" });
@@ -208,6 +222,6 @@ describe("reviews", () => {
     await owner.request("POST", `/api/v1/incidents/${later.id}/review/complete`);
     t.clock.advanceMinutes(30 * 24 * 60);
     await t.runJobs();
-    expect(await noticesFor(owner.id, later.id)).toEqual([]);
+    expect(await noticesFor(owner.id, later.id)).toHaveLength(1); // the announcement only
   });
 });
