@@ -10,3 +10,6 @@ CREATE TABLE alert_api_requests (
   alias text NOT NULL DEFAULT '',
   processed_at timestamptz NOT NULL
 );
+-- Outcomes are kept for a week (Opsgenie's senders read them back within seconds): each key's
+-- older ones are deleted as it records new ones.
+CREATE INDEX alert_api_requests_key_age ON alert_api_requests (key_id, processed_at);

@@ -154,8 +154,10 @@ export function opsgenieRoutes(service: AlertService, metrics: Metrics, clock: C
     });
     app.setErrorHandler((raw, req, reply) => {
       let e: OpsgenieError;
-      if (raw instanceof OpsgenieError) e = raw;
-      else {
+      if (raw instanceof OpsgenieError) {
+        e = raw;
+        if (e.statusCode === 422 || e.statusCode === 404) count("invalid");
+      } else {
         const err = toAppError(raw, INTAKE_BODY_LIMIT);
         if (err.code === "internal") req.log.error({ err: raw }, "opsgenie intake failed");
         const retry = err.extra.retryAfterSeconds as number | undefined;

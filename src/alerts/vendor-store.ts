@@ -33,8 +33,18 @@ export async function alertByKey(db: AlertDb, serviceId: number, dedupKey: strin
   return row ? store.getAlert(db, row.id) : undefined;
 }
 
-export const insertRequest = (db: AlertDb, r: RequestRow) =>
-  vendor(db).insertInto("alert_api_requests").values(r).execute();
+/** How long a request's outcome can be read back. */
+export const REQUEST_RETENTION_MS = 7 * 24 * 3600_000;
+
+/** Records an outcome, and drops the key's outcomes older than the retention (so the table stays small). */
+export async function insertRequest(db: AlertDb, r: RequestRow): Promise<void> {
+  await vendor(db).insertInto("alert_api_requests").values(r).execute();
+  await vendor(db)
+    .deleteFrom("alert_api_requests")
+    .where("key_id", "=", r.key_id)
+    .where("processed_at", "<", new Date(r.processed_at.getTime() - REQUEST_RETENTION_MS))
+    .execute();
+}
 
 /** A request's outcome, only for the integration key that made it. */
 export const getRequest = (db: AlertDb, keyId: number, requestId: string) =>

@@ -295,6 +295,17 @@ describe("refusals", () => {
     });
   });
 
+  it("a request's outcome can be read back for a week, then it is gone", async () => {
+    const old = await genie("POST", "/v2/alerts", { message: "kept a week", alias: "retention" });
+    t.clock.advance(6 * 24 * 3600_000);
+    await genie("POST", "/v2/alerts/retention/acknowledge?identifierType=alias", {});
+    expect((await genie("GET", `/v2/alerts/requests/${old.body.requestId}`)).status).toBe(200);
+    t.clock.advance(2 * 24 * 3600_000);
+    const later = await genie("POST", "/v2/alerts/retention/close?identifierType=alias", {});
+    expect((await genie("GET", `/v2/alerts/requests/${old.body.requestId}`)).status).toBe(404);
+    expect((await requestStatus(later.body.requestId)).data.status).toBe("Closed alert");
+  });
+
   it("Events API v2 at /v2/enqueue still works beside the Opsgenie paths", async () => {
     const r = await fetch(`${t.base}/v2/enqueue`, {
       method: "POST",
