@@ -80,6 +80,18 @@ describe("the review screen", browserTest, () => {
       body: "# Review\n\nCause: <b>a stuck consumer</b>\n\n- [x] rolled back",
     });
 
+    // Detection (TL-4) and the optional meeting are set on the same screen.
+    await page.getByLabel("Detected by").selectOption("customer");
+    await page.getByRole("button", { name: "Save detection" }).click();
+    await page.getByText("Owner, reviewers, due date, meeting").click();
+    await page.getByLabel(/^Meeting/).fill("2026-03-10T15:00");
+    await page.getByRole("button", { name: "Save review settings" }).click();
+    await expect
+      .poll(async () => (await alice.api.get(`/api/v1/incidents/${incidentId}/review`)).body, {
+        timeout: 15_000,
+      })
+      .toMatchObject({ detection: { source: "customer" }, meetingAt: expect.any(String) });
+
     await page.getByRole("button", { name: "Mark the review complete" }).click();
     await visible(page.getByRole("button", { name: "Reopen the review" }));
     await b.t.advanceMinutes(31);

@@ -16,7 +16,7 @@ export const completeReview = (id: number) => api<Review>("POST", `/incidents/${
 export const reopenReview = (id: number) => api<Review>("POST", `/incidents/${id}/review/reopen`);
 export const setDetection = (
   id: number,
-  body: { source?: DetectionSource | null; detectedAt?: string | null },
+  body: { source?: DetectionSource | null; detectedAt?: string | null; nearMissSeverity?: string | null },
 ) => api<unknown>("PUT", `/incidents/${id}/detection`, body);
 /** The document as a Markdown file (the session cookie authenticates the download). */
 export const markdownUrl = (id: number) => `/api/v1/incidents/${id}/review?format=markdown`;

@@ -7,7 +7,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { getRouteApi, Link } from "@tanstack/react-router";
 import { type FormEvent, useEffect, useState } from "react";
 import { ApiError } from "../../api/client.ts";
-import { incidentQuery, keys, sessionQuery, usersQuery } from "../../api/queries.ts";
+import { incidentQuery, keys, policyQuery, sessionQuery, usersQuery } from "../../api/queries.ts";
 import {
   completeReview,
   type DetectionSource,
@@ -23,6 +23,7 @@ import { ErrorNote } from "../../components/ErrorNote.tsx";
 import { Time } from "../../components/Time.tsx";
 import { incidentTitle } from "../../lib/incidents.ts";
 import { type Block, parseMarkdown, type Run } from "../../lib/markdown.ts";
+import { ReviewSettings, toLocalInput } from "./ReviewSettings.tsx";
 
 const route = getRouteApi("/app/incidents/$id/review");
 
@@ -89,6 +90,7 @@ export function ReviewPage() {
   const review = useQuery(reviewQuery(id));
   const users = useQuery(usersQuery);
   const session = useQuery(sessionQuery);
+  const policy = useQuery(policyQuery);
   const [draft, setDraft] = useState<{ body: string; version: number } | null>(null);
   const [tab, setTab] = useState<"write" | "preview">("write");
 
@@ -114,8 +116,11 @@ export function ReviewPage() {
   const complete = useMutation({ mutationFn: () => completeReview(id), onSuccess: settle });
   const reopen = useMutation({ mutationFn: () => reopenReview(id), onSuccess: settle });
   const detection = useMutation({
-    mutationFn: (body: { source: DetectionSource | null; detectedAt: string | null }) =>
-      setDetection(id, body),
+    mutationFn: (body: {
+      source: DetectionSource | null;
+      detectedAt: string | null;
+      nearMissSeverity: string | null;
+    }) => setDetection(id, body),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: reviewKey(id) }),
   });
 
@@ -145,9 +150,11 @@ export function ReviewPage() {
     const form = new FormData(e.currentTarget);
     const source = String(form.get("source") ?? "");
     const at = String(form.get("detectedAt") ?? "");
+    const nearMiss = String(form.get("nearMissSeverity") ?? "");
     detection.mutate({
       source: source ? (source as DetectionSource) : null,
       detectedAt: at ? new Date(at).toISOString() : null,
+      nearMissSeverity: nearMiss || null,
     });
   };
 
@@ -203,6 +210,7 @@ export function ReviewPage() {
             Export as Markdown
           </a>
         </div>
+        <ReviewSettings review={r} />
         {!mayComplete && r.exists ? (
           <p className="hint">Only the review's owner or an admin completes it.</p>
         ) : null}
@@ -239,7 +247,7 @@ export function ReviewPage() {
         <form
           className="stack compact"
           onSubmit={submitDetection}
-          key={`${r.detection.source}-${r.detection.detectedAt}`}
+          key={`${r.detection.source}-${r.detection.detectedAt}-${r.nearMissSeverity}`}
         >
           <label>
             Detected by
@@ -257,8 +265,19 @@ export function ReviewPage() {
             <input
               type="datetime-local"
               name="detectedAt"
-              defaultValue={r.detection.detectedAt ? toLocalInput(r.detection.detectedAt) : ""}
+              defaultValue={toLocalInput(r.detection.detectedAt)}
             />
+          </label>
+          <label>
+            A near miss: the severity it would have had (REV-3)
+            <select name="nearMissSeverity" defaultValue={r.nearMissSeverity ?? ""}>
+              <option value="">Not a near miss</option>
+              {(policy.data?.severities ?? []).map((s) => (
+                <option key={s.id} value={s.id}>
+                  {s.id} {s.name}
+                </option>
+              ))}
+            </select>
           </label>
           <ErrorNote error={detection.error} />
           <button type="submit" disabled={detection.isPending}>
@@ -355,11 +374,4 @@ export function ReviewPage() {
       </section>
     </div>
   );
-}
-
-/** An ISO time as a datetime-local input's value, in the browser's time zone. */
-function toLocalInput(iso: string): string {
-  const d = new Date(iso);
-  const pad = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
