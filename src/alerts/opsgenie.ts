@@ -166,17 +166,12 @@ export function opsgenieRoutes(service: AlertService, metrics: Metrics, clock: C
       }
       if (e.retryAfterSeconds !== undefined) reply.header("retry-after", String(e.retryAfterSeconds));
       const s = stamp(req);
-      reply.header("x-request-id", s.requestId);
       reply.code(e.statusCode).send({
         message: e.message,
         ...(e.errors && { errors: e.errors }),
         took: s.took,
         requestId: s.requestId,
       });
-    });
-    app.addHook("onSend", async (req, reply, payload) => {
-      reply.header("x-request-id", stamp(req).requestId);
-      return payload;
     });
 
     const schema = { tags: ["alert intake"], security: [], hide: true };
