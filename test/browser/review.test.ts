@@ -47,6 +47,10 @@ beforeAll(async () => {
     },
   );
   expect(c.status, JSON.stringify(c.body)).toBe(200);
+  await alice.api.request("POST", `/api/v1/incidents/${incidentId}/tasks`, {
+    kind: "follow-up",
+    title: "Add an alert when 502s exceed 1% for 5 minutes",
+  });
 }, 120_000);
 afterAll(() => b?.close());
 
@@ -79,6 +83,20 @@ describe("the review screen", browserTest, () => {
       version: 1,
       body: "# Review\n\nCause: <b>a stuck consumer</b>\n\n- [x] rolled back",
     });
+
+    // FU-2: a follow-up becomes a corrective action with an owner and a due date; specific, it is not flagged.
+    const form = page
+      .locator("form")
+      .filter({ has: page.getByRole("button", { name: "Make it a corrective action" }) });
+    await form.getByRole("combobox", { name: /^Owner/ }).selectOption(String(alice.id));
+    await form.getByLabel("Due (your time)").fill("2026-03-20T17:00");
+    await page.getByRole("button", { name: "Make it a corrective action" }).click();
+    await visible(page.getByText(/Add an alert when 502s exceed 1% for 5 minutes — Alice Archer/));
+    const actions = (await alice.api.get(`/api/v1/incidents/${incidentId}/corrective-actions`)).body;
+    expect(actions.correctiveActions.map((a: { vagueReasons: string[] }) => a.vagueReasons)).toEqual([
+      ["vague verb: investigate"],
+      [],
+    ]);
 
     // Detection (TL-4) and the optional meeting are set on the same screen.
     await page.getByLabel("Detected by").selectOption("customer");

@@ -23,6 +23,7 @@ import { ErrorNote } from "../../components/ErrorNote.tsx";
 import { Time } from "../../components/Time.tsx";
 import { incidentTitle } from "../../lib/incidents.ts";
 import { type Block, parseMarkdown, type Run } from "../../lib/markdown.ts";
+import { MarkCorrective } from "./MarkCorrective.tsx";
 import { ReviewSettings, toLocalInput } from "./ReviewSettings.tsx";
 
 const route = getRouteApi("/app/incidents/$id/review");
@@ -371,6 +372,7 @@ export function ReviewPage() {
             ))}
           </ul>
         )}
+        <MarkCorrective incidentId={id} corrective={r.correctiveActions.map((c) => c.id)} />
       </section>
     </div>
   );
