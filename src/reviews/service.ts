@@ -16,11 +16,10 @@ import type { Jobs } from "../platform/jobs.ts";
 import { assertNoRedData } from "../platform/reddata.ts";
 import type { NoticePort } from "../policy/ports.ts";
 import type { PolicySource } from "../policy/source.ts";
+import { createCorrectiveActions } from "./corrective.ts";
 import { type ReviewFacts, reviewDocument } from "./document.ts";
 import {
-  CORRECTIVE_LABELS,
   type DetectionSource,
-  highestSeverity,
   phasesOf,
   type ReviewReason,
   reminderTimes,
@@ -47,12 +46,12 @@ export type ReviewDeps = {
 const endedForReview = new Set(["resolved", "post-incident", "closed"]);
 const reminderKinds = ["before", "overdue"] as const;
 const reminderKey = (id: number, kind: string) => `review-reminder:${id}:${kind}`;
-const correctiveKey = (taskId: number) => `corrective-reminder:${taskId}`;
 
 export function createReviews(deps: ReviewDeps) {
   const { clock, jobs } = deps;
   const db = asReviewDb(deps.database.db);
   const policyNow = () => deps.policy.current();
+  const corrective = createCorrectiveActions(deps);
 
   async function note(
     tx: ReviewDb,
@@ -175,41 +174,6 @@ export function createReviews(deps: ReviewDeps) {
         {
           userId: r.ownerId,
           overdue,
-        },
-      );
-    });
-  }
-
-  async function remindCorrective(payload: Record<string, unknown>): Promise<void> {
-    const incidentId = Number(payload.incidentId);
-    await db.transaction().execute(async (tx) => {
-      const i = await incidents.lockIncident(tx as unknown as incidents.IncidentDb, incidentId);
-      const t = await store.getTask(tx, incidentId, Number(payload.taskId), true);
-      if (
-        !i ||
-        !t?.dueAt ||
-        !t.corrective ||
-        t.state !== "open" ||
-        !t.assigneeId ||
-        t.dueAt.toISOString() !== payload.dueAt
-      )
-        return;
-      await deps.notices.send(tx, {
-        key: `corrective-reminder:${t.id}:${payload.dueAt}`,
-        userIds: [t.assigneeId],
-        incidentId,
-        subject: `[Firebreak] Overdue corrective action: ${i.visibility === "private" ? `follow-up ${t.id}` : t.title}`,
-        body: `Corrective action ${t.id} of incident #${i.id} was due ${t.dueAt.toISOString()} and is still open (FU-2).\n${deps.publicUrl}/incidents/${i.id}`,
-      });
-      await note(
-        tx,
-        incidentId,
-        null,
-        "notice-corrective-overdue",
-        `reminded the owner of corrective action ${t.id} that it is overdue`,
-        {
-          taskId: t.id,
-          userId: t.assigneeId,
         },
       );
     });
@@ -343,7 +307,7 @@ export function createReviews(deps: ReviewDeps) {
   const service = {
     register(): void {
       jobs.register("review-reminder", remind);
-      jobs.register("corrective-reminder", remindCorrective);
+      corrective.register();
     },
 
     /** Told of every incident change in its transaction (wired as an incident follower). */
@@ -556,85 +520,7 @@ export function createReviews(deps: ReviewDeps) {
       });
     },
 
-    /** FU-2: marks a follow-up as a corrective action (or not); owner and due date required. */
-    async markCorrective(
-      actor: Actor,
-      id: number,
-      taskId: number,
-      input: { corrective: boolean; assignee?: number | string; dueAt?: Date; priority?: string },
-    ) {
-      const policy = policyNow();
-      if (input.priority && !policy.severities.some((s) => s.id === input.priority))
-        throw invalid("priority", `expected a severity id: ${policy.severities.map((s) => s.id).join(", ")}`);
-      return db.transaction().execute(async (tx) => {
-        const itx = tx as unknown as incidents.IncidentDb;
-        await visibleIncident(itx, actor, id, true);
-        const t = await store.getTask(tx, id, taskId, true);
-        if (!t) throw notFound("follow-up", taskId);
-        if (t.kind !== "follow-up")
-          throw invalid(
-            "taskId",
-            `task ${taskId} is an action during the incident; only follow-ups can be corrective actions (FU-1, FU-2)`,
-          );
-        const now = clock.now();
-        let next: store.Corrective;
-        if (!input.corrective) {
-          next = { ...t, corrective: false, labels: [], vagueReasons: [], severity: null, priority: null };
-          await jobs.remove(tx, correctiveKey(taskId));
-        } else {
-          const assigneeId =
-            input.assignee !== undefined
-              ? (await activeUser(itx, input.assignee, "assignee")).id
-              : t.assigneeId;
-          if (assigneeId === null)
-            throw invalid(
-              "assignee",
-              "a corrective action needs an owner (FU-2): give `assignee`, a user id or username",
-            );
-          const dueAt = input.dueAt ?? t.dueAt;
-          if (!dueAt)
-            throw invalid(
-              "dueAt",
-              "a corrective action needs a due date (FU-2): give `dueAt`, e.g. 2026-12-20T17:00:00Z",
-            );
-          const severity = highestSeverity(policy, await store.relatedSeverities(tx, id));
-          next = {
-            ...t,
-            corrective: true,
-            assigneeId,
-            dueAt,
-            severity,
-            priority: input.priority ?? t.priority ?? severity,
-            labels: [...CORRECTIVE_LABELS],
-            vagueReasons: smartReasons({ title: t.title, assigneeId, dueAt }),
-          };
-          await jobs.add(
-            tx,
-            "corrective-reminder",
-            { incidentId: id, taskId, dueAt: dueAt.toISOString() },
-            { runAt: dueAt, key: correctiveKey(taskId) },
-          );
-        }
-        await store.saveCorrective(tx, next, now);
-        if (next.assigneeId) await incidents.addParticipants(itx, id, [next.assigneeId], now);
-        await note(
-          tx,
-          id,
-          actor.id,
-          "action-changed",
-          next.corrective
-            ? `marked follow-up ${taskId} a corrective action${next.vagueReasons.length ? ` (flagged: ${next.vagueReasons.join("; ")})` : ""}`
-            : `follow-up ${taskId} is no longer a corrective action`,
-          { taskId, corrective: next.corrective, vagueReasons: next.vagueReasons },
-        );
-        return { ...next, vagueReasons: next.corrective ? smartReasons(next) : [] };
-      });
-    },
-
-    async correctiveActions(actor: Actor, id: number) {
-      await deps.incidents.get(actor, id);
-      return (await store.correctiveActions(db, id)).map((c) => ({ ...c, vagueReasons: smartReasons(c) }));
-    },
+    ...corrective.commands,
   };
   return service;
 }
