@@ -13,9 +13,13 @@ export const METRICS_MAX_AGE_MS = 60_000;
 
 export function registerInsightsMetrics(registry: Registry, insights: Insights) {
   let snapshot: { at: number; headline: Headline } | null = null;
-  let pending: Promise<Headline> | null = null;
+  let pending: Promise<Headline | null> | null = null;
 
-  async function current(): Promise<Headline> {
+  /**
+   * The snapshot, refreshed when older than a minute; when the refresh fails (the database is
+   * down), the last one or none: a failing insights query must not take the other metrics down.
+   */
+  async function current(): Promise<Headline | null> {
     const now = insights.now();
     if (snapshot && now.getTime() - snapshot.at < METRICS_MAX_AGE_MS) return snapshot.headline;
     // Concurrent scrapes share one refresh.
@@ -24,10 +28,13 @@ export function registerInsightsMetrics(registry: Registry, insights: Insights) 
         { id: 0, admin: true },
         { from: new Date(now.getTime() - METRICS_WINDOW_DAYS * 86_400_000), to: now },
       )
-      .then((headline) => {
-        snapshot = { at: now.getTime(), headline };
-        return headline;
-      })
+      .then(
+        (headline) => {
+          snapshot = { at: now.getTime(), headline };
+          return headline;
+        },
+        () => snapshot?.headline ?? null,
+      )
       .finally(() => {
         pending = null;
       });
@@ -43,6 +50,7 @@ export function registerInsightsMetrics(registry: Registry, insights: Insights) 
     async collect() {
       const h = await current();
       this.reset();
+      if (!h) return;
       for (const m of measures)
         for (const stat of ["mean", "p50", "p90"] as const) {
           const v = h.times[m][stat];
@@ -56,7 +64,8 @@ export function registerInsightsMetrics(registry: Registry, insights: Insights) 
       help,
       registers: [registry],
       async collect() {
-        const v = read(await current());
+        const h = await current();
+        const v = h ? read(h) : null;
         this.reset();
         if (v !== null) this.set(v);
       },

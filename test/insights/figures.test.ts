@@ -374,12 +374,22 @@ describe("CSV", () => {
 });
 
 describe("Prometheus metrics", () => {
-  it("exposes the headline figures of the last 30 days", async () => {
+  const scrape = async () => {
     const r = await t.admin.get("/metrics");
     expect(r.status).toBe(200);
-    const text = String(r.body);
+    return String(r.body);
+  };
+  it("exposes the headline figures of the last 30 days", async () => {
+    const text = await scrape();
     expect(text).toMatch(/^firebreak_insights_incidents 4$/m);
     expect(text).toMatch(/^firebreak_insights_response_seconds\{measure="mttr",stat="mean"\} 6000$/m);
     expect(text).toMatch(/^firebreak_insights_corrective_actions_overdue 2$/m);
+  });
+  // Last in this file: it declares one more incident.
+  it("computes them at most once a minute, however often it is scraped", async () => {
+    await declare(t.admin, "S4");
+    expect(await scrape()).toMatch(/^firebreak_insights_incidents 4$/m);
+    t.clock.advanceMinutes(2);
+    expect(await scrape()).toMatch(/^firebreak_insights_incidents 5$/m);
   });
 });
