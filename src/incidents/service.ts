@@ -403,6 +403,13 @@ export function createIncidentService(deps: IncidentDeps) {
     timeline: work.timeline,
     addNote: work.addNote,
     addRoomMessage: work.addRoomMessage,
+    /** A task changed outside the work commands (made a corrective action, FU-2): its followers hear of it. */
+    async taskChanged(tx: IncidentDb, taskId: number): Promise<void> {
+      const task = await store.getTask(tx, taskId);
+      const incident = task && (await store.getIncident(tx, task.incidentId));
+      if (!task || !incident) return;
+      for (const f of deps.followers ?? []) await f.taskChanged(tx, task, incident);
+    },
     addStatusUpdate: work.addStatusUpdate,
     pin: work.pin,
     tasks: work.tasks,

@@ -127,6 +127,7 @@ export function createCorrectiveActions(deps: ReviewDeps) {
           );
         }
         await store.saveCorrective(tx, next, now);
+        await deps.incidents.taskChanged(itx, taskId); // its tracker issue takes the labels
         if (next.assigneeId) await incidents.addParticipants(itx, id, [next.assigneeId], now);
         await note(
           tx,

@@ -69,13 +69,19 @@ export function incidentIssue(policy: Policy, i: Incident, publicUrl: string): I
  * reference to it: `#12` in the same project). A private incident's follow-ups say nothing but
  * where they come from.
  */
-export function followUpIssue(i: Incident, task: Task, publicUrl: string, incidentRef: string): IssueContent {
+export function followUpIssue(
+  i: Incident,
+  task: Task,
+  publicUrl: string,
+  incidentRef: string,
+  labels: readonly string[] = [],
+): IssueContent {
   const url = incidentUrl(publicUrl, i.id);
   const isPrivate = i.visibility === "private";
   return {
     title: isPrivate ? `Follow-up ${task.id} of private incident #${i.id}` : task.title,
     description: `Follow-up of incident ${incidentRef} (${url}).\n\n${markerOf(url, task.id)}`,
-    labels: [],
+    labels: [...labels],
     open: task.state === "open",
     reason: task.state === "open" ? null : task.state === "done" ? "completed" : "not_planned",
     confidential: isPrivate,

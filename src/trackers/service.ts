@@ -230,7 +230,13 @@ export function createTrackers(deps: TrackerDeps) {
             `the incident's ${client.name} issue is not there yet to link follow-up ${taskId} to`,
             true,
           );
-        const content = followUpIssue(i, task, deps.publicUrl, client.reference(parent.number));
+        const content = followUpIssue(
+          i,
+          task,
+          deps.publicUrl,
+          client.reference(parent.number),
+          await store.taskLabels(db, taskId),
+        );
         const url = incidentUrl(deps.publicUrl, i.id);
         const fresh = row.number === null;
         const issue = await ensureCreated(
@@ -247,9 +253,14 @@ export function createTrackers(deps: TrackerDeps) {
         );
         const n = issue.number as number;
         if (!fresh || !content.open)
-          await client.update(row.project, n, content, [], row.visibility !== i.visibility && !fresh);
+          await client.update(row.project, n, content, row.labels, row.visibility !== i.visibility && !fresh);
         if (!row.linked) await client.link(row.project, n, parent.number);
-        await store.update(db, row.id, { linked: true, visibility: i.visibility, updated_at: clock.now() });
+        await store.update(db, row.id, {
+          linked: true,
+          labels: content.labels,
+          visibility: i.visibility,
+          updated_at: clock.now(),
+        });
       });
     });
   }

@@ -75,6 +75,14 @@ export async function findTaskIssue(db: TrackerDb, taskId: number) {
   return row && fromRow(row);
 }
 
+/** A follow-up's own labels (a corrective action's, FU-2), which its issue carries. */
+export async function taskLabels(db: TrackerDb, taskId: number): Promise<string[]> {
+  const r = await sql<{
+    labels: string[] | null;
+  }>`SELECT labels FROM incident_tasks WHERE id = ${taskId}`.execute(db);
+  return r.rows[0]?.labels ?? [];
+}
+
 /** The row for an issue, written before anything is sent; the existing one if there is one. */
 export async function claim(
   db: TrackerDb,

@@ -207,6 +207,38 @@ describe("GitLab issues", () => {
     expect(gl.links.filter((l) => l.iid === issue.iid)).toHaveLength(1);
   });
 
+  it("FU-2: a follow-up made a corrective action carries its labels on its issue; unmarked, they go and people's stay", async () => {
+    const i = await declare(t.admin, { title: "Certificates expired", severity: "S3" });
+    const added = await t.admin.request("POST", `/api/v1/incidents/${i.id}/tasks`, {
+      kind: "follow-up",
+      title: "Alert 14 days before any certificate expires",
+    });
+    await t.runJobs();
+    const url = (await t.admin.get(`/api/v1/incidents/${i.id}/tasks`)).body.tasks.find(
+      (x: Json) => x.id === added.body.id,
+    ).trackerIssue.url as string;
+    expect(issueOf(PRODUCTION, url)!.labels).toEqual([]);
+    const me = (await t.admin.get("/api/v1/me")).body.id;
+    const marked = await t.admin.request(
+      "PUT",
+      `/api/v1/incidents/${i.id}/tasks/${added.body.id}/corrective`,
+      {
+        corrective: true,
+        assignee: me,
+        dueAt: "2030-01-15T17:00:00Z",
+      },
+    );
+    expect(marked.status, JSON.stringify(marked.body)).toBe(200);
+    await t.runJobs();
+    expect(issueOf(PRODUCTION, url)!.labels.sort()).toEqual(["corrective action", "infradev"]);
+    issueOf(PRODUCTION, url)!.labels.push("team::reliability"); // a person's own label
+    await t.admin.request("PUT", `/api/v1/incidents/${i.id}/tasks/${added.body.id}/corrective`, {
+      corrective: false,
+    });
+    await t.runJobs();
+    expect(issueOf(PRODUCTION, url)!.labels).toEqual(["team::reliability"]);
+  });
+
   it("DATA-3: a private incident's issue is confidential and says nothing but its link", async () => {
     const i = await declare(t.admin, {
       type: "SIRT",
