@@ -6,8 +6,10 @@
 import { type Command, commandHelp, parse, synopsis, write } from "./args.ts";
 import { CliError, connect, defaultUrl, UsageError } from "./client.ts";
 import { statusPageCommands } from "./components.ts";
+import { configCommands } from "./config.ts";
 import { contactCommands } from "./contacts.ts";
 import { escalationCommands } from "./escalation.ts";
+import { importCommands } from "./import.ts";
 import { oncallCommands } from "./oncall.ts";
 import { pageReadCommands, pageWriteCommands } from "./pages.ts";
 import { policyCommands } from "./policy.ts";
@@ -34,6 +36,8 @@ const writes: Record<string, Command> = {
   ...serviceCommands,
   ...scheduleCommands,
   ...reviewCommands,
+  ...configCommands,
+  ...importCommands,
 };
 const commands: Record<string, Command> = { ...reads, ...writes };
 
