@@ -4,7 +4,7 @@ import { getRouteApi } from "@tanstack/react-router";
 import { type RefObject, useEffect, useState } from "react";
 import { servicesQuery } from "../api/alerts.ts";
 import { policyQuery } from "../api/queries.ts";
-import { IncidentTypeOptions, SeverityOptions } from "../components/PolicyOptions.tsx";
+import { IncidentFacets } from "../components/IncidentFacets.tsx";
 import { stateLabel } from "../lib/incidents.ts";
 import { type IncidentsSearch, isFiltered, type StateFilter, stateFilters } from "../lib/search.ts";
 
@@ -58,39 +58,7 @@ export function IncidentFilters({ searchRef }: { searchRef: RefObject<HTMLInputE
             ))}
           </select>
         </label>
-        <label>
-          Severity
-          <select
-            value={search.severity ?? ""}
-            onChange={(e) => set({ severity: e.target.value || undefined })}
-          >
-            <option value="">Any</option>
-            <SeverityOptions policy={policy} />
-          </select>
-        </label>
-        <label>
-          Type
-          <select value={search.type ?? ""} onChange={(e) => set({ type: e.target.value || undefined })}>
-            <option value="">Any</option>
-            <IncidentTypeOptions policy={policy} />
-          </select>
-        </label>
-        {services.length > 0 ? (
-          <label>
-            Service
-            <select
-              value={search.service ?? ""}
-              onChange={(e) => set({ service: e.target.value ? Number(e.target.value) : undefined })}
-            >
-              <option value="">Any</option>
-              {services.map((s) => (
-                <option key={s.id} value={s.id}>
-                  {s.name}
-                </option>
-              ))}
-            </select>
-          </label>
-        ) : null}
+        <IncidentFacets value={search} set={set} policy={policy} services={services} />
         <label className="check">
           <input
             type="checkbox"

@@ -3,6 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 import { getRouteApi } from "@tanstack/react-router";
 import { servicesQuery } from "../../api/alerts.ts";
 import { policyQuery } from "../../api/queries.ts";
+import { IncidentFacets } from "../../components/IncidentFacets.tsx";
 import type { InsightsSearch } from "../../lib/insights.ts";
 
 const route = getRouteApi("/app/insights");
@@ -37,45 +38,7 @@ export function InsightsFilters() {
             onChange={(e) => set({ to: e.target.value || undefined })}
           />
         </label>
-        <label>
-          Severity
-          <select
-            value={search.severity ?? ""}
-            onChange={(e) => set({ severity: e.target.value || undefined })}
-          >
-            <option value="">Any</option>
-            {(policy?.severities ?? []).map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.id}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Type
-          <select value={search.type ?? ""} onChange={(e) => set({ type: e.target.value || undefined })}>
-            <option value="">Any</option>
-            {(policy?.incidentTypes ?? []).map((t) => (
-              <option key={t.name} value={t.name}>
-                {t.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Service
-          <select
-            value={search.service ?? ""}
-            onChange={(e) => set({ service: e.target.value ? Number(e.target.value) : undefined })}
-          >
-            <option value="">Any</option>
-            {services.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <IncidentFacets value={search} set={set} policy={policy} services={services} />
         {filtered ? (
           <button
             type="button"

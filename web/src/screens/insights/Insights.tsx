@@ -9,6 +9,7 @@ import { type Measure, measureNames, measures } from "../../../../src/insights/m
 import { ErrorNote } from "../../components/ErrorNote.tsx";
 import { csvHref, duration, type InsightsSearch, percent } from "../../lib/insights.ts";
 import { BarChart, HorizontalBars } from "./Charts.tsx";
+import { DataTable, Scroll } from "./DataTable.tsx";
 import {
   correctiveQuery,
   type HeadlineView,
@@ -47,16 +48,6 @@ function Section({
           </a>
         ))}
       </div>
-      {children}
-    </section>
-  );
-}
-
-/** A table in a region that scrolls sideways on a phone, reachable by keyboard. */
-function Scroll({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region needs focus to scroll by keyboard
-    <section className="insights-scroll" tabIndex={0} aria-label={label}>
       {children}
     </section>
   );
@@ -159,22 +150,14 @@ function Weeks({ search }: { search: InsightsSearch }) {
       <details>
         <summary>Incidents per week as a table</summary>
         <Scroll label="Incidents per week">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Week of (Monday, UTC)</th>
-                <th scope="col">Incidents</th>
-              </tr>
-            </thead>
-            <tbody>
-              {weeks.map((w) => (
-                <tr key={w.week}>
-                  <td>{w.week}</td>
-                  <td>{w.incidents}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable
+            rows={weeks}
+            rowKey={(w) => w.week}
+            columns={[
+              { header: "Week of (Monday, UTC)", cell: (w) => w.week },
+              { header: "Incidents", cell: (w) => w.incidents },
+            ]}
+          />
         </Scroll>
       </details>
     </Section>
@@ -232,50 +215,35 @@ function ResponseTimes({ search }: { search: InsightsSearch }) {
           />
           <details>
             <summary>Distribution of {measureNames[measure]} as a table</summary>
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Took</th>
-                  <th scope="col">Incidents</th>
-                </tr>
-              </thead>
-              <tbody>
-                {r.buckets.map((label, i) => (
-                  <tr key={label}>
-                    <td>{label}</td>
-                    <td>{r.histograms[measure][i] ?? 0}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <DataTable
+              rows={r.buckets.map((label, i) => ({ label, count: r.histograms[measure][i] ?? 0 }))}
+              rowKey={(b) => b.label}
+              columns={[
+                { header: "Took", cell: (b) => b.label },
+                { header: "Incidents", cell: (b) => b.count },
+              ]}
+            />
           </details>
           <Scroll label="Response times by group">
-            <table className="table insights-times">
-              <caption className="visually-hidden">Median, 90th percentile, mean and count by {by}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{by[0]?.toUpperCase() + by.slice(1)}</th>
-                  {measures.map((m) => (
-                    <th key={m} scope="col">
+            <DataTable
+              className="table insights-times"
+              caption={`Median, 90th percentile, mean and count by ${by}`}
+              captionHidden
+              rows={r.rows}
+              rowKey={(row) => row.group}
+              columns={[
+                { header: by[0]?.toUpperCase() + by.slice(1), cell: (row) => row.group, rowHeader: true },
+                ...measures.map((m) => ({
+                  header: (
+                    <>
                       <abbr title={measureNames[m]}>{short[m]}</abbr> median / p90 / mean (n)
-                    </th>
-                  ))}
-                </tr>
-              </thead>
-              <tbody>
-                {r.rows.map((row) => (
-                  <tr key={row.group}>
-                    <th scope="row">{row.group}</th>
-                    {measures.map((m) => (
-                      <td key={m}>
-                        {duration(row[m].p50)} / {duration(row[m].p90)} / {duration(row[m].mean)} (
-                        {row[m].count})
-                      </td>
-                    ))}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+                    </>
+                  ),
+                  cell: (row: (typeof r.rows)[number]) =>
+                    `${duration(row[m].p50)} / ${duration(row[m].p90)} / ${duration(row[m].mean)} (${row[m].count})`,
+                })),
+              ]}
+            />
           </Scroll>
           {r.rows.length === 0 ? <p className="empty">No incidents match these filters.</p> : null}
         </>
@@ -308,28 +276,17 @@ function Load({ search }: { search: InsightsSearch }) {
       )}
       {rows.length ? (
         <Scroll label="On-call load">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Person</th>
-                <th scope="col">Pages</th>
-                <th scope="col">At night</th>
-                <th scope="col">On weekends</th>
-                <th scope="col">Hours interrupted</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((r) => (
-                <tr key={r.userId}>
-                  <th scope="row">{r.name || r.username}</th>
-                  <td>{r.pages}</td>
-                  <td>{r.nightPages}</td>
-                  <td>{r.weekendPages}</td>
-                  <td>{r.hoursInterrupted}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable
+            rows={rows}
+            rowKey={(r) => r.userId}
+            columns={[
+              { header: "Person", cell: (r) => r.name || r.username, rowHeader: true },
+              { header: "Pages", cell: (r) => r.pages },
+              { header: "At night", cell: (r) => r.nightPages },
+              { header: "On weekends", cell: (r) => r.weekendPages },
+              { header: "Hours interrupted", cell: (r) => r.hoursInterrupted },
+            ]}
+          />
         </Scroll>
       ) : null}
     </Section>
@@ -360,50 +317,33 @@ function Noise({ search }: { search: InsightsSearch }) {
       )}
       {rows.length ? (
         <Scroll label="Noisiest services">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Service</th>
-                <th scope="col">Alerts</th>
-                <th scope="col">Times fired</th>
-                <th scope="col">Incidents</th>
-                <th scope="col">Alerts per incident</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((r) => (
-                <tr key={r.serviceId}>
-                  <th scope="row">{r.service}</th>
-                  <td>{r.alerts}</td>
-                  <td>{r.occurrences}</td>
-                  <td>{r.incidents}</td>
-                  <td>{r.alertsPerIncident === null ? "–" : r.alertsPerIncident.toFixed(1)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable
+            rows={rows}
+            rowKey={(r) => r.serviceId}
+            columns={[
+              { header: "Service", cell: (r) => r.service, rowHeader: true },
+              { header: "Alerts", cell: (r) => r.alerts },
+              { header: "Times fired", cell: (r) => r.occurrences },
+              { header: "Incidents", cell: (r) => r.incidents },
+              {
+                header: "Alerts per incident",
+                cell: (r) => (r.alertsPerIncident === null ? "–" : r.alertsPerIncident.toFixed(1)),
+              },
+            ]}
+          />
         </Scroll>
       ) : null}
       {alerts.data?.rows.length ? (
         <Scroll label="Noisiest alerts">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Alert</th>
-                <th scope="col">Service</th>
-                <th scope="col">Times fired</th>
-              </tr>
-            </thead>
-            <tbody>
-              {alerts.data.rows.map((a) => (
-                <tr key={`${a.serviceId}/${a.dedupKey}`}>
-                  <th scope="row">{a.summary}</th>
-                  <td>{a.service}</td>
-                  <td>{a.occurrences}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable
+            rows={alerts.data.rows}
+            rowKey={(a) => `${a.serviceId}/${a.dedupKey}`}
+            columns={[
+              { header: "Alert", cell: (a) => a.summary, rowHeader: true },
+              { header: "Service", cell: (a) => a.service },
+              { header: "Times fired", cell: (a) => a.occurrences },
+            ]}
+          />
         </Scroll>
       ) : null}
     </Section>
@@ -424,54 +364,32 @@ function Reviews({ search }: { search: InsightsSearch }) {
     >
       <ErrorNote error={reviews.error ?? corrective.error} />
       <Scroll label="Required reviews by severity">
-        <table className="table">
-          <caption>Required reviews</caption>
-          <thead>
-            <tr>
-              <th scope="col">Severity</th>
-              <th scope="col">Required</th>
-              <th scope="col">Due</th>
-              <th scope="col">On time</th>
-              <th scope="col">Overdue</th>
-              <th scope="col">Share on time</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(reviews.data?.rows ?? []).map((r) => (
-              <tr key={r.severity}>
-                <th scope="row">{r.severity}</th>
-                <td>{r.required}</td>
-                <td>{r.due}</td>
-                <td>{r.onTime}</td>
-                <td>{r.overdue}</td>
-                <td>{percent(r.onTimeShare)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          caption="Required reviews"
+          rows={reviews.data?.rows ?? []}
+          rowKey={(r) => r.severity}
+          columns={[
+            { header: "Severity", cell: (r) => r.severity, rowHeader: true },
+            { header: "Required", cell: (r) => r.required },
+            { header: "Due", cell: (r) => r.due },
+            { header: "On time", cell: (r) => r.onTime },
+            { header: "Overdue", cell: (r) => r.overdue },
+            { header: "Share on time", cell: (r) => percent(r.onTimeShare) },
+          ]}
+        />
       </Scroll>
       <Scroll label="Corrective actions by severity">
-        <table className="table">
-          <caption>Corrective actions</caption>
-          <thead>
-            <tr>
-              <th scope="col">Severity</th>
-              <th scope="col">Open</th>
-              <th scope="col">Overdue</th>
-              <th scope="col">Done</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(corrective.data?.rows ?? []).map((r) => (
-              <tr key={r.severity}>
-                <th scope="row">{r.severity}</th>
-                <td>{r.open}</td>
-                <td>{r.overdue}</td>
-                <td>{r.done}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          caption="Corrective actions"
+          rows={corrective.data?.rows ?? []}
+          rowKey={(r) => r.severity}
+          columns={[
+            { header: "Severity", cell: (r) => r.severity, rowHeader: true },
+            { header: "Open", cell: (r) => r.open },
+            { header: "Overdue", cell: (r) => r.overdue },
+            { header: "Done", cell: (r) => r.done },
+          ]}
+        />
       </Scroll>
     </Section>
   );
