@@ -7,14 +7,14 @@
  * "1" acknowledges it; status callbacks become the delivery's receipt.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApp, type TestApp } from "../support/app.ts";
+import type { TestApp } from "../support/app.ts";
 import {
   ACCOUNT_SID,
   AUTH_TOKEN,
   codeSentTo,
   FROM,
   isVerificationCode,
-  startTwilioServer,
+  startAppWithTwilio,
   type TwilioServer,
   twilioPost,
 } from "../support/twilio.ts";
@@ -24,11 +24,7 @@ let t: TestApp;
 let twilio: TwilioServer;
 
 beforeAll(async () => {
-  twilio = await startTwilioServer();
-  t = await startTestApp({
-    clockStart: new Date(),
-    twilio: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, from: FROM, apiBase: twilio.base },
-  });
+  ({ t, twilio } = await startAppWithTwilio());
 });
 afterAll(async () => {
   await t?.close();

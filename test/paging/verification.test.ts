@@ -5,25 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../support/app.ts";
-import {
-  ACCOUNT_SID,
-  AUTH_TOKEN,
-  codeSentTo,
-  FROM,
-  isVerificationCode,
-  startTwilioServer,
-  type TwilioServer,
-} from "../support/twilio.ts";
+import { codeSentTo, isVerificationCode, startAppWithTwilio, type TwilioServer } from "../support/twilio.ts";
 
 let t: TestApp;
 let twilio: TwilioServer;
 
 beforeAll(async () => {
-  twilio = await startTwilioServer();
-  t = await startTestApp({
-    clockStart: new Date(),
-    twilio: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, from: FROM, apiBase: twilio.base },
-  });
+  ({ t, twilio } = await startAppWithTwilio());
 });
 afterAll(async () => {
   await t?.close();

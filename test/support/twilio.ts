@@ -11,6 +11,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { twilioSignature } from "../../src/notify/twilio.ts";
+import { startTestApp, type TestApp } from "./app.ts";
 
 export const ACCOUNT_SID = `AC${"0123456789abcdef".repeat(2)}`;
 export const AUTH_TOKEN = "12345678901234567890123456789012";
@@ -163,3 +164,18 @@ export function codeSentTo(twilio: TwilioServer, number: string): string {
 /** Whether a request to Twilio carried a verification code (not a page or a notice). */
 export const isVerificationCode = (r: TwilioRequest) =>
   /verification code is/.test(r.form.Body ?? r.form.Twiml ?? "");
+
+/** A Firebreak test app whose Twilio settings point at a fresh local Twilio server, clock at now. */
+export async function startAppWithTwilio(): Promise<{ t: TestApp; twilio: TwilioServer }> {
+  const twilio = await startTwilioServer();
+  try {
+    const t = await startTestApp({
+      clockStart: new Date(),
+      twilio: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, from: FROM, apiBase: twilio.base },
+    });
+    return { t, twilio };
+  } catch (err) {
+    await twilio.close();
+    throw err;
+  }
+}
