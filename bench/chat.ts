@@ -145,6 +145,52 @@ async function bareVerifier(): Promise<{ base: string; close(): Promise<void> }>
   };
 }
 
+/** The admin token each database was first served with; later servers on it must use the same. */
+const adminTokens = new WeakMap<BenchDatabase, string>();
+
+/**
+ * A child `firebreak serve` with Slack configured against a fresh local server speaking Slack's Web
+ * API, its admin linked to a Slack account by `email` (as responders are) and the policy's
+ * announcement channels present.
+ */
+async function startWithSlack(db: BenchDatabase, cleanup: Cleanup, email: string) {
+  const slack: SlackServer = await startSlackServer();
+  cleanup.add("stop the Slack server", () => slack.close());
+  const { child, base, token } = await startFirebreakServer({
+    url: db.url,
+    cleanup,
+    token: adminTokens.get(db),
+    env: () => ({
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: slack.apiUrl,
+      OUTBOUND_ALLOWED_HOSTS: "127.0.0.1",
+    }),
+  });
+  adminTokens.set(db, token);
+  const api = httpClient(base, { connections: 4, headers: { authorization: `Bearer ${token}` } });
+  const me = JSON.parse((await api.request("GET", "/api/v1/me")).body) as { id: number };
+  await api.request("PATCH", `/api/v1/users/${me.id}`, { email });
+  const slackUser = slack.addUser({ email, name: "bench" });
+  for (const name of loadPolicy().chat?.announcementChannels ?? []) slack.addChannel(name);
+  return { slack, child, base, token, api, slackUser };
+}
+
+/** The same run's baseline: the bare verifier taking the same bodies at the same load. */
+async function baselineRun(load: LoadOptions, body: (n: number) => string, contentType?: string) {
+  const bare = await bareVerifier();
+  const poster = signedPoster(bare.base, load.clients);
+  try {
+    return await runLoad(load, async (_client, rec, n) => {
+      const status = await rec.time("verify", () => poster.post("/", body(n), contentType));
+      if (status !== 200) throw new Error(`baseline: HTTP ${status}`);
+    });
+  } finally {
+    poster.close();
+    await bare.close();
+  }
+}
+
 /** Follows an incident's live stream; calls `onChat(ts)` for each chat-message event as it arrives. */
 function follow(base: string, token: string, incidentId: number, onChat: (ts: string) => void) {
   const url = new URL(base);
@@ -180,24 +226,11 @@ function follow(base: string, token: string, incidentId: number, onChat: (ts: st
 
 /** Phase `events`: a channel message → its timeline event on the stream. */
 async function eventsPhase(db: BenchDatabase, o: Options, cleanup: Cleanup): Promise<PhaseResult> {
-  const slack: SlackServer = await startSlackServer();
-  cleanup.add("stop the Slack server", () => slack.close());
-  const { child, base, token } = await startFirebreakServer({
-    url: db.url,
+  const { slack, child, base, token, api, slackUser } = await startWithSlack(
+    db,
     cleanup,
-    env: () => ({
-      SLACK_BOT_TOKEN: BOT_TOKEN,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: slack.apiUrl,
-      OUTBOUND_ALLOWED_HOSTS: "127.0.0.1",
-    }),
-  });
-  const api = httpClient(base, { connections: 4, headers: { authorization: `Bearer ${token}` } });
-  // The admin is linked to a Slack account by email, as responders are.
-  const me = JSON.parse((await api.request("GET", "/api/v1/me")).body) as { id: number };
-  await api.request("PATCH", `/api/v1/users/${me.id}`, { email: "bench@example.com" });
-  const slackUser = slack.addUser({ email: "bench@example.com", name: "bench" });
-  for (const name of loadPolicy().chat?.announcementChannels ?? []) slack.addChannel(name);
+    "bench@example.com",
+  );
   const type =
     loadPolicy().incidentTypes.find((t) => !t.security && !t.announcementChannels)?.name ?? "Gameday";
   const channels: { incidentId: number; channel: string }[] = [];
@@ -271,15 +304,7 @@ async function eventsPhase(db: BenchDatabase, o: Options, cleanup: Cleanup): Pro
   await child.stop();
 
   say(`baseline: bare node:http verifying the same signature, same rate`);
-  const bare = await bareVerifier();
-  const basePoster = signedPoster(bare.base, o.load.clients);
-  const bl = await runLoad(o.load, async (_client, rec, n) => {
-    const { raw } = body(n);
-    const status = await rec.time("verify", () => basePoster.post("/", raw));
-    if (status !== 200) throw new Error(`baseline: HTTP ${status}`);
-  });
-  basePoster.close();
-  await bare.close();
+  const bl = await baselineRun(o.load, (n) => body(n).raw);
   return {
     name: "events",
     firebreak: fb.recorder.stats("message→stream"),
@@ -294,24 +319,12 @@ async function eventsPhase(db: BenchDatabase, o: Options, cleanup: Cleanup): Pro
 
 /** Phase `commands`: a signed slash command → Slack's HTTP answer (the acknowledgement). */
 async function commandsPhase(db: BenchDatabase, o: Options, cleanup: Cleanup): Promise<PhaseResult> {
-  const slack: SlackServer = await startSlackServer();
-  cleanup.add("stop the Slack server", () => slack.close());
-  const { child, base, token } = await startFirebreakServer({
-    url: db.url,
-    cleanup,
-    env: () => ({
-      SLACK_BOT_TOKEN: BOT_TOKEN,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: slack.apiUrl,
-      OUTBOUND_ALLOWED_HOSTS: "127.0.0.1",
-    }),
-  });
-  const api = httpClient(base, { connections: 4, headers: { authorization: `Bearer ${token}` } });
   // The sender is linked by email, as responders are (the first command makes the link).
-  const me = JSON.parse((await api.request("GET", "/api/v1/me")).body) as { id: number };
-  await api.request("PATCH", `/api/v1/users/${me.id}`, { email: "bench-commands@example.com" });
-  const slackUser = slack.addUser({ email: "bench-commands@example.com", name: "bench" });
-  for (const name of loadPolicy().chat?.announcementChannels ?? []) slack.addChannel(name);
+  const { slack, child, base, api, slackUser } = await startWithSlack(
+    db,
+    cleanup,
+    "bench-commands@example.com",
+  );
   const ids: number[] = [];
   for (let n = 0; n < o.incidents; n++) {
     const r = await api.request("POST", "/api/v1/incidents", {
@@ -361,14 +374,7 @@ async function commandsPhase(db: BenchDatabase, o: Options, cleanup: Cleanup): P
   await child.stop();
 
   say("baseline: bare node:http verifying the same signature over the same forms, same rate");
-  const bare = await bareVerifier();
-  const basePoster = signedPoster(bare.base, o.load.clients);
-  const bl = await runLoad(load, async (_client, rec, n) => {
-    const status = await rec.time("verify", () => basePoster.post("/", form(n), formType));
-    if (status !== 200) throw new Error(`baseline: HTTP ${status}`);
-  });
-  basePoster.close();
-  await bare.close();
+  const bl = await baselineRun(load, form, formType);
   return {
     name: "commands",
     firebreak: fb.recorder.stats("command→answer"),

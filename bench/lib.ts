@@ -486,9 +486,11 @@ export async function startFirebreakServer(o: {
   cleanup: Cleanup;
   env?: (base: string) => Record<string, string>;
   nodeArgs?: string[];
+  /** The admin token of an earlier server on the same database: the bootstrap token only takes effect on an empty one. */
+  token?: string;
 }): Promise<FirebreakServer> {
   const port = await freePort();
-  const token = `fbk_bench_${randomBytes(24).toString("base64url")}`;
+  const token = o.token ?? `fbk_bench_${randomBytes(24).toString("base64url")}`;
   const base = `http://127.0.0.1:${port}`;
   const child = spawnNode(["bin/firebreak.js", "serve"], {
     nodeArgs: o.nodeArgs ?? [],
