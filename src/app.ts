@@ -15,6 +15,8 @@ import { createRoom } from "./chat/room.ts";
 import { roomRoutes } from "./chat/room-routes.ts";
 import { createSlack, type Slack } from "./chat/slack.ts";
 import { createSlackApi } from "./chat/slack-api.ts";
+import { configRoutes } from "./config/routes.ts";
+import { createConfigService } from "./config/service.ts";
 import { syncOnCallWithPolicy } from "./defaults.ts";
 import { incidentRoutes } from "./incidents/routes.ts";
 import { createIncidentService } from "./incidents/service.ts";
@@ -591,6 +593,17 @@ export async function buildApp(deps: AppDeps) {
       await api.register(roomRoutes(room, incidents));
       await api.register(reviewRoutes(reviews));
       await api.register(insightsRoutes(insights));
+      await api.register(
+        configRoutes(
+          createConfigService({
+            db: database.db,
+            clock,
+            policy,
+            jobs,
+            statusPageChanged: (id) => statusListener.changed(id),
+          }),
+        ),
+      );
     },
     { prefix: "/api/v1" },
   );
