@@ -43,6 +43,8 @@ export type ImportReport = {
   dryRun: boolean;
   window: { from: string; until: string };
   changes: Change[];
+  /** In a dry run: what Firebreak has that the source does not name, which an import keeps. */
+  kept: { kind: string; name: string }[];
   unmapped: Unmapped[];
   cutOver: CutOverRow[];
   onCall: OnCallCheck;
@@ -139,9 +141,18 @@ export async function runImport(
   const document = checked(result.document, importer.vendor);
   const endpoints = await api.request<Record<string, string>>("GET", "/intake-endpoints");
   let changes: Change[];
+  let kept: ImportReport["kept"] = [];
   let issued: IssuedKey[] = [];
   if (opts.dryRun) {
-    ({ changes } = await api.request<{ changes: Change[] }>("POST", "/config/plan", { document }));
+    const plan = await api.request<{ changes: Change[]; kept?: ImportReport["kept"] }>(
+      "POST",
+      "/config/plan",
+      {
+        document,
+      },
+    );
+    changes = plan.changes;
+    kept = plan.kept ?? [];
   } else {
     const applied = await api.request<{ changes: Change[]; issuedKeys?: IssuedKey[] }>(
       "POST",
@@ -172,6 +183,7 @@ export async function runImport(
     dryRun: opts.dryRun,
     window: { from: window.from.toISOString(), until: window.until.toISOString() },
     changes,
+    kept,
     unmapped: result.unmapped,
     cutOver,
     onCall: compareOnCall(result.onCall, firebreak, window),
@@ -200,6 +212,10 @@ export function formatReport(r: ImportReport): string {
       ),
     );
   }
+  if (r.kept.length)
+    out.push(
+      `Kept: ${plural(r.kept.length, "object")} Firebreak has and ${vendor} does not name (an import never removes anything).`,
+    );
   out.push("");
   if (r.unmapped.length === 0) out.push("Everything was imported.");
   else {
