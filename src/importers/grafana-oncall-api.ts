@@ -81,6 +81,7 @@ export const onCallStep = z.looseObject({
   escalation_chain_id: id,
   position: z.number().int(),
   type: z.string().nullish(),
+  important: z.boolean().nullish(),
   duration: z.number().int().nullish(),
   persons_to_notify: z.array(id).nullish(),
   persons_to_notify_next_each_time: z.array(id).nullish(),

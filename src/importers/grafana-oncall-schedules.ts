@@ -23,6 +23,8 @@ export type ScheduleContext = {
   unmapped: Unmapped[];
 };
 
+const MAX_LAYERS = 20;
+
 export type MappedSchedule = { source: OnCallSchedule; docs: ScheduleDoc[] };
 
 const slotName = (name: string, slot: number) =>
@@ -131,6 +133,13 @@ export function mapSchedule(schedule: OnCallSchedule, ctx: ScheduleContext): Map
     return skip("none of its rotations could be translated (each is listed with its reason)");
   }
   plans.sort((a, b) => a.level - b.level);
+  // A Firebreak schedule holds at most 20 layers; the lowest levels are the ones covered most.
+  for (const dropped of plans.splice(0, Math.max(0, plans.length - MAX_LAYERS))) {
+    shiftUnmapped(
+      { id: dropped.shiftId, name: dropped.name },
+      `a Firebreak schedule has at most ${MAX_LAYERS} layers; this is among the lowest levels beyond them`,
+    );
+  }
   oneOffs.sort((a, b) => a.start.getTime() - b.start.getTime());
   const slots = Math.max(
     ...plans.flatMap((p) => p.groups.map((g) => g.length)),

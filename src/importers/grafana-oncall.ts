@@ -288,6 +288,12 @@ function mapChain(chain: OnCallChain, steps: OnCallStep[], ctx: ChainContext): E
     waited = 0;
   };
   for (const step of steps) {
+    if (step.important === true && repeat === 0) {
+      stepUnmapped(
+        step,
+        "marked important: OnCall then follows each person's important notification rules; Firebreak pages with each person's own rules",
+      );
+    }
     if (repeat > 0) {
       stepUnmapped(step, "comes after repeat_escalation, so OnCall never reaches it");
       continue;

@@ -8,8 +8,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configDocument } from "../../src/config/document.ts";
-import { grafanaOnCallImporter } from "../../src/importers/grafana-oncall.ts";
-import { readSetUp } from "../../src/importers/grafana-oncall-api.ts";
+import { grafanaOnCallImporter, mapSetUp } from "../../src/importers/grafana-oncall.ts";
+import { type OnCallSetUp, type OnCallShift, readSetUp } from "../../src/importers/grafana-oncall-api.ts";
 import { directorySource, httpSource, SourceError } from "../../src/importers/source.ts";
 import type { ImportResult } from "../../src/importers/types.ts";
 import { finalSchedule } from "../../src/oncall/model.ts";
@@ -214,6 +214,7 @@ describe("mapping", () => {
       ["schedule", "SLEGACY8W1N4R"],
       ["shift", "OMONTHLY8F3J6"],
       ["schedule", "SMONTHLY3B6T9"],
+      ["escalation step", "EP3PERSONS5X8"],
       ["escalation step", "ED2HOOK6R4W8K"],
       ["escalation step", "ED5NEXT4Y9B3H"],
       ["route", "RGACRIT4B9X2P"],
@@ -222,6 +223,7 @@ describe("mapping", () => {
     const reason = (id: string) => result.unmapped.find((u) => u.id === id)!.reason;
     expect(reason("SLEGACY8W1N4R")).toMatch(/iCal schedule.*calendar\.example\.com/);
     expect(reason("OMONTHLY8F3J6")).toMatch(/days of the month/);
+    expect(reason("EP3PERSONS5X8")).toMatch(/important notification rules/);
     expect(reason("ED2HOOK6R4W8K")).toMatch(/outgoing webhook/);
     expect(reason("ED5NEXT4Y9B3H")).toMatch(/round robin/);
     expect(reason("RGACRIT4B9X2P")).toMatch(
@@ -307,5 +309,153 @@ describe("on call in the imported schedules", () => {
       Date.parse("2027-03-29T07:00:00Z"),
       Date.parse("2027-03-30T10:00:00Z"),
     ]);
+  });
+});
+
+describe("mapping the edges", () => {
+  const base = (): OnCallSetUp => ({
+    users: [
+      { id: "UA", email: "a@example.com", username: "a", role: "editor", teams: [] },
+      { id: "UB", email: "b@example.com", username: "b", role: null, teams: [] },
+    ],
+    teams: [],
+    schedules: [
+      { id: "S1", name: "Edge", type: "calendar", time_zone: "UTC", shifts: [], ical_url_overrides: null },
+    ],
+    shifts: [],
+    finalShifts: new Map(),
+    chains: [],
+    steps: [],
+    integrations: [],
+    routes: [],
+  });
+  const weekly = (id: string, fields: Partial<OnCallShift> = {}): OnCallShift => ({
+    id,
+    name: id,
+    type: "rolling_users",
+    level: 0,
+    start: "2027-03-01T00:00:00",
+    duration: 604800,
+    frequency: "weekly",
+    interval: 1,
+    week_start: "MO",
+    rolling_users: [["UA"], ["UB"]],
+    ...fields,
+  });
+  const withShifts = (shifts: OnCallShift[], fields: Partial<OnCallSetUp["schedules"][number]> = {}) => {
+    const setUp = base();
+    setUp.shifts = shifts;
+    setUp.schedules[0] = { ...setUp.schedules[0]!, shifts: shifts.map((s) => s.id), ...fields };
+    return mapSetUp(setUp, WINDOW);
+  };
+  const reasonFor = (r: ImportResult, id: string) => r.unmapped.find((u) => u.id === id)?.reason;
+
+  it("imports a user without a known role as a viewer, and says so", () => {
+    const r = mapSetUp(base(), WINDOW);
+    expect(r.document.users.find((u) => u.username === "b")?.role).toBe("viewer");
+    expect(reasonFor(r, "UB")).toMatch(/role null.*viewer/);
+  });
+
+  it("leaves out ended rotations and lists the end of one still running", () => {
+    const r = withShifts([
+      weekly("ENDED", { until: "2027-03-10T00:00:00" }),
+      weekly("ENDING", { until: "2027-05-01T00:00:00", level: 1 }),
+    ]);
+    expect(reasonFor(r, "ENDED")).toMatch(/ended at 2027-03-10T00:00:00.000Z/);
+    expect(reasonFor(r, "ENDING")).toMatch(/ends at 2027-05-01T00:00:00.000Z.*do not end/);
+    expect(r.document.schedules[0]!.layers.map((l) => l.name)).toEqual(["ENDING"]);
+  });
+
+  it("makes a one-off shift on the top level an override, and refuses one under a higher level", () => {
+    const single = (id: string, level: number): OnCallShift => ({
+      id,
+      name: id,
+      type: "single_event",
+      level,
+      start: "2027-03-25T10:00:00",
+      duration: 3600,
+      users: ["UB"],
+    });
+    const r = withShifts([weekly("ROT", { level: 1 }), single("TOP", 1), single("LOW", 0)]);
+    expect(r.document.schedules[0]!.overrides).toEqual([
+      expect.objectContaining({ user: "b@example.com", start: "2027-03-25T10:00:00.000Z" }),
+    ]);
+    expect(reasonFor(r, "LOW")).toMatch(/below a higher level/);
+  });
+
+  it("refuses an override where no rotation has anyone on call, and a rotation naming an unknown user", () => {
+    const r = withShifts([
+      weekly("DAYS", { duration: 8 * 3600, by_day: ["MO"], start: "2027-03-01T09:00:00" }),
+      weekly("GHOST", { rolling_users: [["UA"], ["UNKNOWN"]] }),
+      { id: "OV", name: "OV", type: "override", start: "2027-03-23T20:00:00", duration: 3600, users: ["UB"] },
+    ]);
+    expect(reasonFor(r, "OV")).toMatch(/outside every rotation's shifts/);
+    expect(reasonFor(r, "GHOST")).toMatch(/absent from OnCall's users list: UNKNOWN/);
+    expect(r.document.schedules[0]!.overrides).toBeUndefined();
+  });
+
+  it("lists a schedule's overrides calendar", () => {
+    const r = withShifts([weekly("ROT")], { ical_url_overrides: "https://cal.example.com/o.ics" });
+    expect(r.unmapped).toContainEqual(
+      expect.objectContaining({ kind: "schedule overrides calendar", id: "S1" }),
+    );
+  });
+
+  it("refuses a first step that waits and steps after a repeat; a chain paging nobody is not a policy", () => {
+    const setUp = base();
+    setUp.chains = [
+      { id: "C1", name: "Chain", team_id: null },
+      { id: "C2", name: "Hooks only", team_id: null },
+    ];
+    setUp.steps = [
+      { id: "W0", escalation_chain_id: "C1", position: 0, type: "wait", duration: 300 },
+      { id: "N1", escalation_chain_id: "C1", position: 1, type: "notify_persons", persons_to_notify: ["UA"] },
+      { id: "N2", escalation_chain_id: "C1", position: 2, type: "notify_persons", persons_to_notify: ["UB"] },
+      { id: "R3", escalation_chain_id: "C1", position: 3, type: "repeat_escalation" },
+      { id: "N4", escalation_chain_id: "C1", position: 4, type: "notify_persons", persons_to_notify: ["UB"] },
+      { id: "H0", escalation_chain_id: "C2", position: 0, type: "trigger_webhook", action_to_trigger: "WH" },
+    ];
+    const r = mapSetUp(setUp, WINDOW);
+    // Steps with no wait between them notify at once: one level.
+    expect(r.document.escalationPolicies).toEqual([
+      {
+        name: "Chain",
+        levels: [{ timeoutMinutes: 1, targets: [{ user: "a@example.com" }, { user: "b@example.com" }] }],
+        repeat: 5,
+      },
+    ]);
+    expect(reasonFor(r, "W0")).toMatch(/before anyone is notified/);
+    expect(reasonFor(r, "N4")).toMatch(/after repeat_escalation/);
+    expect(reasonFor(r, "C2")).toMatch(/none of its steps/);
+  });
+
+  it("keeps maintenance only while it lasts, and lists debug mode", () => {
+    const setUp = base();
+    setUp.chains = [{ id: "C1", name: "Chain", team_id: null }];
+    setUp.steps = [
+      { id: "N1", escalation_chain_id: "C1", position: 0, type: "notify_persons", persons_to_notify: ["UA"] },
+    ];
+    const integration = (id: string, mode: string | null, end: string | null) => ({
+      id,
+      name: id,
+      type: "webhook",
+      link: `https://oncall.example.com/integrations/v1/webhook/${id}/`,
+      default_route: { id: `R${id}`, escalation_chain_id: "C1" },
+      maintenance_mode: mode,
+      maintenance_started_at: end ? "2027-03-20T00:00:00Z" : null,
+      maintenance_end_at: end,
+    });
+    setUp.integrations = [
+      integration("OVER", "maintenance", "2027-03-21T00:00:00Z"),
+      integration("DEBUG", "debug", "2027-03-25T00:00:00Z"),
+      integration("NONE", null, null),
+    ];
+    const r = mapSetUp(setUp, WINDOW);
+    expect(r.document.services.map((s) => [s.name, s.maintenance])).toEqual([
+      ["OVER", undefined],
+      ["DEBUG", undefined],
+      ["NONE", undefined],
+    ]);
+    expect(reasonFor(r, "DEBUG")).toMatch(/debug mode until 2027-03-25/);
   });
 });
