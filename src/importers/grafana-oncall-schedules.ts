@@ -72,6 +72,11 @@ export function mapSchedule(schedule: OnCallSchedule, ctx: ScheduleContext): Map
       reason: `overrides read from ${schedule.ical_url_overrides} are an external calendar; add the ones still ahead as Firebreak overrides`,
     });
   }
+  if (!schedule.shifts?.length) {
+    return skip(
+      "OnCall's API lists no shifts for it (its `shifts` is empty), so there is nothing to translate; if OnCall shows people on call in it, recreate its rotations in Firebreak",
+    );
+  }
   const plans: LayerPlan[] = [];
   const oneOffs: OneOff[] = [];
   const from = ctx.window.from.getTime();

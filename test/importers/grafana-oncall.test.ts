@@ -394,6 +394,10 @@ describe("mapping the edges", () => {
     expect(r.document.schedules[0]!.overrides).toBeUndefined();
   });
 
+  it("lists a schedule the API gives no shifts for", () => {
+    expect(reasonFor(withShifts([]), "S1")).toMatch(/lists no shifts/);
+  });
+
   it("lists a schedule's overrides calendar", () => {
     const r = withShifts([weekly("ROT")], { ical_url_overrides: "https://cal.example.com/o.ics" });
     expect(r.unmapped).toContainEqual(
