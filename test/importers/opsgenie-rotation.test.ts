@@ -1,9 +1,11 @@
 /**
  * Opsgenie rotations as Firebreak layers: restrictions and gap turns (participant type none) as
- * weekly windows, what cannot be written that way, and the windows themselves checked by
- * fast-check against an independent reading of Firebreak's restriction semantics.
+ * weekly windows, what cannot be written that way; the windows checked by fast-check against an
+ * independent reading of Firebreak's restriction semantics, and random rotations checked against
+ * Opsgenie's rules read directly, half hour by half hour, with the on-call core's final schedule.
  */
 import fc from "fast-check";
+import { DateTime } from "luxon";
 import { describe, expect, it } from "vitest";
 import type { RotationDoc } from "../../src/config/document.ts";
 import type { OgParticipant, OgRotation } from "../../src/importers/opsgenie-api.ts";
@@ -12,6 +14,7 @@ import {
   restrictionMask,
   translateRotation,
 } from "../../src/importers/opsgenie-rotation.ts";
+import { finalSchedule } from "../../src/oncall/model.ts";
 
 const WEEK = 7 * 1440;
 const from = new Date("2027-03-08T00:00:00Z");
@@ -181,5 +184,135 @@ describe("translateRotation", () => {
     expect(translateRotation(rotation({ type: "monthly" }), "UTC", person, from).notes[0]).toMatch(
       /not hourly, daily or weekly/,
     );
+  });
+});
+
+/** Opsgenie's rules read directly: who a rotation has on call at each half hour of [from, until). */
+function opsgenieHalfHours(r: OgRotation, zone: string, from: number, until: number): (string | null)[] {
+  const start = DateTime.fromISO(r.startDate).setZone(zone);
+  const unit = ({ hourly: "hours", daily: "days", weekly: "weeks" } as const)[r.type as "daily"];
+  const handOff = (k: number) => start.plus({ [unit]: k * r.length }).toMillis();
+  const mask = restrictionWindowsOf(r);
+  const out: (string | null)[] = [];
+  let k = 0;
+  for (let t = from; t < until; t += HALF_HOUR) {
+    if (t < start.toMillis()) {
+      out.push(null);
+      continue;
+    }
+    while (handOff(k + 1) <= t) k++;
+    const p = r.participants[k % r.participants.length]!;
+    const local = DateTime.fromMillis(t, { zone });
+    const minuteOfWeek = (local.weekday - 1) * 1440 + local.hour * 60 + local.minute;
+    out.push(p.type === "user" && (mask === null || mask(minuteOfWeek)) ? p.username! : null);
+  }
+  return out;
+}
+
+/** The restriction as a predicate on the local minute of the week, read from Opsgenie's fields. */
+function restrictionWindowsOf(r: OgRotation): ((minuteOfWeek: number) => boolean) | null {
+  const tr = r.timeRestriction;
+  if (!tr) return null;
+  // An end at or before the start runs past midnight (or the week's end); equal is the whole span.
+  const within = (m: number, s: number, e: number) => (s < e ? m >= s && m < e : m >= s || m < e);
+  if (tr.type === "time-of-day") {
+    const x = tr.restriction!;
+    return (m) => within(m % 1440, x.startHour * 60 + x.startMin, x.endHour * 60 + x.endMin);
+  }
+  const days = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+  return (m) =>
+    (tr.restrictions ?? []).some((x) =>
+      within(
+        m,
+        days.indexOf(x.startDay!) * 1440 + x.startHour * 60 + x.startMin,
+        days.indexOf(x.endDay!) * 1440 + x.endHour * 60 + x.endMin,
+      ),
+    );
+}
+
+const HALF_HOUR = 30 * 60_000;
+
+describe("a translated rotation has Opsgenie's people on call", () => {
+  const people = ["a@example.com", "b@example.com", "c@example.com"];
+  const participantArb = fc.oneof(
+    {
+      arbitrary: fc.constantFrom(...people).map((username): OgParticipant => ({ type: "user", username })),
+      weight: 4,
+    },
+    { arbitrary: fc.constant(none), weight: 1 },
+  );
+  const timeArb = fc.record({ hour: fc.integer({ min: 0, max: 23 }), half: fc.boolean() });
+  const restrictionArb = fc.oneof(
+    fc.constant(undefined),
+    fc.tuple(timeArb, timeArb).map(([s, e]) => ({
+      type: "time-of-day",
+      restriction: { startHour: s.hour, startMin: s.half ? 30 : 0, endHour: e.hour, endMin: e.half ? 30 : 0 },
+    })),
+    fc
+      .array(fc.tuple(fc.integer({ min: 0, max: 6 }), timeArb, fc.integer({ min: 0, max: 6 }), timeArb), {
+        minLength: 1,
+        maxLength: 3,
+      })
+      .map((rs) => ({
+        type: "weekday-and-time-of-day",
+        restrictions: rs.map(([sd, s, ed, e]) => ({
+          startDay: ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"][sd],
+          startHour: s.hour,
+          startMin: s.half ? 30 : 0,
+          endDay: ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"][ed],
+          endHour: e.hour,
+          endMin: e.half ? 30 : 0,
+        })),
+      })),
+  );
+  const rotationArb = fc.record({
+    type: fc.constantFrom("hourly", "daily", "weekly"),
+    length: fc.integer({ min: 1, max: 3 }),
+    hourlyLength: fc.constantFrom(4, 6, 8, 12, 24),
+    participants: fc.array(participantArb, { minLength: 1, maxLength: 8 }),
+    // within the two weeks before the checked span, on the hour or half hour
+    startHalfHours: fc.integer({ min: 0, max: 14 * 48 }),
+    restriction: restrictionArb,
+    zone: fc.constantFrom("UTC", "Asia/Tokyo", "Europe/Berlin", "America/New_York"),
+  });
+
+  it("at every half hour of 4 weeks across DST changes, whenever nothing is listed as not carried over", () => {
+    const from = Date.parse("2027-03-08T00:00:00Z");
+    const until = from + 28 * 86_400_000;
+    let compared = 0;
+    fc.assert(
+      fc.property(rotationArb, (g) => {
+        const r = rotation({
+          type: g.type,
+          length: g.type === "hourly" ? g.hourlyLength : g.length,
+          participants: g.participants,
+          startDate: new Date(from - 14 * 86_400_000 + g.startHalfHours * HALF_HOUR).toISOString(),
+          timeRestriction: g.restriction as OgRotation["timeRestriction"],
+        });
+        const t = translateRotation(r, g.zone, person, new Date(from));
+        if (t.notes.length > 0) return; // listed as not carried over: the check shows the rest
+        const expected = opsgenieHalfHours(r, g.zone, from, until);
+        if (!t.layer) return expect(expected.every((x) => x === null)).toBe(true);
+        const shifts = finalSchedule(
+          {
+            name: "s",
+            timeZone: g.zone,
+            layers: [{ ...t.layer, participants: t.layer.participants.map((p) => people.indexOf(p) + 1) }],
+            overrides: [],
+          },
+          new Date(from),
+          new Date(until),
+        );
+        const actual = expected.map((_, i) => {
+          const at = from + i * HALF_HOUR;
+          const s = shifts.find((x) => x.start.getTime() <= at && at < x.end.getTime());
+          return s ? people[s.userId - 1]! : null;
+        });
+        expect(actual).toEqual(expected);
+        compared++;
+      }),
+      { numRuns: 80 },
+    );
+    expect(compared).toBeGreaterThan(30);
   });
 });

@@ -7,7 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ConfigDocument } from "../../src/config/document.ts";
-import { opsgenieImporter } from "../../src/importers/opsgenie.ts";
+import { mapOpsgenie, opsgenieImporter } from "../../src/importers/opsgenie.ts";
+import { type OpsgenieAccount, readOpsgenie } from "../../src/importers/opsgenie-api.ts";
 import { directorySource, httpSource, SourceError } from "../../src/importers/source.ts";
 import type { ImportResult } from "../../src/importers/types.ts";
 import { finalSchedule } from "../../src/oncall/model.ts";
@@ -295,5 +296,94 @@ describe("Opsgenie's REST API over HTTP", () => {
     await expect(opsgenieImporter.read(source, window)).rejects.toThrow(
       /GET \/v2\/users .*data\.0: .*username/,
     );
+  });
+});
+
+describe("Opsgenie mapping, cases beyond the recorded account", () => {
+  let base: OpsgenieAccount;
+  beforeAll(async () => {
+    base = await readOpsgenie(directorySource(fixtureDir), window);
+  });
+  const clone = (): OpsgenieAccount => structuredClone(base);
+  const TEAM_OPS = "b3c1d2e4-0000-4000-8000-00000000a001";
+  const TEAM_PAY = "b3c1d2e4-0000-4000-8000-00000000a002";
+
+  it("stands a team's escalation in for its routing when it notifies everyone at once", () => {
+    const account = clone();
+    const payments = account.escalations.find((e) => e.name === "Payments_escalation")!;
+    payments.rules = payments.rules.filter((r) => r.delay.timeAmount === 0);
+    const stakeholders = account.escalations.find((e) => e.name === "Stakeholders")!;
+    stakeholders.rules = [
+      {
+        condition: "if-not-acked",
+        notifyType: "default",
+        delay: { timeAmount: 0, timeUnit: "minutes" },
+        recipient: { type: "team", id: TEAM_PAY, name: "Payments" },
+      },
+    ];
+    const result = mapOpsgenie(account, window);
+    expect(result.document.escalationPolicies.find((p) => p.name === "Stakeholders")?.levels).toEqual([
+      { timeoutMinutes: 30, targets: [{ schedule: "Payments_Schedule" }] },
+    ]);
+  });
+
+  it("leaves out escalation rules to a schedule that could not be imported, and caps repeats at 9", () => {
+    const account = clone();
+    const ops = account.schedules.find((s) => s.name === "Ops_Schedule")!;
+    for (const r of ops.rotations) r.participants = [{ type: "team", id: TEAM_OPS, name: "Ops" }];
+    account.escalations.find((e) => e.name === "Ops_escalation")!.repeat = { waitInterval: 5, count: 20 };
+    const result = mapOpsgenie(account, window);
+    expect(result.document.schedules.map((s) => s.name)).toEqual(["Payments_Schedule"]);
+    const unmapped = result.unmapped.map((u) => `${u.kind} ${u.name}: ${u.reason}`);
+    expect(unmapped).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^schedule rotation Ops_Schedule \/ Rotation 1: team Ops takes turns as a team/,
+        ),
+        expect.stringMatching(/^schedule Ops_Schedule: none of its rotations could be imported/),
+        expect.stringMatching(
+          /^escalation rule Ops_escalation rule 1: schedule Ops_Schedule was not imported/,
+        ),
+        expect.stringMatching(
+          /^escalation Ops_escalation: repeats 20 times; Firebreak repeats a policy at most 9/,
+        ),
+      ]),
+    );
+    const policy = result.document.escalationPolicies.find((p) => p.name === "Ops_escalation")!;
+    expect(policy.repeat).toBe(9);
+    expect(policy.levels.map((l) => l.timeoutMinutes)).toEqual([10, 5]);
+    // The source still has people on call in it: the check will show every hour as different.
+    expect(result.onCall.find((o) => o.source.name === "Ops_Schedule")?.schedules).toEqual([]);
+  });
+
+  it("says when maintenance on one integration now covers a service with other keys", () => {
+    const account = clone();
+    account.integrations.push({ id: "c2c2-extra", name: "Grafana", type: "Grafana", teamId: TEAM_PAY });
+    const result = mapOpsgenie(account, window);
+    expect(result.document.services[0]!.integrations).toEqual([{ name: "Prometheus" }, { name: "Grafana" }]);
+    expect(result.unmapped).toContainEqual(
+      expect.objectContaining({
+        kind: "maintenance",
+        reason: expect.stringMatching(
+          /covers integration .* only; in Firebreak it covers all of service Checkout API/,
+        ),
+      }),
+    );
+  });
+
+  it("refuses a paging.next that goes back to a page already read", async () => {
+    const source = {
+      origin: "memory",
+      async get(path: string) {
+        if (path === "/v2/users") {
+          return {
+            data: [{ id: "u1", username: "a@example.com" }],
+            paging: { next: "/v2/users?limit=100&offset=0" },
+          };
+        }
+        return { data: [] };
+      },
+    };
+    await expect(readOpsgenie(source, window)).rejects.toThrow(/paging\.next repeats offset 0/);
   });
 });
