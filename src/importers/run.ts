@@ -59,8 +59,11 @@ export const vendorNames: Record<Vendor, string> = {
 /** Which of GET /intake-endpoints' URLs an old integration's senders move to. */
 function intakeNames(vendor: Vendor, type: string): string[] {
   if (vendor === "opsgenie") return ["opsgenie"];
-  if (vendor === "grafana-oncall")
-    return /formatted/i.test(type) ? ["formattedWebhook"] : ["grafanaAlerting"];
+  if (vendor === "grafana-oncall") {
+    if (/formatted_webhook/.test(type)) return ["formattedWebhook"];
+    // OnCall's raw webhook has no drop-in twin: Firebreak's generic webhook maps its fields.
+    return type === "webhook" ? ["generic"] : ["grafanaAlerting"];
+  }
   if (/events_api_v2/.test(type)) return ["eventsV2"];
   if (/generic_events_api/.test(type)) return ["eventsV1"];
   return ["eventsV2", "generic"];
