@@ -1,6 +1,10 @@
 /**
  * The insights' SQL: every figure is computed by PostgreSQL (counts, means, percentiles, histogram
- * buckets), never by loading incidents into the process. Each query starts from the same scope:
+ * buckets), never by loading incidents into the process. The queries read the figures rows kept by
+ * triggers in the transaction of every change (migration 0027, docs/decisions/0010): one narrow
+ * row per incident (`insights_incidents`: its measures in seconds and the scope of the incident it
+ * counts as) and one per page and person it reached (`insights_pages`). Each query starts from the
+ * same scope:
  *
  * - counted incidents: not declined, not merged into another (a duplicate counts as its primary:
  *   its pages, alerts and corrective actions are the primary's), declared within [from, to);
@@ -30,73 +34,52 @@ import {
 
 type Frag = RawBuilder<unknown>;
 
-/** The primary incident `r` (already joined) passes the viewer and the filters (not the window). */
-function incidentScope(r: string, v: Viewer, f: InsightsFilter): Frag {
+/**
+ * The figures row `r` (of an incident, read as the primary it counts as: `root_id` and the root's
+ * visibility, severity and type) passes the viewer and the filters (not the window); null when
+ * nothing restricts.
+ */
+function incidentScope(r: string, v: Viewer, f: InsightsFilter): Frag | null {
   const alias = sql.ref(r);
   const parts: Frag[] = [];
   if (!v.admin)
     // IN rather than a correlated EXISTS: the viewer's incidents are read once, as a hashed set.
-    parts.push(sql`(${alias}.visibility = 'public' OR ${alias}.id IN (
+    parts.push(sql`(NOT ${alias}.private OR ${alias}.root_id IN (
       SELECT ip.incident_id FROM incident_participants ip WHERE ip.user_id = ${v.id}))`);
   if (f.severities?.length) parts.push(sql`${alias}.severity = ANY(${f.severities}::text[])`);
   if (f.types?.length) parts.push(sql`${alias}.type = ANY(${f.types}::text[])`);
   if (f.services?.length)
-    parts.push(sql`${alias}.id IN (
-      SELECT coalesce(sd.merged_into, sd.id) FROM alert_groups sg JOIN incidents sd ON sd.id = sg.incident_id
+    parts.push(sql`${alias}.root_id IN (
+      SELECT sf.root_id FROM alert_groups sg JOIN insights_incidents sf ON sf.incident_id = sg.incident_id
       WHERE sg.service_id = ANY(${f.services}::bigint[]))`);
-  return parts.length ? sql.join(parts, sql` AND `) : sql`true`;
+  return parts.length ? sql.join(parts, sql` AND `) : null;
+}
+
+/**
+ * Pages and alerts: those of an incident (figures row `r`, left-joined) count when it passes the
+ * scope; those of none only when no incident filter is set (a viewer restriction passes them).
+ */
+function attachedScope(r: string, v: Viewer, f: InsightsFilter): Frag {
+  const scope = incidentScope(r, v, f);
+  if (anyIncidentFilter(f)) return sql`${sql.ref(r)}.incident_id IS NOT NULL AND ${scope ?? sql`true`}`;
+  // Nothing to check: no condition on `r`, so the planner can leave its join out.
+  return scope ? sql`(${sql.ref(r)}.incident_id IS NULL OR ${scope})` : sql`true`;
 }
 
 const anyIncidentFilter = (f: InsightsFilter) =>
   Boolean(f.severities?.length || f.types?.length || f.services?.length);
 
-/** The counted incidents of the window, with the instants the measures are taken between. */
-function base(v: Viewer, f: InsightsFilter): Frag {
-  return sql`SELECT i.id, i.severity, i.type, i.declared_at,
-      i.impact_started_at,
-      coalesce(i.impact_started_at, i.declared_at) AS began_at,
-      coalesce(i.detected_at, i.declared_at) AS detected_at,
-      least(i.mitigated_at, i.impact_ended_at) AS mitigated_at,
-      i.resolved_at
-    FROM incidents i
-    WHERE i.merged_into IS NULL AND i.state NOT IN ('declined', 'merged')
-      AND i.declared_at >= ${f.from} AND i.declared_at < ${f.to}
-      AND ${incidentScope("i", v, f)}`;
-}
-
 /**
- * Each counted incident's first page and first acknowledgement, its duplicates' pages included.
- * From the page-acknowledged events rather than pages.acknowledged_at, which a re-escalated page
- * clears. Pages sent before the window are left out: a counted incident's pages come after its
- * declaration (only a duplicate declared before the window and merged into an incident of the
- * window would lose its earlier pages).
+ * The counted incidents of the window, one figures row each with its measures in seconds (null
+ * when an instant is unknown; MTTA from its and its duplicates' pages' first page-acknowledged
+ * event, which a re-escalation does not clear as it clears pages.acknowledged_at).
  */
-const firstAcks = (
-  from: Date,
-) => sql`SELECT coalesce(d.merged_into, p.incident_id) AS root, min(p.created_at) AS paged_at,
-      min(e.at) AS acked_at
-    FROM pages p
-    LEFT JOIN incidents d ON d.id = p.incident_id AND d.merged_into IS NOT NULL
-    LEFT JOIN (SELECT page_id, min(at) AS at FROM page_events WHERE kind = 'page-acknowledged' GROUP BY page_id) e
-      ON e.page_id = p.id
-    WHERE p.incident_id IS NOT NULL AND p.created_at >= ${from}
-    GROUP BY 1`;
-
-/** Seconds from one instant to a later one; null when either is unknown, 0 when out of order. */
-const secondsBetween = (start: string, end: string) =>
-  // date_part is float8; extract() returns numeric, several times slower to subtract and sort.
-  // (greatest() would turn an unknown instant into 0: it skips nulls.)
-  sql.raw(
-    `CASE WHEN ${end} < ${start} THEN 0 ELSE date_part('epoch', ${end}) - date_part('epoch', ${start}) END`,
-  );
-
-/** One row per counted incident with each measure's seconds (null when an instant is unknown). */
-const measured = sql`SELECT b.*,
-      ${secondsBetween("b.impact_started_at", "b.detected_at")} AS mttd,
-      ${secondsBetween("a.paged_at", "a.acked_at")} AS mtta,
-      ${secondsBetween("b.began_at", "b.mitigated_at")} AS mttm,
-      ${secondsBetween("b.began_at", "b.resolved_at")} AS mttr
-    FROM base b LEFT JOIN acks a ON a.root = b.id`;
+function base(v: Viewer, f: InsightsFilter): Frag {
+  const scope = incidentScope("i", v, f);
+  return sql`SELECT i.incident_id AS id, i.severity, i.type, i.declared_at, i.mttd, i.mtta, i.mttm, i.mttr
+    FROM insights_incidents i
+    WHERE i.counted AND i.declared_at >= ${f.from} AND i.declared_at < ${f.to}${scope ? sql` AND ${scope}` : sql``}`;
+}
 
 /** count, mean and [p50, p90] (one sort) of every measure, as columns `<measure>_<stat>`; nulls skipped. */
 const distributions = sql.raw(
@@ -130,8 +113,8 @@ function groupKey(by: Grouping): { join: Frag; key: Frag } {
         // Every (incident, service) pair at once, hash-joined: a lateral query per incident was 10×
         // slower over 100,000 incidents.
         join: sql`LEFT JOIN (
-            SELECT DISTINCT coalesce(gd.merged_into, gd.id) AS root, s.name
-            FROM alert_groups g JOIN incidents gd ON gd.id = g.incident_id
+            SELECT DISTINCT gd.root_id AS root, s.name
+            FROM alert_groups g JOIN insights_incidents gd ON gd.incident_id = g.incident_id
             JOIN services s ON s.id = g.service_id) sv ON sv.root = m.id`,
         key: sql`coalesce(sv.name, '(no service)')`,
       };
@@ -148,7 +131,7 @@ export async function responseTimes(
 ): Promise<ResponseTimesRow[]> {
   const g = groupKey(by);
   const r = await sql<Record<string, unknown>>`
-    WITH base AS (${base(v, f)}), acks AS (${firstAcks(f.from)}), m AS MATERIALIZED (${measured})
+    WITH m AS (${base(v, f)})
     SELECT ${g.key} AS grp, ${distributions}
     FROM m ${g.join}
     GROUP BY 1 ORDER BY 1`.execute(db);
@@ -194,7 +177,7 @@ export async function histograms(db: Db, v: Viewer, f: InsightsFilter): Promise<
       .join(", "),
   );
   const r = await sql<Record<string, string>>`
-    WITH base AS (${base(v, f)}), acks AS (${firstAcks(f.from)}), m AS MATERIALIZED (${measured})
+    WITH m AS (${base(v, f)})
     SELECT ${counts} FROM m`.execute(db);
   const row = r.rows[0] ?? {};
   return Object.fromEntries(
@@ -264,8 +247,8 @@ export async function correctiveActions(
       count(*) FILTER (WHERE t.state = 'open') AS open,
       count(*) FILTER (WHERE t.state = 'open' AND t.due_at < ${now}) AS overdue,
       count(*) FILTER (WHERE t.state = 'done') AS done
-    FROM incident_tasks t JOIN incidents d ON d.id = t.incident_id
-    JOIN base b ON b.id = coalesce(d.merged_into, d.id)
+    FROM incident_tasks t JOIN insights_incidents d ON d.incident_id = t.incident_id
+    JOIN base b ON b.id = d.root_id
     WHERE t.corrective
     GROUP BY 1 ORDER BY 1`.execute(db);
   return r.rows.map((x) => ({
@@ -278,14 +261,12 @@ export async function correctiveActions(
 
 /**
  * Pages each person received within [from, to): a person receives a page when a level of its
- * escalation names them (the page-escalated event), counted once per page. Night (22:00–07:00) and
- * weekend are read in the escalation policy's business-hours time zone; hours interrupted are the
- * distinct clock hours in which the person received at least one page.
+ * escalation names them, counted once per page, when it first named them (the insights_pages row).
+ * Night (22:00–07:00) and weekend were read in the escalation policy's business-hours time zone
+ * when the row was written (and again when the policy's time zone changes); hours interrupted are
+ * the distinct clock hours in which the person received at least one page.
  */
 export async function onCallLoad(db: Db, v: Viewer, f: InsightsFilter): Promise<LoadRow[]> {
-  const scope = anyIncidentFilter(f)
-    ? sql`r.id IS NOT NULL AND ${incidentScope("r", v, f)}`
-    : sql`(r.id IS NULL OR ${incidentScope("r", v, f)})`;
   const r = await sql<{
     user_id: string;
     username: string;
@@ -295,31 +276,20 @@ export async function onCallLoad(db: Db, v: Viewer, f: InsightsFilter): Promise<
     weekend: string;
     hours: string;
   }>`
-    WITH escalated AS MATERIALIZED (
-      -- Read through the partial index first; the set-returning function after (its row estimate
-      -- otherwise steers the planner into reading every page event in page order).
-      SELECT e.page_id, e.at, e.data -> 'users' AS users FROM page_events e
-      WHERE e.kind = 'page-escalated' AND e.at >= ${f.from} AND e.at < ${f.to}),
-    paged AS (
-      SELECT u.value::bigint AS user_id, x.page_id, min(x.at) AS at
-      FROM escalated x CROSS JOIN LATERAL jsonb_array_elements_text(x.users) u
-      GROUP BY 1, 2),
-    scoped AS MATERIALIZED (
-      SELECT pd.user_id, pd.at, pd.at AT TIME ZONE coalesce(ep.business_hours ->> 'timeZone', 'UTC') AS local
-      FROM paged pd JOIN pages p ON p.id = pd.page_id
-      JOIN escalation_policies ep ON ep.id = p.policy_id
-      LEFT JOIN incidents d ON d.id = p.incident_id
-      LEFT JOIN incidents r ON r.id = coalesce(d.merged_into, d.id)
-      WHERE ${scope}),
+    WITH scoped AS MATERIALIZED (
+      SELECT x.user_id, x.at, x.night, x.weekend FROM insights_pages x
+      LEFT JOIN insights_incidents r ON r.incident_id = x.incident_id
+      WHERE x.at >= ${f.from} AND x.at < ${f.to} AND ${attachedScope("r", v, f)}),
+    per AS (
+      SELECT s.user_id, count(*) AS pages, count(*) FILTER (WHERE s.night) AS night,
+        count(*) FILTER (WHERE s.weekend) AS weekend
+      FROM scoped s GROUP BY 1),
     hours AS (
       SELECT h.user_id, count(*) AS n FROM (SELECT DISTINCT user_id, date_trunc('hour', at) FROM scoped) h
       GROUP BY 1)
-    SELECT s.user_id, us.username, us.name, count(*) AS pages,
-      count(*) FILTER (WHERE extract(hour FROM s.local) >= 22 OR extract(hour FROM s.local) < 7) AS night,
-      count(*) FILTER (WHERE extract(isodow FROM s.local) >= 6) AS weekend,
-      min(hours.n) AS hours
-    FROM scoped s JOIN users us ON us.id = s.user_id JOIN hours ON hours.user_id = s.user_id
-    GROUP BY 1, 2, 3 ORDER BY count(*) DESC, us.username`.execute(db);
+    SELECT per.user_id, us.username, us.name, per.pages, per.night, per.weekend, hours.n AS hours
+    FROM per JOIN users us ON us.id = per.user_id JOIN hours ON hours.user_id = per.user_id
+    ORDER BY per.pages DESC, us.username`.execute(db);
   return r.rows.map((x) => ({
     userId: Number(x.user_id),
     username: x.username,
@@ -336,17 +306,13 @@ function alertScope(v: Viewer, f: InsightsFilter): Frag {
   const parts: Frag[] = [sql`a.first_seen_at >= ${f.from} AND a.first_seen_at < ${f.to}`];
   if (f.services?.length) parts.push(sql`a.service_id = ANY(${f.services}::bigint[])`);
   const { services: _, ...incidentFilters } = f;
-  parts.push(
-    anyIncidentFilter(incidentFilters)
-      ? sql`r.id IS NOT NULL AND ${incidentScope("r", v, incidentFilters)}`
-      : sql`(r.id IS NULL OR ${incidentScope("r", v, incidentFilters)})`,
-  );
+  parts.push(attachedScope("r", v, incidentFilters));
   return sql.join(parts, sql` AND `);
 }
 
+/** An alert's group and the figures row of the group's incident (`r.root_id`: the one it counts as). */
 const alertJoins = sql`LEFT JOIN alert_groups g ON g.id = a.group_id
-    LEFT JOIN incidents d ON d.id = g.incident_id
-    LEFT JOIN incidents r ON r.id = coalesce(d.merged_into, d.id)`;
+    LEFT JOIN insights_incidents r ON r.incident_id = g.incident_id`;
 
 /** Services by alerts received, with the incidents those alerts opened or joined (counted once each). */
 export async function noisyServices(
@@ -359,7 +325,7 @@ export async function noisyServices(
   // which sorts every alert.
   const r = await sql<{ id: string; name: string; alerts: string; occurrences: string; incidents: string }>`
     WITH per AS (
-      SELECT a.service_id, r.id AS incident, (r.id IS NOT NULL AND r.state NOT IN ('declined', 'merged')) AS counted,
+      SELECT a.service_id, r.root_id AS incident, coalesce(r.live, false) AS counted,
         count(*) AS alerts, sum(a.occurrences) AS occurrences
       FROM alerts a ${alertJoins}
       WHERE ${alertScope(v, f)}
@@ -394,7 +360,7 @@ export async function noisyAlerts(
     incidents: string;
   }>`
     SELECT s.id, s.name, a.dedup_key, a.summary, a.occurrences,
-      (CASE WHEN r.id IS NOT NULL AND r.state NOT IN ('declined', 'merged') THEN 1 ELSE 0 END) AS incidents
+      (CASE WHEN r.live THEN 1 ELSE 0 END) AS incidents
     FROM alerts a JOIN services s ON s.id = a.service_id ${alertJoins}
     WHERE ${alertScope(v, f)}
     ORDER BY a.occurrences DESC, a.id LIMIT ${limit}`.execute(db);
@@ -416,7 +382,7 @@ export async function alertTotals(
 ): Promise<{ alerts: number; incidents: number }> {
   const r = await sql<{ alerts: string; incidents: string }>`
     WITH per AS (
-      SELECT r.id AS incident, (r.id IS NOT NULL AND r.state NOT IN ('declined', 'merged')) AS counted,
+      SELECT r.root_id AS incident, coalesce(r.live, false) AS counted,
         count(*) AS alerts
       FROM alerts a ${alertJoins}
       WHERE ${alertScope(v, f)}
