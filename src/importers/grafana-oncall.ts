@@ -40,6 +40,7 @@ export function slugOf(name: string, fallback: string): string {
   const slug = name
     .toLowerCase()
     .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "") // accents off: "équipe" → "equipe"
     .replace(/[^a-z0-9]+/g, "-")
     .replace(/^-+|-+$/g, "")
     .slice(0, 63)

@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configDocument } from "../../src/config/document.ts";
-import { grafanaOnCallImporter, mapSetUp } from "../../src/importers/grafana-oncall.ts";
+import { grafanaOnCallImporter, mapSetUp, slugOf } from "../../src/importers/grafana-oncall.ts";
 import { type OnCallSetUp, type OnCallShift, readSetUp } from "../../src/importers/grafana-oncall-api.ts";
 import { directorySource, httpSource, SourceError } from "../../src/importers/source.ts";
 import type { ImportResult } from "../../src/importers/types.ts";
@@ -392,6 +392,11 @@ describe("mapping the edges", () => {
     expect(reasonFor(r, "OV")).toMatch(/outside every rotation's shifts/);
     expect(reasonFor(r, "GHOST")).toMatch(/absent from OnCall's users list: UNKNOWN/);
     expect(r.document.schedules[0]!.overrides).toBeUndefined();
+  });
+
+  it("makes team slugs of lowercase letters, digits and dashes", () => {
+    expect(slugOf("Équipe Données / SRE", "T1")).toBe("equipe-donnees-sre");
+    expect(slugOf("🔥", "TX9")).toBe("tx9");
   });
 
   it("lists a schedule the API gives no shifts for", () => {
