@@ -236,12 +236,22 @@ export function formatReport(r: ImportReport): string {
     out.push(
       `Cut-over: point each old integration's senders at the new key (${plural(r.cutOver.length, "integration")})`,
     );
+    // The old URL is shown where the vendor gives it, so each sender can be found by what it posts to.
+    const links = r.cutOver.some((c) => c.source.link);
     out.push(
       table(
-        [`${vendor.toUpperCase()} INTEGRATION`, "TYPE", "→ SERVICE / KEY", "NEW KEY", "SEND TO"],
+        [
+          `${vendor.toUpperCase()} INTEGRATION`,
+          "TYPE",
+          ...(links ? ["SENDS TO NOW"] : []),
+          "→ SERVICE / KEY",
+          "NEW KEY",
+          "SEND TO",
+        ],
         r.cutOver.map((c) => [
           `${c.source.name} (${c.source.id})`,
           c.source.type,
+          ...(links ? [c.source.link ?? ""] : []),
           `${c.service} / ${c.integration}`,
           c.key ?? c.status,
           c.urls.join("  "),

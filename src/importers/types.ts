@@ -26,7 +26,8 @@ export type CutOver = {
   /** The Firebreak service and the integration key's name in the document. */
   service: string;
   integration: string;
-  source: { id: string; name: string; type: string };
+  /** `link`: the URL its senders post to today, where the vendor gives one (Grafana OnCall does). */
+  source: { id: string; name: string; type: string; link?: string };
 };
 
 /** Who the source has on call in one of its schedules over the check's window. */

@@ -68,6 +68,10 @@ describe("firebreak import grafana-oncall", () => {
     expect(r.stdout).toMatch(/on call matches the source for all 672 hours of 2 schedules/);
     expect(r.stdout).toMatch(/Legacy calendar\s+SLEGACY8W1N4R\s+an iCal schedule/);
     expect(r.stdout).toMatch(/Alertmanager production \(CALERTMGR3P8Q\)\s+alertmanager/);
+    // The URL its senders post to today, beside the new key, so each sender can be found.
+    expect(r.stdout).toMatch(
+      /alertmanager\s+http:\/\/oncall\.example:8080\/integrations\/v1\/alertmanager\/mReAoNwDm0eMwKo1mTeTwYo\/\s+Alertmanager production \/ Alertmanager production/,
+    );
 
     expect(await names("/schedules", "schedules")).toEqual(["Database", "Database (2)", "Platform primary"]);
     const policies = (await t.admin.get("/api/v1/escalation-policies")).body.policies as {
