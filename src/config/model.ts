@@ -296,7 +296,7 @@ function normalisePage(p: StatusPageDoc, team: string | undefined): StatusPageDo
     name: p.name,
     team,
     timeZone: p.timeZone === "UTC" ? undefined : p.timeZone,
-    components: p.components.length ? p.components.map(normaliseComponent) : undefined,
+    components: p.components?.length ? p.components.map(normaliseComponent) : undefined,
   }) as StatusPageDoc;
 }
 
@@ -333,6 +333,8 @@ export function documentOf(state: ServerState, refOf: (userId: number) => string
   const team = (id: number) => teamSlug.get(id);
   const scheduleName = new Map(state.schedules.map((s) => [s.id, s.name]));
   const policyName = new Map(state.policies.map((p) => [p.id, p.name]));
+  // A deactivated person stays in their teams' rows, but is no member a file could name.
+  const active = new Set(state.users.filter((u) => u.active).map((u) => u.id));
   const doc: ConfigDocument = {
     version: DOCUMENT_VERSION,
     users: state.users
@@ -341,7 +343,9 @@ export function documentOf(state: ServerState, refOf: (userId: number) => string
     teams: state.teams.map((t) => ({
       slug: t.slug,
       name: t.name,
-      members: t.members.map((m) => ({ user: refOf(m.userId), role: m.role })),
+      members: t.members
+        .filter((m) => active.has(m.userId))
+        .map((m) => ({ user: refOf(m.userId), role: m.role })),
     })),
     schedules: state.schedules.map((s) => ({
       name: s.name,

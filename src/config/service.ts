@@ -105,11 +105,14 @@ export function createConfigService(deps: {
       return parsePolicy(stringifyYaml(doc.policy), "the document's policy");
     } catch (err) {
       if (!(err instanceof PolicyError)) throw err;
+      // The parser's lines are those of the policy as YAML on its own: the field path says more.
       throw new DocumentError(
-        [err, ...err.moreProblems].map((p) => ({
-          path: "policy",
-          message: `${p.line === undefined ? "" : `line ${p.line}, column ${p.column} of the policy: `}${p.problem}`,
-        })),
+        [err, ...err.moreProblems].map((p) => {
+          const field = /^([\w$.[\]-]+): (.*)$/s.exec(p.problem);
+          return field
+            ? { path: `policy.${field[1]}`, message: field[2]! }
+            : { path: "policy", message: p.problem };
+        }),
       );
     }
   }
