@@ -82,7 +82,12 @@ export function sourceFor(importer: Importer, flags: SourceFlags): JsonSource {
     throw new UsageError(
       `give --token TOKEN (and --base-url URL, default ${importer.defaultBaseUrl}) or --from-dir DIR`,
     );
-  return httpSource(flags.baseUrl ?? importer.defaultBaseUrl, importer.authHeaders(flags.token));
+  return httpSource(flags.baseUrl ?? importer.defaultBaseUrl, importer.authHeaders(flags.token), {
+    onWait: (ms, url) =>
+      process.stderr.write(
+        `${vendorNames[importer.vendor]} asked to slow down: waiting ${Math.ceil(ms / 1000)} s before GET ${url}\n`,
+      ),
+  });
 }
 
 /** Who is on call in the server's schedules over the window, people by email (or username). */

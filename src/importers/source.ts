@@ -30,18 +30,57 @@ function queryPairs(query: Query | undefined): [string, string][] {
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-export function httpSource(baseUrl: string, headers: Record<string, string>): JsonSource {
+/** How long a rate-limited answer asks to wait: Retry-After (seconds or a date), else PagerDuty's `ratelimit-reset` seconds. */
+export function rateLimitWaitMs(headers: Headers, now: number, attempt: number): number {
+  const retryAfter = headers.get("retry-after");
+  const reset = headers.get("ratelimit-reset") ?? headers.get("x-ratelimit-reset");
+  let ms = Number.NaN;
+  if (retryAfter !== null)
+    ms = /^\d+$/.test(retryAfter.trim()) ? Number(retryAfter) * 1000 : Date.parse(retryAfter) - now;
+  else if (reset !== null && /^\d+$/.test(reset.trim())) ms = Number(reset) * 1000;
+  // Without a usable hint: 1, 2, 4, 8, 16 s.
+  if (!Number.isFinite(ms)) ms = 1000 * 2 ** attempt;
+  return Math.min(Math.max(ms, 0), MAX_WAIT_MS);
+}
+
+/** Rate-limited answers (429) are retried this many times, each wait at most a minute. */
+export const RATE_LIMIT_RETRIES = 5;
+const MAX_WAIT_MS = 60_000;
+
+export type HttpSourceOptions = {
+  /** Waits between retries; tests pass one that records the wait instead of taking it. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Told of each wait, so the CLI can say why it paused. */
+  onWait?: (ms: number, url: string) => void;
+};
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export function httpSource(
+  baseUrl: string,
+  headers: Record<string, string>,
+  opts: HttpSourceOptions = {},
+): JsonSource {
   const base = baseUrl.replace(/\/+$/, "");
+  const sleep = opts.sleep ?? realSleep;
   return {
     origin: base,
     async get(path, query) {
       const url = new URL(base + (path.startsWith("/") ? path : `/${path}`));
       for (const [k, v] of queryPairs(query)) url.searchParams.set(k, v);
       let res: Response;
-      try {
-        res = await fetch(url, { headers: { accept: "application/json", ...headers } });
-      } catch (err) {
-        throw new SourceError(`GET ${url}: ${err instanceof Error ? err.message : String(err)}`);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          res = await fetch(url, { headers: { accept: "application/json", ...headers } });
+        } catch (err) {
+          throw new SourceError(`GET ${url}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+        // The vendors limit requests a minute; an import of a large account meets the limit.
+        if (res.status !== 429 || attempt >= RATE_LIMIT_RETRIES) break;
+        await res.body?.cancel();
+        const wait = rateLimitWaitMs(res.headers, Date.now(), attempt);
+        opts.onWait?.(wait, String(url));
+        await sleep(wait);
       }
       const text = await res.text();
       if (!res.ok)
