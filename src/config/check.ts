@@ -8,6 +8,7 @@ import { z } from "zod";
 import { zoneOf } from "../oncall/localtime.ts";
 import { type Rotation, validateSchedule } from "../oncall/model.ts";
 import { validatePolicy } from "../paging/model.ts";
+import { describeRedData, findRedData } from "../platform/reddata.ts";
 import type { Policy } from "../policy/model.ts";
 import type { ConfigDocument, ScheduleDoc, UserDoc } from "./document.ts";
 import { idRef, normalise, type ServerState } from "./model.ts";
@@ -262,6 +263,14 @@ export function checkDocument(
     team(p.team, `${at}.team`);
     if (!zoneOf(p.timeZone)) problem(`${at}.timeZone`, zoneProblem(p.timeZone));
     unique(p.components, (c) => c.name, `${at}.components`, "name");
+    // DATA-1: a status page is public; the status API refuses RED data in it, and so does apply.
+    const red = (fields: Record<string, string | undefined>, path: string) => {
+      const found = findRedData(fields);
+      if (found) problem(`${path}.${found.field}`, describeRedData(found));
+    };
+    red({ name: p.name }, at);
+    for (const [j, c] of p.components.entries())
+      red({ name: c.name, description: c.description }, `${at}.components[${j}]`);
     const groups = new Set(p.components.filter((c) => c.isGroup).map((c) => c.name));
     p.components.forEach((c, j) => {
       if (c.group === undefined) return;

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { sql } from "kysely";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import type { Actor } from "../platform/auth.ts";
+import { type Actor, forgetTokens } from "../platform/auth.ts";
 import type { Clock } from "../platform/clock.ts";
 import type { Db } from "../platform/db.ts";
 import { AppError } from "../platform/errors.ts";
@@ -198,6 +198,8 @@ export function createConfigService(deps: {
         const reloaded = deps.policy.reload();
         if (reloaded.error) throw reloaded.error;
       }
+      // A new role applies to the person's next request, as when an admin changes it (users/service.ts).
+      if (outcome.changes.some((c) => c.kind === "user" && c.action === "update")) forgetTokens();
       for (const pageId of outcome.pages) await deps.statusPageChanged(pageId);
       return { changes: outcome.changes.map(({ drifted, ...c }) => c), issuedKeys: outcome.issuedKeys };
     },

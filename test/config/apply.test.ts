@@ -320,6 +320,26 @@ describe("configuration as code", () => {
     ).toBe(403);
   });
 
+  it("a role a file changes applies to the person's next request", async () => {
+    const vic = await t.user("vic", "responder");
+    expect((await vic.get("/api/v1/me")).body.role).toBe("responder");
+    const doc = sampleDocument();
+    doc.users.push({ username: "vic", name: "vic", role: "viewer" });
+    const r = await apply(doc);
+    expect(r.body.changes).toEqual([{ action: "update", kind: "user", name: "vic", fields: ["role"] }]);
+    expect((await vic.get("/api/v1/me")).body.role).toBe("viewer");
+  });
+
+  it("RED data on a public status page is refused at its place, as the status page API refuses it", async () => {
+    const doc = sampleDocument();
+    doc.statusPages[1]!.components[2]!.description = "paid with 4111 1111 1111 1111";
+    const r = await plan(doc);
+    expect(r.status).toBe(422);
+    expect(r.body.errors).toEqual([
+      { field: "statusPages[1].components[2].description", message: expect.stringContaining("card") },
+    ]);
+  });
+
   it("an apply is in the audit log", async () => {
     const log = await t.admin.get("/api/v1/audit?action=admin-action");
     expect(log.body.entries).toEqual(
