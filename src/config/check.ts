@@ -62,6 +62,11 @@ export function checkDocument(
   const claimed = new Map<string, number>();
   doc.users.forEach((u: UserDoc, i) => {
     const at = `users[${i}]`;
+    if (u.username.startsWith("@"))
+      problem(
+        `${at}.username`,
+        "usernames starting with @ are Firebreak's own automation; expected a person's username",
+      );
     const server = (u.email && byEmail.get(u.email.toLowerCase())) || byUsername.get(u.username);
     const identity = server ? idRef(server.id) : newRef(u.username);
     if (server && !server.active)

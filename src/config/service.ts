@@ -138,7 +138,15 @@ export function createConfigService(deps: {
       ...result.kept,
       ...result.changes.filter((c) => c.action === "delete" && undeletable(c)),
     ].map((c) => ({ kind: c.kind, name: c.name }));
-    const drift = driftOf(applied, fingerprints(have));
+    // Drift concerns what the file manages: the objects it names, and those prune would delete.
+    const managed = new Set([
+      ...fingerprints(want).keys(),
+      ...changes.filter((c) => c.action === "delete").map((c) => `${c.kind}\u0000${c.name}`),
+    ]);
+    const drift = driftOf(
+      applied.filter((a) => managed.has(`${a.kind}\u0000${a.name}`)),
+      fingerprints(have),
+    );
     return { state, want, changes: markDrift(changes, drift), drift, kept, applied, current };
   }
 
@@ -184,10 +192,12 @@ export function createConfigService(deps: {
         const prints = fingerprints(withPolicy(documentOf(after, idRef), desired ?? r.current));
         const stored = new Map(r.applied.map((a) => [`${a.kind}\u0000${a.name}`, a.fingerprint]));
         const named = fingerprintsOfNamed(r.want, prints);
+        // Objects the file no longer names are no longer its to watch (deleted ones among them).
+        const namedKeys = new Set(named.map((n) => `${n.kind}\u0000${n.name}`));
         await store.writeApplied(
           tx,
           named.filter((n) => stored.get(`${n.kind}\u0000${n.name}`) !== n.fingerprint),
-          r.changes.filter((c) => c.action === "delete"),
+          r.applied.filter((a) => !namedKeys.has(`${a.kind}\u0000${a.name}`)),
           now,
           actor.id,
         );

@@ -226,6 +226,9 @@ export async function writeApplied(
         })),
       )
       .execute();
-  for (const g of gone)
-    await db.deleteFrom("config_applies").where("kind", "=", g.kind).where("name", "=", g.name).execute();
+  if (gone.length)
+    await db
+      .deleteFrom("config_applies")
+      .where((eb) => eb.or(gone.map((g) => eb.and([eb("kind", "=", g.kind), eb("name", "=", g.name)]))))
+      .execute();
 }

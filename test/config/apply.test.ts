@@ -294,6 +294,16 @@ describe("configuration as code", () => {
       { action: "update", kind: "service", name: "checkout", fields: ["description"] },
     ]);
     expect((await plan(sampleDocument())).body).toMatchObject({ changes: [], drift: [] });
+
+    // A service the file stops naming is no longer the file's to watch: its edits are no drift.
+    const without = sampleDocument();
+    without.services = [];
+    expect((await apply(without)).body.changes).toEqual([]);
+    await t.admin.request("PATCH", `/api/v1/services/${id}`, { description: "edited again" });
+    expect((await plan(without)).body).toMatchObject({ changes: [], drift: [] });
+    expect((await apply(sampleDocument())).body.changes).toEqual([
+      { action: "update", kind: "service", name: "checkout", fields: ["description"] },
+    ]);
   });
 
   it("an Idempotency-Key replays the first answer, keys included, and applies once", async () => {
