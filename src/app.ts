@@ -74,6 +74,8 @@ import type { StatusDb } from "./statuspage/store.ts";
 import { createSubscriberService, type SubscriberDeps } from "./statuspage/subscribers.ts";
 import { subscriberAdminRoutes, subscriberPublicRoutes } from "./statuspage/subscribers-routes.ts";
 import type { SubscriberDb } from "./statuspage/subscribers-store.ts";
+import { supportRoutes } from "./support/routes.ts";
+import { createSupport, type Support } from "./support/service.ts";
 import { defaultTrackerSettings, type TrackerSettings, trackerClients } from "./trackers/clients.ts";
 import { createTrackers } from "./trackers/service.ts";
 import type { TrackerDb } from "./trackers/store.ts";
@@ -211,6 +213,7 @@ export async function buildApp(deps: AppDeps) {
   let pagingRef: PagingService | undefined;
   let processRef: Process | undefined;
   let reviewsRef: Reviews | undefined;
+  let supportRef: Support | undefined;
   // Tracker issues follow every incident change; they read incidents through the service below.
   const asIncidentDb = (tx: TrackerDb) => tx as unknown as IncidentDb;
   const trackers = createTrackers({
@@ -268,6 +271,8 @@ export async function buildApp(deps: AppDeps) {
       },
       // LC-6, REV-1: a review is created in the change's transaction when it becomes required.
       { incidentChanged: async (tx, i) => reviewsRef?.incidentChanged(tx, i), taskChanged: async () => {} },
+      // PAGE-8: a resolution path found or lost, the incident resolved, reach its support clock.
+      { incidentChanged: async (tx, i) => supportRef?.incidentChanged(tx, i), taskChanged: async () => {} },
     ],
   });
   const oncall = createOncallService({
@@ -459,6 +464,36 @@ export async function buildApp(deps: AppDeps) {
     causes: { sameCauseSince: (tx, id, since) => alerts.sameCauseSince(asTx(tx), id, since) },
   });
   process.register();
+  // Customer support operations (issue 20): systems, criticality and PAGE-8's escalation clocks.
+  const support = createSupport({
+    database,
+    clock,
+    jobs,
+    log,
+    policy,
+    publicUrl,
+    incidents,
+    paging: {
+      async pageForIncident(tx, input) {
+        const r = await paging.pageForIncident(tx as unknown as PagingDb, {
+          ...input,
+          urgency: "high",
+          actor: null,
+          once: true,
+        });
+        return r.outcome;
+      },
+    },
+    oncall: {
+      onCallIn: (tx, rotation, at) => oncall.onCallIn(tx as unknown as OncallDb, rotation, at),
+      membersOf: (tx, rotation) => oncall.membersOf(tx as unknown as OncallDb, rotation),
+    },
+    notices: { send: (tx, input) => notices.send(tx as unknown as PagingDb, input) },
+    reviews,
+    slack: slackApi,
+  });
+  support.register();
+  supportRef = support;
   const slack = createSlack({
     db: database.db,
     clock,
@@ -593,6 +628,7 @@ export async function buildApp(deps: AppDeps) {
       await api.register(roomRoutes(room, incidents));
       await api.register(reviewRoutes(reviews));
       await api.register(insightsRoutes(insights));
+      await api.register(supportRoutes(support));
       await api.register(
         configRoutes(
           createConfigService({
@@ -660,6 +696,7 @@ export async function buildApp(deps: AppDeps) {
       notices,
       chat: chat.commands,
       reviews,
+      support,
     },
     policy,
     jobs,
