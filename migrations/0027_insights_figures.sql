@@ -28,7 +28,16 @@ CREATE TABLE insights_incidents (
   mttm float8,
   mttr float8,
   paged_at timestamptz,             -- the first page of it or its duplicates
-  acked_at timestamptz              -- the first page-acknowledged event of those pages
+  acked_at timestamptz,             -- the first page-acknowledged event of those pages
+  service_ids bigint[] NOT NULL,    -- the services whose alerts opened or joined it or its duplicates
+  review_required boolean NOT NULL, -- its own review (REV-1)
+  review_due_at timestamptz,
+  review_completed_at timestamptz,
+  -- Corrective actions (FU-2) of it and its duplicates: how many (cancelled ones too), the due
+  -- dates of the open ones (null: none set; overdue depends on when it is asked), how many done.
+  corrective_count integer NOT NULL,
+  corrective_open_due timestamptz[] NOT NULL,
+  corrective_done integer NOT NULL
 );
 CREATE INDEX insights_incidents_declared ON insights_incidents (declared_at) WHERE counted;
 CREATE INDEX insights_incidents_root ON insights_incidents (root_id);
@@ -42,7 +51,8 @@ CREATE FUNCTION insights_refresh_incidents(ids bigint[]) RETURNS void LANGUAGE p
 BEGIN
   PERFORM 1 FROM insights_incidents WHERE incident_id = ANY (ids) ORDER BY incident_id FOR UPDATE;
   INSERT INTO insights_incidents AS f (incident_id, root_id, declared_at, counted, private, severity, type,
-      live, mttd, mtta, mttm, mttr, paged_at, acked_at)
+      live, mttd, mtta, mttm, mttr, paged_at, acked_at, service_ids, review_required, review_due_at,
+      review_completed_at, corrective_count, corrective_open_due, corrective_done)
   SELECT i.id, r.id, i.declared_at,
     i.merged_into IS NULL AND i.state NOT IN ('declined', 'merged'),
     r.visibility = 'private', r.severity, r.type, r.state NOT IN ('declined', 'merged'),
@@ -50,19 +60,53 @@ BEGIN
     insights_seconds(a.paged_at, a.acked_at),
     insights_seconds(coalesce(i.impact_started_at, i.declared_at), least(i.mitigated_at, i.impact_ended_at)),
     insights_seconds(coalesce(i.impact_started_at, i.declared_at), i.resolved_at),
-    a.paged_at, a.acked_at
+    a.paged_at, a.acked_at, sv.service_ids, coalesce(rv.required, false), rv.due_at, rv.completed_at,
+    ca.n, ca.open_due, ca.done
   FROM incidents i
   JOIN incidents r ON r.id = coalesce(i.merged_into, i.id)
+  LEFT JOIN incident_reviews rv ON rv.incident_id = i.id
+  -- The incidents it is the root of: itself unless merged, and its duplicates.
+  CROSS JOIN LATERAL (SELECT ARRAY(SELECT i.id WHERE i.merged_into IS NULL
+    UNION ALL SELECT d.id FROM incidents d WHERE d.merged_into = i.id) AS rooted) k
   CROSS JOIN LATERAL (
     SELECT min(p.created_at) AS paged_at, min(e.at) AS acked_at
     FROM pages p LEFT JOIN page_events e ON e.page_id = p.id AND e.kind = 'page-acknowledged'
-    -- = ANY(array), not OR … IN: an index scan of pages_incident.
-    WHERE p.incident_id = ANY (ARRAY(SELECT i.id WHERE i.merged_into IS NULL UNION ALL SELECT d.id FROM incidents d WHERE d.merged_into = i.id))) a
+    WHERE p.incident_id = ANY (k.rooted)) a
+  CROSS JOIN LATERAL (
+    SELECT coalesce(array_agg(DISTINCT g.service_id ORDER BY g.service_id), '{}') AS service_ids
+    FROM alert_groups g WHERE g.incident_id = ANY (k.rooted)) sv
+  CROSS JOIN LATERAL (
+    SELECT count(*) AS n,
+      coalesce(array_agg(t.due_at ORDER BY t.due_at) FILTER (WHERE t.state = 'open'), '{}') AS open_due,
+      count(*) FILTER (WHERE t.state = 'done') AS done
+    FROM incident_tasks t WHERE t.corrective AND t.incident_id = ANY (k.rooted)) ca
   WHERE i.id = ANY (ids)
   ON CONFLICT (incident_id) DO UPDATE SET root_id = EXCLUDED.root_id, declared_at = EXCLUDED.declared_at,
     counted = EXCLUDED.counted, private = EXCLUDED.private, severity = EXCLUDED.severity,
     type = EXCLUDED.type, live = EXCLUDED.live, mttd = EXCLUDED.mttd, mtta = EXCLUDED.mtta,
-    mttm = EXCLUDED.mttm, mttr = EXCLUDED.mttr, paged_at = EXCLUDED.paged_at, acked_at = EXCLUDED.acked_at;
+    mttm = EXCLUDED.mttm, mttr = EXCLUDED.mttr, paged_at = EXCLUDED.paged_at, acked_at = EXCLUDED.acked_at,
+    service_ids = EXCLUDED.service_ids, review_required = EXCLUDED.review_required,
+    review_due_at = EXCLUDED.review_due_at, review_completed_at = EXCLUDED.review_completed_at,
+    corrective_count = EXCLUDED.corrective_count, corrective_open_due = EXCLUDED.corrective_open_due,
+    corrective_done = EXCLUDED.corrective_done;
+END
+$$;
+
+-- Refreshes the primaries (else themselves) of these incidents: the rows a page's times move.
+-- Their roots are read again after the refresh, which waited for whoever held those rows: a merge
+-- that committed meanwhile has moved an incident under another primary, refreshed too.
+CREATE FUNCTION insights_refresh_roots(ids bigint[]) RETURNS void LANGUAGE plpgsql
+  SET plan_cache_mode = force_custom_plan AS $$
+DECLARE
+  roots bigint[] := ARRAY(SELECT coalesce(i.merged_into, i.id) FROM incidents i WHERE i.id = ANY (ids));
+  moved bigint[];
+BEGIN
+  PERFORM insights_refresh_incidents(roots);
+  moved := ARRAY(SELECT coalesce(i.merged_into, i.id) FROM incidents i WHERE i.id = ANY (ids)
+    EXCEPT SELECT unnest(roots));
+  IF cardinality(moved) > 0 THEN
+    PERFORM insights_refresh_incidents(moved);
+  END IF;
 END
 $$;
 
@@ -116,10 +160,7 @@ CREATE FUNCTION insights_page_event() RETURNS trigger LANGUAGE plpgsql
   SET plan_cache_mode = force_custom_plan AS $$
 BEGIN
   IF NEW.kind = 'page-acknowledged' THEN
-    -- The incident whose MTTA the page's acknowledgement moves: its incident's primary, else it.
-    PERFORM insights_refresh_incidents(ARRAY(
-      SELECT coalesce(i.merged_into, i.id) FROM pages p JOIN incidents i ON i.id = p.incident_id
-      WHERE p.id = NEW.page_id));
+    PERFORM insights_refresh_roots(ARRAY(SELECT p.incident_id FROM pages p WHERE p.id = NEW.page_id));
   ELSE
     INSERT INTO insights_pages AS ip (page_id, user_id, incident_id, at, night, weekend)
     SELECT p.id, u.value::bigint, p.incident_id, NEW.at,
@@ -145,10 +186,7 @@ BEGIN
   IF TG_OP = 'UPDATE' THEN
     UPDATE insights_pages SET incident_id = NEW.incident_id WHERE page_id = NEW.id;
   END IF;
-  -- The incidents whose MTTA the page moves: its incident's (and former incident's) primary, else it.
-  PERFORM insights_refresh_incidents(ARRAY(
-    SELECT coalesce(i.merged_into, i.id) FROM incidents i
-    WHERE i.id IN (NEW.incident_id, CASE WHEN TG_OP = 'UPDATE' THEN OLD.incident_id END)));
+  PERFORM insights_refresh_roots(ARRAY[NEW.incident_id, CASE WHEN TG_OP = 'UPDATE' THEN OLD.incident_id END]);
   RETURN NULL;
 END
 $$;
@@ -157,6 +195,45 @@ CREATE TRIGGER insights_page_inserted AFTER INSERT ON pages
 CREATE TRIGGER insights_page_updated AFTER UPDATE ON pages
   FOR EACH ROW WHEN (OLD.incident_id IS DISTINCT FROM NEW.incident_id OR OLD.created_at IS DISTINCT FROM NEW.created_at)
   EXECUTE FUNCTION insights_page_changed();
+
+-- A row of an incident moved the figures of its primary (else itself): an alert group (a service
+-- deleted takes its groups), a corrective action.
+CREATE FUNCTION insights_roots_changed() RETURNS trigger LANGUAGE plpgsql
+  SET plan_cache_mode = force_custom_plan AS $$
+BEGIN
+  PERFORM insights_refresh_roots(ARRAY[CASE WHEN TG_OP <> 'DELETE' THEN NEW.incident_id END,
+    CASE WHEN TG_OP <> 'INSERT' THEN OLD.incident_id END]);
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER insights_alert_group_inserted AFTER INSERT OR DELETE ON alert_groups
+  FOR EACH ROW EXECUTE FUNCTION insights_roots_changed();
+CREATE TRIGGER insights_alert_group_updated AFTER UPDATE ON alert_groups
+  FOR EACH ROW WHEN (OLD.incident_id IS DISTINCT FROM NEW.incident_id OR OLD.service_id IS DISTINCT FROM NEW.service_id)
+  EXECUTE FUNCTION insights_roots_changed();
+
+-- A review (its own incident's row) and a corrective action (its incident's primary's).
+CREATE FUNCTION insights_review_changed() RETURNS trigger LANGUAGE plpgsql
+  SET plan_cache_mode = force_custom_plan AS $$
+BEGIN
+  PERFORM insights_refresh_incidents(ARRAY[CASE WHEN TG_OP <> 'DELETE' THEN NEW.incident_id END,
+    CASE WHEN TG_OP <> 'INSERT' THEN OLD.incident_id END]);
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER insights_review_inserted AFTER INSERT OR DELETE ON incident_reviews
+  FOR EACH ROW EXECUTE FUNCTION insights_review_changed();
+CREATE TRIGGER insights_review_updated AFTER UPDATE ON incident_reviews
+  FOR EACH ROW WHEN (OLD.incident_id IS DISTINCT FROM NEW.incident_id OR OLD.required IS DISTINCT FROM NEW.required
+    OR OLD.due_at IS DISTINCT FROM NEW.due_at OR OLD.completed_at IS DISTINCT FROM NEW.completed_at)
+  EXECUTE FUNCTION insights_review_changed();
+
+CREATE TRIGGER insights_task_inserted AFTER INSERT OR DELETE ON incident_tasks
+  FOR EACH ROW EXECUTE FUNCTION insights_roots_changed();
+CREATE TRIGGER insights_task_updated AFTER UPDATE ON incident_tasks
+  FOR EACH ROW WHEN (OLD.incident_id IS DISTINCT FROM NEW.incident_id OR OLD.corrective IS DISTINCT FROM NEW.corrective
+    OR OLD.state IS DISTINCT FROM NEW.state OR OLD.due_at IS DISTINCT FROM NEW.due_at)
+  EXECUTE FUNCTION insights_roots_changed();
 
 -- A policy's time zone moves the night and weekend of every page it sent.
 CREATE FUNCTION insights_policy_changed() RETURNS trigger LANGUAGE plpgsql
@@ -183,8 +260,20 @@ BEGIN
 DELETE FROM insights_pages;
 DELETE FROM insights_incidents;
 INSERT INTO insights_incidents (incident_id, root_id, declared_at, counted, private, severity, type, live,
-    mttd, mtta, mttm, mttr, paged_at, acked_at)
-WITH acks AS (
+    mttd, mtta, mttm, mttr, paged_at, acked_at, service_ids, review_required, review_due_at, review_completed_at,
+    corrective_count, corrective_open_due, corrective_done)
+WITH corrective AS (
+  SELECT coalesce(d.merged_into, d.id) AS root, count(*) AS n,
+    array_agg(t.due_at ORDER BY t.due_at) FILTER (WHERE t.state = 'open') AS open_due,
+    count(*) FILTER (WHERE t.state = 'done') AS done
+  FROM incident_tasks t JOIN incidents d ON d.id = t.incident_id
+  WHERE t.corrective
+  GROUP BY 1),
+services AS (
+  SELECT coalesce(d.merged_into, d.id) AS root, array_agg(DISTINCT g.service_id ORDER BY g.service_id) AS ids
+  FROM alert_groups g JOIN incidents d ON d.id = g.incident_id
+  GROUP BY 1),
+acks AS (
   SELECT coalesce(d.merged_into, d.id) AS root, min(p.created_at) AS paged_at, min(e.at) AS acked_at
   FROM pages p JOIN incidents d ON d.id = p.incident_id
   LEFT JOIN (SELECT page_id, min(at) AS at FROM page_events WHERE kind = 'page-acknowledged' GROUP BY page_id) e
@@ -197,10 +286,14 @@ SELECT i.id, r.id, i.declared_at,
   insights_seconds(a.paged_at, a.acked_at),
   insights_seconds(coalesce(i.impact_started_at, i.declared_at), least(i.mitigated_at, i.impact_ended_at)),
   insights_seconds(coalesce(i.impact_started_at, i.declared_at), i.resolved_at),
-  a.paged_at, a.acked_at
+  a.paged_at, a.acked_at, coalesce(sv.ids, '{}'), coalesce(rv.required, false), rv.due_at, rv.completed_at,
+  coalesce(ca.n, 0), coalesce(ca.open_due, '{}'), coalesce(ca.done, 0)
 FROM incidents i
 JOIN incidents r ON r.id = coalesce(i.merged_into, i.id)
-LEFT JOIN acks a ON a.root = i.id;
+LEFT JOIN incident_reviews rv ON rv.incident_id = i.id
+LEFT JOIN acks a ON a.root = i.id
+LEFT JOIN services sv ON sv.root = i.id
+LEFT JOIN corrective ca ON ca.root = i.id;
 
 INSERT INTO insights_pages (page_id, user_id, incident_id, at, night, weekend)
 SELECT x.page_id, x.user_id, p.incident_id, x.at,

@@ -11,41 +11,19 @@ export function createInsights(deps: { db: Db; clock: Clock }) {
   const { db, clock } = deps;
 
   async function headline(v: Viewer, f: InsightsFilter): Promise<Headline> {
-    const now = clock.now();
-    const [incidents, times, reviews, corrective, load, alerts] = await Promise.all([
-      store.incidentCount(db, v, f),
-      store.responseTimes(db, v, f, "all"),
-      store.reviews(db, v, f, now),
-      store.correctiveActions(db, v, f, now),
-      store.onCallLoad(db, v, f),
+    const [totals, pages, alerts] = await Promise.all([
+      store.incidentTotals(db, v, f, clock.now()),
+      store.pageTotals(db, v, f),
       store.alertTotals(db, v, f),
     ]);
-    const all = times[0];
-    const sum = <T>(rows: T[], pick: (r: T) => number) => rows.reduce((n, r) => n + pick(r), 0);
-    const due = sum(reviews, (r) => r.due);
-    const onTime = sum(reviews, (r) => r.onTime);
     return {
       from: f.from,
       to: f.to,
-      incidents,
-      times: Object.fromEntries(
-        measures.map((m) => [m, all ? all[m] : { count: 0, mean: null, p50: null, p90: null }]),
-      ) as Headline["times"],
-      reviews: {
-        required: sum(reviews, (r) => r.required),
-        due,
-        onTime,
-        overdue: sum(reviews, (r) => r.overdue),
-        onTimeShare: share(onTime, due),
-      },
-      correctiveActions: {
-        open: sum(corrective, (r) => r.open),
-        overdue: sum(corrective, (r) => r.overdue),
-        done: sum(corrective, (r) => r.done),
-      },
-      pages: sum(load, (r) => r.pages),
-      nightPages: sum(load, (r) => r.nightPages),
-      weekendPages: sum(load, (r) => r.weekendPages),
+      incidents: totals.incidents,
+      times: Object.fromEntries(measures.map((m) => [m, totals.times[m]])) as Headline["times"],
+      reviews: totals.reviews,
+      correctiveActions: totals.correctiveActions,
+      ...pages,
       alerts: alerts.alerts,
       alertsPerIncident: share(alerts.alerts, alerts.incidents),
     };

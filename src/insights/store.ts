@@ -35,11 +35,22 @@ import {
 type Frag = RawBuilder<unknown>;
 
 /**
+ * Runs one query with room to sort and hash in memory: over two years its sorts (percentiles,
+ * groups) and hash tables outgrow PostgreSQL's default 4 MB work_mem and spill to disk.
+ */
+async function read<T>(db: Db, query: RawBuilder<T>) {
+  return db.transaction().execute(async (tx) => {
+    await sql`SET LOCAL work_mem = '32MB'`.execute(tx);
+    return query.execute(tx);
+  });
+}
+
+/**
  * The figures row `r` (of an incident, read as the primary it counts as: `root_id` and the root's
  * visibility, severity and type) passes the viewer and the filters (not the window); null when
- * nothing restricts.
+ * nothing restricts. `root`: `r` is a counted incident's own row, whose `service_ids` are its own.
  */
-function incidentScope(r: string, v: Viewer, f: InsightsFilter): Frag | null {
+function incidentScope(r: string, v: Viewer, f: InsightsFilter, root = false): Frag | null {
   const alias = sql.ref(r);
   const parts: Frag[] = [];
   if (!v.admin)
@@ -48,7 +59,8 @@ function incidentScope(r: string, v: Viewer, f: InsightsFilter): Frag | null {
       SELECT ip.incident_id FROM incident_participants ip WHERE ip.user_id = ${v.id}))`);
   if (f.severities?.length) parts.push(sql`${alias}.severity = ANY(${f.severities}::text[])`);
   if (f.types?.length) parts.push(sql`${alias}.type = ANY(${f.types}::text[])`);
-  if (f.services?.length)
+  if (f.services?.length && root) parts.push(sql`${alias}.service_ids && ${f.services}::bigint[]`);
+  else if (f.services?.length)
     parts.push(sql`${alias}.root_id IN (
       SELECT sf.root_id FROM alert_groups sg JOIN insights_incidents sf ON sf.incident_id = sg.incident_id
       WHERE sg.service_id = ANY(${f.services}::bigint[]))`);
@@ -75,8 +87,10 @@ const anyIncidentFilter = (f: InsightsFilter) =>
  * event, which a re-escalation does not clear as it clears pages.acknowledged_at).
  */
 function base(v: Viewer, f: InsightsFilter): Frag {
-  const scope = incidentScope("i", v, f);
-  return sql`SELECT i.incident_id AS id, i.severity, i.type, i.declared_at, i.mttd, i.mtta, i.mttm, i.mttr
+  const scope = incidentScope("i", v, f, true);
+  return sql`SELECT i.incident_id AS id, i.severity, i.type, i.declared_at, i.service_ids,
+      i.mttd, i.mtta, i.mttm, i.mttr, i.review_required, i.review_due_at, i.review_completed_at,
+      i.corrective_count, i.corrective_open_due, i.corrective_done
     FROM insights_incidents i
     WHERE i.counted AND i.declared_at >= ${f.from} AND i.declared_at < ${f.to}${scope ? sql` AND ${scope}` : sql``}`;
 }
@@ -109,14 +123,10 @@ function groupKey(by: Grouping): { join: Frag; key: Frag } {
       return { join: none, key: sql`to_char(m.declared_at AT TIME ZONE 'UTC', 'YYYY-MM')` };
     case "service":
       // An incident opened or joined by several services' alerts counts under each of them.
+      // Service names are unique: one row per (incident, service).
       return {
-        // Every (incident, service) pair at once, hash-joined: a lateral query per incident was 10×
-        // slower over 100,000 incidents.
-        join: sql`LEFT JOIN (
-            SELECT DISTINCT gd.root_id AS root, s.name
-            FROM alert_groups g JOIN insights_incidents gd ON gd.incident_id = g.incident_id
-            JOIN services s ON s.id = g.service_id) sv ON sv.root = m.id`,
-        key: sql`coalesce(sv.name, '(no service)')`,
+        join: sql`LEFT JOIN LATERAL unnest(m.service_ids) sv(id) ON true LEFT JOIN services s ON s.id = sv.id`,
+        key: sql`coalesce(s.name, '(no service)')`,
       };
   }
 }
@@ -129,31 +139,41 @@ export async function responseTimes(
   f: InsightsFilter,
   by: Grouping,
 ): Promise<ResponseTimesRow[]> {
+  return (await measured(db, v, f, by)).rows;
+}
+
+/** A row of `distributions` columns as the response times of its group (`grp`). */
+function timesOf(x: Record<string, unknown>): ResponseTimesRow {
+  const row = { group: String(x.grp) } as ResponseTimesRow;
+  for (const m of measures) {
+    const pct = x[`${m}_pct`] as (number | null)[] | null;
+    row[m] = {
+      count: Number(x[`${m}_n`]),
+      mean: num(x[`${m}_mean`]),
+      p50: num(pct?.[0]),
+      p90: num(pct?.[1]),
+    };
+  }
+  return row;
+}
+
+async function measured(db: Db, v: Viewer, f: InsightsFilter, by: Grouping) {
   const g = groupKey(by);
-  const r = await sql<Record<string, unknown>>`
+  const r = await read(
+    db,
+    sql<Record<string, unknown>>`
     WITH m AS (${base(v, f)})
     SELECT ${g.key} AS grp, ${distributions}
     FROM m ${g.join}
-    GROUP BY 1 ORDER BY 1`.execute(db);
-  const rows = r.rows.map((x) => {
-    const row = { group: String(x.grp) } as ResponseTimesRow;
-    for (const m of measures) {
-      const pct = x[`${m}_pct`] as unknown as (number | null)[] | null;
-      row[m] = {
-        count: Number(x[`${m}_n`]),
-        mean: num(x[`${m}_mean`]),
-        p50: num(pct?.[0]),
-        p90: num(pct?.[1]),
-      };
-    }
-    return row;
-  });
+    GROUP BY 1 ORDER BY 1`,
+  );
+  const rows = r.rows.map(timesOf);
   // No incident at all: the one overall row still exists, with nothing measured.
   if (by === "all" && rows.length === 0) {
     const empty = (): Distribution => ({ count: 0, mean: null, p50: null, p90: null });
     rows.push({ group: "all", mttd: empty(), mtta: empty(), mttm: empty(), mttr: empty() });
   }
-  return rows;
+  return { rows };
 }
 
 /** How many incidents fall in each bucket of `bucketEdges`, per measure. */
@@ -176,61 +196,82 @@ export async function histograms(db: Db, v: Viewer, f: InsightsFilter): Promise<
       )
       .join(", "),
   );
-  const r = await sql<Record<string, string>>`
+  const r = await read(
+    db,
+    sql<Record<string, string>>`
     WITH m AS (${base(v, f)})
-    SELECT ${counts} FROM m`.execute(db);
+    SELECT ${counts} FROM m`,
+  );
   const row = r.rows[0] ?? {};
   return Object.fromEntries(
     measures.map((m) => [m, bounds.slice(1).map((_, i) => Number(row[`${m}_${i}`] ?? 0))]),
   ) as Histograms;
 }
 
-export async function incidentCount(db: Db, v: Viewer, f: InsightsFilter): Promise<number> {
-  const r = await sql<{ n: string }>`WITH base AS (${base(v, f)}) SELECT count(*) AS n FROM base`.execute(db);
-  return Number(r.rows[0]?.n ?? 0);
-}
-
 /** Incidents declared per ISO week (Monday, UTC), weeks without any included. */
 export async function incidentsPerWeek(db: Db, v: Viewer, f: InsightsFilter): Promise<WeekCount[]> {
-  const r = await sql<{ week: string; n: string }>`
+  const r = await read(
+    db,
+    sql<{ week: string; n: string }>`
     WITH base AS (${base(v, f)}),
     weeks AS (
       SELECT generate_series(date_trunc('week', ${f.from}::timestamptz AT TIME ZONE 'UTC'),
         (${f.to}::timestamptz AT TIME ZONE 'UTC') - interval '1 microsecond', interval '1 week') AS w)
     SELECT to_char(weeks.w, 'YYYY-MM-DD') AS week, count(b.id) AS n
     FROM weeks LEFT JOIN base b ON date_trunc('week', b.declared_at AT TIME ZONE 'UTC') = weeks.w
-    GROUP BY weeks.w ORDER BY weeks.w`.execute(db);
+    GROUP BY weeks.w ORDER BY weeks.w`,
+  );
   return r.rows.map((x) => ({ week: x.week, incidents: Number(x.n) }));
 }
 
+/**
+ * Review counts of the figures rows `m` (their own reviews, REV-1), as columns: required; due
+ * (completed, or past due by `now`); completed; on time (completed by its due date, or with none);
+ * overdue (not completed, past due).
+ */
+const reviewCounts = (now: Date) => sql`
+      count(*) FILTER (WHERE m.review_required) AS rv_required,
+      count(*) FILTER (WHERE m.review_required AND (m.review_completed_at IS NOT NULL OR m.review_due_at <= ${now})) AS rv_due,
+      count(*) FILTER (WHERE m.review_required AND m.review_completed_at IS NOT NULL) AS rv_completed,
+      count(*) FILTER (WHERE m.review_required AND m.review_completed_at IS NOT NULL
+        AND (m.review_due_at IS NULL OR m.review_completed_at <= m.review_due_at)) AS rv_on_time,
+      count(*) FILTER (WHERE m.review_required AND m.review_completed_at IS NULL AND m.review_due_at <= ${now}) AS rv_overdue`;
+
+/** Corrective action counts (FU-2) of the figures rows `m` (their duplicates' included), as columns. */
+const correctiveCounts = (now: Date) => sql`
+      coalesce(sum(cardinality(m.corrective_open_due)), 0) AS ca_open,
+      -- Unnested only where something is open: most incidents have nothing to count.
+      coalesce(sum(CASE WHEN cardinality(m.corrective_open_due) > 0 THEN
+        (SELECT count(*) FROM unnest(m.corrective_open_due) due WHERE due < ${now}) ELSE 0 END), 0) AS ca_overdue,
+      coalesce(sum(m.corrective_done), 0) AS ca_done`;
+
+type ReviewColumns = {
+  rv_required: string;
+  rv_due: string;
+  rv_completed: string;
+  rv_on_time: string;
+  rv_overdue: string;
+};
+type CorrectiveColumns = { ca_open: string; ca_overdue: string; ca_done: string };
+
 /** Required reviews of the window's incidents by severity: done on time against those due by `now`. */
 export async function reviews(db: Db, v: Viewer, f: InsightsFilter, now: Date): Promise<ReviewRow[]> {
-  const r = await sql<{
-    severity: string;
-    required: string;
-    due: string;
-    completed: string;
-    on_time: string;
-    overdue: string;
-  }>`
-    WITH base AS (${base(v, f)})
-    SELECT b.severity,
-      count(*) AS required,
-      count(*) FILTER (WHERE rv.completed_at IS NOT NULL OR rv.due_at <= ${now}) AS due,
-      count(*) FILTER (WHERE rv.completed_at IS NOT NULL) AS completed,
-      count(*) FILTER (WHERE rv.completed_at IS NOT NULL AND (rv.due_at IS NULL OR rv.completed_at <= rv.due_at)) AS on_time,
-      count(*) FILTER (WHERE rv.completed_at IS NULL AND rv.due_at <= ${now}) AS overdue
-    FROM base b JOIN incident_reviews rv ON rv.incident_id = b.id
-    WHERE rv.required
-    GROUP BY 1 ORDER BY 1`.execute(db);
+  const r = await read(
+    db,
+    sql<{ severity: string } & ReviewColumns>`
+    WITH m AS (${base(v, f)})
+    SELECT m.severity, ${reviewCounts(now)}
+    FROM m WHERE m.review_required
+    GROUP BY 1 ORDER BY 1`,
+  );
   return r.rows.map((x) => ({
     severity: x.severity,
-    required: Number(x.required),
-    due: Number(x.due),
-    completed: Number(x.completed),
-    onTime: Number(x.on_time),
-    overdue: Number(x.overdue),
-    onTimeShare: share(Number(x.on_time), Number(x.due)),
+    required: Number(x.rv_required),
+    due: Number(x.rv_due),
+    completed: Number(x.rv_completed),
+    onTime: Number(x.rv_on_time),
+    overdue: Number(x.rv_overdue),
+    onTimeShare: share(Number(x.rv_on_time), Number(x.rv_due)),
   }));
 }
 
@@ -241,22 +282,58 @@ export async function correctiveActions(
   f: InsightsFilter,
   now: Date,
 ): Promise<CorrectiveRow[]> {
-  const r = await sql<{ severity: string; open: string; overdue: string; done: string }>`
-    WITH base AS (${base(v, f)})
-    SELECT b.severity,
-      count(*) FILTER (WHERE t.state = 'open') AS open,
-      count(*) FILTER (WHERE t.state = 'open' AND t.due_at < ${now}) AS overdue,
-      count(*) FILTER (WHERE t.state = 'done') AS done
-    FROM incident_tasks t JOIN insights_incidents d ON d.incident_id = t.incident_id
-    JOIN base b ON b.id = d.root_id
-    WHERE t.corrective
-    GROUP BY 1 ORDER BY 1`.execute(db);
+  const r = await read(
+    db,
+    sql<{ severity: string } & CorrectiveColumns>`
+    WITH m AS (${base(v, f)})
+    SELECT m.severity, ${correctiveCounts(now)}
+    FROM m WHERE m.corrective_count > 0
+    GROUP BY 1 ORDER BY 1`,
+  );
   return r.rows.map((x) => ({
     severity: x.severity,
-    open: Number(x.open),
-    overdue: Number(x.overdue),
-    done: Number(x.done),
+    open: Number(x.ca_open),
+    overdue: Number(x.ca_overdue),
+    done: Number(x.ca_done),
   }));
+}
+
+/**
+ * The headline's incident figures in one read of the window's figures rows: how many, the response
+ * times, reviews and corrective actions.
+ */
+export async function incidentTotals(
+  db: Db,
+  v: Viewer,
+  f: InsightsFilter,
+  now: Date,
+): Promise<{
+  incidents: number;
+  times: ResponseTimesRow;
+  reviews: Omit<ReviewRow, "severity" | "completed">;
+  correctiveActions: Omit<CorrectiveRow, "severity">;
+}> {
+  const r = await read(
+    db,
+    sql<Record<string, unknown> & ReviewColumns & CorrectiveColumns>`
+    WITH m AS (${base(v, f)})
+    SELECT 'all' AS grp, count(*) AS incidents, ${distributions}, ${reviewCounts(now)}, ${correctiveCounts(now)}
+    FROM m`,
+  );
+  const x = r.rows[0];
+  if (!x) throw new Error("an aggregate without GROUP BY answers one row");
+  return {
+    incidents: Number(x.incidents),
+    times: timesOf(x),
+    reviews: {
+      required: Number(x.rv_required),
+      due: Number(x.rv_due),
+      onTime: Number(x.rv_on_time),
+      overdue: Number(x.rv_overdue),
+      onTimeShare: share(Number(x.rv_on_time), Number(x.rv_due)),
+    },
+    correctiveActions: { open: Number(x.ca_open), overdue: Number(x.ca_overdue), done: Number(x.ca_done) },
+  };
 }
 
 /**
@@ -267,15 +344,17 @@ export async function correctiveActions(
  * the distinct clock hours in which the person received at least one page.
  */
 export async function onCallLoad(db: Db, v: Viewer, f: InsightsFilter): Promise<LoadRow[]> {
-  const r = await sql<{
-    user_id: string;
-    username: string;
-    name: string;
-    pages: string;
-    night: string;
-    weekend: string;
-    hours: string;
-  }>`
+  const r = await read(
+    db,
+    sql<{
+      user_id: string;
+      username: string;
+      name: string;
+      pages: string;
+      night: string;
+      weekend: string;
+      hours: string;
+    }>`
     WITH scoped AS MATERIALIZED (
       SELECT x.user_id, x.at, x.night, x.weekend FROM insights_pages x
       LEFT JOIN insights_incidents r ON r.incident_id = x.incident_id
@@ -289,7 +368,8 @@ export async function onCallLoad(db: Db, v: Viewer, f: InsightsFilter): Promise<
       GROUP BY 1)
     SELECT per.user_id, us.username, us.name, per.pages, per.night, per.weekend, hours.n AS hours
     FROM per JOIN users us ON us.id = per.user_id JOIN hours ON hours.user_id = per.user_id
-    ORDER BY per.pages DESC, us.username`.execute(db);
+    ORDER BY per.pages DESC, us.username`,
+  );
   return r.rows.map((x) => ({
     userId: Number(x.user_id),
     username: x.username,
@@ -301,14 +381,62 @@ export async function onCallLoad(db: Db, v: Viewer, f: InsightsFilter): Promise<
   }));
 }
 
+/** The headline's pages: on-call load's pages, night pages and weekend pages summed over people. */
+export async function pageTotals(
+  db: Db,
+  v: Viewer,
+  f: InsightsFilter,
+): Promise<{ pages: number; nightPages: number; weekendPages: number }> {
+  const r = await read(
+    db,
+    sql<{ pages: string; night: string; weekend: string }>`
+    SELECT count(*) AS pages, count(*) FILTER (WHERE x.night) AS night, count(*) FILTER (WHERE x.weekend) AS weekend
+    FROM insights_pages x
+    LEFT JOIN insights_incidents r ON r.incident_id = x.incident_id
+    WHERE x.at >= ${f.from} AND x.at < ${f.to} AND ${attachedScope("r", v, f)}
+      AND x.user_id IN (SELECT id FROM users)`,
+  );
+  const x = r.rows[0];
+  return {
+    pages: Number(x?.pages ?? 0),
+    nightPages: Number(x?.night ?? 0),
+    weekendPages: Number(x?.weekend ?? 0),
+  };
+}
+
 /** Alerts first seen within [from, to) that the viewer may count, with their (primary) incident. */
 function alertScope(v: Viewer, f: InsightsFilter): Frag {
+  return sql`${alertWindow(f)} AND ${alertIncidentScope(v, f)}`;
+}
+
+/** Alerts `a` first seen within [from, to), of the services filtered on. */
+function alertWindow(f: InsightsFilter): Frag {
   const parts: Frag[] = [sql`a.first_seen_at >= ${f.from} AND a.first_seen_at < ${f.to}`];
   if (f.services?.length) parts.push(sql`a.service_id = ANY(${f.services}::bigint[])`);
-  const { services: _, ...incidentFilters } = f;
-  parts.push(attachedScope("r", v, incidentFilters));
   return sql.join(parts, sql` AND `);
 }
+
+/** The incident (figures row `r`) of an alert's group passes the viewer and the other filters. */
+function alertIncidentScope(v: Viewer, f: InsightsFilter): Frag {
+  const { services: _, ...incidentFilters } = f;
+  return attachedScope("r", v, incidentFilters);
+}
+
+/**
+ * The window's alerts counted per group first (a hash aggregate over alerts alone), then each
+ * group joined once to its incident's figures row: several alerts in a group join once.
+ */
+const alertsByGroup = (v: Viewer, f: InsightsFilter) => sql`
+    grouped AS (
+      SELECT a.service_id, a.group_id, count(*) AS alerts, sum(a.occurrences) AS occurrences
+      FROM alerts a WHERE ${alertWindow(f)}
+      GROUP BY 1, 2),
+    per AS (
+      SELECT a.service_id, r.root_id AS incident, coalesce(r.live, false) AS counted,
+        sum(a.alerts) AS alerts, sum(a.occurrences) AS occurrences
+      FROM grouped a ${alertJoins}
+      WHERE ${alertIncidentScope(v, f)}
+      GROUP BY 1, 2, 3)`;
 
 /** An alert's group and the figures row of the group's incident (`r.root_id`: the one it counts as). */
 const alertJoins = sql`LEFT JOIN alert_groups g ON g.id = a.group_id
@@ -321,19 +449,17 @@ export async function noisyServices(
   f: InsightsFilter,
   limit: number,
 ): Promise<NoisyService[]> {
-  // Two hash aggregates (per service and incident, then per service) instead of count(DISTINCT),
-  // which sorts every alert.
-  const r = await sql<{ id: string; name: string; alerts: string; occurrences: string; incidents: string }>`
-    WITH per AS (
-      SELECT a.service_id, r.root_id AS incident, coalesce(r.live, false) AS counted,
-        count(*) AS alerts, sum(a.occurrences) AS occurrences
-      FROM alerts a ${alertJoins}
-      WHERE ${alertScope(v, f)}
-      GROUP BY 1, 2, 3)
+  // Hash aggregates (per group, per service and incident, then per service) instead of
+  // count(DISTINCT), which sorts every alert.
+  const r = await read(
+    db,
+    sql<{ id: string; name: string; alerts: string; occurrences: string; incidents: string }>`
+    WITH ${alertsByGroup(v, f)}
     SELECT s.id, s.name, sum(per.alerts) AS alerts, sum(per.occurrences) AS occurrences,
       count(*) FILTER (WHERE per.counted) AS incidents
     FROM per JOIN services s ON s.id = per.service_id
-    GROUP BY 1, 2 ORDER BY sum(per.alerts) DESC, s.name LIMIT ${limit}`.execute(db);
+    GROUP BY 1, 2 ORDER BY sum(per.alerts) DESC, s.name LIMIT ${limit}`,
+  );
   return r.rows.map((x) => ({
     serviceId: Number(x.id),
     service: x.name,
@@ -351,19 +477,22 @@ export async function noisyAlerts(
   f: InsightsFilter,
   limit: number,
 ): Promise<NoisyAlert[]> {
-  const r = await sql<{
-    id: string;
-    name: string;
-    dedup_key: string;
-    summary: string;
-    occurrences: string;
-    incidents: string;
-  }>`
+  const r = await read(
+    db,
+    sql<{
+      id: string;
+      name: string;
+      dedup_key: string;
+      summary: string;
+      occurrences: string;
+      incidents: string;
+    }>`
     SELECT s.id, s.name, a.dedup_key, a.summary, a.occurrences,
       (CASE WHEN r.live THEN 1 ELSE 0 END) AS incidents
     FROM alerts a JOIN services s ON s.id = a.service_id ${alertJoins}
     WHERE ${alertScope(v, f)}
-    ORDER BY a.occurrences DESC, a.id LIMIT ${limit}`.execute(db);
+    ORDER BY a.occurrences DESC, a.id LIMIT ${limit}`,
+  );
   return r.rows.map((x) => ({
     serviceId: Number(x.id),
     service: x.name,
@@ -380,15 +509,12 @@ export async function alertTotals(
   v: Viewer,
   f: InsightsFilter,
 ): Promise<{ alerts: number; incidents: number }> {
-  const r = await sql<{ alerts: string; incidents: string }>`
-    WITH per AS (
-      SELECT r.root_id AS incident, coalesce(r.live, false) AS counted,
-        count(*) AS alerts
-      FROM alerts a ${alertJoins}
-      WHERE ${alertScope(v, f)}
-      GROUP BY 1, 2)
-    SELECT coalesce(sum(alerts), 0) AS alerts, count(*) FILTER (WHERE counted) AS incidents FROM per`.execute(
+  const r = await read(
     db,
+    sql<{ alerts: string; incidents: string }>`
+    WITH ${alertsByGroup(v, f)},
+    incidents AS (SELECT incident, counted, sum(alerts) AS alerts FROM per GROUP BY 1, 2)
+    SELECT coalesce(sum(alerts), 0) AS alerts, count(*) FILTER (WHERE counted) AS incidents FROM incidents`,
   );
   return { alerts: Number(r.rows[0]?.alerts ?? 0), incidents: Number(r.rows[0]?.incidents ?? 0) };
 }

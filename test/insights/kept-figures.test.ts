@@ -35,6 +35,13 @@ type FigureRow = {
   mtta: number | null;
   mttm: number | null;
   mttr: number | null;
+  service_ids: number[];
+  review_required: boolean;
+  review_due_at: Date | null;
+  review_completed_at: Date | null;
+  corrective_count: number;
+  corrective_open_due: Date[];
+  corrective_done: number;
 };
 
 async function ok(r: { status: number; body: Json }, status = 200) {
@@ -64,7 +71,9 @@ const page = async (incidentId: number) => {
 
 async function figures(id: number): Promise<FigureRow> {
   const r = await sql<FigureRow>`SELECT incident_id, root_id, counted, private, severity, type, live,
-      mttd, mtta, mttm, mttr FROM insights_incidents WHERE incident_id = ${id}`.execute(t.database.db);
+      mttd, mtta, mttm, mttr, service_ids, review_required, review_due_at, review_completed_at,
+      corrective_count, corrective_open_due, corrective_done
+    FROM insights_incidents WHERE incident_id = ${id}`.execute(t.database.db);
   expect(r.rows, `figures row of incident ${id}`).toHaveLength(1);
   return r.rows[0] as FigureRow;
 }
@@ -114,6 +123,13 @@ describe("an incident's figures row follows its commands", () => {
       mtta: null,
       mttm: null,
       mttr: null,
+      service_ids: [],
+      review_required: false,
+      review_due_at: null,
+      review_completed_at: null,
+      corrective_count: 0,
+      corrective_open_due: [],
+      corrective_done: 0,
     });
   });
 
@@ -233,6 +249,105 @@ describe("a person's pages follow the escalation policy", () => {
     const after = await pagesOf(alice.id);
     expect(after.slice(0, before.length)).toEqual(before);
     expect(after.find((r) => r.page_id === p)?.at).toEqual(new Date("2026-11-03T13:00:00Z"));
+  });
+});
+
+describe("reviews, corrective actions and services", () => {
+  it("a review's due and completion dates", async () => {
+    // Raised to S2, X got a required review from the reviews capability (REV-1), due by its policy.
+    const db = t.database.db;
+    const opened = await sql<{ due_at: Date }>`SELECT due_at FROM incident_reviews
+      WHERE incident_id = ${X} AND required`.execute(db);
+    expect(opened.rows).toHaveLength(1);
+    expect(await figures(X)).toMatchObject({
+      review_required: true,
+      review_due_at: opened.rows[0]?.due_at,
+      review_completed_at: null,
+    });
+    // Its dates as the figures below expect them (the review's own commands are tested with it).
+    await sql`UPDATE incident_reviews SET due_at = '2026-11-10T00:00:00Z' WHERE incident_id = ${X}`.execute(
+      db,
+    );
+    expect((await figures(X)).review_due_at).toEqual(new Date("2026-11-10T00:00:00Z"));
+    await sql`UPDATE incident_reviews SET completed_at = '2026-11-09T00:00:00Z' WHERE incident_id = ${X}`.execute(
+      db,
+    );
+    expect((await figures(X)).review_completed_at).toEqual(new Date("2026-11-09T00:00:00Z"));
+    const r = await ok(await t.admin.get(`/api/v1/insights/reviews?${window}`));
+    expect(r.rows).toEqual([
+      { severity: "S2", required: 1, due: 1, completed: 1, onTime: 1, overdue: 0, onTimeShare: 1 },
+    ]);
+  });
+
+  it("corrective actions: a duplicate's count for its primary once merged, open then done", async () => {
+    at("2026-11-03T15:00:00Z");
+    const primary = await declare("S4");
+    const duplicate = await declare("S4");
+    const task = async (id: number, due: string) => {
+      const created = await ok(
+        await t.admin.request("POST", `/api/v1/incidents/${id}/tasks`, {
+          kind: "follow-up",
+          title: "Fix it",
+        }),
+        201,
+      );
+      await ok(
+        await t.admin.request("PUT", `/api/v1/incidents/${id}/tasks/${created.id}/corrective`, {
+          corrective: true,
+          assignee: alice.id,
+          dueAt: due,
+        }),
+      );
+      return created.id as number;
+    };
+    const onDuplicate = await task(duplicate, "2026-11-05T00:00:00Z");
+    await task(primary, "2026-12-20T00:00:00Z");
+    expect(await figures(primary)).toMatchObject({
+      corrective_count: 1,
+      corrective_open_due: [new Date("2026-12-20T00:00:00Z")],
+    });
+    await ok(
+      await t.admin.request("PATCH", `/api/v1/incidents/${duplicate}/tasks/${onDuplicate}`, {
+        state: "done",
+      }),
+    );
+    await post(`/api/v1/incidents/${duplicate}/merge`, { into: primary });
+    expect(await figures(primary)).toMatchObject({
+      corrective_count: 2,
+      corrective_open_due: [new Date("2026-12-20T00:00:00Z")],
+      corrective_done: 1,
+    });
+    const c = await ok(await t.admin.get(`/api/v1/insights/corrective-actions?${window}`));
+    expect(c.rows).toEqual([{ severity: "S4", open: 1, overdue: 0, done: 1 }]);
+    // Past its due date, the open one is overdue.
+    at("2026-12-21T00:00:00Z");
+    const later = await ok(await t.admin.get(`/api/v1/insights/corrective-actions?${window}`));
+    expect(later.rows).toEqual([{ severity: "S4", open: 1, overdue: 1, done: 1 }]);
+  });
+
+  it("the services whose alerts opened an incident", async () => {
+    const svc = await ok(
+      await t.admin.request("POST", "/api/v1/services", { name: "api", escalationPolicyId: policyId }),
+      201,
+    );
+    at("2026-11-03T14:00:00Z");
+    const r = await fetch(`${t.base}/v2/enqueue`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        routing_key: svc.integrationKey,
+        event_action: "trigger",
+        dedup_key: "cpu",
+        payload: { summary: "CPU high on api-1", source: "api-1", severity: "critical" },
+      }),
+    });
+    expect(r.status, await r.text()).toBe(202);
+    await t.runJobs();
+    const opened = await ok(await t.admin.get(`/api/v1/incidents?service=${svc.id}`));
+    expect(opened.incidents).toHaveLength(1);
+    expect((await figures(opened.incidents[0].id)).service_ids).toEqual([svc.id]);
+    const bySvc = await ok(await t.admin.get(`/api/v1/insights?${window}&service=${svc.id}`));
+    expect(bySvc.incidents).toBe(1);
   });
 });
 
