@@ -17,6 +17,7 @@ import { readCommands } from "./reads.ts";
 import { reviewCommands } from "./reviews.ts";
 import { scheduleCommands } from "./schedules.ts";
 import { serviceCommands } from "./services.ts";
+import { systemCommands } from "./systems.ts";
 import { userCommands } from "./users.ts";
 import { writeCommands } from "./writes.ts";
 
@@ -35,6 +36,7 @@ const writes: Record<string, Command> = {
   ...userCommands,
   ...serviceCommands,
   ...scheduleCommands,
+  ...systemCommands,
   ...reviewCommands,
   ...configCommands,
   ...importCommands,

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  criticalityById as byId,
   criticalities,
   criticalityIds,
   dueAtOf,
@@ -60,7 +61,7 @@ describe("criticality", () => {
 
 describe("PAGE-8 timetable", () => {
   it("PAGE-8: Mission Critical reaches levels 1–4 at 10, 20, 30 and 40 minutes, then stops", () => {
-    const c = startClock(criticalities[0], open, T0);
+    const c = startClock(byId("mission-critical"), open, T0);
     const { reached } = simulate(c, open, 100);
     expect(reached).toEqual(
       [1, 2, 3, 4].map((level) => ({ level, minute: level * 10, reason: "no-resolution-path" })),
@@ -68,7 +69,7 @@ describe("PAGE-8 timetable", () => {
   });
 
   it("PAGE-8: Administrative reaches level 1 at 24 h, 2 at 48 h and 3 at 72 h (past its time to resolve)", () => {
-    const c = startClock(criticalities[3], open, T0);
+    const c = startClock(byId("administrative"), open, T0);
     const { reached, clock } = simulate(c, open, 100 * 60);
     expect(reached).toEqual([
       { level: 1, minute: 24 * 60, reason: "no-resolution-path" },
@@ -107,7 +108,7 @@ describe("PAGE-8 timetable", () => {
   });
 
   it("PAGE-8: losing the resolution path resumes the next level an interval later", () => {
-    const crit = criticalities[1];
+    const crit = byId("business-critical");
     let c = startClock(crit, open, T0);
     c = follow(c, { ...open, state: "fixing" }, at(5)).clock;
     const lost = follow(c, open, at(50));
@@ -116,7 +117,7 @@ describe("PAGE-8 timetable", () => {
   });
 
   it("the time to resolve is met when resolved by the range's upper end, and nothing is due after", () => {
-    const crit = criticalities[0];
+    const crit = byId("mission-critical");
     const c = startClock(crit, open, T0);
     const onTime: IncidentFacts = { state: "resolved", declaredAt: T0, resolvedAt: at(120) };
     expect(follow(c, onTime, at(120)).clock.resolveOutcome).toBe("met");
@@ -129,12 +130,12 @@ describe("PAGE-8 timetable", () => {
 
   it("re-rating counts the time to resolve from the declaration; a lower one past due still moves to level 3", () => {
     const declared = { ...open, declaredAt: at(-60 * 60) };
-    let c = startClock(criticalities[1], declared, T0);
+    let c = startClock(byId("business-critical"), declared, T0);
     c = { ...c, resolveOutcome: "missed" };
-    const admin = recriticize(c, criticalities[3], declared, T0);
+    const admin = recriticize(c, byId("administrative"), declared, T0);
     expect(admin.resolveBy).toEqual(at(12 * 60));
     expect(admin.resolveOutcome).toBeNull();
-    const bo = recriticize(c, criticalities[2], declared, T0);
+    const bo = recriticize(c, byId("business-operational"), declared, T0);
     // 48 h after a declaration 60 h ago: already late, so the next step moves it to level 3.
     expect(nextStep(bo, declared, T0)?.step).toEqual({
       kind: "level",
@@ -144,11 +145,11 @@ describe("PAGE-8 timetable", () => {
   });
 
   it("REV-2: a review is needed for criticality 1–2 or from level 3", () => {
-    const base = startClock(criticalities[2], open, T0);
+    const base = startClock(byId("business-operational"), open, T0);
     expect(needsReview(base)).toBe(false);
     expect(needsReview({ ...base, level: 2 })).toBe(false);
     expect(needsReview({ ...base, level: 3 })).toBe(true);
-    expect(needsReview(startClock(criticalities[0], open, T0))).toBe(true);
-    expect(needsReview(startClock(criticalities[1], open, T0))).toBe(true);
+    expect(needsReview(startClock(byId("mission-critical"), open, T0))).toBe(true);
+    expect(needsReview(startClock(byId("business-critical"), open, T0))).toBe(true);
   });
 });
