@@ -66,6 +66,10 @@ import { clockRoutes, policyRoutes } from "./policy/routes.ts";
 import { asPolicySource, type PolicySource } from "./policy/source.ts";
 import { reviewRoutes } from "./reviews/routes.ts";
 import { createReviews, type Reviews } from "./reviews/service.ts";
+import { createPrometheus } from "./slo/prometheus.ts";
+import { serviceLevelRoutes } from "./slo/routes.ts";
+import { createServiceLevels, type ServiceLevelSettings } from "./slo/service.ts";
+import type { SloDb } from "./slo/store.ts";
 import { createResponseCache, statusPageChanges } from "./statuspage/cache.ts";
 import { publicStatusRoutes, statusFastPath } from "./statuspage/public.ts";
 import { statusAdminRoutes } from "./statuspage/routes.ts";
@@ -142,6 +146,8 @@ export type AppDeps = {
   streamKeepAliveMs?: number;
   /** READYZ_TIMEOUT_MS, METRICS_TOKEN, and whether METRICS_LISTEN serves /metrics elsewhere. */
   operations?: { readyzTimeoutMs?: number; metricsToken?: string; metricsElsewhere?: boolean };
+  /** PROMETHEUS_URL (STAT-4 objectives are judged against it) and the schedule (tests shorten it). */
+  serviceLevels?: { prometheusUrl?: string; settings?: Partial<ServiceLevelSettings> };
 };
 
 export async function buildApp(deps: AppDeps) {
@@ -412,6 +418,41 @@ export async function buildApp(deps: AppDeps) {
     changed: (pageId) => statusListener.changed(pageId),
     maintenanceChanged: async (tx, m) => processRef?.maintenanceChanged(tx as unknown as Tx, m),
   });
+  // STAT-4: PROMETHEUS_URL is the operator's own setting, so its host is allowed for these queries only.
+  const prometheusUrl = deps.serviceLevels?.prometheusUrl;
+  const serviceLevels = createServiceLevels({
+    db: database.db as unknown as SloDb,
+    clock,
+    jobs,
+    log,
+    policy,
+    prometheus: prometheusUrl
+      ? createPrometheus({
+          url: prometheusUrl,
+          fetch: createOutbound({
+            allowedHosts: [...allowedHosts, new URL(prometheusUrl).hostname.replace(/^\[|\]$/g, "")],
+            resolve: deps.resolve,
+          }).fetch(),
+        })
+      : undefined,
+    settings: deps.serviceLevels?.settings,
+    incidents,
+    pageRole: async (tx, input) =>
+      (
+        await paging.pageForIncident(tx as unknown as PagingDb, {
+          policyName: input.policyName,
+          title: input.title,
+          urgency: urgencyOf(input.severity),
+          incidentId: input.incidentId,
+          actor: null,
+          engage: { role: input.role },
+          once: true,
+          rule: input.rule,
+        })
+      ).outcome,
+  });
+  serviceLevels.register();
+  await serviceLevels.start();
   // The process: the policy's rules and clocks, acting through the other capabilities' services.
   const asTx = <T>(tx: Tx) => tx as unknown as T;
   const process = createProcess({
@@ -624,6 +665,7 @@ export async function buildApp(deps: AppDeps) {
       );
       await api.register(statusAdminRoutes(statusPages));
       await api.register(subscriberAdminRoutes(statusSubscribers));
+      await api.register(serviceLevelRoutes(serviceLevels));
       await api.register(chat.apiRoutes);
       await api.register(roomRoutes(room, incidents));
       await api.register(reviewRoutes(reviews));
@@ -692,6 +734,7 @@ export async function buildApp(deps: AppDeps) {
       alerts,
       statusPages,
       statusSubscribers,
+      serviceLevels,
       process,
       notices,
       chat: chat.commands,

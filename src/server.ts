@@ -96,6 +96,7 @@ export async function serve(config: Config): Promise<void> {
     slack: config.slack,
     mattermost: config.mattermost,
     trackers: config.trackers,
+    serviceLevels: { prometheusUrl: config.prometheusUrl },
     vapid: config.vapid,
     operations: {
       readyzTimeoutMs: config.readyzTimeoutMs,

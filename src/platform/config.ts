@@ -123,6 +123,10 @@ export const settings = {
     default: "",
     doc: "Tracker issues: a GitHub token that may write issues in the repositories named in the policy (fine-grained: Issues read and write). Empty: incidents of types with a GitHub tracker say on their timeline that it is not set.",
   },
+  PROMETHEUS_URL: {
+    default: "",
+    doc: "Status from service levels (STAT-4): the Prometheus server components' objectives are queried on, e.g. `http://prometheus.internal:9090`. Its host is allowed for these queries without `OUTBOUND_ALLOWED_HOSTS`. Empty: objectives are kept but not judged. See `docs/service-levels.md`.",
+  },
   METRICS_TOKEN: {
     default: "",
     doc: "Bearer token Prometheus sends to read `/metrics` (at least 16 characters). Empty: `/metrics` answers admins' API tokens only, or no one on the main port when `METRICS_LISTEN` is set.",
@@ -236,6 +240,7 @@ const schema = z.object({
   GITLAB_TOKEN: z.string().regex(/^\S*$/, "expected a token without spaces"),
   GITHUB_API_URL: z.string().regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, "expected an http(s) URL"),
   GITHUB_TOKEN: z.string().regex(/^\S*$/, "expected a token without spaces"),
+  PROMETHEUS_URL: z.string().regex(/^(https?:\/\/[^\s/]+(\/[^\s]*)?)?$/, "expected an http(s) URL"),
   METRICS_TOKEN: z
     .string()
     .refine((v) => v === "" || v.length >= 16, "expected at least 16 characters (it guards the metrics)"),
@@ -325,6 +330,8 @@ export type Config = {
     gitlab: { url: string; token: string | undefined };
     github: { url: string; token: string | undefined };
   };
+  /** PROMETHEUS_URL: where service-level objectives are judged (STAT-4); undefined when not set. */
+  prometheusUrl: string | undefined;
   metricsToken: string | undefined;
   metricsListen: { host: string; port: number } | undefined;
   oidc: OidcConfig | undefined;
@@ -434,6 +441,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       gitlab: { url: c.GITLAB_URL, token: c.GITLAB_TOKEN || undefined },
       github: { url: c.GITHUB_API_URL, token: c.GITHUB_TOKEN || undefined },
     },
+    prometheusUrl: c.PROMETHEUS_URL || undefined,
     metricsToken: c.METRICS_TOKEN || undefined,
     metricsListen: c.METRICS_LISTEN ? splitHostPort(c.METRICS_LISTEN) : undefined,
     oidc: c.OIDC_ISSUER

@@ -86,6 +86,8 @@ export async function startTestApp(
     oidc?: AppDeps["oidc"];
     localSignIn?: AppDeps["localSignIn"];
     trustedProxies?: string[];
+    /** PROMETHEUS_URL (a real Prometheus, test/support/prometheus.ts) and a short schedule. */
+    serviceLevels?: AppDeps["serviceLevels"];
   } = {},
 ) {
   const url = opts.databaseUrl ?? (await createTestDatabase());
@@ -111,6 +113,7 @@ export async function startTestApp(
     oidc: opts.oidc,
     localSignIn: opts.localSignIn,
     trustedProxies: opts.trustedProxies,
+    serviceLevels: opts.serviceLevels,
   });
   await app.listen({ port: 0, host: "127.0.0.1" });
   const address = app.server.address();
