@@ -17,6 +17,8 @@ import { createSlack, type Slack } from "./chat/slack.ts";
 import { createSlackApi } from "./chat/slack-api.ts";
 import { configRoutes } from "./config/routes.ts";
 import { createConfigService } from "./config/service.ts";
+import { customerRoutes } from "./customers/routes.ts";
+import { createCustomers } from "./customers/service.ts";
 import { syncOnCallWithPolicy } from "./defaults.ts";
 import { incidentRoutes } from "./incidents/routes.ts";
 import { createIncidentService } from "./incidents/service.ts";
@@ -60,7 +62,7 @@ import { migrationsComplete } from "./platform/migrate.ts";
 import { createOutbound, type Resolve } from "./platform/outbound.ts";
 import { urgencyFor } from "./policy/actions.ts";
 import type { Policy } from "./policy/model.ts";
-import type { Tx } from "./policy/ports.ts";
+import { newRun, type Tx } from "./policy/ports.ts";
 import { createProcess, type Process } from "./policy/process.ts";
 import { clockRoutes, policyRoutes } from "./policy/routes.ts";
 import { asPolicySource, type PolicySource } from "./policy/source.ts";
@@ -361,6 +363,21 @@ export async function buildApp(deps: AppDeps) {
   });
   reviews.register();
   reviewsRef = reviews;
+  // COMM-6: affected customers and mass updates; the rules react in the same transaction.
+  const customers = createCustomers({
+    db: database.db,
+    clock,
+    jobs,
+    log,
+    policy,
+    send: (n) => channels.send(n),
+    changed: async (tx, id, events, actorId) => {
+      const i = await incidents.rulesPort.lock(tx as unknown as IncidentDb, id);
+      if (i)
+        await processRef?.incidentChanged(tx as unknown as Tx, { incident: i, events, run: newRun(actorId) });
+    },
+  });
+  customers.register();
   const alerts = createAlertService({
     db: database.db as unknown as AlertDb,
     clock,
@@ -669,6 +686,7 @@ export async function buildApp(deps: AppDeps) {
       await api.register(chat.apiRoutes);
       await api.register(roomRoutes(room, incidents));
       await api.register(reviewRoutes(reviews));
+      await api.register(customerRoutes(customers));
       await api.register(insightsRoutes(insights));
       await api.register(supportRoutes(support));
       await api.register(
@@ -739,6 +757,7 @@ export async function buildApp(deps: AppDeps) {
       notices,
       chat: chat.commands,
       reviews,
+      customers,
       support,
     },
     policy,

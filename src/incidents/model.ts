@@ -86,7 +86,8 @@ export type EventKind =
   | `status-page-${string}` // public status page updates drafted and published for it
   | `notice-${string}` // reminders and notices reaching (or failing to reach) people
   | `tracker-${string}` // the incident's GitLab/GitHub issue opened, failing, answering again
-  | `review-${string}`; // its post-incident review required, saved, completed (src/reviews)
+  | `review-${string}` // its post-incident review required, saved, completed (src/reviews)
+  | `customer-${string}`; // affected customers added, removed, updated by mail (src/customers)
 
 export type EventDraft = {
   kind: EventKind;

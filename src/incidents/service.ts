@@ -9,7 +9,7 @@ import type { Actor } from "../platform/auth.ts";
 import type { Clock } from "../platform/clock.ts";
 import { AppError, invalid, notFound } from "../platform/errors.ts";
 import type { Metrics } from "../platform/metrics.ts";
-import type { Policy } from "../policy/model.ts";
+import { type Policy, severitiesOf } from "../policy/model.ts";
 import { newRun, type RunContext } from "../policy/ports.ts";
 import type { PolicySource } from "../policy/source.ts";
 import { reviewGate } from "../reviews/store.ts";
@@ -115,10 +115,15 @@ export function createIncidentService(deps: IncidentDeps) {
     return { actor, now: clock.now(), policy: policyNow() };
   }
 
-  function checkSeverity(severity: string) {
+  /** A severity the policy defines, and one the incident's type takes (Sev0/Sev1 vs S1–S4). */
+  function checkSeverity(severity: string, type?: string) {
     const p = policyNow();
-    if (!p.severities.some((s) => s.id === severity))
-      throw invalid("severity", `expected one of ${p.severities.map((s) => s.id).join(", ")}`);
+    const allowed = type === undefined ? p.severities : severitiesOf(p, type);
+    if (!allowed.some((s) => s.id === severity))
+      throw invalid(
+        "severity",
+        `expected one of ${allowed.map((s) => s.id).join(", ")}${type === undefined ? "" : ` (the severities of ${type} incidents)`}`,
+      );
   }
 
   /** Writes a decision and lets the rules react; returns the incident as it is afterwards. */
@@ -196,7 +201,7 @@ export function createIncidentService(deps: IncidentDeps) {
           `unknown type ${JSON.stringify(input.type)}; expected one of ${policy.incidentTypes.map((t) => t.name).join(", ")}`,
         );
       }
-      checkSeverity(input.severity);
+      checkSeverity(input.severity, input.type);
       const c = { actor, now: clock.now(), policy };
       const run = async (tx: IncidentDb) => {
         const owner = input.owner === undefined ? null : await ownerCandidate(tx, input.owner, "owner");
@@ -255,6 +260,7 @@ export function createIncidentService(deps: IncidentDeps) {
       assertNoRedData({ reason: input.reason });
       if (input.severity) checkSeverity(input.severity);
       return command(actor, id, async (i, tx) => {
+        if (input.severity) checkSeverity(input.severity, i.type);
         // LC-6: closing waits for a required review, whichever path asks (API, CLI, chat, web).
         const gate = input.to === "closed" ? await reviewGate(tx, policyNow(), i) : undefined;
         const d = model.transition(i, input, ctx(actor), gate);
@@ -281,7 +287,10 @@ export function createIncidentService(deps: IncidentDeps) {
     changeSeverity(actor: Actor, id: number, severity: string, reason: string) {
       assertNoRedData({ reason });
       checkSeverity(severity);
-      return command(actor, id, (i) => model.changeSeverity(i, severity, reason, ctx(actor)));
+      return command(actor, id, (i) => {
+        checkSeverity(severity, i.type);
+        return model.changeSeverity(i, severity, reason, ctx(actor));
+      });
     },
 
     async changeOwner(actor: Actor, id: number, owner: UserInput, reason: string) {
@@ -620,7 +629,8 @@ export function createIncidentService(deps: IncidentDeps) {
         if (
           !model.openStates.includes(i.state) ||
           !model.moreSevere(p, severity, i.severity) ||
-          severity === i.severity
+          severity === i.severity ||
+          !severitiesOf(p, i.type).some((s) => s.id === severity)
         )
           return;
         const d = model.changeSeverity(i, severity, reason, ctx(systemActor));

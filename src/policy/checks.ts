@@ -56,6 +56,16 @@ export function crossChecks(policy: BasePolicy): Issue[] {
     ...each(recurrence.severities, severityIds, ["recurrence", "severities"], "severity"),
     ...mustBeOneOf(recurrence.upgradeTo, severityIds, ["recurrence", "upgradeTo"], "severity"),
     ...each(policy.paging?.weekendLowUrgency, severityIds, ["paging", "weekendLowUrgency"], "severity"),
+    ...policy.incidentTypes.flatMap((t, i) =>
+      each(t.severities, severityIds, ["incidentTypes", i, "severities"], "severity"),
+    ),
+    ...each(policy.customerUpdates?.senderRoles, roleNames, ["customerUpdates", "senderRoles"], "role"),
+    ...each(
+      Object.keys(policy.customerUpdates?.maxIntervalMinutes ?? {}),
+      severityIds,
+      ["customerUpdates", "maxIntervalMinutes"],
+      "severity",
+    ),
   ];
 
   const hours = policy.businessHours;

@@ -3,16 +3,32 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadPolicy, PolicyError, parsePolicy } from "./load.ts";
-import { findSeverity, findType } from "./model.ts";
+import { findSeverity, findType, severitiesOf } from "./model.ts";
 import { actionSchema, conditionsSchema, ruleSchema } from "./rules-schema.ts";
 
 describe("the shipped default policy", () => {
   const policy = loadPolicy();
   const severity = (id: string) => findSeverity(policy, id)!;
+  const platform = () => severitiesOf(policy, "GitLab.com");
 
   it("has the handbook's four incident types and the severities S1–S4, most severe first", () => {
-    expect(policy.incidentTypes.map((t) => t.name)).toEqual(["GitLab.com", "Dedicated", "SIRT", "Gameday"]);
-    expect(policy.severities.map((s) => s.id)).toEqual(["S1", "S2", "S3", "S4"]);
+    expect(policy.incidentTypes.map((t) => t.name)).toEqual([
+      "GitLab.com",
+      "Dedicated",
+      "SIRT",
+      "Gameday",
+      "Self-managed customer",
+    ]);
+    for (const type of ["GitLab.com", "Dedicated", "SIRT", "Gameday"])
+      expect(severitiesOf(policy, type).map((s) => s.id)).toEqual(["S1", "S2", "S3", "S4"]);
+  });
+
+  it("COMM-6: has a customer incident type that takes Sev0 (many customers) and Sev1 (one) only", () => {
+    expect(severitiesOf(policy, "Self-managed customer").map((s) => [s.id, s.name])).toEqual([
+      ["Sev0", "Many customers"],
+      ["Sev1", "One customer"],
+    ]);
+    expect(policy.customerUpdates?.maxIntervalMinutes).toEqual({ Sev0: 60 });
   });
 
   it("suggests S2 to a reporter who is unsure", () => {
@@ -25,11 +41,11 @@ describe("the shipped default policy", () => {
   });
 
   it("marks S1/S2 as paging the incident manager, S3/S4 not", () => {
-    expect(policy.severities.map((s) => s.pagesIncidentManager)).toEqual([true, true, false, false]);
+    expect(platform().map((s) => s.pagesIncidentManager)).toEqual([true, true, false, false]);
   });
 
   it("marks S1/S2 as blocking deployments, S3/S4 not", () => {
-    expect(policy.severities.map((s) => s.blocksDeployments)).toEqual([true, true, false, false]);
+    expect(platform().map((s) => s.blocksDeployments)).toEqual([true, true, false, false]);
   });
 
   it("delays closing S1/S2 by 30 minutes", () => {
@@ -37,9 +53,11 @@ describe("the shipped default policy", () => {
     expect([severity("S3").closeDelayMinutes, severity("S4").closeDelayMinutes]).toEqual([0, 0]);
   });
 
-  it("gives more severe incidents updates at least as often", () => {
-    const cadences = policy.severities.map((s) => s.updateCadenceMinutes);
-    expect(cadences).toEqual([...cadences].sort((a, b) => a - b));
+  it("gives more severe incidents of each type updates at least as often", () => {
+    for (const type of policy.incidentTypes) {
+      const cadences = severitiesOf(policy, type.name).map((s) => s.updateCadenceMinutes);
+      expect(cadences, type.name).toEqual([...cadences].sort((a, b) => a - b));
+    }
   });
 
   it("makes a recurrence of S2/S3 within 180 minutes an S2", () => {

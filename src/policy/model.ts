@@ -22,6 +22,11 @@ const incidentTypeSchema = z
     security: z.boolean().optional(),
     /** OWN-3: customers see this kind of incident; the IM owns its S1/S2 by default. */
     externallyFacing: z.boolean().optional(),
+    /**
+     * The severities incidents of this type take (ids from `severities`), e.g. Sev0/Sev1 for
+     * customer incidents (COMM-6). Without it, a type takes every severity no type lists.
+     */
+    severities: z.array(text).min(1, { error: "expected a list of at least one severity id" }).optional(),
     /** DEC-2, COMM-7: chat channels (names without `#`) that announce incidents of this type. */
     announcementChannels: z.array(text).optional(),
     /** DEC-2, FU-1: where incidents of this type get their tracker issue. */
@@ -227,6 +232,16 @@ const selfTestSchema = z
   .strict();
 export type SelfTest = z.infer<typeof selfTestSchema>;
 
+/** COMM-6: mass updates to the customers affected by an incident (docs/customers.md). */
+const customerUpdatesSchema = z
+  .object({
+    /** Besides admins, who sends them: the holders of these roles on the incident. */
+    senderRoles: z.array(text),
+    /** Severity id → the longest an update may promise until the next (Sev0: 60, hourly). */
+    maxIntervalMinutes: z.record(z.string(), wholeNumber(1)).optional(),
+  })
+  .strict();
+
 const basePolicySchema = z
   .object({
     version: z.literal(1, { error: "expected 1 (the only policy format so far)" }),
@@ -251,6 +266,7 @@ const basePolicySchema = z
     selfTest: selfTestSchema.optional(),
     chat: chatSchema.optional(),
     reviews: reviewsSchema.optional(),
+    customerUpdates: customerUpdatesSchema.optional(),
   })
   .strict();
 
@@ -271,6 +287,17 @@ export function findSeverity(policy: Policy, id: string): Severity | undefined {
 
 export function findType(policy: Policy, name: string): IncidentType | undefined {
   return policy.incidentTypes.find((t) => t.name === name);
+}
+
+/**
+ * The severities an incident of this type may have: the type's own list, else every severity no
+ * type lists (so the platform's S1–S4 stay apart from a customer type's Sev0/Sev1).
+ */
+export function severitiesOf(policy: Policy, typeName: string): Severity[] {
+  const own = findType(policy, typeName)?.severities;
+  if (own) return policy.severities.filter((s) => own.includes(s.id));
+  const claimed = new Set(policy.incidentTypes.flatMap((t) => t.severities ?? []));
+  return policy.severities.filter((s) => !claimed.has(s.id));
 }
 
 /** 0 is the most severe. Throws on an id the policy does not define: that is a programming error. */

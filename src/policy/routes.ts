@@ -10,7 +10,7 @@ import type { Clock } from "../platform/clock.ts";
 import { AppError } from "../platform/errors.ts";
 import type { App } from "../platform/http.ts";
 import { PolicyError, parsePolicy } from "./load.ts";
-import type { Policy } from "./model.ts";
+import { type Policy, severitiesOf } from "./model.ts";
 import type { Process } from "./process.ts";
 import { describeActions } from "./rules.ts";
 import type { Rule } from "./rules-schema.ts";
@@ -41,6 +41,9 @@ export const policyViewSchema = z
         name: z.string(),
         description: z.string(),
         security: z.boolean().describe("declared private; engages the security on-call (DEC-5)"),
+        severities: z
+          .array(z.string())
+          .describe("the severity ids incidents of this type take, most severe first"),
       }),
     ),
     roles: z.array(
@@ -85,6 +88,7 @@ export function presentPolicy(policy: Policy): PolicyView {
       name: t.name,
       description: t.description ?? "",
       security: t.security ?? false,
+      severities: severitiesOf(policy, t.name).map((s) => s.id),
     })),
     roles: policy.roles.map((r) => ({
       name: r.name,

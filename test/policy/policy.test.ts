@@ -15,7 +15,14 @@ describe("GET /api/v1/policy", () => {
     const viewer = await t.user("vera", "viewer");
     const r = await viewer.get("/api/v1/policy");
     expect(r.status).toBe(200);
-    expect(r.body.severities.map((s: { id: string }) => s.id)).toEqual(["S1", "S2", "S3", "S4"]);
+    expect(r.body.severities.map((s: { id: string }) => s.id)).toEqual([
+      "Sev0",
+      "Sev1",
+      "S1",
+      "S2",
+      "S3",
+      "S4",
+    ]);
     expect(r.body.defaultSeverity).toBe("S2");
     expect(r.body.severities.filter((s: { default: boolean }) => s.default)).toEqual([
       expect.objectContaining({ id: "S2", name: "High", blocksDeployments: true, updateCadenceMinutes: 30 }),
@@ -25,7 +32,12 @@ describe("GET /api/v1/policy", () => {
       name: "GitLab.com",
       description: "The multi-tenant SaaS platform.",
       security: false,
+      severities: ["S1", "S2", "S3", "S4"],
     });
+    // COMM-6: the customer type offers its own severities only.
+    expect(r.body.incidentTypes).toContainEqual(
+      expect.objectContaining({ name: "Self-managed customer", severities: ["Sev0", "Sev1"] }),
+    );
     expect(r.body.incidentManagerRole).toBe("IM");
     expect(r.body.roles).toContainEqual(expect.objectContaining({ name: "IM", incidentManager: true }));
     expect(r.body.roles).toContainEqual(expect.objectContaining({ name: "EOC", incidentManager: false }));
