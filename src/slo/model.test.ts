@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import type { ComponentStatus } from "../statuspage/types.ts";
 import {
   alertProposal,
   componentLevel,
@@ -169,10 +170,10 @@ describe("nextStep (idempotent per breach)", () => {
     );
     fc.assert(
       fc.property(fc.array(proposals, { maxLength: 30 }), (seq) => {
-        let open: "degraded_performance" | "partial_outage" | "major_outage" | null = null;
+        let open: ComponentStatus | null = null;
         for (const p of seq) {
           const s = nextStep(open, p);
-          if (s.kind === "open" || s.kind === "worsen") open = s.status as typeof open;
+          if (s.kind === "open" || s.kind === "worsen") open = s.status;
           if (s.kind === "recover") open = null;
           if (nextStep(open, p).kind !== "none") return false;
         }
