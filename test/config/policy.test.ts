@@ -67,6 +67,53 @@ describe("a server whose policy is the shipped default (no policy file)", () => 
   });
 });
 
+describe("escalation policies the policy file manages", () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+    await t.seedOnCall();
+  });
+  afterAll(async () => t.close());
+  const post = (path: string, document: unknown, prune = false) =>
+    t.admin.request("POST", `/api/v1/config/${path}`, { document, prune });
+
+  it("stay out of the document, may be named by services, and are neither defined nor pruned by a file", async () => {
+    const doc = (await t.admin.get("/api/v1/config")).body as ConfigDocument;
+    expect(doc.escalationPolicies.map((p) => p.name)).not.toContain("Engineer On Call");
+    expect(doc.schedules.map((s) => s.name)).toContain("EOC");
+
+    doc.services.push({ name: "edge", escalationPolicy: "Engineer On Call" });
+    const applied = await post("apply", doc);
+    expect(applied.status, JSON.stringify(applied.body)).toBe(200);
+    expect(applied.body.changes).toEqual([{ action: "create", kind: "service", name: "edge" }]);
+
+    const defining = structuredClone(doc);
+    defining.escalationPolicies.push({
+      name: "Engineer On Call",
+      levels: [{ timeoutMinutes: 5, targets: [{ user: "admin" }] }],
+      repeat: 0,
+    });
+    const refused = await post("plan", defining);
+    expect(refused.status).toBe(422);
+    expect(refused.body.errors).toEqual([
+      { field: "escalationPolicies[0].name", message: expect.stringContaining("policy file") },
+    ]);
+
+    const pruning = structuredClone(doc);
+    pruning.schedules = pruning.schedules.filter((s) => s.name !== "EOC");
+    const pruned = await post("plan", pruning, true);
+    expect(pruned.status).toBe(422);
+    expect(pruned.body.errors).toContainEqual({
+      field: "schedules",
+      message: expect.stringContaining(
+        '"EOC", which the policy file\'s escalation policy "Engineer On Call" pages',
+      ),
+    });
+    // Without prune the schedule is only kept.
+    expect((await post("plan", pruning)).body.kept).toContainEqual({ kind: "schedule", name: "EOC" });
+  });
+});
+
 describe("a server with a policy file", () => {
   let t: TestApp;
   let dir: string;
