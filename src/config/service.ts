@@ -37,13 +37,11 @@ import * as store from "./store.ts";
 
 /** A document that cannot be applied: 422, every problem with its place in the file. */
 export class DocumentError extends AppError {
-  // The catalogue has no 422 for request content; a document that parses but cannot be applied is one.
-  override readonly status = 422;
   constructor(problems: DocumentProblem[]) {
     // One problem per line: the CLI prints the detail as it is.
     const shown = problems.slice(0, 50).map((p) => `\n  ${p.path}: ${p.message}`);
     const more = problems.length > 50 ? `\n  and ${problems.length - 50} more (see errors)` : "";
-    super("invalid-request", `the document cannot be applied:${shown.join("")}${more}`, {
+    super("invalid-document", `the document cannot be applied:${shown.join("")}${more}`, {
       field: problems[0]?.path,
       errors: problems.map((p) => ({ field: p.path, message: p.message })),
     });

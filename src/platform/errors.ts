@@ -22,6 +22,7 @@ export const errorCatalogue = {
     status: 422,
     title: "The Idempotency-Key was used for a different request",
   },
+  "invalid-document": { status: 422, title: "The configuration document cannot be applied" },
   "rate-limited": { status: 429, title: "Too many requests" },
   "headers-too-large": { status: 431, title: "The request line and headers are too large" },
   internal: { status: 500, title: "Internal error" },

@@ -165,6 +165,11 @@ describe("configuration as code", () => {
     const r = await apply(doc);
     expect(r.status).toBe(422);
     expect(r.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    expect(r.body).toMatchObject({
+      code: "invalid-document",
+      status: 422,
+      type: "urn:firebreak:problem:invalid-document",
+    });
     expect(r.body.errors).toEqual(
       expect.arrayContaining([
         {
