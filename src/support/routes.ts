@@ -250,3 +250,9 @@ export function supportRoutes(support: Support) {
     );
   };
 }
+
+/** What the routes answer (the web app reads them as its types). */
+export type SystemView = z.infer<typeof systemSchema>;
+export type CriticalityView = z.infer<typeof criticalitySchema>;
+export type IncidentSystemsView = z.infer<typeof incidentSystemsSchema>;
+export type SupportSettingsView = z.infer<typeof settingsSchema>;

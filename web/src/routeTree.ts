@@ -26,6 +26,7 @@ import { newScheduleRoute, scheduleRoute, schedulesRoute } from "./routes/schedu
 import { serviceRoute, servicesRoute } from "./routes/services.ts";
 import { signInRoute } from "./routes/sign-in.tsx";
 import { statusAdminRoute } from "./routes/status-admin.ts";
+import { systemsRoute } from "./routes/systems.ts";
 import { tokensRoute } from "./routes/tokens.ts";
 
 export const routeTree = rootRoute.addChildren([
@@ -47,6 +48,7 @@ export const routeTree = rootRoute.addChildren([
     insightsRoute,
     servicesRoute,
     serviceRoute,
+    systemsRoute,
     statusAdminRoute,
     tokensRoute,
     auditRoute,

@@ -13,6 +13,7 @@ import { Merge } from "./Merge.tsx";
 import { Pages } from "./Pages.tsx";
 import { People } from "./People.tsx";
 import { StatusPost } from "./StatusPost.tsx";
+import { Systems } from "./Systems.tsx";
 import { Tasks } from "./Tasks.tsx";
 import { Timeline } from "./Timeline.tsx";
 
@@ -60,6 +61,7 @@ export function IncidentPage() {
           <People incident={i} />
           <Pages incident={i} />
           <Clocks incident={i} />
+          <Systems incident={i} />
           <Details incident={i} />
           <Tasks incidentId={i.id} />
           <section className="panel" aria-labelledby="review-link">

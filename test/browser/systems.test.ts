@@ -1,0 +1,85 @@
+/**
+ * Support systems in a real browser: an admin adds systems with their criticality on the Systems
+ * screen and re-rates one; on an incident's page a responder links a system, and the panel shows
+ * the incident's criticality, REV-2's review and, once the test clock passes the first interval,
+ * the escalation level reached (PAGE-8). The Systems screen fits a 390 px phone.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type BrowserApp,
+  browserTest,
+  type Person,
+  phone,
+  screenshot,
+  sidewaysScroll,
+  startBrowserApp,
+  visible,
+} from "../support/browser.ts";
+
+let b: BrowserApp;
+let ada: Person;
+let rui: Person;
+
+beforeAll(async () => {
+  b = await startBrowserApp({ clockStart: "2026-11-18T12:00:00Z" });
+  await b.t.seedOnCall();
+  ada = await b.person("ada", "admin", "Ada Admin");
+  rui = await b.person("rui", "responder", "Rui Responder");
+}, 120_000);
+afterAll(() => b?.close());
+
+describe("the systems screen and the incident's systems", browserTest, () => {
+  it("adds and re-rates systems; an incident linked to one shows its criticality and escalation", async () => {
+    const page = await b.signedIn(ada);
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Systems" }).click();
+    await visible(page.getByRole("heading", { name: "Systems", level: 1 }));
+    const form = page.getByRole("region", { name: "New system" });
+    for (const [name, level] of [
+      ["Zendesk", "1. Mission Critical"],
+      ["Macros", "4. Administrative"],
+    ]) {
+      await form.getByRole("textbox", { name: "Name" }).fill(name);
+      await form.getByLabel("Criticality").selectOption({ label: level });
+      await form.getByRole("button", { name: "Add system" }).click();
+      await visible(page.getByRole("rowheader", { name }));
+    }
+    // A taken name is refused with the server's words.
+    await form.getByRole("textbox", { name: "Name" }).fill("zendesk");
+    await form.getByRole("button", { name: "Add system" }).click();
+    await visible(page.getByText(/a system named "Zendesk" is in the catalogue already/));
+    await page.getByLabel("Criticality of Macros").selectOption({ label: "2. Business Critical" });
+    await visible(page.getByText("Macros is now Business Critical; its open incidents were re-rated."));
+    await visible(page.getByRole("table", { name: "Criticality levels" }).getByText("24–48 h"));
+    await screenshot(page, "systems", { fullPage: true });
+
+    const declared = await rui.api.request("POST", "/api/v1/incidents", {
+      type: "Gameday",
+      status: "active",
+      title: "Tickets not arriving",
+      severity: "S3",
+    });
+    expect(declared.status, JSON.stringify(declared.body)).toBe(201);
+    const id = declared.body.id as number;
+    const mine = await b.signedIn(rui);
+    await mine.goto(`/incidents/${id}`);
+    const panel = mine.getByRole("region", { name: "Support systems" });
+    await visible(panel.getByText("Touches no support system."));
+    await panel.getByRole("button", { name: "Change systems" }).click();
+    await panel.getByRole("checkbox", { name: /Zendesk/ }).check();
+    await panel.getByRole("button", { name: "Save systems" }).click();
+    await visible(panel.getByText("Mission Critical", { exact: true }));
+    await visible(panel.getByText(/Escalation level 0 of 4: not escalated\./));
+    await visible(panel.getByText("An after-incident review is required (REV-2)."));
+
+    await b.t.advanceMinutes(10);
+    await mine.reload();
+    await visible(panel.getByText(/Escalation level 1 of 4: team asked\./));
+    await visible(panel.getByRole("list", { name: "Support escalations" }).getByText(/level 1: asked/));
+    await screenshot(mine, "incident-systems", { fullPage: true });
+
+    const small = await b.signedIn(ada, { viewport: phone });
+    await small.goto("/systems");
+    await visible(small.getByRole("rowheader", { name: "Zendesk" }));
+    expect(await sidewaysScroll(small)).toBe(0);
+  });
+});
