@@ -15,6 +15,7 @@
  * and for a responder (the DATA-3 participant check), over the whole two years (the worst window)
  * and over the default 90 days; sequentially, after warm-up runs.
  */
+import os from "node:os";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { sql } from "kysely";
@@ -23,10 +24,13 @@ import { createInsights } from "../src/insights/service.ts";
 import { type Db, openDatabase } from "../src/platform/db.ts";
 import { migrate } from "../src/platform/migrate.ts";
 import {
+  type CpuGroups,
+  cpuMsSoFar,
   machine,
   ms,
   openBenchDatabase,
   positiveNumber,
+  postmasterPid,
   type Stats,
   say,
   sourceVersion,
@@ -131,16 +135,26 @@ async function insert(db: Db, n: number): Promise<void> {
 
 type Query = { name: string; run: () => Promise<unknown> };
 
-async function measure(q: Query, runs: number): Promise<Stats> {
+/**
+ * Times `runs` runs after 3 warm-up ones, and PostgreSQL's CPU milliseconds per run (the server's
+ * process tree, from /proc): on a machine shared with other work the latencies grow with its load,
+ * the CPU a query costs far less.
+ */
+async function measure(q: Query, runs: number, postgres: number | undefined): Promise<Measured> {
   for (let i = 0; i < 3; i++) await q.run();
+  const groups: CpuGroups = postgres ? { postgres: { tree: postgres } } : {};
+  const before = cpuMsSoFar(groups)?.postgres;
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
     await q.run();
     samples.push(performance.now() - t0);
   }
-  return summarize(samples);
+  const after = cpuMsSoFar(groups)?.postgres;
+  const cpuMs = before === undefined || after === undefined ? undefined : (after - before) / runs;
+  return { ...summarize(samples), cpuMs };
 }
+type Measured = Stats & { cpuMs: number | undefined };
 
 export async function run(args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -199,11 +213,13 @@ export async function run(args: string[]): Promise<void> {
       ...queries("(responder, 2 years)", responder, twoYears),
       ...queries("(admin, 90 days)", admin, ninety),
     ].filter((q) => !values.only || q.name.includes(values.only));
-    const baseline = await measure(baselineQuery, runs);
-    const results: { name: string; stats: Stats; ratio: number }[] = [];
+    const postgres = await postmasterPid(bench.url);
+    const loadBefore = os.loadavg()[0]?.toFixed(2);
+    const baseline = await measure(baselineQuery, runs, postgres);
+    const results: { name: string; stats: Measured; ratio: number }[] = [];
     for (const q of all) {
       say(`measuring ${q.name}…`);
-      const stats = await measure(q, runs);
+      const stats = await measure(q, runs, postgres);
       results.push({ name: q.name, stats, ratio: stats.p99 / baseline.p99 });
     }
     const figures = {
@@ -222,7 +238,8 @@ export async function run(args: string[]): Promise<void> {
       process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
       return;
     }
-    const rows = [["query", "p50 ms", "p90 ms", "p99 ms", "max ms", "p99 / baseline"]];
+    const cpu = (m: Measured) => (m.cpuMs === undefined ? "?" : m.cpuMs.toFixed(1));
+    const rows = [["query", "p50 ms", "p90 ms", "p99 ms", "max ms", "p99 / baseline", "pg CPU ms/run"]];
     rows.push([
       baselineQuery.name,
       ms(baseline.p50),
@@ -230,6 +247,7 @@ export async function run(args: string[]): Promise<void> {
       ms(baseline.p99),
       ms(baseline.max),
       "1",
+      cpu(baseline),
     ]);
     for (const r of results)
       rows.push([
@@ -239,6 +257,7 @@ export async function run(args: string[]): Promise<void> {
         ms(r.stats.p99),
         ms(r.stats.max),
         r.ratio.toFixed(1),
+        cpu(r.stats),
       ]);
     const c = counts.rows[0];
     process.stdout.write(
@@ -249,6 +268,7 @@ export async function run(args: string[]): Promise<void> {
         table(rows),
         "",
         `target p99 < ${target.p99Ms} ms: ${figures.met ? "met" : "MISSED"} (slowest ${ms(Math.max(...results.map((r) => r.stats.p99)))} ms)`,
+        `load average during the run (1 min, from /proc/loadavg): ${loadBefore} → ${os.loadavg()[0]?.toFixed(2)} on ${os.availableParallelism()} CPUs`,
         "",
       ].join("\n"),
     );

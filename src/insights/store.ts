@@ -105,28 +105,42 @@ const distributions = sql.raw(
     .join(",\n      "),
 );
 
-function groupKey(by: Grouping): { join: Frag; key: Frag } {
+/**
+ * What the figures rows `m` are grouped by: `key`, cheap to sort (a timestamp, an id), and the
+ * group's name from it (`label`, over `x.k`; `join` for what it reads).
+ */
+function groupKey(by: Grouping): { join: Frag; key: Frag; label: Frag; labelJoin: Frag } {
   const none = sql``;
+  const plain = (key: Frag) => ({ join: none, key, label: sql`x.k`, labelJoin: none });
   switch (by) {
     case "all":
-      return { join: none, key: sql`'all'` };
+      return plain(sql`'all'`);
     case "severity":
-      return { join: none, key: sql`m.severity` };
+      return plain(sql`m.severity`);
     case "type":
-      return { join: none, key: sql`m.type` };
+      return plain(sql`m.type`);
     case "week":
       return {
         join: none,
-        key: sql`to_char(date_trunc('week', m.declared_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD')`,
+        key: sql`date_trunc('week', m.declared_at AT TIME ZONE 'UTC')`,
+        label: sql`to_char(x.k, 'YYYY-MM-DD')`,
+        labelJoin: none,
       };
     case "month":
-      return { join: none, key: sql`to_char(m.declared_at AT TIME ZONE 'UTC', 'YYYY-MM')` };
-    case "service":
-      // An incident opened or joined by several services' alerts counts under each of them.
-      // Service names are unique: one row per (incident, service).
       return {
-        join: sql`LEFT JOIN LATERAL unnest(m.service_ids) sv(id) ON true LEFT JOIN services s ON s.id = sv.id`,
-        key: sql`coalesce(s.name, '(no service)')`,
+        join: none,
+        key: sql`date_trunc('month', m.declared_at AT TIME ZONE 'UTC')`,
+        label: sql`to_char(x.k, 'YYYY-MM')`,
+        labelJoin: none,
+      };
+    case "service":
+      // An incident opened or joined by several services' alerts counts under each of them
+      // (service names are unique); one without any under "(no service)".
+      return {
+        join: sql`LEFT JOIN LATERAL unnest(m.service_ids) sv(id) ON true`,
+        key: sql`sv.id`,
+        label: sql`coalesce(s.name, '(no service)')`,
+        labelJoin: sql`LEFT JOIN services s ON s.id = x.k`,
       };
   }
 }
@@ -163,9 +177,11 @@ async function measured(db: Db, v: Viewer, f: InsightsFilter, by: Grouping) {
     db,
     sql<Record<string, unknown>>`
     WITH m AS (${base(v, f)})
-    SELECT ${g.key} AS grp, ${distributions}
-    FROM m ${g.join}
-    GROUP BY 1 ORDER BY 1`,
+    SELECT ${g.label} AS grp, x.* FROM (
+      SELECT ${g.key} AS k, ${distributions}
+      FROM m ${g.join}
+      GROUP BY 1) x ${g.labelJoin}
+    ORDER BY 1`,
   );
   const rows = r.rows.map(timesOf);
   // No incident at all: the one overall row still exists, with nothing measured.
@@ -426,17 +442,20 @@ function alertIncidentScope(v: Viewer, f: InsightsFilter): Frag {
  * The window's alerts counted per group first (a hash aggregate over alerts alone), then each
  * group joined once to its incident's figures row: several alerts in a group join once.
  */
-const alertsByGroup = (v: Viewer, f: InsightsFilter) => sql`
+const alertsByGroup = (v: Viewer, f: InsightsFilter, byService: boolean) => {
+  const service = byService ? sql`a.service_id, ` : sql``;
+  return sql`
     grouped AS (
-      SELECT a.service_id, a.group_id, count(*) AS alerts, sum(a.occurrences) AS occurrences
+      SELECT ${service}a.group_id, count(*) AS alerts, sum(a.occurrences) AS occurrences
       FROM alerts a WHERE ${alertWindow(f)}
-      GROUP BY 1, 2),
+      GROUP BY ${sql.raw(byService ? "1, 2" : "1")}),
     per AS (
-      SELECT a.service_id, r.root_id AS incident, coalesce(r.live, false) AS counted,
+      SELECT ${service}r.root_id AS incident, coalesce(r.live, false) AS counted,
         sum(a.alerts) AS alerts, sum(a.occurrences) AS occurrences
       FROM grouped a ${alertJoins}
       WHERE ${alertIncidentScope(v, f)}
-      GROUP BY 1, 2, 3)`;
+      GROUP BY ${sql.raw(byService ? "1, 2, 3" : "1, 2")})`;
+};
 
 /** An alert's group and the figures row of the group's incident (`r.root_id`: the one it counts as). */
 const alertJoins = sql`LEFT JOIN alert_groups g ON g.id = a.group_id
@@ -454,7 +473,7 @@ export async function noisyServices(
   const r = await read(
     db,
     sql<{ id: string; name: string; alerts: string; occurrences: string; incidents: string }>`
-    WITH ${alertsByGroup(v, f)}
+    WITH ${alertsByGroup(v, f, true)}
     SELECT s.id, s.name, sum(per.alerts) AS alerts, sum(per.occurrences) AS occurrences,
       count(*) FILTER (WHERE per.counted) AS incidents
     FROM per JOIN services s ON s.id = per.service_id
@@ -512,9 +531,8 @@ export async function alertTotals(
   const r = await read(
     db,
     sql<{ alerts: string; incidents: string }>`
-    WITH ${alertsByGroup(v, f)},
-    incidents AS (SELECT incident, counted, sum(alerts) AS alerts FROM per GROUP BY 1, 2)
-    SELECT coalesce(sum(alerts), 0) AS alerts, count(*) FILTER (WHERE counted) AS incidents FROM incidents`,
+    WITH ${alertsByGroup(v, f, false)}
+    SELECT coalesce(sum(alerts), 0) AS alerts, count(*) FILTER (WHERE counted) AS incidents FROM per`,
   );
   return { alerts: Number(r.rows[0]?.alerts ?? 0), incidents: Number(r.rows[0]?.incidents ?? 0) };
 }
