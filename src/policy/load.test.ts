@@ -78,6 +78,9 @@ describe("the shipped default policy", () => {
       "Incident Coordinator",
       "Incident Analyst",
       "Executive Sponsor",
+      "Support Operations Specialist",
+      "Support Fullstack Engineer",
+      "Senior Support Manager",
     ]);
     expect(policy.incidentManagerRole).toBe("IM");
   });
