@@ -29,6 +29,7 @@ import {
   withOrder,
 } from "../../lib/statuspage.ts";
 import { AddComponent, EditComponent } from "./ComponentForm.tsx";
+import { ServiceLevels } from "./ServiceLevels.tsx";
 
 function StatusControl({ slug, component }: { slug: string; component: StatusComponent }) {
   const queryClient = useQueryClient();
@@ -91,7 +92,7 @@ function Row({
   arrange: Arrange;
 }) {
   const queryClient = useQueryClient();
-  const [mode, setMode] = useState<"view" | "edit" | "delete">("view");
+  const [mode, setMode] = useState<"view" | "edit" | "delete" | "levels">("view");
   const [over, setOver] = useState(false);
   const editButton = useRef<HTMLButtonElement>(null);
   const deleteButton = useRef<HTMLButtonElement>(null);
@@ -199,6 +200,16 @@ function Row({
               >
                 Edit
               </button>
+              {component.group ? null : (
+                <button
+                  type="button"
+                  aria-expanded={mode === "levels"}
+                  aria-label={`Service levels of ${component.name}`}
+                  onClick={() => setMode(mode === "levels" ? "view" : "levels")}
+                >
+                  Service levels
+                </button>
+              )}
               <button
                 type="button"
                 className="danger"
@@ -212,6 +223,9 @@ function Row({
           ) : null}
         </div>
       )}
+      {mode === "levels" ? (
+        <ServiceLevels slug={slug} componentId={component.id} name={component.name} />
+      ) : null}
       {mode === "delete" ? (
         <fieldset className="sp-confirm">
           <legend>Delete {component.name}?</legend>

@@ -1,0 +1,143 @@
+/**
+ * A component's service-level objectives (STAT-4): the apdex objective, the error-ratio objective
+ * and the outage line, each a PromQL query and a threshold, with what Firebreak last judged and the
+ * component's recent breaches. Saving replaces all three at once; an empty query removes that line.
+ */
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { type FormEvent, useEffect, useState } from "react";
+import type { ServiceLevelsView } from "../../../../src/slo/routes.ts";
+import { api } from "../../api/client.ts";
+import { ErrorNote } from "../../components/ErrorNote.tsx";
+
+type Kind = ServiceLevelsView["objectives"][number]["kind"];
+const kinds: { kind: Kind; label: string; hint: string }[] = [
+  { kind: "apdex", label: "Apdex objective", hint: "degraded after 5 minutes below it (e.g. 0.95)" },
+  {
+    kind: "error_ratio",
+    label: "Error-ratio objective",
+    hint: "degraded after 5 minutes above it (e.g. 0.01)",
+  },
+  { kind: "outage", label: "Outage error line", hint: "an outage after 5 minutes above it (e.g. 0.2)" },
+];
+type Line = { query: string; threshold: string };
+
+const path = (slug: string, id: number) =>
+  `/status-pages/${encodeURIComponent(slug)}/components/${id}/objectives`;
+const key = (slug: string, id: number) => ["status-admin", slug, "service-levels", id] as const;
+
+function linesOf(v: ServiceLevelsView | undefined): Record<Kind, Line> {
+  const line = (k: Kind): Line => {
+    const o = v?.objectives.find((x) => x.kind === k);
+    return { query: o?.query ?? "", threshold: o ? String(o.threshold) : "" };
+  };
+  return { apdex: line("apdex"), error_ratio: line("error_ratio"), outage: line("outage") };
+}
+
+export function ServiceLevels({
+  slug,
+  componentId,
+  name,
+}: {
+  slug: string;
+  componentId: number;
+  name: string;
+}) {
+  const queryClient = useQueryClient();
+  const view = useQuery({
+    queryKey: key(slug, componentId),
+    queryFn: () => api<ServiceLevelsView>("GET", path(slug, componentId)),
+  });
+  const [lines, setLines] = useState<Record<Kind, Line>>(linesOf(undefined));
+  const [loaded, setLoaded] = useState(false);
+  useEffect(() => {
+    if (view.data && !loaded) {
+      setLines(linesOf(view.data));
+      setLoaded(true);
+    }
+  }, [view.data, loaded]);
+  const save = useMutation({
+    mutationFn: () =>
+      api<ServiceLevelsView>("PUT", path(slug, componentId), {
+        objectives: kinds
+          .filter(({ kind }) => lines[kind].query.trim() !== "")
+          .map(({ kind }) => ({
+            kind,
+            query: lines[kind].query.trim(),
+            threshold: Number(lines[kind].threshold),
+          })),
+      }),
+    onSuccess: (saved) => queryClient.setQueryData(key(slug, componentId), saved),
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    save.mutate();
+  };
+  const judged = (k: Kind) => view.data?.objectives.find((o) => o.kind === k);
+  const open = view.data?.breaches.filter((b) => b.endedAt === null) ?? [];
+
+  return (
+    <section className="sp-levels" aria-label={`Service levels of ${name}`}>
+      <h4>Service levels of {name}</h4>
+      {view.data && !view.data.evaluation.prometheus ? (
+        <p className="muted">PROMETHEUS_URL is not set: objectives are kept but not judged.</p>
+      ) : null}
+      {open.map((b) => (
+        <p key={b.id} role="status">
+          <strong>{b.status.replace(/_/g, " ")}</strong> since {new Date(b.startedAt).toLocaleString()} —{" "}
+          {b.reasons.join("; ")}. The status change waits in Drafts for approval
+          {b.incidentId !== null ? (
+            <>
+              {" "}
+              (<a href={`/incidents/${b.incidentId}`}>incident #{b.incidentId}</a>)
+            </>
+          ) : null}
+          .
+        </p>
+      ))}
+      <ErrorNote error={view.error} />
+      <form onSubmit={submit}>
+        {kinds.map(({ kind, label, hint }) => {
+          const j = judged(kind);
+          return (
+            <fieldset key={kind}>
+              <legend>{label}</legend>
+              <label>
+                PromQL (one series)
+                <textarea
+                  rows={2}
+                  value={lines[kind].query}
+                  onChange={(e) => setLines({ ...lines, [kind]: { ...lines[kind], query: e.target.value } })}
+                />
+              </label>
+              <label>
+                Threshold <span className="muted">{hint}</span>
+                <input
+                  inputMode="decimal"
+                  value={lines[kind].threshold}
+                  onChange={(e) =>
+                    setLines({ ...lines, [kind]: { ...lines[kind], threshold: e.target.value } })
+                  }
+                />
+              </label>
+              {j?.lastState ? (
+                <p className="muted">
+                  Last judged {j.lastEvaluatedAt ? new Date(j.lastEvaluatedAt).toLocaleTimeString() : ""}:{" "}
+                  {j.lastState}
+                  {j.lastValue !== null ? ` (${j.lastValue})` : ""}
+                  {j.lastReason ? ` — ${j.lastReason}` : ""}
+                </p>
+              ) : null}
+            </fieldset>
+          );
+        })}
+        <div className="button-row">
+          <button type="submit" className="primary" disabled={save.isPending}>
+            Save objectives
+          </button>
+          {save.isSuccess ? <span role="status">Saved.</span> : null}
+        </div>
+        <ErrorNote error={save.error} />
+      </form>
+    </section>
+  );
+}
