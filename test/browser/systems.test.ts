@@ -37,7 +37,7 @@ describe("the systems screen and the incident's systems", browserTest, () => {
     for (const [name, level] of [
       ["Zendesk", "1. Mission Critical"],
       ["Macros", "4. Administrative"],
-    ]) {
+    ] as const) {
       await form.getByRole("textbox", { name: "Name" }).fill(name);
       await form.getByLabel("Criticality").selectOption({ label: level });
       await form.getByRole("button", { name: "Add system" }).click();
