@@ -520,6 +520,7 @@ export async function buildApp(deps: AppDeps) {
     notices: { send: (tx, input) => notices.send(asTx(tx), input) },
     maintenance: { lock: (tx, id) => statusPages.maintenanceSubject(asTx(tx), id) },
     causes: { sameCauseSince: (tx, id, since) => alerts.sameCauseSince(asTx(tx), id, since) },
+    customers: { facts: (tx, id) => customers.facts(tx, id) },
   });
   process.register();
   // Customer support operations (issue 20): systems, criticality and PAGE-8's escalation clocks.

@@ -178,6 +178,7 @@ const incidentOnlyConditions = [
   "impact",
   "lastedMinutes",
   "openIncidents",
+  "affectedCustomers",
   "onCallBusy",
 ];
 

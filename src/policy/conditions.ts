@@ -66,13 +66,18 @@ export type Facts = {
    * role; null when they were not on call in it then.
    */
   shiftEnd?: Map<string, Date | null>;
+  /** COMM-6: how many customers are affected, and the last mass update's time and promise. */
+  customers?: CustomerFacts;
 };
+
+export type CustomerFacts = { affected: number; lastUpdateAt: Date | null; nextUpdateAt: Date | null };
 
 export type FactNeed =
   | { kind: "fired" }
   | { kind: "openIncidents"; severities: string[] }
   | { kind: "onCallBusy"; role: string }
-  | { kind: "shiftEnd"; role: string };
+  | { kind: "shiftEnd"; role: string }
+  | { kind: "customers" };
 
 export const openIncidentsKey = (severities: string[]) => [...severities].sort().join(",");
 
@@ -214,6 +219,15 @@ export function checkConditions(
       count === undefined ? undefined : count >= c.openIncidents.atLeast,
       `at least ${c.openIncidents.atLeast} open incidents of ${list(c.openIncidents.severity)}${count === undefined ? "" : ` (there are ${count >= MAX_OPEN_COUNT ? `${MAX_OPEN_COUNT} or more` : count})`}`,
       { kind: "openIncidents", severities: c.openIncidents.severity },
+    );
+  }
+  if (c.affectedCustomers) {
+    const n = facts.customers?.affected;
+    add(
+      "affectedCustomers",
+      n === undefined ? undefined : n >= c.affectedCustomers.atLeast,
+      `at least ${c.affectedCustomers.atLeast} affected customer${c.affectedCustomers.atLeast === 1 ? "" : "s"}${n === undefined ? "" : ` (there ${n === 1 ? "is" : "are"} ${n})`}`,
+      { kind: "customers" },
     );
   }
   if (c.onCallBusy) {

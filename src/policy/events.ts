@@ -50,6 +50,15 @@ export function toRuleEvents(drafts: { kind: string; data?: Record<string, unkno
       case "alert-refired":
         push({ kind: "alert-refired" });
         break;
+      case "customer-added":
+        push({ kind: "customer-added" });
+        break;
+      case "customer-removed":
+        push({ kind: "customer-removed" });
+        break;
+      case "customer-update-sent":
+        push({ kind: "customer-update" });
+        break;
     }
   }
   return out;

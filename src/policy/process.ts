@@ -12,6 +12,7 @@ import type { Jobs } from "../platform/jobs.ts";
 import type { Logger } from "../platform/logger.ts";
 import { type ActionDeps, runActions } from "./actions.ts";
 import {
+  type CustomerFacts,
   checkConditions,
   type FactNeed,
   type Facts,
@@ -74,6 +75,8 @@ export type ProcessDeps = ActionDeps & {
   log: Logger;
   policy: PolicySource;
   maintenance?: MaintenancePort;
+  /** COMM-6: the affected customers and their last update (src/customers), for rules that ask. */
+  customers?: { facts(tx: Tx, incidentId: number): Promise<CustomerFacts> };
 };
 
 export function createProcess(deps: ProcessDeps) {
@@ -123,6 +126,10 @@ export function createProcess(deps: ProcessDeps) {
         const onCall = rotation ? await deps.oncall.onCallIn(tx, rotation, now) : [];
         const busy = await deps.incidents.busyInRole(tx, need.role, onCall, subject.id);
         facts.onCallBusy.set(need.role, onCall.length > 0 && onCall.every((u) => busy.includes(u)));
+      } else if (need.kind === "customers" && subject.kind === "incident" && !facts.customers) {
+        facts.customers = deps.customers
+          ? await deps.customers.facts(tx, subject.id)
+          : { affected: 0, lastUpdateAt: null, nextUpdateAt: null };
       } else if (need.kind === "shiftEnd" && subject.kind === "incident") {
         facts.shiftEnd ??= new Map();
         const rotation = policy.roles.find((r) => r.name === need.role)?.rotation;
@@ -280,7 +287,13 @@ export function createProcess(deps: ProcessDeps) {
     const policy = deps.policy.current();
     const meets = new Set(
       events.map((e) =>
-        e.kind === "public-post" ? "public-post" : e.kind === "status-update" ? "status-update" : "",
+        e.kind === "public-post"
+          ? "public-post"
+          : e.kind === "status-update"
+            ? "status-update"
+            : e.kind === "customer-update"
+              ? "customer-update"
+              : "",
       ),
     );
     const facts: Facts = {};
@@ -288,7 +301,9 @@ export function createProcess(deps: ProcessDeps) {
       if (!rule.deadline || (rule.on ?? "incident") !== "incident" || !meets.has(rule.deadline.metBy))
         continue;
       const anchor = anchorTime(rule.deadline.from, subject, facts);
-      const met = deadlineMetAt(rule, subject);
+      if (rule.deadline.metBy === "customer-update")
+        await load(tx, subject, [{ kind: "customers" }], facts, now);
+      const met = deadlineMetAt(rule, subject, facts);
       if (!anchor.at || !met) continue;
       const due = new Date(anchor.at.getTime() + rule.deadline.after * MINUTE);
       if (met > due) continue; // late: the due clock records it missed
@@ -395,7 +410,8 @@ export function createProcess(deps: ProcessDeps) {
     }
     const run = newRun(null);
     if (want.kind === "deadline" && subject.kind === "incident") {
-      await settleDeadline(tx, subject, rule, want.dueAt, deadlineMetAt(rule, subject), key, now);
+      const met = deadlineMetAt(rule, subject, facts) ?? null;
+      await settleDeadline(tx, subject, rule, want.dueAt, met, key, now);
     } else {
       await store.markFired(tx, key, now, null);
       if (subject.kind === "maintenance") await runMaintenanceActions(tx, subject, rule, key, now);
@@ -460,7 +476,7 @@ export function createProcess(deps: ProcessDeps) {
             now,
           );
         }
-        if (ruleEvents.some((e) => e.kind === "public-post" || e.kind === "status-update")) {
+        if (ruleEvents.some((e) => ["public-post", "status-update", "customer-update"].includes(e.kind))) {
           const latest = await deps.incidents.get(tx, change.incident.id);
           if (latest) await recordMetDeadlines(tx, await incidentSubject(tx, latest), ruleEvents, run, now);
         }

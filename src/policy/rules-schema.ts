@@ -33,6 +33,9 @@ export const ruleEvents = [
   "merged",
   "alert-grouped",
   "alert-refired",
+  "customer-added",
+  "customer-removed",
+  "customer-update",
   "maintenance-scheduled",
 ] as const;
 export type RuleEventKind = (typeof ruleEvents)[number];
@@ -49,6 +52,8 @@ export const fixedAnchors = [
   "impact-started",
   "last-update",
   "resolved",
+  "last-customer-update",
+  "next-customer-update",
   "maintenance-start",
 ] as const;
 export const anchorPrefixes = ["engaged:", "fired:", "shift-end:"] as const;
@@ -86,8 +91,8 @@ const deadlineSchema = z
     /** Remind this many minutes before it passes (the rule's actions run then). */
     remindBefore: minutes(1).optional(),
     /** What meets it. */
-    metBy: z.enum(["public-post", "status-update"], {
-      error: "expected public-post or status-update",
+    metBy: z.enum(["public-post", "status-update", "customer-update"], {
+      error: "expected public-post, status-update or customer-update",
     }),
   })
   .strict();
@@ -123,6 +128,15 @@ export const conditionsSchema = z
     lastedMinutes: minutes(0).optional(),
     /** At least `atLeast` open, accepted incidents of these severities, this one included. */
     openIncidents: z.object({ severity: levels, atLeast: incidentCount }).strict().optional(),
+    /** COMM-6: at least `atLeast` customers are affected by the incident (src/customers). */
+    affectedCustomers: z
+      .object({
+        atLeast: z
+          .int({ error: "expected a whole number of customers >= 1" })
+          .min(1, { error: "expected a whole number of customers >= 1" }),
+      })
+      .strict()
+      .optional(),
     /** Everyone on call in the role's rotation already holds the role on another open incident. */
     onCallBusy: text.optional(),
     /** Saturday or Sunday where business hours are reckoned (true), or a weekday (false). */

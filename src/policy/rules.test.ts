@@ -338,3 +338,82 @@ describe("a policy with different rules", () => {
 function readDefault(): string {
   return readFileSync(defaultPolicyFile, "utf8");
 }
+
+describe("COMM-6: customer facts in the shipped rules", () => {
+  const customer = (over: Partial<IncidentSubject> = {}) =>
+    incident({ type: "Self-managed customer", severity: "Sev1", ...over });
+  const withCustomers = (
+    affected: number,
+    lastUpdateAt: Date | null = null,
+    nextUpdateAt: Date | null = null,
+  ) => ({
+    ...noneFired(),
+    customers: { affected, lastUpdateAt, nextUpdateAt },
+  });
+
+  it("COMM-6: a customer added asks for the affected count, and two or more raise a Sev1", () => {
+    const unknown = fired(customer(), [{ kind: "customer-added" }]);
+    expect(unknown.fire).toEqual([]);
+    expect(unknown.needs).toEqual([{ kind: "customers" }]);
+    expect(ids(fired(customer(), [{ kind: "customer-added" }], withCustomers(1)))).toEqual([]);
+    expect(ids(fired(customer(), [{ kind: "customer-added" }], withCustomers(2)))).toEqual(["COMM-6-many"]);
+    expect(
+      ids(fired(customer({ severity: "Sev0" }), [{ kind: "customer-added" }], withCustomers(3))),
+    ).toEqual([]);
+  });
+
+  it("COMM-6: the promised update is a clock at the promised time, repeated every 15 minutes, only with customers", () => {
+    const promised = at(60);
+    const due = clocks(
+      customer({ severity: "Sev0" }),
+      at(10),
+      withCustomers(2, at(0), promised),
+    ).clocks.filter((c) => c.ruleId === "COMM-6-next-update");
+    expect(due.map((c) => c.dueAt)).toEqual([promised]);
+    const later = clocks(
+      customer({ severity: "Sev0" }),
+      at(80),
+      withCustomers(2, at(0), promised),
+    ).clocks.filter((c) => c.ruleId === "COMM-6-next-update");
+    expect(later.map((c) => c.dueAt)).toEqual([at(75)]);
+    const none = clocks(customer({ severity: "Sev0" }), at(10), withCustomers(0, at(0), promised)).clocks;
+    expect(none.some((c) => c.ruleId === "COMM-6-next-update")).toBe(false);
+  });
+
+  it("COMM-6: a Sev0's stages are deadlines; an update before the first-update deadline leaves only the outcome to record", () => {
+    const sev0 = customer({ severity: "Sev0" });
+    const before = clocks(sev0, at(1), withCustomers(1)).clocks.filter(
+      (c) => c.deadline?.name === "first customer update",
+    );
+    expect(before.map((c) => [c.kind, c.dueAt])).toEqual([
+      ["remind", at(20)],
+      ["deadline", at(30)],
+    ]);
+    const sent = clocks(sev0, at(12), withCustomers(1, at(11), at(71))).clocks.filter(
+      (c) => c.deadline?.name === "first customer update",
+    );
+    expect(sent.map((c) => c.kind)).toEqual(["deadline"]);
+  });
+
+  it("COMM-6: whatever the count and the promise, the next-update clock falls due at the promise or a multiple of 15 minutes after it", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 50 }),
+        fc.integer({ min: 1, max: 600 }),
+        fc.integer({ min: 0, max: 2000 }),
+        (affected, promise, nowMin) => {
+          const due = clocks(
+            customer({ severity: "Sev0" }),
+            at(nowMin),
+            withCustomers(affected, at(0), at(promise)),
+          )
+            .clocks.filter((c) => c.ruleId === "COMM-6-next-update")
+            .map((c) => (c.dueAt.getTime() - at(promise).getTime()) / 60_000);
+          expect(due).toHaveLength(1);
+          expect(due[0]! % 15).toBe(0);
+          expect(due[0]).toBeGreaterThanOrEqual(0);
+        },
+      ),
+    );
+  });
+});

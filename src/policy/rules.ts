@@ -120,6 +120,14 @@ export function anchorTime(
       };
     case "resolved":
       return { at: i.resolvedAt, text: "it was resolved" };
+    case "last-customer-update":
+    case "next-customer-update": {
+      // COMM-6: from the affected customers' last mass update (src/customers); none before the first.
+      if (!facts.customers) return { at: null, need: { kind: "customers" }, text: "" };
+      return kind === "last-customer-update"
+        ? { at: facts.customers.lastUpdateAt, text: "the last update to the customers" }
+        : { at: facts.customers.nextUpdateAt, text: "the customers were promised the next update" };
+    }
     case "engaged":
       return { at: i.engagedAt[name] ?? null, text: `the ${name} engaged` };
     case "fired":
@@ -196,7 +204,11 @@ export function desiredClocks(
       }
       const outcome = deadlineOutcomeKey(subject, rule.id, first);
       if (fired(outcome)) continue;
-      const met = deadlineMetAt(rule, subject);
+      const met = deadlineMetAt(rule, subject, facts);
+      if (met === undefined) {
+        needs.push({ kind: "customers" });
+        continue;
+      }
       const deadline = { name: d.name, dueAt: first };
       if (!met && d.remindBefore !== undefined) {
         const remindAt = new Date(first.getTime() - d.remindBefore * MINUTE);
@@ -251,9 +263,14 @@ export function desiredClocks(
   return { clocks, needs: dedupeNeeds(needs) };
 }
 
-/** When a deadline rule's `metBy` happened, if it did after its anchor. */
-export function deadlineMetAt(rule: Rule, subject: Subject): Date | null {
+/**
+ * When a deadline rule's `metBy` happened, if it did after its anchor; undefined while the
+ * customers' facts it needs are not loaded.
+ */
+export function deadlineMetAt(rule: Rule, subject: Subject, facts: Facts = {}): Date | null | undefined {
   if (!rule.deadline || subject.kind !== "incident") return null;
+  if (rule.deadline.metBy === "customer-update")
+    return facts.customers ? facts.customers.lastUpdateAt : undefined;
   return rule.deadline.metBy === "public-post" ? subject.publicPostAt : subject.lastStatusUpdateAt;
 }
 

@@ -8,7 +8,7 @@
 import { z } from "zod";
 import type { Incident } from "../incidents/model.ts";
 import { endedStates, type State } from "../incidents/states.ts";
-import type { Facts, IncidentSubject } from "./conditions.ts";
+import type { CustomerFacts, Facts, IncidentSubject } from "./conditions.ts";
 import { subjectOf, toRuleEvents } from "./events.ts";
 import { type Policy, severityRank } from "./model.ts";
 import { deadlineMetAt, describeActions, desiredClocks, eventRules } from "./rules.ts";
@@ -100,8 +100,10 @@ export function replay(
       if (sev) open.set([...sev].sort().join(","), openAt(at, sev, s));
     }
     for (const r of policy.rules ?? []) if (r.if?.onCallBusy) facts.onCallBusy?.set(r.if.onCallBusy, false);
-    return { ...facts, openIncidents: open };
+    return { ...facts, openIncidents: open, customers };
   };
+  // COMM-6: the affected customers and their updates, as the timeline tells them.
+  let customers: CustomerFacts = { affected: 0, lastUpdateAt: null, nextUpdateAt: null };
 
   const record = (at: Date, ruleId: string, does: string, trigger: string) => {
     const rule = (policy.rules ?? []).find((r) => r.id === ruleId);
@@ -132,7 +134,7 @@ export function replay(
       facts.firedKeys?.add(due.key);
       if (due.kind === "deadline") {
         const rule = (policy.rules ?? []).find((r) => r.id === due.ruleId);
-        const met = rule ? deadlineMetAt(rule, s) : null;
+        const met = rule ? deadlineMetAt(rule, s, factsAt(due.dueAt)) : null;
         record(
           due.dueAt,
           due.ruleId,
@@ -150,6 +152,14 @@ export function replay(
     runClocks(e.at);
     if (typeof e.data.rule === "string" && e.kind !== "declared") continue; // a rule's doing, replayed instead
     s = applyEvent(s, e);
+    if (e.kind === "customer-added" || e.kind === "customer-removed")
+      customers = { ...customers, affected: Number(e.data.affected ?? customers.affected) };
+    if (e.kind === "customer-update-sent")
+      customers = {
+        ...customers,
+        lastUpdateAt: e.at,
+        nextUpdateAt: typeof e.data.nextUpdateAt === "string" ? new Date(e.data.nextUpdateAt) : null,
+      };
     const ruleEvents = e.kind === "declared" ? [{ kind: "declared" as const }] : toRuleEvents([e]);
     if (ruleEvents.length === 0) continue;
     const { fire } = eventRules(policy, s, ruleEvents, factsAt(e.at), e.at);
