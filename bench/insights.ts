@@ -19,6 +19,7 @@ import os from "node:os";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { sql } from "kysely";
+import type pg from "pg";
 import type { InsightsFilter, Viewer } from "../src/insights/model.ts";
 import { createInsights } from "../src/insights/service.ts";
 import { type Db, openDatabase } from "../src/platform/db.ts";
@@ -136,6 +137,84 @@ async function insert(db: Db, n: number): Promise<void> {
 type Query = { name: string; run: () => Promise<unknown> };
 
 /**
+ * The write side: what the figures triggers (migration 0027) add to the statements of incident and
+ * paging commands. Each statement runs under EXPLAIN ANALYZE in a transaction rolled back, which
+ * reports the statement's time and each trigger's apart; the median and p90 of `runs`.
+ */
+async function writeCosts(pool: pg.Pool, runs: number) {
+  const c = await pool.connect();
+  try {
+    // A paged incident from the middle of the two years.
+    const mid = await c.query<{
+      incident: string;
+      page: string;
+    }>(`SELECT p.incident_id AS incident, p.id AS page
+      FROM pages p JOIN incidents i ON i.id = p.incident_id WHERE i.merged_into IS NULL
+      ORDER BY p.id LIMIT 1 OFFSET (SELECT count(*) / 2 FROM pages)`);
+    const { incident, page } = mid.rows[0] ?? { incident: "0", page: "0" };
+    const statements: [string, string][] = [
+      [
+        "declare: INSERT INTO incidents",
+        `INSERT INTO incidents (title, type, severity, max_severity, state, visibility, summary, owner_id, declared_by,
+           blocks_deployments, labels, roles, declared_at, updated_at)
+         VALUES ('bench', 'GitLab.com', 'S3', 'S3', 'investigating', 'public', '', 1, 1, false, '{}', '{}', now(), now())`,
+      ],
+      [
+        "status: UPDATE incidents (state, mitigated_at)",
+        `UPDATE incidents SET state = 'monitoring', mitigated_at = now(), updated_at = now() WHERE id = ${incident}`,
+      ],
+      [
+        "severity: UPDATE incidents (severity)",
+        `UPDATE incidents SET severity = 'S1', updated_at = now() WHERE id = ${incident}`,
+      ],
+      [
+        "note: UPDATE incidents (updated_at only)",
+        `UPDATE incidents SET updated_at = now() WHERE id = ${incident}`,
+      ],
+      [
+        "page: INSERT INTO pages",
+        `INSERT INTO pages (policy_id, incident_id, title, urgency, state, level, round, step, assigned_to, created_at, updated_at)
+         SELECT policy_id, incident_id, title, urgency, 'triggered', 0, 0, 1, '{1}', now(), now() FROM pages WHERE id = ${page}`,
+      ],
+      [
+        "escalation: INSERT INTO page_events (2 people)",
+        `INSERT INTO page_events (page_id, kind, at, data) VALUES (${page}, 'page-escalated', now(), '{"users":[3,4]}')`,
+      ],
+      [
+        "acknowledgement: INSERT INTO page_events",
+        `INSERT INTO page_events (page_id, kind, at) VALUES (${page}, 'page-acknowledged', now())`,
+      ],
+    ];
+    const out: { name: string; statement: number; trigger: number; triggerP90: number }[] = [];
+    for (const [name, q] of statements) {
+      const total: number[] = [];
+      const trig: number[] = [];
+      for (let i = 0; i < runs + 5; i++) {
+        await c.query("BEGIN");
+        const r = await c.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${q}`);
+        await c.query("ROLLBACK");
+        if (i < 5) continue; // warm-up: the triggers' plans are made on the first calls
+        const plan = r.rows[0]["QUERY PLAN"][0] as {
+          "Execution Time": number;
+          Triggers?: { "Trigger Name": string; Time: number }[];
+        };
+        total.push(plan["Execution Time"]);
+        trig.push(
+          (plan.Triggers ?? [])
+            .filter((t) => t["Trigger Name"].startsWith("insights"))
+            .reduce((n, t) => n + t.Time, 0),
+        );
+      }
+      const at = (a: number[], q: number) => [...a].sort((x, y) => x - y)[Math.floor(a.length * q)] ?? 0;
+      out.push({ name, statement: at(total, 0.5), trigger: at(trig, 0.5), triggerP90: at(trig, 0.9) });
+    }
+    return out;
+  } finally {
+    c.release();
+  }
+}
+
+/**
  * Times `runs` runs after 3 warm-up ones, and PostgreSQL's CPU milliseconds per run (the server's
  * process tree, from /proc): on a machine shared with other work the latencies grow with its load,
  * the CPU a query costs far less.
@@ -222,8 +301,11 @@ export async function run(args: string[]): Promise<void> {
       const stats = await measure(q, runs, postgres);
       results.push({ name: q.name, stats, ratio: stats.p99 / baseline.p99 });
     }
+    say("measuring the figures triggers' cost on writes…");
+    const writes = await writeCosts(database.pool, runs);
     const figures = {
       incidents: n,
+      writes,
       rows: counts.rows[0],
       runs,
       baseline,
@@ -269,6 +351,17 @@ export async function run(args: string[]): Promise<void> {
         "",
         `target p99 < ${target.p99Ms} ms: ${figures.met ? "met" : "MISSED"} (slowest ${ms(Math.max(...results.map((r) => r.stats.p99)))} ms)`,
         `load average during the run (1 min, from /proc/loadavg): ${loadBefore} → ${os.loadavg()[0]?.toFixed(2)} on ${os.availableParallelism()} CPUs`,
+        "",
+        "write side: the figures triggers within a command's statements (EXPLAIN ANALYZE, rolled back)",
+        table([
+          ["statement", "statement p50 ms", "insights triggers p50 ms", "triggers p90 ms"],
+          ...writes.map((w) => [
+            w.name,
+            w.statement.toFixed(3),
+            w.trigger.toFixed(3),
+            w.triggerP90.toFixed(3),
+          ]),
+        ]),
         "",
       ].join("\n"),
     );

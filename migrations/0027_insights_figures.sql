@@ -1,7 +1,7 @@
 -- Insights (issue 18): the figures kept per incident and per page received, so that a query over
 -- two years reads one narrow row each instead of recomputing from incidents, pages and their
 -- events on every request. Triggers keep them in the transaction of every change that moves them,
--- whichever command (or importer) writes: see docs/decisions/0010-insights-figures-by-trigger.md.
+-- whichever command (or importer) writes: see docs/decisions/0010-insights-figures-kept-by-triggers.md.
 
 -- Seconds from one instant to a later one; null when either is unknown, 0 when out of order.
 -- date_part is float8 (extract() is numeric: slower to subtract and sort).
@@ -45,11 +45,25 @@ CREATE INDEX insights_incidents_root ON insights_incidents (root_id);
 -- Recomputes the rows of these incidents from their incident, their root and the pages. Their
 -- rows are locked first and read after, by a second statement (a new snapshot): a command that
 -- moved one of them concurrently (a page acknowledged while the incident changes) has committed by
--- then, and its figure is not overwritten with what this one's snapshot saw before.
-CREATE FUNCTION insights_refresh_incidents(ids bigint[]) RETURNS void LANGUAGE plpgsql
-  SET plan_cache_mode = force_custom_plan AS $$
+-- then, and its figure is not overwritten with what this one's snapshot saw before. One incident
+-- per statement: with a single id as parameter PostgreSQL keeps one generic plan per connection
+-- (with an array it re-planned the statement on every call, about 1 ms).
+CREATE FUNCTION insights_refresh_incidents(ids bigint[]) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  sorted bigint[] := ARRAY(SELECT DISTINCT x FROM unnest(ids) x WHERE x IS NOT NULL ORDER BY 1);
+  one bigint;
 BEGIN
-  PERFORM 1 FROM insights_incidents WHERE incident_id = ANY (ids) ORDER BY incident_id FOR UPDATE;
+  FOREACH one IN ARRAY sorted LOOP
+    PERFORM 1 FROM insights_incidents WHERE incident_id = one FOR UPDATE;
+  END LOOP;
+  FOREACH one IN ARRAY sorted LOOP
+    PERFORM insights_refresh_incident(one);
+  END LOOP;
+END
+$$;
+
+CREATE FUNCTION insights_refresh_incident(one bigint) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
   INSERT INTO insights_incidents AS f (incident_id, root_id, declared_at, counted, private, severity, type,
       live, mttd, mtta, mttm, mttr, paged_at, acked_at, service_ids, review_required, review_due_at,
       review_completed_at, corrective_count, corrective_open_due, corrective_done)
@@ -80,7 +94,7 @@ BEGIN
       coalesce(array_agg(t.due_at ORDER BY t.due_at) FILTER (WHERE t.state = 'open'), '{}') AS open_due,
       count(*) FILTER (WHERE t.state = 'done') AS done
     FROM incident_tasks t WHERE t.corrective AND t.incident_id = ANY (k.rooted)) ca
-  WHERE i.id = ANY (ids)
+  WHERE i.id = one
   ON CONFLICT (incident_id) DO UPDATE SET root_id = EXCLUDED.root_id, declared_at = EXCLUDED.declared_at,
     counted = EXCLUDED.counted, private = EXCLUDED.private, severity = EXCLUDED.severity,
     type = EXCLUDED.type, live = EXCLUDED.live, mttd = EXCLUDED.mttd, mtta = EXCLUDED.mtta,
@@ -95,23 +109,31 @@ $$;
 -- Refreshes the primaries (else themselves) of these incidents: the rows a page's times move.
 -- Their roots are read again after the refresh, which waited for whoever held those rows: a merge
 -- that committed meanwhile has moved an incident under another primary, refreshed too.
-CREATE FUNCTION insights_refresh_roots(ids bigint[]) RETURNS void LANGUAGE plpgsql
-  SET plan_cache_mode = force_custom_plan AS $$
+CREATE FUNCTION insights_refresh_roots(ids bigint[]) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
-  roots bigint[] := ARRAY(SELECT coalesce(i.merged_into, i.id) FROM incidents i WHERE i.id = ANY (ids));
-  moved bigint[];
+  one bigint;
+  root bigint;
+  roots bigint[] := '{}';
+  moved bigint[] := '{}';
 BEGIN
+  FOREACH one IN ARRAY ids LOOP
+    SELECT coalesce(i.merged_into, i.id) INTO root FROM incidents i WHERE i.id = one;
+    roots := roots || root;
+  END LOOP;
   PERFORM insights_refresh_incidents(roots);
-  moved := ARRAY(SELECT coalesce(i.merged_into, i.id) FROM incidents i WHERE i.id = ANY (ids)
-    EXCEPT SELECT unnest(roots));
+  FOREACH one IN ARRAY ids LOOP
+    SELECT coalesce(i.merged_into, i.id) INTO root FROM incidents i WHERE i.id = one;
+    IF NOT root = ANY (roots) THEN
+      moved := moved || root;
+    END IF;
+  END LOOP;
   IF cardinality(moved) > 0 THEN
     PERFORM insights_refresh_incidents(moved);
   END IF;
 END
 $$;
 
-CREATE FUNCTION insights_incident_changed() RETURNS trigger LANGUAGE plpgsql
-  SET plan_cache_mode = force_custom_plan AS $$
+CREATE FUNCTION insights_incident_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
     PERFORM insights_refresh_incidents(ARRAY[NEW.id, NEW.merged_into]);
@@ -156,8 +178,7 @@ LANGUAGE sql STABLE AS $$
   SELECT at AT TIME ZONE coalesce(business_hours ->> 'timeZone', 'UTC')
 $$;
 
-CREATE FUNCTION insights_page_event() RETURNS trigger LANGUAGE plpgsql
-  SET plan_cache_mode = force_custom_plan AS $$
+CREATE FUNCTION insights_page_event() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF NEW.kind = 'page-acknowledged' THEN
     PERFORM insights_refresh_roots(ARRAY(SELECT p.incident_id FROM pages p WHERE p.id = NEW.page_id));
@@ -180,8 +201,7 @@ CREATE TRIGGER insights_page_event AFTER INSERT ON page_events
   FOR EACH ROW WHEN (NEW.kind IN ('page-acknowledged', 'page-escalated'))
   EXECUTE FUNCTION insights_page_event();
 
-CREATE FUNCTION insights_page_changed() RETURNS trigger LANGUAGE plpgsql
-  SET plan_cache_mode = force_custom_plan AS $$
+CREATE FUNCTION insights_page_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'UPDATE' THEN
     UPDATE insights_pages SET incident_id = NEW.incident_id WHERE page_id = NEW.id;
@@ -198,8 +218,7 @@ CREATE TRIGGER insights_page_updated AFTER UPDATE ON pages
 
 -- A row of an incident moved the figures of its primary (else itself): an alert group (a service
 -- deleted takes its groups), a corrective action.
-CREATE FUNCTION insights_roots_changed() RETURNS trigger LANGUAGE plpgsql
-  SET plan_cache_mode = force_custom_plan AS $$
+CREATE FUNCTION insights_roots_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM insights_refresh_roots(ARRAY[CASE WHEN TG_OP <> 'DELETE' THEN NEW.incident_id END,
     CASE WHEN TG_OP <> 'INSERT' THEN OLD.incident_id END]);
@@ -213,8 +232,7 @@ CREATE TRIGGER insights_alert_group_updated AFTER UPDATE ON alert_groups
   EXECUTE FUNCTION insights_roots_changed();
 
 -- A review (its own incident's row) and a corrective action (its incident's primary's).
-CREATE FUNCTION insights_review_changed() RETURNS trigger LANGUAGE plpgsql
-  SET plan_cache_mode = force_custom_plan AS $$
+CREATE FUNCTION insights_review_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM insights_refresh_incidents(ARRAY[CASE WHEN TG_OP <> 'DELETE' THEN NEW.incident_id END,
     CASE WHEN TG_OP <> 'INSERT' THEN OLD.incident_id END]);
@@ -236,8 +254,7 @@ CREATE TRIGGER insights_task_updated AFTER UPDATE ON incident_tasks
   EXECUTE FUNCTION insights_roots_changed();
 
 -- A policy's time zone moves the night and weekend of every page it sent.
-CREATE FUNCTION insights_policy_changed() RETURNS trigger LANGUAGE plpgsql
-  SET plan_cache_mode = force_custom_plan AS $$
+CREATE FUNCTION insights_policy_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   UPDATE insights_pages ip
   SET night = extract(hour FROM insights_local_at(ip.at, NEW.business_hours)) >= 22

@@ -1,10 +1,10 @@
 /**
  * The insights' SQL: every figure is computed by PostgreSQL (counts, means, percentiles, histogram
- * buckets), never by loading incidents into the process. The queries read the figures rows kept by
- * triggers in the transaction of every change (migration 0027, docs/decisions/0010): one narrow
- * row per incident (`insights_incidents`: its measures in seconds and the scope of the incident it
- * counts as) and one per page and person it reached (`insights_pages`). Each query starts from the
- * same scope:
+ * buckets), never by loading incidents into the process. The queries read the figures rows that
+ * triggers keep in the transaction of every change (migration 0027; docs/decisions/0010-*): one
+ * narrow row per incident (`insights_incidents`: its measures in seconds, review, corrective
+ * actions, services and the scope of the incident it counts as) and one per page and person it
+ * reached (`insights_pages`). Each query starts from the same scope:
  *
  * - counted incidents: not declined, not merged into another (a duplicate counts as its primary:
  *   its pages, alerts and corrective actions are the primary's), declared within [from, to);
@@ -258,7 +258,7 @@ const correctiveCounts = (now: Date) => sql`
       coalesce(sum(cardinality(m.corrective_open_due)), 0) AS ca_open,
       -- Unnested only where something is open: most incidents have nothing to count.
       coalesce(sum(CASE WHEN cardinality(m.corrective_open_due) > 0 THEN
-        (SELECT count(*) FROM unnest(m.corrective_open_due) due WHERE due < ${now}) ELSE 0 END), 0) AS ca_overdue,
+        (SELECT count(*)::int FROM unnest(m.corrective_open_due) due WHERE due < ${now}) ELSE 0 END), 0) AS ca_overdue,
       coalesce(sum(m.corrective_done), 0) AS ca_done`;
 
 type ReviewColumns = {
@@ -440,18 +440,19 @@ function alertIncidentScope(v: Viewer, f: InsightsFilter): Frag {
 
 /**
  * The window's alerts counted per group first (a hash aggregate over alerts alone), then each
- * group joined once to its incident's figures row: several alerts in a group join once.
+ * group joined once to its incident's figures row: several alerts in a group join once. Sums are
+ * cast back to bigint at each level: a sum of bigints is numeric, several times slower to sum again.
  */
 const alertsByGroup = (v: Viewer, f: InsightsFilter, byService: boolean) => {
   const service = byService ? sql`a.service_id, ` : sql``;
   return sql`
     grouped AS (
-      SELECT ${service}a.group_id, count(*) AS alerts, sum(a.occurrences) AS occurrences
+      SELECT ${service}a.group_id, count(*) AS alerts, sum(a.occurrences)::bigint AS occurrences
       FROM alerts a WHERE ${alertWindow(f)}
       GROUP BY ${sql.raw(byService ? "1, 2" : "1")}),
     per AS (
       SELECT ${service}r.root_id AS incident, coalesce(r.live, false) AS counted,
-        sum(a.alerts) AS alerts, sum(a.occurrences) AS occurrences
+        sum(a.alerts)::bigint AS alerts, sum(a.occurrences)::bigint AS occurrences
       FROM grouped a ${alertJoins}
       WHERE ${alertIncidentScope(v, f)}
       GROUP BY ${sql.raw(byService ? "1, 2, 3" : "1, 2")})`;

@@ -10,6 +10,7 @@
  * X monitoring 10:30, resolved 11:00.
  */
 import { sql } from "kysely";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../support/app.ts";
 
@@ -348,6 +349,48 @@ describe("reviews, corrective actions and services", () => {
     expect((await figures(opened.incidents[0].id)).service_ids).toEqual([svc.id]);
     const bySvc = await ok(await t.admin.get(`/api/v1/insights?${window}&service=${svc.id}`));
     expect(bySvc.incidents).toBe(1);
+  });
+});
+
+describe("concurrent changes to one incident's figures", () => {
+  it("an acknowledgement committed while the incident's resolution waits is kept", async () => {
+    at("2026-11-04T10:00:00Z");
+    const w = await declare("S3");
+    const p = await page(w);
+    const acker = new pg.Client({ connectionString: t.url });
+    const resolver = new pg.Client({ connectionString: t.url });
+    await acker.connect();
+    await resolver.connect();
+    try {
+      await acker.query("BEGIN");
+      await acker.query(
+        "INSERT INTO page_events (page_id, kind, at) VALUES ($1, 'page-acknowledged', '2026-11-04T10:04:00Z')",
+        [p],
+      );
+      await resolver.query("BEGIN");
+      const pid = (await resolver.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]?.pid;
+      // The resolution's trigger waits for the acknowledgement's lock on the figures row…
+      const resolving = resolver.query(
+        "UPDATE incidents SET resolved_at = '2026-11-04T11:00:00Z' WHERE id = $1",
+        [w],
+      );
+      for (let polls = 0; ; polls++) {
+        const waiting = await t.database.pool.query(
+          "SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'",
+          [pid],
+        );
+        if (waiting.rowCount) break;
+        expect(polls, "the resolution should wait for the acknowledgement's row lock").toBeLessThan(10_000);
+      }
+      // …which commits first: the resolution then reads it instead of overwriting it.
+      await acker.query("COMMIT");
+      await resolving;
+      await resolver.query("COMMIT");
+    } finally {
+      await acker.end();
+      await resolver.end();
+    }
+    expect(await figures(w)).toMatchObject({ mtta: 240, mttr: 3600 });
   });
 });
 
