@@ -17,6 +17,7 @@ import { createSlack, type Slack } from "./chat/slack.ts";
 import { createSlackApi } from "./chat/slack-api.ts";
 import { configRoutes } from "./config/routes.ts";
 import { createConfigService } from "./config/service.ts";
+import { createBriefings } from "./customers/briefings.ts";
 import { customerRoutes } from "./customers/routes.ts";
 import { createCustomers } from "./customers/service.ts";
 import { syncOnCallWithPolicy } from "./defaults.ts";
@@ -378,6 +379,16 @@ export async function buildApp(deps: AppDeps) {
     },
   });
   customers.register();
+  // COMM-5: the executive notice and summary, filled from an incident and sent to their audiences.
+  const briefings = createBriefings({
+    db: database.db,
+    clock,
+    policy,
+    publicUrl,
+    templateValues: (tx, id) => incidents.rulesPort.templateValues(tx as unknown as IncidentDb, id),
+    notify: (tx, input) => notices.send(tx as unknown as PagingDb, input),
+    onCallIn: (tx, rotation, at) => oncall.onCallIn(tx as unknown as OncallDb, rotation, at),
+  });
   const alerts = createAlertService({
     db: database.db as unknown as AlertDb,
     clock,
@@ -687,7 +698,7 @@ export async function buildApp(deps: AppDeps) {
       await api.register(chat.apiRoutes);
       await api.register(roomRoutes(room, incidents));
       await api.register(reviewRoutes(reviews));
-      await api.register(customerRoutes(customers));
+      await api.register(customerRoutes(customers, briefings));
       await api.register(insightsRoutes(insights));
       await api.register(supportRoutes(support));
       await api.register(

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { actorOf } from "../platform/auth.ts";
 import type { App } from "../platform/http.ts";
+import type { Briefings } from "./briefings.ts";
 import { MAX_CONTACTS, MAX_NEXT_UPDATE_MINUTES } from "./model.ts";
 import type { Customers } from "./service.ts";
 
@@ -79,8 +80,63 @@ const presentCustomer = (c: Entry): z.infer<typeof customerSchema> => ({
   updatedAt: c.updatedAt.toISOString(),
 });
 
-export function customerRoutes(customers: Customers) {
+const briefingParams = z.object({
+  id: z.coerce.number().int().positive(),
+  template: z
+    .string()
+    .min(1)
+    .max(100)
+    .describe("a template of the policy: executiveNotice, executiveSummary"),
+});
+const briefingSchema = z
+  .object({
+    template: z.string(),
+    text: z.string().describe("the template filled from the incident as it is now"),
+    audience: z.array(z.string()).describe("the roles it goes to (policy templateAudiences)"),
+  })
+  .meta({ id: "Briefing" });
+
+export function customerRoutes(customers: Customers, briefings: Briefings) {
   return async (app: App) => {
+    app.get(
+      "/incidents/:id/briefings/:template",
+      {
+        schema: {
+          tags,
+          summary:
+            "A COMM-5 template (executive notice, internal executive summary) filled from the incident",
+          params: briefingParams,
+          response: { 200: briefingSchema },
+        },
+      },
+      async (req) => briefings.preview(actorOf(req), req.params.id, req.params.template),
+    );
+
+    app.post(
+      "/incidents/:id/briefings/:template",
+      {
+        config: responder,
+        schema: {
+          tags,
+          summary: "Send the filled template to its audience (COMM-5), recorded on the timeline",
+          description:
+            "Admins and people holding a role on the incident send it. It reaches the holders of the policy's `templateAudiences` roles on the incident (a vacant role: whoever is on call in its rotation) through their contact methods.",
+          params: briefingParams,
+          response: {
+            201: briefingSchema.extend({
+              sentTo: z.array(z.string()).describe("usernames it was sent to"),
+              reached: z.number().describe("how many of them have a contact method it went out to"),
+            }),
+          },
+        },
+      },
+      async (req, reply) => {
+        const r = await briefings.send(actorOf(req), req.params.id, req.params.template);
+        reply.code(201);
+        return r;
+      },
+    );
+
     app.get(
       "/customers",
       {

@@ -120,6 +120,13 @@ export function crossChecks(policy: BasePolicy): Issue[] {
       });
   }
 
+  for (const [name, audience] of Object.entries(policy.templateAudiences ?? {})) {
+    issues.push(
+      ...mustBeOneOf(name, Object.keys(policy.templates ?? {}), ["templateAudiences", name], "template"),
+      ...each(audience.roles, roleNames, ["templateAudiences", name, "roles"], "role"),
+    );
+  }
+
   const rules = policy.rules ?? [];
   issues.push(...duplicates(rules, (r) => r.id, ["rules"], "id", "rule id"));
   const ctx: RuleContext = {

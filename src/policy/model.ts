@@ -267,6 +267,16 @@ const basePolicySchema = z
     chat: chatSchema.optional(),
     reviews: reviewsSchema.optional(),
     customerUpdates: customerUpdatesSchema.optional(),
+    /**
+     * COMM-5: who receives each template when a person sends it from an incident: the holders of
+     * these roles on it (a vacant role: whoever is on call in its rotation).
+     */
+    templateAudiences: z
+      .record(
+        z.string(),
+        z.object({ roles: z.array(text).min(1, { error: "expected at least one role" }) }).strict(),
+      )
+      .optional(),
   })
   .strict();
 

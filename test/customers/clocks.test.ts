@@ -145,3 +145,44 @@ describe("COMM-6 cadence", () => {
     await resolve(i.id);
   });
 });
+
+describe("COMM-5 briefings", () => {
+  it("COMM-5: the executive summary is filled from the incident and sent to its audience by someone on it", async () => {
+    const lea = await p.person("lea");
+    const exa = await p.person("exa");
+    const bystander = await p.person("bystander");
+    await p.rotation("Infrastructure Leader", [lea]);
+    const i = await customerIncident("Sev0", "installs fail after upgrade");
+    const sponsor = await p.t.admin.request(
+      "PUT",
+      `/api/v1/incidents/${i.id}/roles/${encodeURIComponent("Executive Sponsor")}`,
+      { user: exa.id },
+    );
+    expect(sponsor.status, JSON.stringify(sponsor.body)).toBe(200);
+
+    const preview = await bystander.get(`/api/v1/incidents/${i.id}/briefings/executiveSummary`);
+    expect(preview.status, JSON.stringify(preview.body)).toBe(200);
+    expect(preview.body.text).toContain(
+      `Status of Sev0 incident #${i.id}, installs fail after upgrade: investigating`,
+    );
+    expect(preview.body.text).toContain(`Incident: http://firebreak.test/incidents/${i.id}`);
+    expect(preview.body.audience).toEqual(["Infrastructure Leader", "Executive Sponsor", "Incident Manager"]);
+    expect((await bystander.get(`/api/v1/incidents/${i.id}/briefings/nope`)).status).toBe(404);
+
+    const refused = await bystander.request("POST", `/api/v1/incidents/${i.id}/briefings/executiveSummary`);
+    expect(refused.status, JSON.stringify(refused.body)).toBe(403);
+    const sent = await cody.request("POST", `/api/v1/incidents/${i.id}/briefings/executiveSummary`);
+    expect(sent.status, JSON.stringify(sent.body)).toBe(201);
+    expect(sent.body.sentTo.sort()).toEqual(["exa", "lea"]);
+    await p.t.runJobs();
+    for (const who of [lea, exa]) {
+      const mail = p.mails(who, /Executive summary: Sev0 incident/).at(-1);
+      expect(mail?.body).toContain("installs fail after upgrade");
+    }
+    expect(p.mails(bystander, /Executive summary/)).toEqual([]);
+    const recorded = (await p.timeline(i.id)).filter((e: Json) => e.kind === "notice-briefing-sent");
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0].body).toMatch(/^executiveSummary sent to (exa, lea|lea, exa)/);
+    await resolve(i.id);
+  });
+});

@@ -419,6 +419,7 @@ export async function seedWorld(t: TestApp): Promise<World> {
     "updates/{id}": ids.statusUpdate,
     "subscribers/{id}": ids.subscriber,
     "roles/{role}": "EOC",
+    "briefings/{template}": "executiveSummary",
     "labels/{label}": "seeded",
     "timeline/{eventId}": ids.publicEvent,
     "tasks/{taskId}": ids.publicTask,
