@@ -165,7 +165,7 @@ async function writeCosts(pool: pg.Pool, runs: number) {
       ],
       [
         "severity: UPDATE incidents (severity)",
-        `UPDATE incidents SET severity = 'S1', updated_at = now() WHERE id = ${incident}`,
+        `UPDATE incidents SET severity = CASE WHEN severity = 'S1' THEN 'S2' ELSE 'S1' END, updated_at = now() WHERE id = ${incident}`,
       ],
       [
         "note: UPDATE incidents (updated_at only)",
