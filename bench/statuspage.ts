@@ -37,13 +37,18 @@ import {
 } from "./lib.ts";
 
 export const description =
-  "public status page HTML and summary.json at 200 connections vs a bare node:http server with the same bytes; publishing every second";
+  "public status page HTML and summary.json at 50 and 200 connections vs a bare node:http server with the same bytes; publishing every second";
 
 const targets = {
-  overBaseline: 0.6,
+  /** Issue 21: at both connection counts, Firebreak quiet ÷ the baseline in the same phase. */
+  overBaseline: 0.8,
+  /** Issue 21: Firebreak's p99 at most this times the baseline's, in the same phase (closed loop, quiet). */
+  p99OverBaseline: 1.5,
   p99Ms: 20,
   publishingOverQuiet: 0.95,
   connections: 200,
+  /** A second closed-loop phase (baseline and Firebreak quiet in turn) at this many connections. */
+  fewConnections: 50,
   /** The open-loop phases run at this share of Firebreak's closed-loop requests/s, or at less so that its server uses no more of a CPU. */
   openShare: 0.5,
 } as const;
@@ -53,7 +58,8 @@ type Resource = keyof typeof paths;
 const resourceName: Record<Resource, string> = { html: "HTML", json: "summary.json" };
 
 const usage = `usage: npm run bench -- statuspage [options]
-  --connections N   concurrent keep-alive connections (default 200)
+  --connections N   concurrent keep-alive connections (default 200; a second closed-loop phase
+                    runs at 50, baseline and Firebreak quiet in turn)
   --seconds S       measured seconds of each kind of slice in a phase (default 10: closed-loop
                     phases and open-loop ones take 3 × S each; plus --warmup)
   --warmup S        warm-up before each phase, not counted (default 2)
@@ -218,11 +224,16 @@ const startFirebreak = (url: string, poolSize: number, cleanup: Cleanup, profile
 type Fixed = { path: string; body: Buffer; headers: Record<string, string> };
 
 /**
- * The headers of a Firebreak answer that a server sets (Date, Connection and Keep-Alive are node's
+ * The headers of a Firebreak answer that a server sets, security headers included (Date, Connection and Keep-Alive are node's
  * own, added by both servers alike). Cached answers carry no X-Request-Id unless the request had one
  * (this load sends none), so the baseline sends none either.
  */
 const ownHeaders = [
+  // The status page's own security headers: the same bytes means these too.
+  "content-security-policy",
+  "x-content-type-options",
+  "x-frame-options",
+  "referrer-policy",
   "content-type",
   "etag",
   "last-modified",
@@ -260,7 +271,11 @@ server.listen(Number(process.env.PORT), "127.0.0.1");
 process.on("SIGINT", () => server.close(() => process.exit(0)));
 `;
 
-async function startBaseline(fixed: Fixed[], cleanup: Cleanup): Promise<{ child: Child; port: number }> {
+async function startBaseline(
+  fixed: Fixed[],
+  cleanup: Cleanup,
+  profileDir?: string,
+): Promise<{ child: Child; port: number }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "firebreak-bench-bytes-"));
   cleanup.add("remove the baseline's files", () => rmSync(dir, { recursive: true, force: true }));
   const routes = fixed.map((f, i) => {
@@ -270,6 +285,7 @@ async function startBaseline(fixed: Fixed[], cleanup: Cleanup): Promise<{ child:
   });
   const port = await freePort();
   const child = spawnNode(["-e", baselineProgram], {
+    nodeArgs: profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
     env: { ...process.env, PORT: String(port), BENCH_ROUTES: JSON.stringify(routes) },
   });
   cleanup.add("stop the baseline server", () => child.stop());
@@ -302,6 +318,8 @@ type Setup = {
 
 /** The component the publisher flips, and the public incident it has open on it (null: none). */
 type Live = {
+  /** A responder who drafts the posts the admin approves (COMM-3: never the same person). */
+  writer: HttpClient;
   componentId: number;
   componentName: string;
   open: number | null;
@@ -322,7 +340,7 @@ function ok(r: { status: number; body: string }, status: number, what: string) {
  * into the status history with SQL (the API records changes only as they happen), so the bars are
  * not all green.
  */
-async function buildPage(admin: HttpClient, db: pg.Pool): Promise<Setup> {
+async function buildPage(admin: HttpClient, writer: HttpClient, db: pg.Pool): Promise<Setup> {
   const api = `/api/v1/status-pages/${SLUG}`;
   const start = new Date(Date.now() - 89 * 86_400_000).toISOString().slice(0, 10);
   const ids = new Map<string, number>();
@@ -356,7 +374,7 @@ async function buildPage(admin: HttpClient, db: pg.Pool): Promise<Setup> {
     if (!first) throw new Error("no steps");
     const affected = (a: [string, string][]) => a.map(([c, s]) => ({ componentId: id(c), newStatus: s }));
     const d = ok(
-      await admin.request("POST", `${api}/incidents`, {
+      await writer.request("POST", `${api}/incidents`, {
         name,
         status: first.status,
         body: first.body,
@@ -369,7 +387,7 @@ async function buildPage(admin: HttpClient, db: pg.Pool): Promise<Setup> {
     await approve((d.update as { id: number }).id);
     for (const s of rest) {
       const u = ok(
-        await admin.request("POST", `${api}/incidents/${incidentId}/updates`, {
+        await writer.request("POST", `${api}/incidents/${incidentId}/updates`, {
           status: s.status,
           body: s.body,
           affected: affected(s.affected),
@@ -434,7 +452,7 @@ async function buildPage(admin: HttpClient, db: pg.Pool): Promise<Setup> {
   const day = 24 * hour;
   const maintenance = async (name: string, from: number, until: number, components: string[]) => {
     const d = ok(
-      await admin.request("POST", `${api}/maintenances`, {
+      await writer.request("POST", `${api}/maintenances`, {
         name,
         scheduledFor: new Date(from).toISOString(),
         scheduledUntil: new Date(until).toISOString(),
@@ -495,8 +513,23 @@ async function buildPage(admin: HttpClient, db: pg.Pool): Promise<Setup> {
     maintenances: 2,
     updates,
     historyRows: rows.length,
-    live: { componentId: id(liveName), componentName: liveName, open: null, published: 0 },
+    live: { writer, componentId: id(liveName), componentName: liveName, open: null, published: 0 },
   };
+}
+
+/** A responder with an API token, who drafts what the admin publishes. */
+async function responderClient(admin: HttpClient, base: string): Promise<HttpClient> {
+  const u = ok(
+    await admin.request("POST", "/api/v1/users", {
+      username: "bench-writer",
+      name: "Bench Writer",
+      role: "responder",
+    }),
+    201,
+    "responder",
+  );
+  const t = ok(await admin.request("POST", `/api/v1/users/${u.id}/tokens`, { name: "bench" }), 201, "token");
+  return httpClient(base, { connections: 1, headers: { authorization: `Bearer ${t.token as string}` } });
 }
 
 // -- the publisher -----------------------------------------------------------------------------------
@@ -516,7 +549,7 @@ async function publishOnce(admin: HttpClient, live: Live): Promise<Publish> {
   let updateId: number;
   if (live.open === null) {
     const d = ok(
-      await admin.request("POST", `${api}/incidents`, {
+      await live.writer.request("POST", `${api}/incidents`, {
         name: `Elevated ${live.componentName.toLowerCase()} latency`,
         status: "investigating",
         body: `${live.componentName} requests are slower than usual for some customers. (${n})`,
@@ -529,7 +562,7 @@ async function publishOnce(admin: HttpClient, live: Live): Promise<Publish> {
     updateId = (d.update as { id: number }).id;
   } else {
     const u = ok(
-      await admin.request("POST", `${api}/incidents/${live.open}/updates`, {
+      await live.writer.request("POST", `${api}/incidents/${live.open}/updates`, {
         status: "resolved",
         body: `${live.componentName} latency is back to normal. (${n})`,
         affected: [{ componentId: live.componentId, newStatus: "operational" }],
@@ -661,6 +694,7 @@ type Figure = {
 
 type PhaseResult = {
   resource: Resource;
+  connections: number;
   /** Open loop: the requests a second offered (paced over all connections); null: closed loop. */
   offered: number | null;
   sliceMs: number;
@@ -860,6 +894,7 @@ async function phase(o: {
   }
   return {
     resource: o.resource,
+    connections: o.load.clients,
     offered: o.load.rate ?? null,
     sliceMs: o.sliceMs,
     modes,
@@ -937,7 +972,9 @@ export async function run(argv: string[]): Promise<void> {
     const admin = httpClient(fb.base, { connections: 1, headers: { authorization: `Bearer ${fb.token}` } });
     cleanup.add("close the admin client", () => admin.close());
     note("building the page: components, groups, incidents, maintenance…");
-    const setup = await buildPage(admin, query);
+    const writer = await responderClient(admin, fb.base);
+    cleanup.add("close the writer's client", () => writer.close());
+    const setup = await buildPage(admin, writer, query);
     note(
       "unloaded: 10 publishes, each followed by GETs that rebuild and then hit the cache; then 40 more for their CPU…",
     );
@@ -953,7 +990,7 @@ export async function run(argv: string[]): Promise<void> {
       `page: ${setup.components} components in ${setup.groups} groups; HTML ${int(fixed.html.body.length)} bytes, summary.json ${int(fixed.json.body.length)} bytes`,
     );
     note("starting the baseline node:http server…");
-    const bl = await startBaseline([fixed.html, fixed.json], cleanup);
+    const bl = await startBaseline([fixed.html, fixed.json], cleanup, profileDir);
 
     load.cpu = (): CpuGroups => ({
       "load generator": { self: process.pid },
@@ -986,6 +1023,24 @@ export async function run(argv: string[]): Promise<void> {
       });
       published = true;
       results.push(closed);
+      // The same closed loop at fewer connections: the baseline and Firebreak quiet in turn.
+      const few = Math.min(targets.fewConnections, connections);
+      const fewModes: Mode[] = ["baseline", "quiet"];
+      note(
+        `${resourceName[resource]}, closed loop: ${few} connections, ${slices} in turn ${fewModes.join(" → ")}, ${load.warmupMs / 1000} s warm-up + ${(fewModes.length * perMode) / 1000} s…`,
+      );
+      results.push(
+        await phase({
+          resource,
+          modes: fewModes,
+          ports: { baseline: bl.port, firebreak: fb.port },
+          load: { ...load, clients: few, durationMs: fewModes.length * perMode },
+          sliceMs,
+          expectBytes: fixed[resource].body.length,
+          publish: { admin, live: setup.live, everyMs, publish: false },
+          published,
+        }),
+      );
       // Open loop at a share of what Firebreak's server can answer, quiet and publishing in turn.
       // Try that share of its closed-loop rate; answering one by one costs more CPU per answer than
       // in the closed loop's bursts, so if the server is busier than the share there, lower the rate
@@ -1055,10 +1110,16 @@ export async function run(argv: string[]): Promise<void> {
     process.stdout.write(values.json ? `${JSON.stringify(figures, null, 2)}\n` : report(figures));
     if (profileDir) {
       await fb.child.stop();
+      await bl.child.stop();
+      const names = new Map([
+        [fb.child.proc.pid, "Firebreak server"],
+        [bl.child.proc.pid, "baseline server"],
+      ]);
       // Only the main thread's profile (thread id 0); the others are the module loader's worker.
       for (const f of readdirSync(profileDir).filter((n) => /\.0\.\d+\.cpuprofile$/.test(n))) {
         const file = path.join(profileDir, f);
-        say(`\nserver CPU profile: ${file} (the whole run, start-up included); top self time:`);
+        const who = names.get(Number(f.split(".")[3])) ?? "server";
+        say(`\n${who} CPU profile: ${file} (the whole run, start-up included); top self time:`);
         for (const line of topSelfTime(file, 40)) say(`  ${line}`);
       }
     }
@@ -1101,11 +1162,16 @@ type FigureInput = {
 };
 
 const phaseLabel = (r: PhaseResult) =>
-  `${resourceName[r.resource]}, ${r.offered === null ? "closed loop" : `open loop at ${int(r.offered)}/s`}`;
+  `${resourceName[r.resource]}, ${r.offered === null ? `closed loop, ${r.connections} connections` : `open loop at ${int(r.offered)}/s`}`;
 
 function figuresOf(f: FigureInput) {
   const byResource = (resource: Resource) => {
-    const closed = f.results.find((r) => r.resource === resource && r.offered === null);
+    const closed = f.results.find(
+      (r) => r.resource === resource && r.offered === null && r.connections === f.settings.connections,
+    );
+    const fewer = f.results.find(
+      (r) => r.resource === resource && r.offered === null && r.connections !== f.settings.connections,
+    );
     const open = f.results.find((r) => r.resource === resource && r.offered !== null);
     const b = closed?.modes.baseline;
     const q = closed?.modes.quiet;
@@ -1113,10 +1179,24 @@ function figuresOf(f: FigureInput) {
     const ob = open?.modes.baseline;
     const oq = open?.modes.quiet;
     const op = open?.modes.publishing;
+    const fb = fewer?.modes.baseline;
+    const fq = fewer?.modes.quiet;
     if (!closed || !open || !b || !q || !p || !ob || !oq || !op)
       throw new Error(`${resource}: a phase is missing`);
     return {
       closed,
+      /** The closed loop at fewer connections (none when --connections is that few already). */
+      fewer:
+        fewer && fb && fq
+          ? {
+              connections: fewer.connections,
+              phase: fewer,
+              baseline: fb,
+              quiet: fq,
+              overBaseline: fq.requestsPerSecond / fb.requestsPerSecond,
+              p99OverBaseline: fq.latency.p99 / fb.latency.p99,
+            }
+          : null,
       open,
       baseline: b,
       quiet: q,
@@ -1157,12 +1237,31 @@ function figuresOf(f: FigureInput) {
     const x = resource === "html" ? html : json;
     const closedP99 = Math.max(x.quiet.latency.p99, x.publishing.latency.p99);
     const openP99 = Math.max(x.openQuiet.latency.p99, x.openPublishing.latency.p99);
+    // Issue 21: throughput and p99 against the baseline at each connection count.
+    const atCounts = [
+      {
+        connections: f.settings.connections,
+        overBaseline: x.ratios.overBaseline,
+        p99OverBaseline: x.ratios.p99OverBaseline,
+      },
+      ...(x.fewer ? [x.fewer] : []),
+    ];
+    const worstThroughput = Math.min(...atCounts.map((c) => c.overBaseline));
+    const worstP99 = Math.max(...atCounts.map((c) => c.p99OverBaseline));
+    const counts = atCounts.map((c) => c.connections).join(" and ");
     return {
       resource,
       throughput: {
-        rule: `Firebreak ${resourceName[resource]} ≥ ${targets.overBaseline}× the baseline's requests/s`,
-        value: x.ratios.overBaseline,
-        met: x.ratios.overBaseline >= targets.overBaseline,
+        rule: `Firebreak ${resourceName[resource]} ≥ ${targets.overBaseline}× the baseline's requests/s at ${counts} connections`,
+        value: worstThroughput,
+        each: atCounts.map((c) => ({ connections: c.connections, value: c.overBaseline })),
+        met: worstThroughput >= targets.overBaseline,
+      },
+      p99OverBaseline: {
+        rule: `p99 ≤ ${targets.p99OverBaseline}× the baseline's p99 at ${counts} connections (closed loop, quiet)`,
+        value: worstP99,
+        each: atCounts.map((c) => ({ connections: c.connections, value: c.p99OverBaseline })),
+        met: worstP99 <= targets.p99OverBaseline,
       },
       p99: {
         rule: `p99 < ${targets.p99Ms} ms at ${f.settings.connections} connections flat out, quiet and publishing`,
@@ -1225,7 +1324,14 @@ function report(f: Figures): string {
   const s = f.settings;
   const u = f.unloaded;
   const x = (v: number) => `${v.toFixed(2)}×`;
-  const phases = [f.html.closed, f.html.open, f.json.closed, f.json.open];
+  const phases = [
+    f.html.closed,
+    f.html.fewer?.phase,
+    f.html.open,
+    f.json.closed,
+    f.json.fewer?.phase,
+    f.json.open,
+  ].filter((r): r is PhaseResult => r !== undefined);
   const row = (name: string, r: Figure, over: number | null) => [
     name,
     rate(r.requestsPerSecond),
@@ -1247,6 +1353,12 @@ function report(f: Figures): string {
       row(`${name}: baseline node:http`, g.baseline, null),
       row(`  Firebreak`, g.quiet, g.ratios.overBaseline),
       row(`  Firebreak, publishing`, g.publishing, g.ratios.publishingOverBaseline),
+      ...(g.fewer
+        ? [
+            row(`  baseline node:http, ${g.fewer.connections} connections`, g.fewer.baseline, null),
+            row(`  Firebreak, ${g.fewer.connections} connections`, g.fewer.quiet, g.fewer.overBaseline),
+          ]
+        : []),
       row(`  baseline node:http, ${open}`, g.openBaseline, null),
       row(`  Firebreak, ${open}`, g.openQuiet, null),
       row(`  Firebreak, ${open}, publishing`, g.openPublishing, null),
@@ -1298,7 +1410,12 @@ function report(f: Figures): string {
     `stalls: gaps of ≥ ${STALL_MS} ms in which no connection got an answer.`,
     "",
     `publishing ÷ quiet (closed loop, requests/s): HTML ${x(f.html.ratios.publishingOverQuiet)} · summary.json ${x(f.json.ratios.publishingOverQuiet)}`,
-    `p99 ÷ baseline p99 (closed loop, quiet): HTML ${x(f.html.ratios.p99OverBaseline)} · summary.json ${x(f.json.ratios.p99OverBaseline)}`,
+    `p99 ÷ baseline p99 (closed loop, quiet), ${s.connections} connections: HTML ${x(f.html.ratios.p99OverBaseline)} · summary.json ${x(f.json.ratios.p99OverBaseline)}`,
+    ...(f.html.fewer && f.json.fewer
+      ? [
+          `p99 ÷ baseline p99 (closed loop, quiet), ${f.html.fewer.connections} connections: HTML ${x(f.html.fewer.p99OverBaseline)} · summary.json ${x(f.json.fewer.p99OverBaseline)}`,
+        ]
+      : []),
   ];
   for (const r of phases) {
     const p = r.publishes;
@@ -1350,7 +1467,8 @@ function report(f: Figures): string {
   for (const v of f.targets.verdicts) {
     const name = resourceName[v.resource];
     lines.push(
-      `target (${v.throughput.rule}): ${verdict(v.throughput.met)} — ${x(v.throughput.value)}`,
+      `target (${v.throughput.rule}): ${verdict(v.throughput.met)} — ${v.throughput.each.map((e) => `${x(e.value)} at ${e.connections}`).join(", ")}`,
+      `target (${name} ${v.p99OverBaseline.rule}): ${verdict(v.p99OverBaseline.met)} — ${v.p99OverBaseline.each.map((e) => `${x(e.value)} at ${e.connections}`).join(", ")}`,
       `target (${name} ${v.p99.rule}): ${verdict(v.p99.met)} — worst p99 ${ms(v.p99.value)} ms (the baseline's: ${ms(v.p99.baseline)} ms)`,
       `target (${name} ${v.openP99.rule}): ${verdict(v.openP99.met)} — worst p99 ${ms(v.openP99.value)} ms (the baseline's: ${ms(v.openP99.baseline)} ms)`,
       `target (${name} ${v.publishing.rule}): ${verdict(v.publishing.met)} — ${x(v.publishing.value)}, ${v.publishing.etags} ETags`,

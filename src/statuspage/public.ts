@@ -63,6 +63,9 @@ export const statusPageSecurityHeaders: Record<string, string> = {
 /** A page slug as status pages are created with; anything else is a 404 without asking the database. */
 const validSlug = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
+/** How many URLs the early answers remember the cache keys of. */
+const MAX_REMEMBERED_URLS = 1_000;
+
 const keyOf = (slug: string, rest: string) => `${slug}\u0000${rest}`;
 
 type Answer = { status: number; headers: Record<string, string>; body?: Buffer };
@@ -103,6 +106,8 @@ type AnswerHeaders = {
   [name in "if-none-match" | "if-modified-since" | "accept-encoding" | "x-request-id"]?: string | string[];
 };
 const answerHeaderNames = new Set(["if-none-match", "if-modified-since", "accept-encoding", "x-request-id"]);
+/** Their lengths: a name of another length is passed over without lower-casing it (a string each). */
+const answerHeaderLengths = new Set([...answerHeaderNames].map((n) => n.length));
 
 /**
  * The headers `answer` reads, from the raw list (the first of each name). Node builds `req.headers`
@@ -111,7 +116,9 @@ const answerHeaderNames = new Set(["if-none-match", "if-modified-since", "accept
 export function answerHeaders(rawHeaders: readonly string[]): AnswerHeaders {
   const out: Record<string, string> = {};
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    const name = (rawHeaders[i] as string).toLowerCase();
+    const raw = rawHeaders[i] as string;
+    if (!answerHeaderLengths.has(raw.length)) continue;
+    const name = raw.toLowerCase();
     if (answerHeaderNames.has(name) && out[name] === undefined) out[name] = rawHeaders[i + 1] as string;
   }
   return out;
@@ -154,12 +161,34 @@ export function statusKeyOfUrl(url: string, atRoot?: string): string | null {
  * not logged, so they carry an X-Request-Id only when the request had one.
  */
 export function statusFastPath(cache: ResponseCache, metrics: Metrics, atRoot?: string): FastPath {
+  // A crowd asks for a few URLs again and again: each one's key and route are worked out once.
+  const targets = new Map<string, { key: string; route: string } | null>();
+  const targetOf = (url: string) => {
+    let t = targets.get(url);
+    if (t !== undefined) return t;
+    const key = statusKeyOfUrl(url, atRoot);
+    t =
+      key === null
+        ? null
+        : {
+            key,
+            route:
+              url === "/" || url.startsWith("/?")
+                ? "/"
+                : key.endsWith("\u0000")
+                  ? "/status/:slug"
+                  : "/status/:slug/*",
+          };
+    // Bounded: anyone can send any number of distinct URLs (query strings).
+    if (targets.size >= MAX_REMEMBERED_URLS) targets.clear();
+    targets.set(url, t);
+    return t;
+  };
   return (req, res) => {
     if (req.method !== "GET" && req.method !== "HEAD") return false;
-    const url = req.url ?? "";
-    const key = statusKeyOfUrl(url, atRoot);
-    if (key === null) return false;
-    const r = cache.peek(key);
+    const target = targetOf(req.url ?? "");
+    if (target === null) return false;
+    const r = cache.peek(target.key);
     if (!r) return false;
     const headers = answerHeaders(req.rawHeaders);
     const a = answer(r, headers);
@@ -167,13 +196,7 @@ export function statusFastPath(cache: ResponseCache, metrics: Metrics, atRoot?: 
     const given = saneRequestId(headers["x-request-id"]);
     res.writeHead(a.status, given ? { ...a.headers, "x-request-id": given } : a.headers);
     res.end(req.method === "HEAD" ? undefined : a.body);
-    const route =
-      url === "/" || url.startsWith("/?")
-        ? "/"
-        : key.endsWith("\u0000")
-          ? "/status/:slug"
-          : "/status/:slug/*";
-    metrics.cachedAnswers.add(req.method, route, a.status);
+    metrics.cachedAnswers.add(req.method, target.route, a.status);
     return true;
   };
 }
