@@ -1,7 +1,8 @@
 /**
- * What a browser downloads to show each screen of the web app first: the entry chunk, the screen's
- * lazily loaded chunk and everything they import, gzipped. Run after `vite build` (npm run
- * build:web does); fails when a first load passes the budget, so a heavy dependency is noticed.
+ * What a browser downloads to show each screen of the web app first: the entries (the app's and
+ * early.ts), the chunks index.html preloads for the home screen (every page loads them), the
+ * screen's lazily loaded chunk and everything they import, gzipped. Run after `vite build` (npm
+ * run build:web does); fails when a first load passes the budget, so a heavy dependency is noticed.
  */
 import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
@@ -12,7 +13,8 @@ const dist = new URL("../web/dist/", import.meta.url);
 type Chunk = { file: string; isEntry?: boolean; isDynamicEntry?: boolean; imports?: string[]; src?: string };
 type Manifest = Record<string, Chunk>;
 
-export function firstLoads(manifest: Manifest, sizeOf: (file: string) => number) {
+/** `preloaded`: the files index.html preloads besides the entries' own imports. */
+export function firstLoads(manifest: Manifest, sizeOf: (file: string) => number, preloaded: string[] = []) {
   const closure = (key: string, into = new Set<string>()): Set<string> => {
     const chunk = manifest[key];
     if (!chunk || into.has(chunk.file)) return into;
@@ -21,9 +23,10 @@ export function firstLoads(manifest: Manifest, sizeOf: (file: string) => number)
     return into;
   };
   const total = (files: Set<string>) => [...files].reduce((sum, f) => sum + sizeOf(f), 0);
-  const entryKey = Object.keys(manifest).find((k) => manifest[k]?.isEntry);
-  if (!entryKey) throw new Error("the manifest names no entry chunk: is web/dist a Vite build?");
-  const entry = closure(entryKey);
+  const entryKeys = Object.keys(manifest).filter((k) => manifest[k]?.isEntry);
+  if (!entryKeys.length) throw new Error("the manifest names no entry chunk: is web/dist a Vite build?");
+  const entry = new Set<string>(preloaded);
+  for (const key of entryKeys) closure(key, entry);
   const screens = Object.entries(manifest)
     .filter(([, c]) => c.isDynamicEntry)
     .map(([key]) => ({ screen: key, bytes: total(closure(key, new Set(entry))) }))
@@ -34,7 +37,11 @@ export function firstLoads(manifest: Manifest, sizeOf: (file: string) => number)
 if (import.meta.url === `file://${process.argv[1]}`) {
   const manifest = JSON.parse(readFileSync(new URL(".vite/manifest.json", dist), "utf8")) as Manifest;
   const sizeOf = (file: string) => gzipSync(readFileSync(new URL(file, dist)), { level: 9 }).length;
-  const { entry, screens } = firstLoads(manifest, sizeOf);
+  const html = readFileSync(new URL("index.html", dist), "utf8");
+  const preloaded = [...html.matchAll(/<link rel="modulepreload"[^>]* href="\/([^"]+)"/g)].map(
+    (m) => m[1] ?? "",
+  );
+  const { entry, screens } = firstLoads(manifest, sizeOf, preloaded);
   const kb = (n: number) => `${(n / 1024).toFixed(1)} kB`;
   process.stdout.write(`web app first load (JS, gzip): entry ${kb(entry)}\n`);
   for (const s of screens) process.stdout.write(`  ${s.screen.padEnd(44)} ${kb(s.bytes)}\n`);
