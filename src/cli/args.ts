@@ -23,7 +23,7 @@ export type Call = {
 
 export type Command = {
   summary: string;
-  /** Positional names: "ID" required, "USER?" optional, "TEXT..." takes the rest of the words. */
+  /** Positional names: "ID" required, "USER?" optional, "TEXT..." takes the rest of the words ("TEXT...?": may be none). */
   args?: string[];
   flags?: Record<string, Flag>;
   /** For commands with several forms, the usage lines after `firebreak <name>`. */
@@ -42,7 +42,7 @@ export function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
   return new Promise((resolve) => stream.write(text.endsWith("\n") ? text : `${text}\n`, () => resolve()));
 }
 
-const baseName = (arg: string) => arg.replace(/(\?|\.\.\.)$/, "");
+const baseName = (arg: string) => arg.replace(/(\?|\.\.\.|\.\.\.\?)$/, "");
 
 export function synopsis(name: string, cmd: Command): string[] {
   if (cmd.synopsis) return cmd.synopsis.map((s) => `firebreak ${name} ${s}`);
@@ -107,7 +107,7 @@ export function parse(cmd: Command, argv: string[], api: Api, output: NodeJS.Wri
   const rest = [...parsed.positionals];
   for (const arg of cmd.args ?? []) {
     const name = baseName(arg);
-    const value = arg.endsWith("...") ? rest.splice(0).join(" ") || undefined : rest.shift();
+    const value = /\.\.\.\??$/.test(arg) ? rest.splice(0).join(" ") || undefined : rest.shift();
     if (value !== undefined) values.set(name, value);
     else if (!arg.endsWith("?")) throw new UsageError(`missing ${name}`);
   }

@@ -8,6 +8,7 @@ import { CliError, connect, defaultUrl, UsageError } from "./client.ts";
 import { statusPageCommands } from "./components.ts";
 import { configCommands } from "./config.ts";
 import { contactCommands } from "./contacts.ts";
+import { customerCommands } from "./customers.ts";
 import { escalationCommands } from "./escalation.ts";
 import { importCommands } from "./import.ts";
 import { oncallCommands } from "./oncall.ts";
@@ -38,6 +39,7 @@ const writes: Record<string, Command> = {
   ...scheduleCommands,
   ...systemCommands,
   ...reviewCommands,
+  ...customerCommands,
   ...configCommands,
   ...importCommands,
 };
