@@ -36,7 +36,8 @@ import { type EditorSample, editorStats, loadEditor, seedSchedule } from "./weba
 export const description =
   "the web app's first screen (incidents list) and the schedule editor in Chromium, cold and warm, their first-load JS vs a bare node:http page, and the schedule preview's render time";
 
-const targets = { coldP90Ms: 1000, jsGzipBytes: 250 * 1024, previewMs: 100 } as const;
+/** `firstScreenP90Ms`: issue 21's target for the incidents list, tighter than the 1 s of the first release. */
+const targets = { coldP90Ms: 1000, firstScreenP90Ms: 300, jsGzipBytes: 250 * 1024, previewMs: 100 } as const;
 const TIMEOUT_MS = 15_000;
 const viewport = { width: 1280, height: 800 };
 
@@ -754,6 +755,11 @@ function figuresOf(f: FigureInput) {
         value: coldP90,
         met: coldP90 < targets.coldP90Ms,
       },
+      firstScreenFast: {
+        rule: `first screen p90 < ${targets.firstScreenP90Ms} ms, cold, on loopback (issue 21)`,
+        value: coldP90,
+        met: coldP90 < targets.firstScreenP90Ms,
+      },
       firstLoadJs: {
         rule: `first-load JS < ${kB(targets.jsGzipBytes)} gzip`,
         value: js.gzip,
@@ -952,6 +958,7 @@ function report(f: Figures): string {
   const t = f.targets;
   lines.push(
     `target (${t.firstScreen.rule}): ${verdict(t.firstScreen.met)} — p90 ${ms(t.firstScreen.value)} ms (the baseline's: ${ms(f.baseline.cold.firstScreen.p90)} ms)`,
+    `target (${t.firstScreenFast.rule}): ${verdict(t.firstScreenFast.met)} — p90 ${ms(t.firstScreenFast.value)} ms`,
     `target (${t.firstLoadJs.rule}): ${verdict(t.firstLoadJs.met)} — ${kB(t.firstLoadJs.value)} gzip (${kB(f.js.br)} as brotli, which Chromium got; ${kB(f.js.decoded)} uncompressed)`,
     `target (${t.editorFirstScreen.rule}): ${verdict(t.editorFirstScreen.met)} — p90 ${ms(t.editorFirstScreen.value)} ms (${x(f.editor.coldP90OverBaseline)} the baseline's cold p90)`,
     `target (${t.editorJs.rule}): ${verdict(t.editorJs.met)} — ${kB(t.editorJs.value)} gzip in ${f.editor.js.files.length} files`,
