@@ -41,6 +41,8 @@ CREATE TABLE insights_incidents (
 );
 CREATE INDEX insights_incidents_declared ON insights_incidents (declared_at) WHERE counted;
 CREATE INDEX insights_incidents_root ON insights_incidents (root_id);
+-- The few incidents a viewer may not see are read apart (private ones, then their participants).
+CREATE INDEX insights_incidents_private ON insights_incidents (incident_id) WHERE private;
 
 -- Recomputes the rows of these incidents from their incident, their root and the pages. Their
 -- rows are locked first and read after, by a second statement (a new snapshot): a command that
