@@ -79,7 +79,7 @@ describe("the objectives editor", browserTest, () => {
           .body;
         return v.objectives.every((o: { lastState: string | null }) => o.lastState === "met");
       },
-      { timeoutMs: 20_000, intervalMs: 250 },
+      { timeoutMs: 30_000, intervalMs: 250 },
     );
     await page.reload();
     await page.getByRole("button", { name: "Service levels of Checkout" }).click();
@@ -87,7 +87,7 @@ describe("the objectives editor", browserTest, () => {
       page
         .getByRole("region", { name: "Service levels of Checkout" })
         .getByRole("group", { name: "Error-ratio objective" })
-        .getByText(/Last judged .*: met \(0\)/),
+        .getByText(/Last judged .*: met/),
     );
   });
 });
