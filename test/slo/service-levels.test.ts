@@ -146,6 +146,13 @@ describe("service-level objectives (real Prometheus)", () => {
       (await t.admin.get(`${page}/components`)).body.components.find((c: Json) => c.id === api.id).status,
     ).toBe("degraded_performance");
 
+    // Someone takes the CMOC role: a worsening tells the timeline so instead of paging again.
+    const carol = await t.user("cmoc-carol", "responder");
+    const took = await t.admin.request("PUT", `/api/v1/incidents/${breach.incidentId}/roles/CMOC`, {
+      user: carol.id,
+    });
+    expect(took.status, JSON.stringify(took.body)).toBe(200);
+
     // Worse: above the outage line for the window — one more draft on the same public incident.
     target.set("api", { errorRatio: 0.5 });
     const outage = await until(api, "an outage", (v) => v.breaches[0].status === "major_outage");
@@ -154,6 +161,10 @@ describe("service-level objectives (real Prometheus)", () => {
     const second = await drafts();
     expect(second).toHaveLength(1); // the first one is published
     expect(second[0].statusIncidentId).toBe(breach.statusIncidentId);
+    expect((await pagesOf(breach.incidentId)).filter((p) => p.role === "CMOC")).toHaveLength(1);
+    expect((await timelineOf(breach.incidentId)).map((e: Json) => e.body)).toContain(
+      "COMM-2: the CMOC holds the role already",
+    );
     expect(second.find((d: Json) => d.id === outage.breaches[0].draftUpdateIds[1]).affected).toEqual([
       { componentId: api.id, newStatus: "major_outage" },
     ]);
