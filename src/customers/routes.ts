@@ -61,6 +61,12 @@ const updateSchema = z
   })
   .meta({ id: "CustomerUpdate" });
 
+/** What the routes answer (the web app reads them as its types). */
+export type CustomerView = z.infer<typeof customerSchema>;
+export type AffectedCustomerView = z.infer<typeof affectedSchema>;
+export type CustomerUpdateView = z.infer<typeof updateSchema>;
+export type BriefingView = z.infer<typeof briefingSchema>;
+
 type Affected = Awaited<ReturnType<Customers["affected"]>>[number];
 const presentAffected = (c: Affected): z.infer<typeof affectedSchema> => ({
   customerId: c.customerId,

@@ -6,6 +6,7 @@
 import { alertsRoute } from "./routes/alerts.ts";
 import { appRoute } from "./routes/app.tsx";
 import { auditRoute } from "./routes/audit.ts";
+import { customersRoute } from "./routes/customers.ts";
 import { declareRoute } from "./routes/declare.ts";
 import {
   escalationPoliciesRoute,
@@ -49,6 +50,7 @@ export const routeTree = rootRoute.addChildren([
     servicesRoute,
     serviceRoute,
     systemsRoute,
+    customersRoute,
     statusAdminRoute,
     tokensRoute,
     auditRoute,

@@ -7,6 +7,7 @@ import { incidentQuery } from "../../api/queries.ts";
 import { ErrorNote } from "../../components/ErrorNote.tsx";
 import { incidentTitle, isOpen } from "../../lib/incidents.ts";
 import { Clocks } from "./Clocks.tsx";
+import { Customers } from "./Customers.tsx";
 import { Details } from "./Details.tsx";
 import { Header } from "./Header.tsx";
 import { Merge } from "./Merge.tsx";
@@ -62,6 +63,7 @@ export function IncidentPage() {
           <Pages incident={i} />
           <Clocks incident={i} />
           <Systems incident={i} />
+          <Customers incident={i} />
           <Details incident={i} />
           <Tasks incidentId={i.id} />
           <section className="panel" aria-labelledby="review-link">
