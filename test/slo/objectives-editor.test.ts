@@ -90,4 +90,34 @@ describe("the objectives editor", browserTest, () => {
         .getByText(/Last judged .*: met/),
     );
   });
+
+  it("maps an alert service to the component, with the status its open alerts propose, and unmaps it", async () => {
+    await b.t.seedOnCall(); // a service pages an escalation policy
+    const service = await b.t.admin.request("POST", "/api/v1/services", { name: "checkout-api" });
+    expect(service.status, JSON.stringify(service.body)).toBe(201);
+    const page = await b.signedIn(ada);
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Status page" }).click();
+    await page.getByRole("button", { name: "Service levels of Checkout" }).click();
+    const box = (await visible(page.getByRole("region", { name: "Service levels of Checkout" }))).getByRole(
+      "group",
+      { name: "Alert services" },
+    );
+    await box.getByLabel("Service").selectOption({ label: "checkout-api" });
+    await box.getByLabel("Proposes").selectOption({ label: "Partial outage" });
+    await box.getByRole("button", { name: "Map service" }).click();
+    await visible(box.getByText("checkout-api: Partial outage"));
+    const mapped = (await b.t.admin.get(`/api/v1/status-pages/default/components/${componentId}/objectives`))
+      .body;
+    expect(mapped.alertServices).toEqual([
+      { serviceId: service.body.id, serviceName: "checkout-api", status: "partial_outage" },
+    ]);
+    await box.getByRole("button", { name: "Unmap checkout-api" }).click();
+    await expect
+      .poll(
+        async () =>
+          (await b.t.admin.get(`/api/v1/status-pages/default/components/${componentId}/objectives`)).body
+            .alertServices,
+      )
+      .toEqual([]);
+  });
 });

@@ -2,6 +2,7 @@
  * A component's service-level objectives (STAT-4): the apdex objective, the error-ratio objective
  * and the outage line, each a PromQL query and a threshold, with what Firebreak last judged and the
  * component's recent breaches. Saving replaces all three at once; an empty query removes that line.
+ * Below them, the alert services whose open alerts propose the component's status.
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useState } from "react";
@@ -20,6 +21,12 @@ const kinds: { kind: Kind; label: string; hint: string }[] = [
   { kind: "outage", label: "Outage error line", hint: "an outage after 5 minutes above it (e.g. 0.2)" },
 ];
 type Line = { query: string; threshold: string };
+type Proposed = ServiceLevelsView["alertServices"][number]["status"];
+const proposals: { status: Proposed; label: string }[] = [
+  { status: "degraded_performance", label: "Degraded performance" },
+  { status: "partial_outage", label: "Partial outage" },
+  { status: "major_outage", label: "Major outage" },
+];
 
 const path = (slug: string, id: number) =>
   `/status-pages/${encodeURIComponent(slug)}/components/${id}/objectives`;
@@ -138,6 +145,93 @@ export function ServiceLevels({
         </div>
         <ErrorNote error={save.error} />
       </form>
+      {view.data ? <AlertServices slug={slug} componentId={componentId} view={view.data} /> : null}
     </section>
+  );
+}
+
+/** Which services' open alerts propose this component's status (a draft, like a breach). */
+function AlertServices({
+  slug,
+  componentId,
+  view,
+}: {
+  slug: string;
+  componentId: number;
+  view: ServiceLevelsView;
+}) {
+  const queryClient = useQueryClient();
+  const services = useQuery({
+    queryKey: ["status-admin", "services"],
+    queryFn: async () =>
+      (await api<{ services: { id: number; name: string }[] }>("GET", "/services")).services,
+  });
+  const [serviceId, setServiceId] = useState("");
+  const [status, setStatus] = useState<Proposed>("degraded_performance");
+  const save = useMutation({
+    mutationFn: (next: { serviceId: number; status: Proposed }[]) =>
+      api<ServiceLevelsView>(
+        "PUT",
+        `/status-pages/${encodeURIComponent(slug)}/components/${componentId}/alert-services`,
+        { services: next },
+      ),
+    onSuccess: (saved) => queryClient.setQueryData(key(slug, componentId), saved),
+  });
+  const current = view.alertServices.map((m) => ({ serviceId: m.serviceId, status: m.status }));
+  const unmapped = (services.data ?? []).filter((x) => !current.some((m) => m.serviceId === x.id));
+  return (
+    <fieldset>
+      <legend>Alert services</legend>
+      <p className="muted">
+        While a service here has open alerts, this component's status is drafted for approval.
+      </p>
+      <ul>
+        {view.alertServices.map((m) => (
+          <li key={m.serviceId}>
+            {m.serviceName}: {proposals.find((p) => p.status === m.status)?.label}{" "}
+            <button
+              type="button"
+              aria-label={`Unmap ${m.serviceName}`}
+              disabled={save.isPending}
+              onClick={() => save.mutate(current.filter((x) => x.serviceId !== m.serviceId))}
+            >
+              Unmap
+            </button>
+          </li>
+        ))}
+      </ul>
+      <label>
+        Service
+        <select value={serviceId} onChange={(e) => setServiceId(e.target.value)}>
+          <option value="">Choose a service</option>
+          {unmapped.map((x) => (
+            <option key={x.id} value={x.id}>
+              {x.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Proposes
+        <select value={status} onChange={(e) => setStatus(e.target.value as Proposed)}>
+          {proposals.map((p) => (
+            <option key={p.status} value={p.status}>
+              {p.label}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button
+        type="button"
+        disabled={serviceId === "" || save.isPending}
+        onClick={() => {
+          save.mutate([...current, { serviceId: Number(serviceId), status }]);
+          setServiceId("");
+        }}
+      >
+        Map service
+      </button>
+      <ErrorNote error={save.error ?? services.error} />
+    </fieldset>
   );
 }
