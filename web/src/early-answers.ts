@@ -13,7 +13,7 @@ import type { EarlyRequests } from "./early.ts";
 const API = "/api/v1";
 
 export function takeEarlyRequests(
-  early: EarlyRequests | undefined,
+  early: EarlyRequests | null | undefined,
   firstPageSettled: (then: () => void) => void,
 ): void {
   if (!early) return;

@@ -15,7 +15,8 @@ export type EarlyRequests = Record<string, Promise<Response>>;
 
 declare global {
   interface Window {
-    firebreakEarly?: EarlyRequests;
+    /** null once the app has started (main.tsx): then it is too late to ask early. */
+    firebreakEarly?: EarlyRequests | null;
   }
 }
 
@@ -32,8 +33,9 @@ const get = (path: string): Promise<Response> => {
 };
 
 const { pathname, search } = window.location;
-// The sign-in screen asks for nothing before someone signs in.
-if (pathname !== "/sign-in") {
+// The sign-in screen asks for nothing before someone signs in. On a reload both scripts may come
+// from the cache, and the app may then have started first: it asks for itself.
+if (pathname !== "/sign-in" && window.firebreakEarly === undefined) {
   const early: EarlyRequests = { "/session": get("/session"), "/policy": get("/policy") };
   // The home is the incidents list; unfiltered, it asks for this (lib/search.ts listQuery).
   if ((pathname === "/" || pathname === "/incidents") && search === "") {

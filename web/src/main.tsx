@@ -16,7 +16,7 @@ takeEarlyRequests(window.firebreakEarly, (then) => {
     setTimeout(then, 0);
   });
 });
-delete window.firebreakEarly;
+window.firebreakEarly = null;
 // The service worker shows Web Push notifications (profile → Enable push notifications); it caches nothing.
 if ("serviceWorker" in navigator) void navigator.serviceWorker.register("/sw.js").catch(() => {});
 createRoot(root).render(
