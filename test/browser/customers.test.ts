@@ -45,6 +45,16 @@ describe("customer incidents", browserTest, () => {
     await visible(page.getByRole("cell", { name: "ops@acme.example, cto@acme.example" }));
     await screenshot(page, "customers", { fullPage: true });
 
+    // Declaring offers each type its own severities: Sev0/Sev1 for customer incidents only.
+    await page.goto("/incidents/new");
+    const severities = page.getByRole("group", { name: "Severity" });
+    await visible(severities.getByRole("radio", { name: /S2 High/ }));
+    expect(await severities.getByRole("radio", { name: /Sev0/ }).count()).toBe(0);
+    await page.getByLabel("Type").selectOption("Self-managed customer");
+    await visible(severities.getByRole("radio", { name: /Sev0 Many customers/ }));
+    expect(await severities.getByRole("radio").count()).toBe(2);
+    expect(await severities.getByRole("radio", { name: /Sev0 Many customers/ }).isChecked()).toBe(true);
+
     const declared = await ada.api.request("POST", "/api/v1/incidents", {
       type: "Self-managed customer",
       status: "active",

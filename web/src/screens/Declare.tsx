@@ -32,6 +32,16 @@ export function Declare() {
   const chosenType = policy.incidentTypes.find((t) => t.name === type);
   const chosenSeverity = policy.severities.find((s) => s.id === severity);
   const effectiveVisibility = visibility ?? (chosenType?.security ? "private" : "public");
+  // A type takes its own severities (COMM-6: Sev0/Sev1 for customer incidents, S1–S4 for the rest).
+  const offered = (name: string) => {
+    const t = policy.incidentTypes.find((x) => x.name === name);
+    return policy.severities.filter((s) => !t || t.severities.includes(s.id));
+  };
+  const chooseType = (name: string) => {
+    setType(name);
+    const o = offered(name);
+    if (!o.some((s) => s.id === severity)) setSeverity(o.find((s) => s.default)?.id ?? o[0]?.id ?? severity);
+  };
 
   const declare = useMutation({
     mutationFn: (body: DeclareBody) => api<Incident>("POST", "/incidents", body),
@@ -71,7 +81,7 @@ export function Declare() {
 
         <label>
           Type
-          <select value={type} onChange={(e) => setType(e.target.value)} aria-describedby="type-hint">
+          <select value={type} onChange={(e) => chooseType(e.target.value)} aria-describedby="type-hint">
             <IncidentTypeOptions policy={policy} />
           </select>
         </label>
@@ -83,7 +93,7 @@ export function Declare() {
         <fieldset className="choices">
           <legend>Severity</legend>
           <p className="hint strong">Unsure? Pick the higher severity: lowering it later is cheap.</p>
-          {policy.severities.map((s) => (
+          {offered(type).map((s) => (
             <label key={s.id} className="choice">
               <input
                 type="radio"
