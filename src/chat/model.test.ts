@@ -39,6 +39,17 @@ describe("chat commands: parsing", () => {
     });
   });
 
+  it("COMM-6: a customer incident without a severity takes its type's most severe, Sev0; a given one stays", () => {
+    expect(parse("declare Self-managed customer Installs down")).toMatchObject({
+      ok: true,
+      command: { kind: "declare", severity: "Sev0", type: "Self-managed customer", title: "Installs down" },
+    });
+    expect(parse("declare Sev1 Self-managed customer One install down")).toMatchObject({
+      ok: true,
+      command: { kind: "declare", severity: "Sev1", type: "Self-managed customer" },
+    });
+  });
+
   it("opens the form for a bare declare and refuses a declare with no title", () => {
     expect(parse("declare")).toMatchObject({ ok: true, command: { kind: "declare-form" } });
     const r = parse("declare S1");
@@ -84,7 +95,9 @@ describe("chat commands: parsing", () => {
       const r = parse(t);
       return r.ok ? "" : r.error;
     };
-    expect(err("severity S9")).toBe("unknown severity S9; write /inc severity <S1, S2, S3, S4> [reason]");
+    expect(err("severity S9")).toBe(
+      "unknown severity S9; write /inc severity <Sev0, Sev1, S1, S2, S3, S4> [reason]",
+    );
     expect(err("status done")).toContain("status <triage|investigating|fixing|monitoring|resolved");
     expect(err("page")).toContain("no role given");
     expect(err("note")).toBe("the note is empty; write /inc note <text>");

@@ -5,7 +5,7 @@
  */
 
 import { type State, states } from "../incidents/states.ts";
-import type { Policy } from "../policy/model.ts";
+import { type Policy, severitiesOf } from "../policy/model.ts";
 
 /** Someone named in a command: the sender, a Firebreak username, or a chat user (a Slack mention). */
 export type PersonRef =
@@ -207,6 +207,7 @@ export function parseCommand(text: string, policy: Policy): Parsed {
 function parseDeclare(rest: string, policy: Policy, command: string): Parsed {
   let text = rest;
   let severity = policy.defaultSeverityWhenUnsure;
+  let severityGiven = false;
   let type = policy.incidentTypes[0]!.name;
   let visibility: "private" | undefined;
   for (let i = 0; i < 3; i++) {
@@ -214,6 +215,7 @@ function parseDeclare(rest: string, policy: Policy, command: string): Parsed {
     const sev = severityOf(policy, word);
     if (sev) {
       severity = sev;
+      severityGiven = true;
       text = after;
       continue;
     }
@@ -233,6 +235,9 @@ function parseDeclare(rest: string, policy: Policy, command: string): Parsed {
     }
     break;
   }
+  // A type with its own severities (COMM-6: Sev0/Sev1) leans to its most severe when none is given.
+  const own = severitiesOf(policy, type);
+  if (!severityGiven && !own.some((s) => s.id === severity)) severity = own[0]?.id ?? severity;
   const title = text.trim();
   if (!title)
     return fail(

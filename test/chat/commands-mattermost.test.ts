@@ -121,7 +121,7 @@ describe("Mattermost slash commands", () => {
     expect(r.json).toMatchObject({ response_type: "ephemeral" });
     expect(r.json.text).toContain('Unknown command "frobnicate"');
     expect((await command("bob", "declare")).json.text).toContain(
-      "Declare with /inc declare [S1, S2, S3, S4]",
+      "Declare with /inc declare [Sev0, Sev1, S1, S2, S3, S4]",
     );
   });
 

@@ -248,8 +248,8 @@ describe("Slack slash commands", () => {
       ((view.blocks.find((b) => b.block_id === block)?.element.options ?? []) as { value: string }[]).map(
         (o) => o.value,
       );
-    expect(options("type")).toEqual(["GitLab.com", "Dedicated", "SIRT", "Gameday"]);
-    expect(options("severity")).toEqual(["S1", "S2", "S3", "S4"]);
+    expect(options("type")).toEqual(["GitLab.com", "Dedicated", "SIRT", "Gameday", "Self-managed customer"]);
+    expect(options("severity")).toEqual(["Sev0", "Sev1", "S1", "S2", "S3", "S4"]);
     expect(view.blocks.find((b) => b.block_id === "severity")?.element.initial_option).toMatchObject({
       value: "S2",
     });
