@@ -137,8 +137,8 @@ async function insert(db: Db, n: number): Promise<void> {
 type Query = { name: string; run: () => Promise<unknown> };
 
 /**
- * The write side: what the figures triggers (migration 0027) add to the statements of incident and
- * paging commands. Each statement runs under EXPLAIN ANALYZE in a transaction rolled back, which
+ * The write side: what the figures triggers (migrations 0027, 0031) add to the statements of
+ * incident, paging and alert intake commands. Each statement runs under EXPLAIN ANALYZE in a transaction rolled back, which
  * reports the statement's time and each trigger's apart; the median and p90 of `runs`.
  */
 async function writeCosts(pool: pg.Pool, runs: number) {
@@ -152,6 +152,20 @@ async function writeCosts(pool: pg.Pool, runs: number) {
       FROM pages p JOIN incidents i ON i.id = p.incident_id WHERE i.merged_into IS NULL
       ORDER BY p.id LIMIT 1 OFFSET (SELECT count(*) / 2 FROM pages)`);
     const { incident, page } = mid.rows[0] ?? { incident: "0", page: "0" };
+    // An alert group from the middle, and its service: intake's statements (src/alerts/store.ts).
+    const grp = await c.query<{
+      id: string;
+      service: string;
+    }>(`SELECT id, service_id AS service FROM alert_groups
+      ORDER BY id LIMIT 1 OFFSET (SELECT count(*) / 2 FROM alert_groups)`);
+    const { id: group, service } = grp.rows[0] ?? { id: "0", service: "0" };
+    const newAlerts = (
+      n: number,
+    ) => `INSERT INTO alerts AS a (service_id, dedup_key, source, status, summary, severity,
+         details, occurrences, first_seen_at, last_seen_at)
+       SELECT ${service}, 'bench-' || k, 'alertmanager', 'firing', 'bench', 'critical', '{}', 1, now(), now()
+       FROM generate_series(1, ${n}) k
+       ON CONFLICT (service_id, dedup_key) DO UPDATE SET occurrences = a.occurrences + excluded.occurrences`;
     const statements: [string, string][] = [
       [
         "declare: INSERT INTO incidents",
@@ -183,6 +197,26 @@ async function writeCosts(pool: pg.Pool, runs: number) {
       [
         "acknowledgement: INSERT INTO page_events",
         `INSERT INTO page_events (page_id, kind, at) VALUES (${page}, 'page-acknowledged', now())`,
+      ],
+      // Alert counts (migration 0031): one statement-level trigger a statement, whatever its rows.
+      ["alert intake: upsert of 1 new alert", newAlerts(1)],
+      ["alert intake: upsert of 10 new alerts (a batch)", newAlerts(10)],
+      [
+        "alert re-fire: upsert of 10 known alerts (occurrences)",
+        `INSERT INTO alerts AS a (service_id, dedup_key, source, status, summary, severity, details, occurrences,
+           first_seen_at, last_seen_at)
+         SELECT service_id, dedup_key, source, 'firing', summary, severity, details, 1, now(), now()
+         FROM alerts WHERE service_id = ${service} ORDER BY id LIMIT 10
+         ON CONFLICT (service_id, dedup_key) DO UPDATE SET occurrences = a.occurrences + excluded.occurrences,
+           last_seen_at = excluded.last_seen_at`,
+      ],
+      [
+        "alert attach: UPDATE alerts SET group_id (10 alerts)",
+        `UPDATE alerts SET group_id = ${group} WHERE id IN (SELECT id FROM alerts WHERE service_id = ${service} ORDER BY id DESC LIMIT 10)`,
+      ],
+      [
+        "alert resolve: UPDATE alerts SET status (10 alerts, no count moves)",
+        `UPDATE alerts SET status = 'resolved', resolved_at = now() WHERE id IN (SELECT id FROM alerts WHERE service_id = ${service} ORDER BY id LIMIT 10)`,
       ],
     ];
     const out: { name: string; statement: number; trigger: number; triggerP90: number }[] = [];

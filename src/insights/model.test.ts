@@ -1,6 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { csvField, DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS, share, toCsv, windowOf } from "./model.ts";
+import {
+  alertDays,
+  csvField,
+  DEFAULT_WINDOW_DAYS,
+  MAX_WINDOW_DAYS,
+  share,
+  toCsv,
+  windowOf,
+} from "./model.ts";
 
 const now = new Date("2026-11-20T12:00:00Z");
 
@@ -84,6 +92,48 @@ describe("CSV", () => {
   it("writes a header and one CRLF line per row", () => {
     expect(toCsv(["week", "incidents"], [{ week: "2026-11-02", incidents: 3 }])).toBe(
       "week,incidents\r\n2026-11-02,3\r\n",
+    );
+  });
+});
+
+describe("alertDays", () => {
+  const DAY = 86_400_000;
+  it("reads the whole UTC days from the kept counts and the partial ones from the alerts", () => {
+    expect(alertDays(new Date("2026-11-01T06:00:00Z"), new Date("2026-11-04T12:00:00Z"))).toEqual({
+      days: { from: new Date("2026-11-02T00:00:00Z"), to: new Date("2026-11-04T00:00:00Z") },
+      edges: [
+        { from: new Date("2026-11-01T06:00:00Z"), to: new Date("2026-11-02T00:00:00Z") },
+        { from: new Date("2026-11-04T00:00:00Z"), to: new Date("2026-11-04T12:00:00Z") },
+      ],
+    });
+    const midnight = { from: new Date("2026-11-01T00:00:00Z"), to: new Date("2026-12-01T00:00:00Z") };
+    expect(alertDays(midnight.from, midnight.to)).toEqual({ days: midnight, edges: [] });
+  });
+  it("reads a window within one day, or across one midnight, from the alerts alone", () => {
+    const w = { from: new Date("2026-11-01T06:00:00Z"), to: new Date("2026-11-02T05:00:00Z") };
+    expect(alertDays(w.from, w.to)).toEqual({ days: null, edges: [w] });
+  });
+  it("covers every instant of the window exactly once, and no other", () => {
+    const instant = fc.integer({ min: 1_700_000_000_000, max: 1_800_000_000_000 });
+    fc.assert(
+      fc.property(
+        instant,
+        fc.integer({ min: 1, max: 40 * DAY }),
+        fc.integer({ min: -DAY, max: 41 * DAY }),
+        (f, len, off) => {
+          const from = new Date(f);
+          const to = new Date(f + len);
+          const t = f + off;
+          const { days, edges } = alertDays(from, to);
+          const parts = [...(days ? [days] : []), ...edges];
+          const hits = parts.filter((p) => p.from.getTime() <= t && t < p.to.getTime()).length;
+          expect(hits).toBe(t >= f && t < f + len ? 1 : 0);
+          if (days) {
+            expect(days.from.getTime() % DAY).toBe(0);
+            expect(days.to.getTime() % DAY).toBe(0);
+          }
+        },
+      ),
     );
   });
 });

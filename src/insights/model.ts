@@ -134,6 +134,27 @@ export function windowOf(
   return { from: start, to: end };
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * How a window is read from the alert counts kept per UTC day: the whole days inside [from, to)
+ * (`days`, null when none) from the kept counts, and the rest (`edges`: the part of a day before
+ * the first whole one and after the last) from the alerts themselves. Together they cover the
+ * window exactly once.
+ */
+export function alertDays(
+  from: Date,
+  to: Date,
+): { days: { from: Date; to: Date } | null; edges: { from: Date; to: Date }[] } {
+  const first = Math.ceil(from.getTime() / DAY_MS) * DAY_MS;
+  const last = Math.floor(to.getTime() / DAY_MS) * DAY_MS;
+  if (first >= last) return { days: null, edges: [{ from, to }] };
+  const edges: { from: Date; to: Date }[] = [];
+  if (from.getTime() < first) edges.push({ from, to: new Date(first) });
+  if (last < to.getTime()) edges.push({ from: new Date(last), to });
+  return { days: { from: new Date(first), to: new Date(last) }, edges };
+}
+
 /** The safe share of two counts: null when there is nothing to divide by. */
 export const share = (part: number, whole: number): number | null => (whole === 0 ? null : part / whole);
 

@@ -4,7 +4,8 @@
  * triggers keep in the transaction of every change (migration 0027; docs/decisions/0010-*): one
  * narrow row per incident (`insights_incidents`: its measures in seconds, review, corrective
  * actions, services and the scope of the incident it counts as) and one per page and person it
- * reached (`insights_pages`). Each query starts from the same scope:
+ * reached (`insights_pages`), and alerts counted per service, group and UTC day
+ * (`insights_alert_counts`, migration 0031). Each query starts from the same scope:
  *
  * - counted incidents: not declined, not merged into another (a duplicate counts as its primary:
  *   its pages, alerts and corrective actions are the primary's), declared within [from, to);
@@ -15,6 +16,7 @@
 import { type RawBuilder, sql } from "kysely";
 import type { Db } from "../platform/db.ts";
 import {
+  alertDays,
   bucketEdges,
   type CorrectiveRow,
   type Distribution,
@@ -440,29 +442,43 @@ function alertWindow(f: InsightsFilter): Frag {
 }
 
 /** The incident (figures row `r`) of an alert's group passes the viewer and the other filters. */
-function alertIncidentScope(v: Viewer, f: InsightsFilter): Frag {
+function alertIncidentScope(v: Viewer, f: InsightsFilter, incident = "g.incident_id"): Frag {
   const { services: _, ...incidentFilters } = f;
-  return attachedScope("r", "g.incident_id", v, incidentFilters);
+  return attachedScope("r", incident, v, incidentFilters);
 }
 
 /**
- * The window's alerts counted per group first (a hash aggregate over alerts alone), then each
- * group joined once to its incident's figures row: several alerts in a group join once. Sums are
- * cast back to bigint at each level: a sum of bigints is numeric, several times slower to sum again.
+ * The window's alerts per service and (primary) incident, as rows `per`: whole UTC days from the
+ * counts kept per service, group and day (migration 0031: a few rows per group, their incident's
+ * primary and whether it counts copied in), the partial days at the window's edges from the alerts
+ * themselves. Counts are kept as sums of deltas over rows per writer: a pair whose alerts all moved
+ * elsewhere sums to none and is left out. Sums are cast back to bigint at each level: a sum of
+ * bigints is numeric, several times slower to sum again.
  */
 const alertsByGroup = (v: Viewer, f: InsightsFilter, byService: boolean) => {
-  const service = byService ? sql`a.service_id, ` : sql``;
+  const service = byService ? sql`x.service_id, ` : sql``;
+  const onServices = (alias: string) =>
+    f.services?.length ? sql` AND ${sql.ref(`${alias}.service_id`)} = ANY(${f.services}::bigint[])` : sql``;
+  const { days, edges } = alertDays(f.from, f.to);
+  const parts: Frag[] = [];
+  if (days)
+    parts.push(sql`SELECT c.service_id, c.incident_id, c.root_id, c.live, c.alerts, c.occurrences
+      FROM insights_alert_counts c WHERE c.day >= ${days.from} AND c.day < ${days.to}${onServices("c")}`);
+  for (const e of edges)
+    parts.push(sql`SELECT a.service_id, g.incident_id, e.root_id, coalesce(e.live, false), 1::bigint, a.occurrences
+      FROM alerts a LEFT JOIN alert_groups g ON g.id = a.group_id
+      LEFT JOIN insights_incidents e ON e.incident_id = g.incident_id
+      WHERE a.first_seen_at >= ${e.from} AND a.first_seen_at < ${e.to}${onServices("a")}`);
   return sql`
-    grouped AS (
-      SELECT ${service}a.group_id, count(*) AS alerts, sum(a.occurrences)::bigint AS occurrences
-      FROM alerts a WHERE ${alertWindow(f)}
-      GROUP BY ${sql.raw(byService ? "1, 2" : "1")}),
+    counted (service_id, incident_id, root_id, live, alerts, occurrences) AS (
+      ${sql.join(parts, sql` UNION ALL `)}),
     per AS (
-      SELECT ${service}r.root_id AS incident, coalesce(r.live, false) AS counted,
-        sum(a.alerts)::bigint AS alerts, sum(a.occurrences)::bigint AS occurrences
-      FROM grouped a ${alertJoins}
-      WHERE ${alertIncidentScope(v, f)}
-      GROUP BY ${sql.raw(byService ? "1, 2, 3" : "1, 2")})`;
+      SELECT ${service}x.root_id AS incident, x.live AS counted,
+        sum(x.alerts)::bigint AS alerts, sum(x.occurrences)::bigint AS occurrences
+      FROM counted x LEFT JOIN insights_incidents r ON r.incident_id = x.incident_id
+      WHERE ${alertIncidentScope(v, f, "x.incident_id")}
+      GROUP BY ${sql.raw(byService ? "1, 2, 3" : "1, 2")}
+      HAVING sum(x.alerts) > 0)`;
 };
 
 /** An alert's group and the figures row of the group's incident (`r.root_id`: the one it counts as). */
