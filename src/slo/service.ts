@@ -15,7 +15,7 @@ import type { Jobs } from "../platform/jobs.ts";
 import type { Logger } from "../platform/logger.ts";
 import type { PolicySource } from "../policy/source.ts";
 import * as statusStore from "../statuspage/store.ts";
-import { createBreaches } from "./breaches.ts";
+import { type BreachDeps, createBreaches } from "./breaches.ts";
 import {
   alertProposal,
   componentLevel,
@@ -77,17 +77,7 @@ export function createServiceLevels(deps: {
   settings?: Partial<ServiceLevelSettings>;
   incidents: IncidentService;
   /** Pages an escalation policy for an incident (paging.pageForIncident), engaging the role. */
-  pageRole(
-    tx: SloDb,
-    input: {
-      policyName: string;
-      title: string;
-      incidentId: number;
-      severity: string;
-      role: string;
-      rule: string;
-    },
-  ): Promise<"paged" | "already-paged" | "no-policy">;
+  pageRole: BreachDeps["pageRole"];
 }) {
   const { db, clock, jobs, log } = deps;
   const settings = { ...defaultServiceLevelSettings, ...deps.settings };

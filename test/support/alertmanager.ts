@@ -23,14 +23,13 @@
  *     webhook integration treats it (and any 4xx) as unrecoverable for that flush but re-sends at the
  *     next flush. Each integration retries on its own: one failing does not hold back the other.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { accessSync, constants, mkdtempSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { stringify } from "yaml";
-import { freePort } from "../../src/platform/embedded.ts";
+import { type Daemon, startDaemon } from "./daemon.ts";
 
 /** A Go duration ("100ms", "1s", "1h") or milliseconds. */
 export type Duration = string | number;
@@ -167,52 +166,6 @@ export function alertmanagerConfig(options: AlertmanagerOptions = {}): string {
   });
 }
 
-type Spawned = { child: ChildProcess; exited: Promise<number | null>; output: () => string };
-
-function spawnAlertmanager(bin: string, args: string[]): Spawned {
-  let out = "";
-  const keep = (b: Buffer) => {
-    out += b.toString("utf8");
-    if (out.length > 256 * 1024) out = out.slice(-256 * 1024);
-  };
-  const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
-  const exited = new Promise<number | null>((resolve) => {
-    child.on("exit", (code) => resolve(code));
-    child.on("error", (err) => {
-      out += `\nspawn ${bin}: ${err.message}\n`;
-      resolve(null);
-    });
-  });
-  return { child, exited, output: () => out };
-}
-
-/** Polls `GET <url>/-/ready` until 200; "exited" when the process ends first, "timeout" after limitMs. */
-async function untilReady(url: string, p: Spawned, limitMs: number): Promise<"ready" | "exited" | "timeout"> {
-  let gone = false;
-  void p.exited.then(() => (gone = true));
-  const deadline = Date.now() + limitMs;
-  while (Date.now() < deadline) {
-    if (gone) return "exited";
-    const ok = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1000) }).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ok) return "ready";
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return gone ? "exited" : "timeout";
-}
-
-async function terminate(p: Spawned): Promise<void> {
-  if (p.child.exitCode !== null || p.child.signalCode !== null || p.child.pid === undefined) return;
-  p.child.kill("SIGTERM");
-  const timer = setTimeout(() => p.child.kill("SIGKILL"), 5000);
-  await p.exited;
-  clearTimeout(timer);
-}
-
 /**
  * Starts Alertmanager with a fresh config and storage dir on a free 127.0.0.1 port, clustering off
  * (`--cluster.listen-address=`, so nothing binds 9094 and a system alertmanager on 9093/9094 is no
@@ -226,43 +179,26 @@ export async function startAlertmanager(options: AlertmanagerOptions = {}): Prom
   writeFileSync(configFile, config);
   const limitMs = options.startTimeoutMs ?? 15_000;
 
-  let failure = "";
-  // A free port can be taken between asking for it and Alertmanager binding it: try a few.
-  for (let attempt = 1; attempt <= 3; attempt++) {
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const p = spawnAlertmanager(bin, [
+  const d = await startDaemon({
+    name: "Alertmanager",
+    bin,
+    dir,
+    configFile,
+    config,
+    limitMs,
+    args: (port) => [
       `--config.file=${configFile}`,
       `--storage.path=${path.join(dir, "data")}`,
       `--web.listen-address=127.0.0.1:${port}`,
-      `--web.external-url=${options.externalUrl ?? url}`,
+      `--web.external-url=${options.externalUrl ?? `http://127.0.0.1:${port}`}`,
       "--cluster.listen-address=",
-    ]);
-    const killOnExit = () => p.child.kill("SIGKILL");
-    process.once("exit", killOnExit);
-    const state = await untilReady(url, p, limitMs);
-    if (state === "ready") return running(url, port, dir, config, p, killOnExit);
-    process.removeListener("exit", killOnExit);
-    await terminate(p);
-    failure =
-      state === "timeout"
-        ? `Alertmanager (${bin}) did not answer ${url}/-/ready within ${limitMs} ms.`
-        : `Alertmanager (${bin}) exited (code ${p.child.exitCode}) before it was ready.`;
-    failure += `\nconfig (${configFile}):\n${config}\noutput:\n${p.output()}`;
-    if (!/address already in use/i.test(p.output())) break;
-  }
-  rmSync(dir, { recursive: true, force: true });
-  throw new Error(failure);
+    ],
+  });
+  return running(d, dir, config);
 }
 
-function running(
-  url: string,
-  port: number,
-  dir: string,
-  config: string,
-  p: Spawned,
-  killOnExit: () => void,
-): RunningAlertmanager {
+function running(d: Daemon, dir: string, config: string): RunningAlertmanager {
+  const { url, port } = d;
   const postAlerts = async (alerts: PostableAlert[]) => {
     const body = alerts.map((a) => ({
       ...a,
@@ -278,7 +214,6 @@ function running(
       throw new Error(`POST ${url}/api/v2/alerts answered ${res.status}: ${await res.text()}`);
     }
   };
-  let stopped: Promise<void> | undefined;
   return {
     url,
     port,
@@ -289,15 +224,8 @@ function running(
       const now = new Date();
       return postAlerts(alerts.map((a) => ({ ...a, endsAt: a.endsAt ?? now })));
     },
-    output: p.output,
-    stop: () => {
-      stopped ??= (async () => {
-        process.removeListener("exit", killOnExit);
-        await terminate(p);
-        rmSync(dir, { recursive: true, force: true });
-      })();
-      return stopped;
-    },
+    output: d.output,
+    stop: d.stop,
   };
 }
 

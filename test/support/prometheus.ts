@@ -9,14 +9,13 @@
  *   - `http_request_duration_seconds_bucket{le="0.25"|"1"|"+Inf"}`, `_count` (a histogram),
  * and `serviceLevelQueries(component)` builds the PromQL a component's objectives use over them.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { accessSync, constants, mkdtempSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { stringify } from "yaml";
-import { freePort } from "../../src/platform/embedded.ts";
+import { startDaemon } from "./daemon.ts";
 
 const DEBIAN_BIN = "/usr/bin/prometheus";
 
@@ -192,51 +191,6 @@ export function prometheusConfig(options: PrometheusOptions): string {
   });
 }
 
-type Spawned = { child: ChildProcess; exited: Promise<number | null>; output: () => string };
-
-function spawnPrometheus(bin: string, args: string[]): Spawned {
-  let out = "";
-  const keep = (b: Buffer) => {
-    out += b.toString("utf8");
-    if (out.length > 256 * 1024) out = out.slice(-256 * 1024);
-  };
-  const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
-  const exited = new Promise<number | null>((resolve) => {
-    child.on("exit", (code) => resolve(code));
-    child.on("error", (err) => {
-      out += `\nspawn ${bin}: ${err.message}\n`;
-      resolve(null);
-    });
-  });
-  return { child, exited, output: () => out };
-}
-
-async function untilReady(url: string, p: Spawned, limitMs: number): Promise<"ready" | "exited" | "timeout"> {
-  let gone = false;
-  void p.exited.then(() => (gone = true));
-  const deadline = Date.now() + limitMs;
-  while (Date.now() < deadline) {
-    if (gone) return "exited";
-    const ok = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1000) }).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ok) return "ready";
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return gone ? "exited" : "timeout";
-}
-
-async function terminate(p: Spawned): Promise<void> {
-  if (p.child.exitCode !== null || p.child.signalCode !== null || p.child.pid === undefined) return;
-  p.child.kill("SIGTERM");
-  const timer = setTimeout(() => p.child.kill("SIGKILL"), 5000);
-  await p.exited;
-  clearTimeout(timer);
-}
-
 /** Starts Prometheus with a fresh config and TSDB on a free 127.0.0.1 port and waits for /-/ready. */
 export async function startPrometheus(options: PrometheusOptions): Promise<RunningPrometheus> {
   const bin = options.bin ?? requirePrometheusBinary();
@@ -245,61 +199,41 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
   const configFile = path.join(dir, "prometheus.yml");
   writeFileSync(configFile, config);
   const limitMs = options.startTimeoutMs ?? 20_000;
-  let failure = "";
-  // A free port can be taken between asking for it and Prometheus binding it: try a few.
-  for (let attempt = 1; attempt <= 3; attempt++) {
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const p = spawnPrometheus(bin, [
+  const d = await startDaemon({
+    name: "Prometheus",
+    bin,
+    dir,
+    configFile,
+    config,
+    limitMs,
+    args: (port) => [
       `--config.file=${configFile}`,
       `--storage.tsdb.path=${path.join(dir, "data")}`,
       `--web.listen-address=127.0.0.1:${port}`,
       "--log.level=warn",
-    ]);
-    const killOnExit = () => p.child.kill("SIGKILL");
-    process.once("exit", killOnExit);
-    const state = await untilReady(url, p, limitMs);
-    if (state === "ready") {
-      let stopped: Promise<void> | undefined;
-      return {
-        url,
-        dir,
-        config,
-        output: p.output,
-        async value(query, at) {
-          const params = new URLSearchParams({ query });
-          if (at) params.set("time", String(at.getTime() / 1000));
-          const res = await fetch(`${url}/api/v1/query?${params}`);
-          const body = (await res.json()) as {
-            status: string;
-            error?: string;
-            data?: { resultType: string; result: { value: [number, string] }[] | [number, string] };
-          };
-          if (body.status !== "success") throw new Error(`query ${query}: ${body.error}`);
-          const result = body.data?.result;
-          if (body.data?.resultType === "scalar") return Number((result as [number, string])[1]);
-          const first = (result as { value: [number, string] }[])[0];
-          return first ? Number(first.value[1]) : Number.NaN;
-        },
-        stop: () => {
-          stopped ??= (async () => {
-            process.removeListener("exit", killOnExit);
-            await terminate(p);
-            rmSync(dir, { recursive: true, force: true });
-          })();
-          return stopped;
-        },
+    ],
+  });
+  const url = d.url;
+  return {
+    url,
+    dir,
+    config,
+    output: d.output,
+    async value(query, at) {
+      const params = new URLSearchParams({ query });
+      if (at) params.set("time", String(at.getTime() / 1000));
+      const res = await fetch(`${url}/api/v1/query?${params}`);
+      const body = (await res.json()) as {
+        status: string;
+        error?: string;
+        data?: { resultType: string; result: { value: [number, string] }[] | [number, string] };
       };
-    }
-    process.removeListener("exit", killOnExit);
-    await terminate(p);
-    failure =
-      state === "timeout"
-        ? `Prometheus (${bin}) did not answer ${url}/-/ready within ${limitMs} ms.`
-        : `Prometheus (${bin}) exited (code ${p.child.exitCode}) before it was ready.`;
-    failure += `\nconfig (${configFile}):\n${config}\noutput:\n${p.output()}`;
-    if (!/address already in use/i.test(p.output())) break;
-  }
-  rmSync(dir, { recursive: true, force: true });
-  throw new Error(failure);
+      if (body.status !== "success") throw new Error(`query ${query}: ${body.error}`);
+      const result = body.data?.result;
+      if (body.data?.resultType === "scalar") return Number((result as [number, string])[1]);
+      const first = (result as { value: [number, string] }[])[0];
+      return first ? Number(first.value[1]) : Number.NaN;
+    },
+    stop: d.stop,
+  };
 }
