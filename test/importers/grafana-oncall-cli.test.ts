@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type OnCallReplay, startOnCallReplay } from "../fixtures/grafana-oncall/replay.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
-import { type CliResult, runCli } from "../support/cli.ts";
+import { importCli } from "../support/import-cli.ts";
 
 const slow = { timeout: 120_000 };
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "../fixtures/grafana-oncall");
@@ -29,22 +29,8 @@ afterAll(async () => {
   await t?.close();
 });
 
-const at = () => ["--at", t.clock.now().toISOString()];
-const cli = (args: string[]): Promise<CliResult> => runCli(args, { base: t.base, token: t.admin.token });
+const { at, cli, report, names } = importCli(() => t);
 const fromApi = () => ["import", "grafana-oncall", "--base-url", replay.url, "--token", TOKEN, ...at()];
-
-// biome-ignore lint/suspicious/noExplicitAny: the report is read as the JSON the CLI prints
-async function report(args: string[]): Promise<any> {
-  const r = await cli([...args, "--json"]);
-  expect(r.code, `firebreak ${args.join(" ")}\n${r.stderr}\n${r.stdout.slice(0, 2000)}`).toBe(0);
-  return JSON.parse(r.stdout);
-}
-
-async function names(path: string, key: string): Promise<string[]> {
-  const r = await t.admin.get(`/api/v1${path}`);
-  expect(r.status).toBe(200);
-  return (r.body[key] as { name: string }[]).map((x) => x.name).sort();
-}
 
 describe("firebreak import grafana-oncall", () => {
   it("plans in a dry run and changes nothing", slow, async () => {
