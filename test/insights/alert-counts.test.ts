@@ -14,6 +14,7 @@
  *   still counted on Mon 2, when it was first seen, now under S (3 occurrences).
  */
 import { sql } from "kysely";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../support/app.ts";
 
@@ -237,13 +238,45 @@ describe("windows that cut days: whole days from the counts, the edges from the 
   });
 });
 
+describe("concurrent intake", () => {
+  it("two transactions counting alerts of one service and day do not wait for each other", async () => {
+    const a = new pg.Client({ connectionString: t.url });
+    const b = new pg.Client({ connectionString: t.url });
+    await a.connect();
+    await b.connect();
+    const insert = (c: pg.Client, key: string) =>
+      c.query(
+        `INSERT INTO alerts (service_id, dedup_key, source, status, summary, severity, details, first_seen_at, last_seen_at)
+         VALUES ($1, $2, 'events', 'firing', $2, 'critical', '{}', '2026-11-05T13:00:00Z', '2026-11-05T13:00:00Z')`,
+        [svc.db.id, key],
+      );
+    try {
+      await a.query("BEGIN");
+      await insert(a, "replica-lag");
+      await b.query("BEGIN");
+      // Were the count rows shared, this insert would wait for the first transaction's commit.
+      await b.query("SET LOCAL lock_timeout = '5s'");
+      await insert(b, "replica-down");
+      await b.query("COMMIT");
+      await a.query("COMMIT");
+    } finally {
+      await a.end();
+      await b.end();
+    }
+    expect(await kept()).toEqual(await fromAlerts());
+    const groupless = (await kept()).find((r) => r.service_id === svc.db.id && r.group_id === null);
+    expect(groupless).toMatchObject({ alerts: 2, occurrences: 2, live: false });
+  });
+});
+
 describe("a service deleted", () => {
   it("takes its alerts' counts with it", async () => {
     at("2026-11-06T09:00:00Z");
     const r = await t.admin.request("DELETE", `/api/v1/services/${svc.web.id}`);
     expect(r.status, JSON.stringify(r.body)).toBe(204);
     expect(await kept()).toEqual(await fromAlerts());
-    expect((await noisy(t.admin)).map((x: Json) => x.service)).toEqual(["api", "db"]);
+    // db: conn (Q) and the two alerts outside any group, which open no incident.
+    expect(await noisy(t.admin)).toEqual([row("db", 3, 3, 1), row("api", 2, 4, 2)]);
   });
 });
 
