@@ -452,8 +452,9 @@ function alertIncidentScope(v: Viewer, f: InsightsFilter, incident = "g.incident
  * counts kept per service, group and day (migration 0031: a few rows per group, their incident's
  * primary and whether it counts copied in), the partial days at the window's edges from the alerts
  * themselves. Counts are kept as sums of deltas over rows per writer: a pair whose alerts all moved
- * elsewhere sums to none and is left out. Sums are cast back to bigint at each level: a sum of
- * bigints is numeric, several times slower to sum again.
+ * elsewhere sums to none and is left out. Counts are summed as float8 (exact below 2^53) and cast
+ * back to bigint: a sum of bigints keeps a numeric state per group, which made the per-incident
+ * aggregate of two years about twice as slow.
  */
 const alertsByGroup = (v: Viewer, f: InsightsFilter, byService: boolean) => {
   const service = byService ? sql`x.service_id, ` : sql``;
@@ -474,11 +475,11 @@ const alertsByGroup = (v: Viewer, f: InsightsFilter, byService: boolean) => {
       ${sql.join(parts, sql` UNION ALL `)}),
     per AS (
       SELECT ${service}x.root_id AS incident, x.live AS counted,
-        sum(x.alerts)::bigint AS alerts, sum(x.occurrences)::bigint AS occurrences
+        sum(x.alerts::float8)::bigint AS alerts, sum(x.occurrences::float8)::bigint AS occurrences
       FROM counted x LEFT JOIN insights_incidents r ON r.incident_id = x.incident_id
       WHERE ${alertIncidentScope(v, f, "x.incident_id")}
       GROUP BY ${sql.raw(byService ? "1, 2, 3" : "1, 2")}
-      HAVING sum(x.alerts) > 0)`;
+      HAVING sum(x.alerts::float8) > 0)`;
 };
 
 /** An alert's group and the figures row of the group's incident (`r.root_id`: the one it counts as). */
@@ -498,10 +499,10 @@ export async function noisyServices(
     db,
     sql<{ id: string; name: string; alerts: string; occurrences: string; incidents: string }>`
     WITH ${alertsByGroup(v, f, true)}
-    SELECT s.id, s.name, sum(per.alerts) AS alerts, sum(per.occurrences) AS occurrences,
-      count(*) FILTER (WHERE per.counted) AS incidents
+    SELECT s.id, s.name, sum(per.alerts::float8)::bigint AS alerts,
+      sum(per.occurrences::float8)::bigint AS occurrences, count(*) FILTER (WHERE per.counted) AS incidents
     FROM per JOIN services s ON s.id = per.service_id
-    GROUP BY 1, 2 ORDER BY sum(per.alerts) DESC, s.name LIMIT ${limit}`,
+    GROUP BY 1, 2 ORDER BY 3 DESC, s.name LIMIT ${limit}`,
   );
   return r.rows.map((x) => ({
     serviceId: Number(x.id),
@@ -556,7 +557,7 @@ export async function alertTotals(
     db,
     sql<{ alerts: string; incidents: string }>`
     WITH ${alertsByGroup(v, f, false)}
-    SELECT coalesce(sum(alerts), 0) AS alerts, count(*) FILTER (WHERE counted) AS incidents FROM per`,
+    SELECT coalesce(sum(alerts::float8), 0)::bigint AS alerts, count(*) FILTER (WHERE counted) AS incidents FROM per`,
   );
   return { alerts: Number(r.rows[0]?.alerts ?? 0), incidents: Number(r.rows[0]?.incidents ?? 0) };
 }
