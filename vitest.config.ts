@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -7,5 +8,8 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // The files mostly wait on PostgreSQL, child servers and browsers, and each has its own
+    // database: two at a time even on 2 CPUs, where vitest's default (CPUs − 1) would run one.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
   },
 });
