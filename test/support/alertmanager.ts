@@ -23,10 +23,9 @@
  *     webhook integration treats it (and any 4xx) as unrecoverable for that flush but re-sends at the
  *     next flush. Each integration retries on its own: one failing does not hold back the other.
  */
-import { accessSync, constants, mkdtempSync, writeFileSync } from "node:fs";
+import { accessSync, constants } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { stringify } from "yaml";
 import { type Daemon, startDaemon } from "./daemon.ts";
@@ -173,20 +172,14 @@ export function alertmanagerConfig(options: AlertmanagerOptions = {}): string {
  */
 export async function startAlertmanager(options: AlertmanagerOptions = {}): Promise<RunningAlertmanager> {
   const bin = options.bin ?? requireAlertmanagerBinary();
-  const dir = mkdtempSync(path.join(tmpdir(), "firebreak-alertmanager-"));
   const config = alertmanagerConfig(options);
-  const configFile = path.join(dir, "alertmanager.yml");
-  writeFileSync(configFile, config);
-  const limitMs = options.startTimeoutMs ?? 15_000;
-
   const d = await startDaemon({
     name: "Alertmanager",
     bin,
-    dir,
-    configFile,
+    configName: "alertmanager.yml",
     config,
-    limitMs,
-    args: (port) => [
+    limitMs: options.startTimeoutMs ?? 15_000,
+    args: (port, dir, configFile) => [
       `--config.file=${configFile}`,
       `--storage.path=${path.join(dir, "data")}`,
       `--web.listen-address=127.0.0.1:${port}`,
@@ -194,10 +187,10 @@ export async function startAlertmanager(options: AlertmanagerOptions = {}): Prom
       "--cluster.listen-address=",
     ],
   });
-  return running(d, dir, config);
+  return running(d, config);
 }
 
-function running(d: Daemon, dir: string, config: string): RunningAlertmanager {
+function running(d: Daemon & { dir: string }, config: string): RunningAlertmanager {
   const { url, port } = d;
   const postAlerts = async (alerts: PostableAlert[]) => {
     const body = alerts.map((a) => ({
@@ -217,7 +210,7 @@ function running(d: Daemon, dir: string, config: string): RunningAlertmanager {
   return {
     url,
     port,
-    dir,
+    dir: d.dir,
     config,
     postAlerts,
     resolveAlerts: (alerts) => {

@@ -4,7 +4,9 @@
  * after 5 s) and its dir removed. The Prometheus ecosystem's servers all start this way.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { freePort } from "../../src/platform/embedded.ts";
 
 export type Spawned = { child: ChildProcess; exited: Promise<number | null>; output: () => string };
@@ -69,17 +71,21 @@ export type Daemon = {
 export async function startDaemon(o: {
   name: string;
   bin: string;
-  dir: string;
-  configFile: string;
+  /** The config file's name in the temp dir, and its text. */
+  configName: string;
   config: string;
   limitMs: number;
-  args: (port: number) => string[];
-}): Promise<Daemon> {
+  /** The command line for a port; `dir` holds the config file and room for the server's data. */
+  args: (port: number, dir: string, configFile: string) => string[];
+}): Promise<Daemon & { dir: string }> {
+  const dir = mkdtempSync(path.join(tmpdir(), `firebreak-${o.name.toLowerCase()}-`));
+  const configFile = path.join(dir, o.configName);
+  writeFileSync(configFile, o.config);
   let failure = "";
   for (let attempt = 1; attempt <= 3; attempt++) {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const p = spawnDaemon(o.bin, o.args(port));
+    const p = spawnDaemon(o.bin, o.args(port, dir, configFile));
     const killOnExit = () => p.child.kill("SIGKILL");
     process.once("exit", killOnExit);
     const state = await untilReady(url, p, o.limitMs);
@@ -88,12 +94,13 @@ export async function startDaemon(o: {
       return {
         url,
         port,
+        dir,
         output: p.output,
         stop: () => {
           stopped ??= (async () => {
             process.removeListener("exit", killOnExit);
             await terminate(p);
-            rmSync(o.dir, { recursive: true, force: true });
+            rmSync(dir, { recursive: true, force: true });
           })();
           return stopped;
         },
@@ -105,9 +112,9 @@ export async function startDaemon(o: {
       state === "timeout"
         ? `${o.name} (${o.bin}) did not answer ${url}/-/ready within ${o.limitMs} ms.`
         : `${o.name} (${o.bin}) exited (code ${p.child.exitCode}) before it was ready.`;
-    failure += `\nconfig (${o.configFile}):\n${o.config}\noutput:\n${p.output()}`;
+    failure += `\nconfig (${configFile}):\n${o.config}\noutput:\n${p.output()}`;
     if (!/address already in use/i.test(p.output())) break;
   }
-  rmSync(o.dir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true });
   throw new Error(failure);
 }

@@ -9,10 +9,9 @@
  *   - `http_request_duration_seconds_bucket{le="0.25"|"1"|"+Inf"}`, `_count` (a histogram),
  * and `serviceLevelQueries(component)` builds the PromQL a component's objectives use over them.
  */
-import { accessSync, constants, mkdtempSync, writeFileSync } from "node:fs";
+import { accessSync, constants } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { stringify } from "yaml";
 import { startDaemon } from "./daemon.ts";
@@ -194,19 +193,14 @@ export function prometheusConfig(options: PrometheusOptions): string {
 /** Starts Prometheus with a fresh config and TSDB on a free 127.0.0.1 port and waits for /-/ready. */
 export async function startPrometheus(options: PrometheusOptions): Promise<RunningPrometheus> {
   const bin = options.bin ?? requirePrometheusBinary();
-  const dir = mkdtempSync(path.join(tmpdir(), "firebreak-prometheus-"));
   const config = prometheusConfig(options);
-  const configFile = path.join(dir, "prometheus.yml");
-  writeFileSync(configFile, config);
-  const limitMs = options.startTimeoutMs ?? 20_000;
   const d = await startDaemon({
     name: "Prometheus",
     bin,
-    dir,
-    configFile,
+    configName: "prometheus.yml",
     config,
-    limitMs,
-    args: (port) => [
+    limitMs: options.startTimeoutMs ?? 20_000,
+    args: (port, dir, configFile) => [
       `--config.file=${configFile}`,
       `--storage.tsdb.path=${path.join(dir, "data")}`,
       `--web.listen-address=127.0.0.1:${port}`,
@@ -216,7 +210,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
   const url = d.url;
   return {
     url,
-    dir,
+    dir: d.dir,
     config,
     output: d.output,
     async value(query, at) {
