@@ -6,7 +6,7 @@
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useRouteContext } from "@tanstack/react-router";
-import { useId, useRef, useState } from "react";
+import { useId, useState } from "react";
 import { servicesQuery } from "../api/alerts.ts";
 import { api, withQuery } from "../api/client.ts";
 import { contactKeys, contactMethodsQuery, preferencesQuery, setPreferences } from "../api/contacts.ts";
@@ -14,6 +14,7 @@ import { schedulesQuery } from "../api/oncall.ts";
 import { sessionQuery, usersQuery } from "../api/queries.ts";
 import { ErrorNote } from "../components/ErrorNote.tsx";
 import { fallbackAdmin, progressText, type SetupFacts, type Step, setupSteps } from "../lib/firstrun.ts";
+import { useFocusOnMount } from "../lib/focus.ts";
 
 type StatusPageRef = { slug: string };
 
@@ -134,6 +135,19 @@ function useDismissal() {
   });
 }
 
+/**
+ * Where the guide was, once dismissed. It takes the keyboard when it mounts (the button is gone); an
+ * animation frame requested at the dismissal could run before React has put the note on the screen.
+ */
+function DismissedNote() {
+  const ref = useFocusOnMount<HTMLParagraphElement>();
+  return (
+    <p className="hint strong setup-dismissed" role="status" tabIndex={-1} ref={ref}>
+      Setup guide hidden. Reopen it any time: <Link to="/setup">Setup guide</Link> (also on your profile).
+    </p>
+  );
+}
+
 /** On the incidents screen: the guide for admins who have not dismissed it. */
 export function FirstRunPanel() {
   const { me } = useRouteContext({ from: "/app" });
@@ -141,14 +155,8 @@ export function FirstRunPanel() {
   const prefs = useQuery({ ...preferencesQuery, enabled: me.role === "admin" });
   const dismiss = useDismissal();
   const [justDismissed, setJustDismissed] = useState(false);
-  const noteRef = useRef<HTMLParagraphElement>(null);
   if (me.role !== "admin") return null;
-  if (justDismissed)
-    return (
-      <p className="hint strong setup-dismissed" role="status" tabIndex={-1} ref={noteRef}>
-        Setup guide hidden. Reopen it any time: <Link to="/setup">Setup guide</Link> (also on your profile).
-      </p>
-    );
+  if (justDismissed) return <DismissedNote />;
   if (!prefs.data || prefs.data.setupGuideDismissed) return null;
   return (
     <section className="panel setup-panel" aria-labelledby={headingId}>
@@ -157,15 +165,7 @@ export function FirstRunPanel() {
         <button
           type="button"
           disabled={dismiss.isPending}
-          onClick={() =>
-            dismiss.mutate(true, {
-              onSuccess: () => {
-                setJustDismissed(true);
-                // The button is gone: keep the keyboard where the guide was.
-                requestAnimationFrame(() => noteRef.current?.focus());
-              },
-            })
-          }
+          onClick={() => dismiss.mutate(true, { onSuccess: () => setJustDismissed(true) })}
         >
           Dismiss setup guide
         </button>

@@ -16,6 +16,7 @@ import {
   statusKeys,
 } from "../../api/statuspage.ts";
 import { ErrorNote } from "../../components/ErrorNote.tsx";
+import { useFocusAfterRender } from "../../lib/focus.ts";
 import {
   componentStatuses,
   componentStatusLabel,
@@ -96,6 +97,7 @@ function Row({
   const [over, setOver] = useState(false);
   const editButton = useRef<HTMLButtonElement>(null);
   const deleteButton = useRef<HTMLButtonElement>(null);
+  const focusAfterRender = useFocusAfterRender();
   const remove = useMutation({
     mutationFn: () => deleteComponent(slug, component.id),
     onSuccess: async () => {
@@ -156,7 +158,7 @@ function Row({
           components={components}
           onDone={() => {
             setMode("view");
-            requestAnimationFrame(() => editButton.current?.focus());
+            focusAfterRender(editButton);
           }}
         />
       ) : (
@@ -249,7 +251,7 @@ function Row({
               onClick={() => {
                 setMode("view");
                 remove.reset();
-                requestAnimationFrame(() => deleteButton.current?.focus());
+                focusAfterRender(deleteButton);
               }}
             >
               Keep it
