@@ -234,15 +234,8 @@ async function eventsPhase(db: BenchDatabase, o: Options, cleanup: Cleanup): Pro
   const type =
     loadPolicy().incidentTypes.find((t) => !t.security && !t.announcementChannels)?.name ?? "Gameday";
   const channels: { incidentId: number; channel: string }[] = [];
-  for (let n = 0; n < o.incidents; n++) {
-    const r = await api.request("POST", "/api/v1/incidents", {
-      title: `Bench chat ${n}`,
-      type,
-      severity: "S3",
-      status: "active",
-    });
-    if (r.status !== 201) throw new Error(`declare: HTTP ${r.status}: ${r.body}`);
-    const id = (JSON.parse(r.body) as { id: number }).id;
+  const ids = await declareIncidents(api, o.incidents, { title: "Bench chat", type, severity: "S3" });
+  for (const [n, id] of ids.entries()) {
     const deadline = performance.now() + 30_000;
     const channelOf = () => slack.channelNamed(`inc-${id}-bench-chat-${n}`)?.id;
     while (!channelOf()) {
@@ -305,15 +298,50 @@ async function eventsPhase(db: BenchDatabase, o: Options, cleanup: Cleanup): Pro
 
   say(`baseline: bare node:http verifying the same signature, same rate`);
   const bl = await baselineRun(o.load, (n) => body(n).raw);
+  return phaseResult("events", "message→stream", fb, bl, {
+    lost: lost ? { count: lost, why: `${lost} messages never reached the stream` } : undefined,
+  });
+}
+
+/** Declares `count` active incidents through the API, titled "`title` n"; their ids in order. */
+async function declareIncidents(
+  api: Awaited<ReturnType<typeof startWithSlack>>["api"],
+  count: number,
+  o: { title: string; type: string; severity: string },
+): Promise<number[]> {
+  const ids: number[] = [];
+  for (let n = 0; n < count; n++) {
+    const r = await api.request("POST", "/api/v1/incidents", {
+      title: `${o.title} ${n}`,
+      type: o.type,
+      severity: o.severity,
+      status: "active",
+    });
+    if (r.status !== 201) throw new Error(`declare: HTTP ${r.status}: ${r.body}`);
+    ids.push((JSON.parse(r.body) as { id: number }).id);
+  }
+  return ids;
+}
+
+type LoadRun = Awaited<ReturnType<typeof runLoad>>;
+
+/** A phase's figures: Firebreak's `label` timings beside the bare verifier's, errors of both summed. */
+function phaseResult(
+  name: string,
+  label: string,
+  fb: LoadRun,
+  bl: LoadRun,
+  extra: { lost?: { count: number; why: string }; note?: string },
+): PhaseResult {
   return {
-    name: "events",
-    firebreak: fb.recorder.stats("message→stream"),
+    name,
+    firebreak: fb.recorder.stats(label),
     baseline: bl.recorder.stats("verify"),
-    perSecond: fb.recorder.rate("message→stream"),
-    errors: fb.errors + bl.errors + lost,
-    firstError:
-      fb.firstError ?? bl.firstError ?? (lost ? `${lost} messages never reached the stream` : undefined),
+    perSecond: fb.recorder.rate(label),
+    errors: fb.errors + bl.errors + (extra.lost?.count ?? 0),
+    firstError: fb.firstError ?? bl.firstError ?? extra.lost?.why,
     late: fb.late,
+    ...(extra.note ? { note: extra.note } : {}),
   };
 }
 
@@ -325,17 +353,11 @@ async function commandsPhase(db: BenchDatabase, o: Options, cleanup: Cleanup): P
     cleanup,
     "bench-commands@example.com",
   );
-  const ids: number[] = [];
-  for (let n = 0; n < o.incidents; n++) {
-    const r = await api.request("POST", "/api/v1/incidents", {
-      title: `Bench commands ${n}`,
-      type: "Gameday",
-      severity: "S4",
-      status: "active",
-    });
-    if (r.status !== 201) throw new Error(`declare: HTTP ${r.status}: ${r.body}`);
-    ids.push((JSON.parse(r.body) as { id: number }).id);
-  }
+  const ids = await declareIncidents(api, o.incidents, {
+    title: "Bench commands",
+    type: "Gameday",
+    severity: "S4",
+  });
   api.close();
   // A slash command's fields as Slack posts them (https://api.slack.com/interactivity/slash-commands).
   const form = (n: number) =>
@@ -375,16 +397,9 @@ async function commandsPhase(db: BenchDatabase, o: Options, cleanup: Cleanup): P
 
   say("baseline: bare node:http verifying the same signature over the same forms, same rate");
   const bl = await baselineRun(load, form, formType);
-  return {
-    name: "commands",
-    firebreak: fb.recorder.stats("command→answer"),
-    baseline: bl.recorder.stats("verify"),
-    perSecond: fb.recorder.rate("command→answer"),
-    errors: fb.errors + bl.errors,
-    firstError: fb.firstError ?? bl.firstError,
-    late: fb.late,
+  return phaseResult("commands", "command→answer", fb, bl, {
     note: `${deferred} answered "working on it" (their outcome went to response_url)`,
-  };
+  });
 }
 
 /** The phases, by name, in the order they run. */
