@@ -304,7 +304,9 @@ export function foldBatch(items: { serviceId: number; event: AlertEvent }[]): Fo
   const rounds: FoldedAlert[][] = [];
   for (const list of runs.values()) {
     list.forEach((run, i) => {
-      rounds[i] = [...(rounds[i] ?? []), run];
+      const round = rounds[i];
+      if (round) round.push(run);
+      else rounds[i] = [run];
     });
   }
   // Sorted, so concurrent batches lock alert rows in the same order and cannot deadlock.

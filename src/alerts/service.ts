@@ -181,84 +181,132 @@ export function createAlertService(deps: AlertServiceDeps) {
     return group.id;
   }
 
+  type Opened = UpsertedAlert & { summary: string };
+
+  /** The latest group of a service as placeAlerts sees it. */
+  const groupOf = (s: LockedService) =>
+    s.group_id === null || s.group_last_alert_at === null
+      ? null
+      : {
+          id: s.group_id,
+          incidentOpen: s.incident_open === true,
+          pageResolved: s.page_state === null || s.page_state === "resolved",
+          lastAlertAt: s.group_last_alert_at,
+        };
+
+  const flagsOf = (s: LockedService, alerts: Opened[], now: Date) => {
+    const flap = { changes: s.flap_changes, windowMinutes: s.flap_window_minutes };
+    return alerts.map((a) => ({ a, flapping: !a.inserted && isFlapping(a.changes, now, flap) }));
+  };
+
+  /**
+   * Whether these alerts of the service just join its open group: no maintenance, no new group, no
+   * re-page. Joining needs no lock — only opening a group or re-paging does (one incident and one
+   * page per group, whatever runs at once) — so a hot service's batches do not queue on its lock.
+   * Decided on a state read without the lock: a group another batch opens meanwhile is seen only
+   * after that batch commits, and joining the group before it is what running first would have done.
+   */
+  const joinsOpenGroup = (s: LockedService, flags: { flapping: boolean }[], now: Date) => {
+    if (s.in_maintenance) return false;
+    const where = placeAlerts(groupOf(s), now, s.grouping_window_minutes, flags);
+    return where.kind === "attach" && !where.repage;
+  };
+
+  /** A group's last-alert time is moved on by the lock-free path only when older than this (the window is minutes). */
+  const TOUCH_AFTER_MS = 1000;
+  const stale = (s: LockedService, now: Date) =>
+    s.group_last_alert_at === null || now.getTime() - s.group_last_alert_at.getTime() >= TOUCH_AFTER_MS;
+
   /** Newly firing alerts: flapping, maintenance, then the group they join (or open). */
-  async function place(tx: AlertDb, opened: (UpsertedAlert & { summary: string })[], now: Date) {
-    const byService = new Map<number, (UpsertedAlert & { summary: string })[]>();
-    for (const a of opened) byService.set(a.service_id, [...(byService.get(a.service_id) ?? []), a]);
-    const services = await store.lockServices(tx, [...byService.keys()], now, openStates);
+  async function place(tx: AlertDb, opened: Opened[], now: Date, seen: ReadonlyMap<number, LockedService>) {
+    const byService = new Map<number, Opened[]>();
+    for (const a of opened) {
+      const list = byService.get(a.service_id);
+      if (list) list.push(a);
+      else byService.set(a.service_id, [a]);
+    }
     // Attachments are written for all services at once: two statements per batch, not per service.
     const attach: { alertIds: number[]; groupId: number }[] = [];
     const touched: { groupId: number; pageId: number | null }[] = [];
-    for (const s of services) {
-      const alerts = byService.get(s.id) ?? [];
-      const flap = { changes: s.flap_changes, windowMinutes: s.flap_window_minutes };
-      const flags = alerts.map((a) => ({ a, flapping: !a.inserted && isFlapping(a.changes, now, flap) }));
-      await store.setAlerts(
-        tx,
-        flags
-          .filter((f) => f.flapping !== f.a.flapping)
-          .filter((f) => f.flapping)
-          .map((f) => f.a.id),
-        { flapping: true },
-      );
-      await store.setAlerts(
-        tx,
-        flags
-          .filter((f) => f.flapping !== f.a.flapping)
-          .filter((f) => !f.flapping)
-          .map((f) => f.a.id),
-        { flapping: false },
-      );
-      const ids = alerts.map((a) => a.id);
-      if (s.in_maintenance) {
-        // Recorded, never paged: the service is being worked on.
-        await store.setAlerts(tx, ids, { suppressed: true });
-        continue;
-      }
-      const group =
-        s.group_id === null || s.group_last_alert_at === null
-          ? null
-          : {
-              id: s.group_id,
-              incidentOpen: s.incident_open === true,
-              pageResolved: s.page_state === null || s.page_state === "resolved",
-              lastAlertAt: s.group_last_alert_at,
-            };
-      const where = placeAlerts(group, now, s.grouping_window_minutes, flags);
-      if (where.kind === "attach" && group) {
-        attach.push({ alertIds: ids, groupId: group.id });
-        let pageId: number | null = null;
-        if (where.repage && s.incident_id !== null) {
-          const actor = await automationActor(tx);
-          const page = await paging.trigger(
-            actor,
-            {
-              policyId: s.escalation_policy_id,
-              title: s.incident_title ?? s.name,
-              urgency: deps.urgencyFor(s.incident_severity_now ?? leastSevere()),
-              incidentId: s.incident_id,
-            },
-            asPagingDb(tx),
-          );
-          pageId = page.id;
-          await record(
-            tx,
-            s.incident_id,
-            "alert-refired",
-            `alerts of ${s.name} fire again`,
-            { serviceId: s.id },
-            actor.id,
-          );
-        }
-        touched.push({ groupId: group.id, pageId });
-      } else if (where.kind === "new-group") {
-        const first = flags.find((f) => !f.flapping)?.a ?? alerts[0];
-        if (!first) continue;
-        attach.push({ alertIds: ids, groupId: await openGroup(tx, s, first) });
-      }
+    const toLock: number[] = [];
+    for (const [id, alerts] of byService) {
+      const s = seen.get(id);
+      if (s && joinsOpenGroup(s, flagsOf(s, alerts, now), now)) {
+        await placeService(tx, s, alerts, now, attach, stale(s, now) ? touched : []);
+      } else toLock.push(id);
+    }
+    if (toLock.length) {
+      for (const s of await store.lockServices(tx, toLock, now, openStates))
+        await placeService(tx, s, byService.get(s.id) ?? [], now, attach, touched);
     }
     await store.attachAlerts(tx, attach);
-    await store.touchGroups(tx, touched, now);
+    return touched;
+  }
+
+  async function placeService(
+    tx: AlertDb,
+    s: LockedService,
+    alerts: Opened[],
+    now: Date,
+    attach: { alertIds: number[]; groupId: number }[],
+    touched: { groupId: number; pageId: number | null }[],
+  ) {
+    const flags = flagsOf(s, alerts, now);
+    await store.setAlerts(
+      tx,
+      flags
+        .filter((f) => f.flapping !== f.a.flapping)
+        .filter((f) => f.flapping)
+        .map((f) => f.a.id),
+      { flapping: true },
+    );
+    await store.setAlerts(
+      tx,
+      flags
+        .filter((f) => f.flapping !== f.a.flapping)
+        .filter((f) => !f.flapping)
+        .map((f) => f.a.id),
+      { flapping: false },
+    );
+    const ids = alerts.map((a) => a.id);
+    if (s.in_maintenance) {
+      // Recorded, never paged: the service is being worked on.
+      await store.setAlerts(tx, ids, { suppressed: true });
+      return;
+    }
+    const group = groupOf(s);
+    const where = placeAlerts(group, now, s.grouping_window_minutes, flags);
+    if (where.kind === "attach" && group) {
+      attach.push({ alertIds: ids, groupId: group.id });
+      let pageId: number | null = null;
+      if (where.repage && s.incident_id !== null) {
+        const actor = await automationActor(tx);
+        const page = await paging.trigger(
+          actor,
+          {
+            policyId: s.escalation_policy_id,
+            title: s.incident_title ?? s.name,
+            urgency: deps.urgencyFor(s.incident_severity_now ?? leastSevere()),
+            incidentId: s.incident_id,
+          },
+          asPagingDb(tx),
+        );
+        pageId = page.id;
+        await record(
+          tx,
+          s.incident_id,
+          "alert-refired",
+          `alerts of ${s.name} fire again`,
+          { serviceId: s.id },
+          actor.id,
+        );
+      }
+      touched.push({ groupId: group.id, pageId });
+    } else if (where.kind === "new-group") {
+      const first = flags.find((f) => !f.flapping)?.a ?? alerts[0];
+      if (!first) return;
+      attach.push({ alertIds: ids, groupId: await openGroup(tx, s, first) });
+    }
   }
 
   /** Groups whose alerts resolved or were acknowledged: settle their pages, say so on the incident. */
@@ -294,12 +342,21 @@ export function createAlertService(deps: AlertServiceDeps) {
 
   /** One round of a batch: each alert at most once (see foldBatch). */
   async function writeRound(tx: AlertDb, round: FoldedAlert[], now: Date) {
+    const triggers = round.filter((f) => f.action === "trigger");
+    // Read first (no lock), so that new alerts of a service with an open group are inserted into
+    // it: no second write of each new row, no lock, and no statement to attach them.
+    const seen = new Map(
+      (triggers.length
+        ? await store.serviceStates(tx, [...new Set(triggers.map((f) => f.serviceId))], now, openStates)
+        : []
+      ).map((s) => [s.id, s]),
+    );
+    const joinGroup = new Map<number, number>();
+    for (const s of seen.values())
+      if (s.group_id !== null && joinsOpenGroup(s, [{ flapping: false }], now))
+        joinGroup.set(s.id, s.group_id);
     const rows = [
-      ...(await store.upsertTriggered(
-        tx,
-        round.filter((f) => f.action === "trigger"),
-        now,
-      )),
+      ...(await store.upsertTriggered(tx, triggers, now, joinGroup)),
       ...(await store.updateStatuses(
         tx,
         round.filter((f) => f.action !== "trigger"),
@@ -315,9 +372,22 @@ export function createAlertService(deps: AlertServiceDeps) {
           (r.inserted || r.previous_status === "resolved" || (r.suppressed && r.group_id === null)),
       )
       .map((r) => ({ ...r, summary: summaries.get(`${r.service_id}\u0000${r.dedup_key}`) ?? "" }));
+    // New alerts inserted into their service's open group are placed already.
+    const joined = (r: UpsertedAlert) =>
+      r.inserted && r.group_id !== null && joinGroup.get(r.service_id) === r.group_id;
+    const rest = opened.filter((r) => !joined(r));
+    const joinedGroups = new Set(opened.filter(joined).map((r) => r.service_id));
+    const touched = [...joinedGroups]
+      .map((id) => seen.get(id))
+      .filter((s): s is LockedService => s !== undefined && s.group_id !== null && stale(s, now))
+      .map((s): { groupId: number; pageId: number | null } => ({
+        groupId: s.group_id as number,
+        pageId: null,
+      }));
     const resolved = rows.filter((r) => r.status === "resolved" && r.previous_status !== "resolved");
     const acked = rows.filter((r) => r.status === "acknowledged" && r.previous_status === "firing");
-    if (opened.length) await place(tx, opened, now);
+    if (rest.length) touched.push(...(await place(tx, rest, now, seen)));
+    await store.touchGroups(tx, touched, now);
     const groupsOf = (rs: UpsertedAlert[]) => [
       ...new Set(rs.flatMap((r) => (r.group_id === null ? [] : [r.group_id]))),
     ];

@@ -201,19 +201,21 @@ export async function upsertTriggered(
   db: AlertDb,
   alerts: FoldedAlert[],
   now: Date,
+  /** The open group a service's new alerts join as they are inserted (see joinableGroups). */
+  joinGroup: ReadonlyMap<number, number> = new Map(),
 ): Promise<UpsertedAlert[]> {
   if (alerts.length === 0) return [];
   const col = <T>(f: (a: FoldedAlert) => T) => alerts.map(f);
   const r = await sql<UpsertedAlert>`
     INSERT INTO alerts AS a (service_id, dedup_key, source, status, summary, severity, details,
-      occurrences, changes, first_seen_at, last_seen_at, resolved_at)
+      occurrences, changes, group_id, first_seen_at, last_seen_at, resolved_at)
     SELECT i.service_id, i.dedup_key, i.source, i.status, i.summary, i.severity, i.details::jsonb,
-      i.occurrences, '{}', ${now}, ${now}, NULL
+      i.occurrences, '{}', i.group_id, ${now}, ${now}, NULL
     FROM unnest(${col((a) => a.serviceId)}::bigint[], ${col((a) => a.dedupKey)}::text[],
       ${col((a) => a.last.source)}::text[], ${col((a) => statusOf(a.action))}::text[], ${col((a) => a.last.summary)}::text[],
       ${col((a) => a.last.severity)}::text[], ${col((a) => JSON.stringify(a.last.details))}::text[],
-      ${col((a) => a.occurrences)}::bigint[])
-      WITH ORDINALITY AS i(service_id, dedup_key, source, status, summary, severity, details, occurrences, ord)
+      ${col((a) => a.occurrences)}::bigint[], ${col((a) => joinGroup.get(a.serviceId) ?? null)}::bigint[])
+      WITH ORDINALITY AS i(service_id, dedup_key, source, status, summary, severity, details, occurrences, group_id, ord)
     ORDER BY i.ord
     ON CONFLICT (service_id, dedup_key) DO UPDATE SET
       previous_status = a.status,
@@ -299,6 +301,19 @@ export async function lockServices(
   await sql`SELECT id FROM services WHERE id = ANY(${ids}::bigint[]) ORDER BY id FOR NO KEY UPDATE`.execute(
     db,
   );
+  return serviceStates(db, ids, now, openStates);
+}
+
+/**
+ * What placing alerts needs to know of these services (see lockServices), read without a lock:
+ * enough to see that a service's alerts simply join its open group, which needs no lock.
+ */
+export async function serviceStates(
+  db: AlertDb,
+  ids: number[],
+  now: Date,
+  openStates: readonly string[],
+): Promise<LockedService[]> {
   const r = await sql<LockedService>`
     SELECT s.id, s.name, s.escalation_policy_id, s.incident_type, s.incident_severity,
       s.grouping_window_minutes, s.flap_changes, s.flap_window_minutes,
@@ -334,9 +349,14 @@ export async function touchGroups(
   now: Date,
 ): Promise<void> {
   if (groups.length === 0) return;
+  // One row per group (a new page wins), in id order: concurrent batches lock groups in one order.
+  const byId = new Map<number, number | null>();
+  for (const g of groups) byId.set(g.groupId, g.pageId ?? byId.get(g.groupId) ?? null);
+  const ids = [...byId.keys()].sort((a, b) => a - b);
   await sql`
-    UPDATE alert_groups g SET last_alert_at = ${now}, page_id = coalesce(v.page_id, g.page_id)
-    FROM unnest(${groups.map((x) => x.groupId)}::bigint[], ${groups.map((x) => x.pageId)}::bigint[]) AS v(id, page_id)
+    UPDATE alert_groups g SET last_alert_at = greatest(g.last_alert_at, ${now}),
+      page_id = coalesce(v.page_id, g.page_id)
+    FROM unnest(${ids}::bigint[], ${ids.map((id) => byId.get(id) ?? null)}::bigint[]) AS v(id, page_id)
     WHERE g.id = v.id`.execute(db);
 }
 

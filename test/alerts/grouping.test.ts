@@ -514,3 +514,68 @@ describe("storms of re-firing alerts", () => {
     expect(await pagesOf(ids[0] as number)).toHaveLength(1);
   });
 });
+
+describe("a hot service (issue 21: new alerts join an open group without the service's lock)", () => {
+  it("100 concurrent new alerts on a service whose group is open all join it, open nothing, page no one more, and move the window on", {
+    timeout: 60_000,
+  }, async () => {
+    const s = await newService("hot-open-group", { groupingWindowMinutes: 60 });
+    await fire(s, "first");
+    const [incidentId] = (await incidentIdsOf(s)) as [number];
+    const incidentsBefore = (await allIncidents()).length;
+
+    t.clock.advanceMinutes(50);
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, (_, n) =>
+        enqueue({
+          routing_key: s.integrationKey,
+          event_action: "trigger",
+          dedup_key: `hot-${n}`,
+          payload: { summary: `node ${n} is down`, source: `node-${n}`, severity: "critical" },
+        }).then((r) => r.status),
+      ),
+    );
+    expect(answers.filter((st) => st !== 202)).toEqual([]);
+    const alerts = await alertsOf(s);
+    expect(alerts).toHaveLength(101);
+    expect(new Set(alerts.map((a) => a.incidentId))).toEqual(new Set([incidentId]));
+    expect(alerts.every((a) => a.suppressed === false)).toBe(true);
+    expect(await allIncidents()).toHaveLength(incidentsBefore);
+    expect(await pagesOf(incidentId)).toHaveLength(1);
+
+    // 100 minutes after the group opened, 50 after the storm: the storm moved the group's last
+    // alert on, so a new alert still joins (without the move it would open a second incident).
+    t.clock.advanceMinutes(50);
+    await fire(s, "after-storm");
+    expect((await alertOf(s, "after-storm")).incidentId).toBe(incidentId);
+    expect(await allIncidents()).toHaveLength(incidentsBefore);
+  });
+
+  it("a service with an open group that goes into maintenance stores its new alerts suppressed, outside the group", async () => {
+    const s = await newService("hot-then-maintenance");
+    await fire(s, "before");
+    const [incidentId] = (await incidentIdsOf(s)) as [number];
+    const start = t.clock.now();
+    const w = await t.admin.request("POST", `/api/v1/services/${s.id}/maintenance`, {
+      start: start.toISOString(),
+      end: new Date(start.getTime() + 30 * 60_000).toISOString(),
+    });
+    expect(w.status, JSON.stringify(w.body)).toBe(201);
+    t.clock.advanceMinutes(1);
+    await fire(s, "during");
+    expect(await alertOf(s, "during")).toMatchObject({ suppressed: true, incidentId: null });
+    expect(await pagesOf(incidentId)).toHaveLength(1);
+  });
+
+  it("a service whose open group's page was resolved re-pages when a new alert joins (the locked path decides)", async () => {
+    const s = await newService("hot-repage");
+    await fire(s, "a");
+    const [incidentId] = (await incidentIdsOf(s)) as [number];
+    await send(s, "resolve", "a");
+    expect((await pagesOf(incidentId)).map((p) => p.state)).toEqual(["resolved"]);
+    t.clock.advanceMinutes(1);
+    await fire(s, "b");
+    expect((await alertOf(s, "b")).incidentId).toBe(incidentId);
+    expect((await pagesOf(incidentId)).map((p) => p.state).sort()).toEqual(["resolved", "triggered"]);
+  });
+});
