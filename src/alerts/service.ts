@@ -97,9 +97,11 @@ export function createAlertService(deps: AlertServiceDeps) {
   const asPagingDb = (tx: AlertDb) => tx as unknown as PagingDb;
 
   let automation: Actor | undefined;
-  async function automationActor(tx: AlertDb): Promise<Actor> {
+  // Made in its own committed statement on the pool, never in the caller's transaction: the id is
+  // kept for the process, and concurrent intake transactions use it before that one would commit.
+  async function automationActor(): Promise<Actor> {
     automation ??= {
-      id: await store.automationUserId(tx),
+      id: await store.automationUserId(db),
       username: "@alerts",
       role: "responder",
       tokenId: 0,
@@ -143,7 +145,7 @@ export function createAlertService(deps: AlertServiceDeps) {
   }
 
   async function openGroup(tx: AlertDb, s: LockedService, first: UpsertedAlert & { summary: string }) {
-    const actor = await automationActor(tx);
+    const actor = await automationActor();
     const incident: Incident = await incidents.declare(
       actor,
       {
@@ -280,7 +282,7 @@ export function createAlertService(deps: AlertServiceDeps) {
       attach.push({ alertIds: ids, groupId: group.id });
       let pageId: number | null = null;
       if (where.repage && s.incident_id !== null) {
-        const actor = await automationActor(tx);
+        const actor = await automationActor();
         const page = await paging.trigger(
           actor,
           {
@@ -311,7 +313,7 @@ export function createAlertService(deps: AlertServiceDeps) {
 
   /** Groups whose alerts resolved or were acknowledged: settle their pages, say so on the incident. */
   async function settle(tx: AlertDb, resolvedGroups: number[], ackedGroups: number[]) {
-    const actor = await automationActor(tx);
+    const actor = await automationActor();
     for (const o of await store.groupOutcomes(tx, [...new Set([...resolvedGroups, ...ackedGroups])])) {
       if (!o.unresolved && resolvedGroups.includes(o.id)) {
         const triage = o.incident_state === "triage";
@@ -454,6 +456,8 @@ export function createAlertService(deps: AlertServiceDeps) {
     get queued() {
       return batcher.queued;
     },
+    /** Overloaded while the intake queue is full: a request can be refused before its body is read. */
+    refusalWhenFull: () => batcher.refusalWhenFull(),
 
     // -- services --------------------------------------------------------------------------------
     async createService(body: ServiceBody) {
@@ -713,7 +717,7 @@ export function createAlertService(deps: AlertServiceDeps) {
       return db.transaction().execute(async (tx) => {
         const a = await store.getAlert(tx, alertId);
         if (a?.incident_id == null) return false;
-        const actor = await automationActor(tx);
+        const actor = await automationActor();
         await record(
           tx,
           a.incident_id,

@@ -54,16 +54,21 @@ async function holdGroups(url: string) {
     await watch.end().catch(() => undefined);
   };
   opened.push({ close });
+  const lockPid = (await lock.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]?.pid;
   await lock.query("BEGIN");
   await lock.query("LOCK TABLE alert_groups IN SHARE MODE");
   return {
-    /** Polls until `n` transactions wait to insert into alert_groups (or `stop()`); their pids. */
+    /**
+     * Polls until `n` transactions wait on a lock (or `stop()`); their pids. The first to wait is
+     * the one inserting into alert_groups; a later one may queue behind it on another lock.
+     */
     async waiters(n: number, stop?: () => boolean): Promise<number[]> {
       for (let i = 0; i < 250; i++) {
         const { rows } = await watch.query<{ pid: number }>(
           `SELECT pid FROM pg_stat_activity
-            WHERE datname = current_database() AND wait_event_type = 'Lock'
-              AND query ILIKE 'insert into "alert_groups"%'`,
+            WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> $1
+              AND (query ILIKE 'insert into "alert_groups"%' OR $2)`,
+          [lockPid, n > 1],
         );
         if (rows.length >= n || stop?.()) return rows.map((r) => r.pid);
         await new Promise((r) => setTimeout(r, 20));
