@@ -699,6 +699,8 @@ function figuresOf(f: {
       cpuMsPerAlert: m.cpu && alertsPerSecond ? cpuPerOperation(m.cpu, alertsPerSecond) : null,
       /** If CPU per alert stayed as it is, the most the machine's spare CPU could add: × this. */
       cpuCeiling: cpu && used ? (1 - cpu.other) / used : null,
+      /** Alerts per CPU-second of the bench's own processes: comparable across phases however busy the machine was. */
+      alertsPerCpuSecond: used ? alertsPerSecond / (used * os.availableParallelism()) : null,
       activity: m.activity ?? null,
     };
   };
@@ -707,6 +709,12 @@ function figuresOf(f: {
   const ratios = shapes.map((_, i) => {
     const x = a?.shapes[i]?.alertsPerSecond ?? 0;
     return x ? (b?.shapes[i]?.alertsPerSecond ?? 0) / x : 0;
+  });
+  /** B ÷ A in alerts per CPU-second: what the ratio would be had both phases had the same CPU. */
+  const perCpuRatios = shapes.map((_, i) => {
+    const x = a?.shapes[i]?.alertsPerCpuSecond;
+    const y = b?.shapes[i]?.alertsPerCpuSecond;
+    return x && y ? y / x : null;
   });
   const cpus = os.availableParallelism();
   const unreliable = [
@@ -732,6 +740,7 @@ function figuresOf(f: {
     shapes: shapes.map((s) => s.name),
     phases,
     ratios,
+    perCpuRatios,
     warmupFailures: f.warmupFailures,
     serverErrors: f.serverErrors,
     postgres: f.pgStats ?? null,
@@ -774,7 +783,18 @@ function report(f: Figures): string {
     "",
   ];
   const rows: string[][] = [
-    ["", "replicas", "alerts/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "÷ 1 replica"],
+    [
+      "",
+      "replicas",
+      "alerts/s",
+      "p50 ms",
+      "p90 ms",
+      "p99 ms",
+      "max ms",
+      "÷ 1 replica",
+      "alerts/CPU-s",
+      "÷ 1 replica",
+    ],
   ];
   f.shapes.forEach((name, i) => {
     for (const p of [a, b]) {
@@ -790,13 +810,16 @@ function report(f: Figures): string {
         ms(r.p99),
         ms(r.max),
         p === b ? `${(f.ratios[i] ?? 0).toFixed(2)}×` : "",
+        x.alertsPerCpuSecond ? fmtRate(x.alertsPerCpuSecond) : "–",
+        p === b && f.perCpuRatios[i] ? `${(f.perCpuRatios[i] ?? 0).toFixed(2)}×` : "",
       ]);
     }
   });
   lines.push(
     table(rows),
     "",
-    "alerts/s: alert events committed a second (every answer comes after its commit)",
+    "alerts/s: alert events committed a second (every answer comes after its commit); alerts/CPU-s: per CPU-second",
+    "used by the replicas, PostgreSQL and the load generator together (the ratio had both phases had the same CPU)",
     "",
   );
   lines.push("checks (SQL, each shape and phase on its own services):");
