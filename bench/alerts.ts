@@ -1203,7 +1203,12 @@ function report(f: Figures): string {
   }
   for (const [what, n] of Object.entries(f.serverErrors))
     problems.push(`the server logged ${int(n)} × ${what}`);
-  if (st && !st.complete) problems.push(`the storm did not finish within ${st.capSeconds} s`);
+  if (st && !st.complete)
+    problems.push(
+      st.drainSeconds >= st.capSeconds
+        ? `the storm did not finish within ${st.capSeconds} s`
+        : `the storm lost ${int(st.alerts - st.accepted)} alerts to failed requests`,
+    );
   if (f.phases.length && !f.alertmanager.length)
     problems.push("no Alertmanager phases: nothing to hold Firebreak to");
   lines.push("");

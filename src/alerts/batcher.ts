@@ -64,14 +64,15 @@ export function createBatcher<I, O>(write: (items: I[]) => Promise<O[]>, opts: B
     }
   }
 
+  /** Come back when the queue has drained: its length at the rate batches are written, 1–60 s. */
+  const refusal = () =>
+    new Overloaded(Math.min(Math.max(Math.ceil(queue.length / Math.max(rate, 1)), 1), 60));
+
   return {
     /** Resolves, per item, once its transaction has committed. */
     submit(items: I[]): Promise<O[]> {
       // A request larger than the whole queue is still taken when nothing waits, or it never could be.
-      if (queue.length > 0 && queue.length + items.length > opts.maxQueued) {
-        const seconds = Math.ceil(queue.length / Math.max(rate, 1));
-        throw new Overloaded(Math.min(Math.max(seconds, 1), 60));
-      }
+      if (queue.length > 0 && queue.length + items.length > opts.maxQueued) throw refusal();
       const done = items.map(
         (item) => new Promise<O>((resolve, reject) => queue.push({ item, resolve, reject })),
       );
@@ -80,6 +81,10 @@ export function createBatcher<I, O>(write: (items: I[]) => Promise<O[]>, opts: B
     },
     get queued() {
       return queue.length;
+    },
+    /** The refusal a sender gets while the queue is full (no event more fits), or null. */
+    refusalWhenFull(): Overloaded | null {
+      return queue.length >= opts.maxQueued ? refusal() : null;
     },
   };
 }

@@ -773,6 +773,25 @@ function redDataIn(events: { field: string; text: string }[]): AppError | null {
   return null;
 }
 
+/**
+ * While the intake queue is full, alert requests are refused before their bodies are read: in a
+ * storm, parsing and validating a request only to refuse it takes the CPU and memory the queue
+ * needs to drain. Change events and heartbeat pings do not queue, so they are always read.
+ */
+function refuseWhenFull(service: AlertService) {
+  const queued = new Set(["alertmanager", "generic", "events"]);
+  return async (req: FastifyRequest) => {
+    const integration = req.routeOptions.config.integration;
+    if (req.method !== "POST" || !integration || !queued.has(integration)) return;
+    const refusal = service.refusalWhenFull();
+    if (refusal)
+      await withIntakeErrors(
+        () => Promise.reject(refusal),
+        integration === "alertmanager" ? "unavailable" : "rate-limited",
+      );
+  };
+}
+
 export function intakeRoutes(service: AlertService, metrics: Metrics) {
   const count = (integration: string, outcome: string) =>
     metrics.alertIntake.labels(integration, outcome).inc();
@@ -807,6 +826,8 @@ export function intakeRoutes(service: AlertService, metrics: Metrics) {
       if (integration && !(err instanceof AppError && err.code === "not-found"))
         count(integration, toAppError(err, INTAKE_BODY_LIMIT).code);
     });
+
+    app.addHook("onRequest", refuseWhenFull(service));
 
     const intake = { tags: ["alert intake"], security: [] };
     app.post(
@@ -1053,6 +1074,8 @@ export function eventsV2Routes(service: AlertService, metrics: Metrics) {
         reply.header("retry-after", String(e.retryAfterSeconds ?? 5));
       reply.code(e.statusCode).send({ status: e.status, message: e.message, errors: e.errors });
     });
+
+    app.addHook("onRequest", refuseWhenFull(service));
 
     const schema = { tags: ["alert intake"], security: [] };
     app.post(

@@ -342,7 +342,12 @@ export const insertGroup = (
     .returning("id")
     .executeTakeFirstOrThrow();
 
-/** Moves the groups' last-alert time on (and sets a new page where one was triggered). */
+/**
+ * Moves the groups' last-alert time on (and sets a new page where one was triggered). A group
+ * another batch is moving on right now is skipped (SKIP LOCKED) unless it gets a page: that batch
+ * sets the same time give or take milliseconds, and waiting for its commit would queue every batch
+ * of a hot service behind it.
+ */
 export async function touchGroups(
   db: AlertDb,
   groups: { groupId: number; pageId: number | null }[],
@@ -353,11 +358,20 @@ export async function touchGroups(
   const byId = new Map<number, number | null>();
   for (const g of groups) byId.set(g.groupId, g.pageId ?? byId.get(g.groupId) ?? null);
   const ids = [...byId.keys()].sort((a, b) => a - b);
-  await sql`
-    UPDATE alert_groups g SET last_alert_at = greatest(g.last_alert_at, ${now}),
-      page_id = coalesce(v.page_id, g.page_id)
-    FROM unnest(${ids}::bigint[], ${ids.map((id) => byId.get(id) ?? null)}::bigint[]) AS v(id, page_id)
-    WHERE g.id = v.id`.execute(db);
+  const paged = ids.filter((id) => byId.get(id) !== null);
+  const plain = ids.filter((id) => byId.get(id) === null);
+  if (paged.length)
+    await sql`
+      UPDATE alert_groups g SET last_alert_at = greatest(g.last_alert_at, ${now}), page_id = v.page_id
+      FROM unnest(${paged}::bigint[], ${paged.map((id) => byId.get(id))}::bigint[]) AS v(id, page_id)
+      WHERE g.id = v.id`.execute(db);
+  if (plain.length)
+    await sql`
+      WITH free AS (
+        SELECT id FROM alert_groups WHERE id = ANY(${plain}::bigint[]) ORDER BY id
+        FOR NO KEY UPDATE SKIP LOCKED)
+      UPDATE alert_groups g SET last_alert_at = greatest(g.last_alert_at, ${now})
+      FROM free WHERE g.id = free.id`.execute(db);
 }
 
 /** Attaches alerts to their groups, for every service of a batch in one statement. */

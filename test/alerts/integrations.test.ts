@@ -4,7 +4,9 @@
  * key, overload (429/503 with Retry-After, never accepted and dropped), RED data (DATA-1) and
  * who may see and act on alerts (DATA-3, roles). Time is the test clock's; nothing sleeps.
  */
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "../support/alertmanager.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON from the API, read loosely in assertions
@@ -651,5 +653,47 @@ describe("overload", () => {
     for (const a of throttled)
       expect((await enqueue(trigger(s.integrationKey, a.key), small.base)).status).toBe(202);
     expect((await alertsOf(s, small)).length).toBe(accepted.length + throttled.length);
+  });
+
+  it("while the queue is full a request is refused before its body is read (a body that is not even JSON gets 429/503, not 400)", async () => {
+    const s = await newService(small, "full-queue");
+    // Writes wait for this lock: the one transaction in flight blocks and the queue fills up.
+    const lock = new pg.Client({ connectionString: small.url });
+    await lock.connect();
+    try {
+      await lock.query("BEGIN");
+      await lock.query("LOCK TABLE alerts IN SHARE MODE");
+      const waiting = ["held-1", "held-2", "held-3"].map((k) =>
+        enqueue(trigger(s.integrationKey, k), small.base),
+      );
+      await waitFor(() => small.services.alerts.queued === 2, { message: "the queue never filled" });
+
+      const notJson = (path: string) =>
+        fetch(`${small.base}${path}`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: "{ not json",
+        });
+      const ev = await notJson("/v2/enqueue");
+      expect(ev.status).toBe(429);
+      expect(Number(ev.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+      expect(await ev.json()).toMatchObject({
+        status: "throttle event",
+        message: expect.stringMatching(/overloaded/),
+      });
+      const am = await notJson(`/api/v1/integrations/alertmanager/${s.integrationKey}`);
+      expect(am.status).toBe(503);
+      expect(Number(am.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+      // Requests that do not queue are still read.
+      const change = await notJson(`/api/v1/integrations/change/${s.integrationKey}`);
+      expect(change.status).toBe(400);
+
+      await lock.query("COMMIT");
+      expect((await Promise.all(waiting)).map((r) => r.status)).toEqual([202, 202, 202]);
+    } finally {
+      await lock.end();
+    }
+    // Drained: the same malformed body is read again, and refused for what it is.
+    expect((await enqueue("{ not json", small.base)).status).toBe(400);
   });
 });
