@@ -232,18 +232,6 @@ export async function insertUpdate(db: CustomerDb, u: Omit<CustomerUpdate, "id">
   return updateOf(r);
 }
 
-export async function latestUpdate(db: CustomerDb, incidentId: number): Promise<CustomerUpdate | undefined> {
-  const r = await db
-    .selectFrom("customer_updates")
-    .selectAll()
-    .where("incident_id", "=", incidentId)
-    .orderBy("sent_at", "desc")
-    .orderBy("id", "desc")
-    .limit(1)
-    .executeTakeFirst();
-  return r && updateOf(r);
-}
-
 export type DeliveryRow = {
   id: number;
   updateId: number;
@@ -377,10 +365,19 @@ export async function customerFacts(
   db: CustomerDb,
   incidentId: number,
 ): Promise<{ affected: number; lastUpdateAt: Date | null; nextUpdateAt: Date | null }> {
-  const latest = await latestUpdate(db, incidentId);
+  // One statement: the rules ask on every incident change.
+  const r = await sql<{ affected: number; last_update_at: Date | null; next_update_at: Date | null }>`
+    SELECT (SELECT count(*) FROM incident_customers WHERE incident_id = ${incidentId})::int AS affected,
+      u.sent_at AS last_update_at, u.next_update_at
+    FROM (SELECT 1) AS one
+    LEFT JOIN LATERAL (
+      SELECT sent_at, next_update_at FROM customer_updates WHERE incident_id = ${incidentId}
+      ORDER BY sent_at DESC, id DESC LIMIT 1
+    ) AS u ON true`.execute(db);
+  const row = r.rows[0];
   return {
-    affected: await countAffected(db, incidentId),
-    lastUpdateAt: latest?.sentAt ?? null,
-    nextUpdateAt: latest?.nextUpdateAt ?? null,
+    affected: row?.affected ?? 0,
+    lastUpdateAt: row?.last_update_at ?? null,
+    nextUpdateAt: row?.next_update_at ?? null,
   };
 }

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { actorOf } from "../platform/auth.ts";
 import type { Clock } from "../platform/clock.ts";
 import type { App } from "../platform/http.ts";
+import { IDEMPOTENCY_HEADER } from "../platform/idempotency.ts";
 import type { PolicySource } from "../policy/source.ts";
 import type { Incident } from "./model.ts";
 import {
@@ -507,7 +508,11 @@ export function incidentRoutes(
       },
       async (req, reply) => {
         reply.code(201);
-        return oneEvent(await service.addNote(actorOf(req), req.params.id, req.body.body, req.body.internal));
+        // Without an Idempotency-Key no key has to be marked in the note's transaction: one statement.
+        const alone = req.headers[IDEMPOTENCY_HEADER] === undefined;
+        return oneEvent(
+          await service.addNote(actorOf(req), req.params.id, req.body.body, req.body.internal, { alone }),
+        );
       },
     );
 

@@ -134,15 +134,14 @@ export function createIncidentService(deps: IncidentDeps) {
     run: RunContext,
   ): Promise<{ incident: Incident; events: TimelineEvent[] }> {
     const incident = model.withLabels(policyNow(), d.incident);
-    await store.updateIncident(tx, incident);
     const now = incident.updatedAt;
-    const events = await store.appendEvents(tx, incident.id, actorId, now, d.events);
-    await store.addParticipants(
-      tx,
-      incident.id,
-      [...(actorId ? [actorId] : []), incident.ownerId, ...peopleIn(d.events), ...(d.participants ?? [])],
-      now,
-    );
+    // One statement: the incident, its events and its people (a round trip each before).
+    const events = await store.writeChange(tx, incident, actorId, now, d.events, [
+      ...(actorId ? [actorId] : []),
+      incident.ownerId,
+      ...peopleIn(d.events),
+      ...(d.participants ?? []),
+    ]);
     for (const f of deps.followers ?? []) await f.incidentChanged(tx, incident);
     await deps.process?.incidentChanged(tx, { incident, events: d.events, run });
     // The rules may have changed it (an owner by default, an engaged role): answer with what is.
@@ -226,9 +225,10 @@ export function createIncidentService(deps: IncidentDeps) {
           c,
           recurrent ? await store.closedSince(tx, since) : [],
         );
-        const incident = await store.insertIncident(tx, d.incident);
-        await store.appendEvents(tx, incident.id, actor.id, c.now, d.events);
-        await store.addParticipants(tx, incident.id, [actor.id, incident.ownerId], c.now);
+        const { incident } = await store.insertIncidentWith(tx, d.incident, actor.id, c.now, d.events, [
+          actor.id,
+          d.incident.ownerId,
+        ]);
         for (const f of deps.followers ?? []) await f.incidentChanged(tx, incident);
         // The rules react in the same transaction: DEC-3 pages the EOC, PAGE-1 the IM, …
         await deps.process?.incidentChanged(tx, {

@@ -1,5 +1,12 @@
 /** SQL for the incident core. Every function takes the connection or transaction it runs on. */
-import { type ColumnType, type ExpressionBuilder, type Generated, type Kysely, sql } from "kysely";
+import {
+  type ColumnType,
+  type ExpressionBuilder,
+  type Generated,
+  type Kysely,
+  type RawBuilder,
+  sql,
+} from "kysely";
 import type { PlatformTables } from "../platform/db.ts";
 import type { ClosedIncident, EventDraft, Incident, State, Visibility } from "./model.ts";
 
@@ -162,16 +169,143 @@ function held(db: IncidentDb): Map<number, Incident> | undefined {
   return rows;
 }
 
-export async function insertIncident(db: IncidentDb, i: Omit<Incident, "id">): Promise<Incident> {
-  const row = await db.insertInto("incidents").values(toRow(i)).returningAll().executeTakeFirstOrThrow();
-  const inserted = fromRow(row);
-  held(db)?.set(inserted.id, inserted);
-  return inserted;
-}
-
 export async function updateIncident(db: IncidentDb, i: Incident): Promise<void> {
   const r = await db.updateTable("incidents").set(toRow(i)).where("id", "=", i.id).executeTakeFirst();
   if (r.numUpdatedRows > 0n) held(db)?.set(i.id, i); // the update holds the row now
+}
+
+/** A draft event as the values of one `timeline_events` row; `incidentId` is SQL (a CTE's id) or a value. */
+function eventValues(
+  incidentId: number | RawBuilder<number>,
+  actorId: number | null,
+  at: Date,
+  d: EventDraft,
+) {
+  const actor = d.actorId !== undefined ? d.actorId : actorId;
+  return sql`(${incidentId}, ${d.kind}, ${actor}, ${at}, ${d.internal ?? false}, ${d.body ?? ""}, ${JSON.stringify(d.data)})`;
+}
+
+/** Events as `json_agg` returns them: dates are ISO strings. */
+type EventJson = Omit<TimelineEvent, "at" | "incidentId" | "actorId"> & {
+  at: string;
+  incident_id: number;
+  actor_id: number | null;
+};
+const eventsFromJson = (rows: EventJson[] | null): TimelineEvent[] =>
+  (rows ?? []).map((r) => eventFromRow({ ...r, at: new Date(r.at) }));
+
+/**
+ * A command's whole write as one statement (one round trip, atomic on its own): the incident's new
+ * state, its timeline events and the people it brings in. What `updateIncident`, `appendEvents` and
+ * `addParticipants` do one after the other, without the two round trips between them.
+ */
+export async function writeChange(
+  db: IncidentDb,
+  i: Incident,
+  actorId: number | null,
+  at: Date,
+  drafts: EventDraft[],
+  userIds: number[],
+): Promise<TimelineEvent[]> {
+  const row = toRow(i);
+  const people = [...new Set(userIds)];
+  const ctes = [
+    sql`u AS (UPDATE incidents SET ${sql.join(
+      Object.entries(row).map(([k, v]) => sql`${sql.ref(k)} = ${v}`),
+    )} WHERE id = ${i.id} RETURNING id)`,
+  ];
+  if (drafts.length)
+    ctes.push(
+      sql`e AS (INSERT INTO timeline_events (incident_id, kind, actor_id, at, internal, body, data) VALUES ${sql.join(
+        drafts.map((d) => eventValues(i.id, actorId, at, d)),
+      )} RETURNING *)`,
+    );
+  if (people.length)
+    ctes.push(
+      sql`p AS (INSERT INTO incident_participants (incident_id, user_id, added_at) VALUES ${sql.join(
+        people.map((u) => sql`(${i.id}, ${u}, ${at})`),
+      )} ON CONFLICT DO NOTHING)`,
+    );
+  const events = drafts.length ? sql`(SELECT json_agg(e ORDER BY e.id) FROM e)` : sql`NULL::json`;
+  const r = await sql<{ updated: number; events: EventJson[] | null }>`
+    WITH ${sql.join(ctes)} SELECT (SELECT count(*) FROM u)::int AS updated, ${events} AS events`.execute(db);
+  const out = r.rows[0];
+  if (out && out.updated > 0) held(db)?.set(i.id, i); // the update holds the row now
+  return eventsFromJson(out?.events ?? null);
+}
+
+/** A declare's write as one statement: the incident, its first events and its first participants. */
+export async function insertIncidentWith(
+  db: IncidentDb,
+  i: Omit<Incident, "id">,
+  actorId: number | null,
+  at: Date,
+  drafts: EventDraft[],
+  userIds: number[],
+): Promise<{ incident: Incident; events: TimelineEvent[] }> {
+  const row = toRow(i);
+  const cols = Object.keys(row);
+  const id = sql<number>`(SELECT id FROM i)`;
+  const people = [...new Set(userIds)];
+  const ctes = [
+    sql`i AS (INSERT INTO incidents (${sql.join(cols.map((c) => sql.ref(c)))}) VALUES (${sql.join(
+      Object.values(row),
+    )}) RETURNING *)`,
+  ];
+  if (drafts.length)
+    ctes.push(
+      sql`e AS (INSERT INTO timeline_events (incident_id, kind, actor_id, at, internal, body, data) VALUES ${sql.join(
+        drafts.map((d) => eventValues(id, actorId, at, d)),
+      )} RETURNING *)`,
+    );
+  if (people.length)
+    ctes.push(
+      sql`p AS (INSERT INTO incident_participants (incident_id, user_id, added_at) VALUES ${sql.join(
+        people.map((u) => sql`(${id}, ${u}, ${at})`),
+      )} ON CONFLICT DO NOTHING)`,
+    );
+  const events = drafts.length ? sql`(SELECT json_agg(e ORDER BY e.id) FROM e)` : sql`NULL::json`;
+  const r = await sql<Row & { events: EventJson[] | null }>`
+    WITH ${sql.join(ctes)} SELECT i.*, ${events} AS events FROM i`.execute(db);
+  const out = r.rows[0];
+  if (!out) throw new Error("inserting an incident returned no row");
+  const { events: written, ...incidentRow } = out;
+  const incident = fromRow(incidentRow);
+  held(db)?.set(incident.id, incident);
+  return { incident, events: eventsFromJson(written) };
+}
+
+/**
+ * One event by a person, as one statement: under the incident's lock, only if the person may see
+ * it (DATA-3) and it is not merged; the person takes part from then on. Undefined when refused, so
+ * the caller can say why (a refusal is rare: the extra reads are for it alone).
+ */
+export async function appendIfWritable(
+  db: IncidentDb,
+  viewer: Viewer,
+  incidentId: number,
+  at: Date,
+  d: EventDraft,
+): Promise<TimelineEvent | undefined> {
+  const actor = d.actorId !== undefined ? d.actorId : viewer.id;
+  const r = await sql<Parameters<typeof eventFromRow>[0]>`
+    WITH i AS (
+      SELECT id FROM incidents
+      WHERE id = ${incidentId} AND state <> 'merged'
+        AND (${viewer.admin}::boolean OR visibility = 'public' OR EXISTS (
+          SELECT 1 FROM incident_participants WHERE incident_id = ${incidentId} AND user_id = ${viewer.id}))
+      FOR NO KEY UPDATE),
+    e AS (
+      INSERT INTO timeline_events (incident_id, kind, actor_id, at, internal, body, data)
+      SELECT i.id, ${d.kind}::text, ${actor}::bigint, ${at}::timestamptz, ${d.internal ?? false}::boolean,
+        ${d.body ?? ""}::text, ${JSON.stringify(d.data)}::jsonb FROM i
+      RETURNING *),
+    p AS (
+      INSERT INTO incident_participants (incident_id, user_id, added_at)
+      SELECT i.id, ${viewer.id}::bigint, ${at}::timestamptz FROM i ON CONFLICT DO NOTHING)
+    SELECT * FROM e`.execute(db);
+  const row = r.rows[0];
+  return row && eventFromRow(row);
 }
 
 /**

@@ -5,7 +5,14 @@
 import type { Actor } from "../platform/auth.ts";
 import type { Clock } from "../platform/clock.ts";
 import { AppError, invalid, notFound } from "../platform/errors.ts";
-import { activeUser, assertNoRedData, seesInternal, type UserInput, visibleIncident } from "./access.ts";
+import {
+  activeUser,
+  assertNoRedData,
+  seesInternal,
+  type UserInput,
+  viewerOf,
+  visibleIncident,
+} from "./access.ts";
 import { postStatusUpdate } from "./fields.ts";
 import type { Context, EventDraft, Incident } from "./model.ts";
 import type { IncidentDb, Task, TimelineEvent } from "./store.ts";
@@ -34,7 +41,23 @@ export function createWorkCommands(deps: {
 }) {
   const { db, clock } = deps;
 
-  async function appendOnly(actor: Actor, id: number, draft: EventDraft): Promise<TimelineEvent> {
+  /**
+   * `alone`: the caller knows no other write must join this one (a request without an
+   * Idempotency-Key, whose key would be marked inside the command's transaction): one statement,
+   * atomic on its own, instead of BEGIN, lock, insert, insert, COMMIT.
+   */
+  async function appendOnly(
+    actor: Actor,
+    id: number,
+    draft: EventDraft,
+    alone = false,
+  ): Promise<TimelineEvent> {
+    if (alone) {
+      const written = await store.appendIfWritable(db, viewerOf(actor), id, clock.now(), draft);
+      if (written) return written;
+      // Refused: the command step by step says why (404 or merged), or writes it if the incident
+      // changed in between.
+    }
     return db.transaction().execute(async (tx) => {
       const i = await visibleIncident(tx, actor, id, true);
       if (i.state === "merged") throw mergedRefusal(i, "write");
@@ -60,9 +83,16 @@ export function createWorkCommands(deps: {
     },
 
     /** A free-text note; internal notes are seen only by participants and admins (DATA-2). */
-    async addNote(actor: Actor, id: number, body: string, internal: boolean): Promise<TimelineEvent> {
+    /** `opts.alone`: see `appendOnly` (the notes route, for a request without an Idempotency-Key). */
+    async addNote(
+      actor: Actor,
+      id: number,
+      body: string,
+      internal: boolean,
+      opts: { alone?: boolean } = {},
+    ): Promise<TimelineEvent> {
       assertNoRedData({ body });
-      return appendOnly(actor, id, { kind: "note", body, internal, data: {} });
+      return appendOnly(actor, id, { kind: "note", body, internal, data: {} }, opts.alone);
     },
 
     /** COMM-1: a status update states the current customer impact and the actions under way. */

@@ -312,6 +312,9 @@ export function createReviews(deps: ReviewDeps) {
 
     /** Told of every incident change in its transaction (wired as an incident follower). */
     async incidentChanged(tx: incidents.IncidentDb, i: Incident): Promise<void> {
+      // Unless its severity or labels require one, a change leaves the review as it is (a stored
+      // requirement stays what it was): no need to read it, a round trip on most changes.
+      if (!requirementOf(policyNow(), i, null).required) return;
       await ensure(asReviewDb(tx), i);
     },
 
