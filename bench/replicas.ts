@@ -7,14 +7,12 @@
  * accepted is stored (distinct alerts, occurrences) and that no service has more than one open
  * incident or page. Reported: alerts/s, latency, B ÷ A, where the CPU went, and what PostgreSQL's
  * backends were doing (pg_stat_activity, sampled), to say whether CPU or lock waits bound the gain.
+ * The load generator is in replicas/load.ts, the sampler and the SQL checks in replicas/observe.ts.
  */
-import { readFileSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import pg from "pg";
-import { openStates } from "../src/incidents/model.ts";
 import { settings } from "../src/platform/config.ts";
 import {
   Cleanup,
@@ -22,7 +20,6 @@ import {
   type CpuShares,
   cpuPerOperation,
   rate as fmtRate,
-  httpClient,
   machine,
   ms,
   openBenchDatabase,
@@ -35,16 +32,23 @@ import {
   startFirebreakServer,
   table,
 } from "./lib.ts";
+import {
+  AM_BATCH,
+  Connection,
+  createServices,
+  deliver,
+  Keys,
+  type Kind,
+  type Refused,
+  request,
+  type Service,
+} from "./replicas/load.ts";
+import { check, SAMPLE_MS, sampleActivity } from "./replicas/observe.ts";
 
 export const description =
   "scale-out: alert intake on one replica vs three on one PostgreSQL, same run, same checks, CPU and wait events";
 
 const target = { ratio: 2 } as const;
-const AM_BATCH = 10;
-const RETRY_CAP_MS = 1000;
-const MAX_RETRIES = 120;
-/** pg_stat_activity is sampled this often during each measured window. */
-const SAMPLE_MS = 100;
 
 const usage = `usage: npm run bench -- replicas [options]
   --replicas N     replicas in phase B (default 3)
@@ -58,369 +62,13 @@ const usage = `usage: npm run bench -- replicas [options]
   --json           print the figures as JSON
 `;
 
-const sleep = (msec: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, msec)));
 const loadavg = () => os.loadavg().map((l) => Number(l.toFixed(2)));
 const int = (v: number) => Math.round(v).toLocaleString("en-US");
 const pct = (v: number) => `${Math.round(v * 100)}%`;
 
-// -- a cheap load generator: raw HTTP/1.1 over one keep-alive socket per client -------------------
-
-type Reply = { status: number; body: string; retryAfter: number | undefined };
-
-/**
- * One connection, one request at a time. Writing the request line by hand and reading the answer
- * by its Content-Length costs the generator a fraction of what http.request does: it shares the
- * machine's two CPUs with the replicas and PostgreSQL.
- */
-class Connection {
-  private sock: net.Socket | undefined;
-  private buf: Buffer = Buffer.alloc(0);
-  private pending: { resolve: (r: Reply) => void; reject: (e: Error) => void } | undefined;
-  constructor(private readonly port: number) {}
-
-  private open(): net.Socket {
-    const s = net.connect({ host: "127.0.0.1", port: this.port });
-    s.setNoDelay(true);
-    s.setTimeout(30_000, () => s.destroy(new Error("no answer within 30 s")));
-    s.on("data", (d: Buffer) => this.read(d));
-    s.on("error", (e) => this.fail(e));
-    s.on("close", () => {
-      this.sock = undefined;
-      this.fail(new Error("the server closed the connection"));
-    });
-    this.buf = Buffer.alloc(0);
-    return s;
-  }
-
-  private fail(e: Error): void {
-    const p = this.pending;
-    this.pending = undefined;
-    p?.reject(e);
-  }
-
-  private read(d: Buffer): void {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
-    const end = this.buf.indexOf("\r\n\r\n");
-    if (end < 0) return;
-    const head = this.buf.toString("latin1", 0, end);
-    const length = /\r\ncontent-length: *(\d+)/i.exec(head);
-    if (!length) {
-      this.sock?.destroy(new Error(`an answer without Content-Length: ${head.slice(0, 200)}`));
-      return;
-    }
-    const total = end + 4 + Number(length[1]);
-    if (this.buf.length < total) return;
-    const retry = /\r\nretry-after: *(\d+)/i.exec(head);
-    const reply = {
-      status: Number(head.slice(9, 12)),
-      body: this.buf.toString("utf8", end + 4, total),
-      retryAfter: retry ? Number(retry[1]) : undefined,
-    };
-    this.buf = this.buf.subarray(total);
-    const p = this.pending;
-    this.pending = undefined;
-    p?.resolve(reply);
-  }
-
-  post(path: string, body: string): Promise<Reply> {
-    this.sock ??= this.open();
-    const s = this.sock;
-    return new Promise((resolve, reject) => {
-      this.pending = { resolve, reject };
-      s.write(
-        `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${this.port}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-      );
-    });
-  }
-
-  close(): void {
-    this.sock?.destroy();
-    this.sock = undefined;
-  }
-}
-
-type Refused = { byStatus: Record<number, number>; retries: number };
-
-/** Posts until `ok`, retrying 429/503 after min(Retry-After, 1 s). Times the accepted attempt. */
-async function deliver(c: Connection, path: string, body: string, ok: number, refused: Refused) {
-  for (let attempt = 0; ; attempt++) {
-    const start = performance.now();
-    const reply = await c.post(path, body);
-    const end = performance.now();
-    if (reply.status === ok) return { start, end };
-    if ((reply.status === 429 || reply.status === 503) && attempt < MAX_RETRIES) {
-      refused.byStatus[reply.status] = (refused.byStatus[reply.status] ?? 0) + 1;
-      refused.retries++;
-      await sleep(Math.min((reply.retryAfter ?? 1) * 1000, RETRY_CAP_MS));
-      continue;
-    }
-    throw new Error(`POST: expected ${ok}, got ${reply.status}: ${reply.body.slice(0, 300)}`);
-  }
-}
-
-// -- keys and payloads ----------------------------------------------------------------------------
-
-/**
- * Per client, its next alert keys: every 1/share-th event repeats a key the client had accepted
- * (never twice in one request), the others are new and unique across clients, so several clients
- * can share a hot service. Counts what was accepted, and what failed requests may have stored.
- */
-class Keys {
-  private readonly committed: string[][];
-  private readonly seq: number[];
-  private readonly events: number[];
-  accepted = { events: 0, fresh: 0 };
-  failed = { events: 0, fresh: 0 };
-  constructor(
-    clients: number,
-    private readonly share: number,
-  ) {
-    this.committed = Array.from({ length: clients }, () => []);
-    this.seq = new Array(clients).fill(0);
-    this.events = new Array(clients).fill(0);
-  }
-  next(client: number, count: number): { keys: string[]; fresh: string[] } {
-    const done = this.committed[client] as string[];
-    const keys: string[] = [];
-    const fresh: string[] = [];
-    for (let i = 0; i < count; i++) {
-      const j = this.events[client] ?? 0;
-      this.events[client] = j + 1;
-      const repeat = Math.floor((j + 1) * this.share) > Math.floor(j * this.share) && done.length > count;
-      let k = repeat ? (done[Math.floor(Math.random() * done.length)] as string) : "";
-      if (repeat && keys.includes(k)) k = "";
-      if (!k) {
-        const n = this.seq[client] ?? 0;
-        this.seq[client] = n + 1;
-        k = (client * 2 ** 32 + n).toString(16).padStart(16, "0");
-        fresh.push(k);
-      }
-      keys.push(k);
-    }
-    return { keys, fresh };
-  }
-  accept(client: number, b: { keys: string[]; fresh: string[] }): void {
-    (this.committed[client] as string[]).push(...b.fresh);
-    this.accepted.events += b.keys.length;
-    this.accepted.fresh += b.fresh.length;
-  }
-  fail(b: { keys: string[]; fresh: string[] }): void {
-    this.failed.events += b.keys.length;
-    this.failed.fresh += b.fresh.length;
-  }
-}
-
-/** Payloads are templates with a 16-character placeholder the key replaces: no JSON work per request. */
-const KEY = "@KEYKEYKEYKEYKE@";
-
-function eventTemplate(routingKey: string, service: string): string {
-  return JSON.stringify({
-    routing_key: routingKey,
-    event_action: "trigger",
-    dedup_key: KEY,
-    payload: {
-      summary: `${service} is failing more than 5% of requests`,
-      source: `${service}-${KEY}`,
-      severity: "critical",
-      component: service,
-      group: "production",
-      class: "http-errors",
-      custom_details: { ratio: 0.073, window: "5m" },
-    },
-    client: "bench",
-    client_url: "http://monitoring.example.com/",
-  });
-}
-
-function alertmanagerTemplate(service: string): { head: string; alert: string; tail: string } {
-  const alert = JSON.stringify({
-    status: "firing",
-    labels: {
-      alertname: "HighErrorRate",
-      env: "production",
-      instance: `${service}-${KEY}:8080`,
-      job: service,
-      service,
-      severity: "critical",
-    },
-    annotations: {
-      summary: `${service} is failing more than 5% of requests`,
-      description: `${service}-${KEY}:8080 answered 7.3% of requests with 5xx over the last 5 minutes.`,
-      runbook_url: `https://runbooks.example.com/${service}/high-error-rate`,
-    },
-    startsAt: new Date().toISOString(),
-    endsAt: "0001-01-01T00:00:00Z",
-    generatorURL: "http://prometheus.example.com:9090/graph?g0.expr=job%3Ahttp_5xx%3Aratio_rate5m+%3E+0.05",
-    fingerprint: KEY,
-  });
-  const whole = JSON.stringify({
-    version: "4",
-    groupKey: `{}:{alertname="HighErrorRate", service="${service}"}`,
-    truncatedAlerts: 0,
-    status: "firing",
-    receiver: "firebreak",
-    groupLabels: { alertname: "HighErrorRate", service },
-    commonLabels: { alertname: "HighErrorRate", env: "production", service, severity: "critical" },
-    commonAnnotations: { summary: `${service} is failing more than 5% of requests` },
-    externalURL: "http://alertmanager.example.com:9093",
-    alerts: ["@ALERTS@"],
-  });
-  const [head, tail] = whole.split('"@ALERTS@"') as [string, string];
-  return { head, alert, tail };
-}
-
-type Service = {
-  id: number;
-  name: string;
-  key: string;
-  event: string;
-  am: ReturnType<typeof alertmanagerTemplate>;
-};
-
-function request(
-  kind: Shape["kind"],
-  s: Service,
-  keys: string[],
-): { path: string; body: string; ok: number } {
-  if (kind === "events")
-    return { path: "/v2/enqueue", body: s.event.replaceAll(KEY, keys[0] as string), ok: 202 };
-  const alerts = keys.map((k) => s.am.alert.replaceAll(KEY, k)).join(",");
-  return {
-    path: `/api/v1/integrations/alertmanager/${s.key}`,
-    body: `${s.am.head}${alerts}${s.am.tail}`,
-    ok: 200,
-  };
-}
-
-async function createServices(base: string, token: string, names: string[]): Promise<Service[]> {
-  const admin = httpClient(base, { connections: 8, headers: { authorization: `Bearer ${token}` } });
-  try {
-    const out: Service[] = new Array(names.length);
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 8 }, async () => {
-        for (let i = next++; i < names.length; i = next++) {
-          const name = names[i] as string;
-          const r = await admin.request("POST", "/api/v1/services", { name });
-          if (r.status !== 201) throw new Error(`POST /api/v1/services: HTTP ${r.status}: ${r.body}`);
-          const key = (JSON.parse(r.body) as { id: number; integrationKey: string }).integrationKey;
-          const id = (JSON.parse(r.body) as { id: number }).id;
-          out[i] = { id, name, key, event: eventTemplate(key, name), am: alertmanagerTemplate(name) };
-        }
-      }),
-    );
-    return out;
-  } finally {
-    admin.close();
-  }
-}
-
-// -- what PostgreSQL's backends were doing ---------------------------------------------------------
-
-type Activity = {
-  samples: number;
-  /** Mean client backends of this database in each state over the samples. */
-  mean: Record<string, number>;
-  /** The most common wait events of active backends, mean backends each. */
-  waits: [string, number][];
-  /** Mean runnable tasks on the machine (/proc/loadavg's fourth field, minus the sampler). */
-  runnable: number;
-};
-
-/** Samples pg_stat_activity (grouped in SQL, so the sampler stays cheap) and the run queue. */
-function sampleActivity(pool: pg.Pool, from: number, until: number): Promise<Activity> {
-  const counts: Record<string, number> = {};
-  const waits = new Map<string, number>();
-  let samples = 0;
-  let runnable = 0;
-  const categorise = (state: string, type: string | null, event: string | null): string => {
-    if (state === "idle") return "idle";
-    if (state.startsWith("idle in transaction")) return "in a transaction, waiting on its replica";
-    if (type === null) return "running (on CPU or runnable)";
-    if (type === "Lock") return "waiting on a lock";
-    if (event === "WALWrite" || event === "WALSync" || event === "WALInsert" || type === "IO")
-      return "writing or flushing WAL / IO";
-    return `waiting: ${type}`;
-  };
-  return (async () => {
-    await sleep(from - performance.now());
-    while (performance.now() < until) {
-      const t = performance.now();
-      const { rows } = await pool.query<{
-        state: string;
-        type: string | null;
-        event: string | null;
-        n: number;
-      }>(
-        `SELECT coalesce(state, '') AS state, wait_event_type AS type, wait_event AS event, count(*)::int AS n
-           FROM pg_stat_activity
-          WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()
-          GROUP BY 1, 2, 3`,
-      );
-      samples++;
-      for (const r of rows) {
-        const c = categorise(r.state, r.type, r.event);
-        counts[c] = (counts[c] ?? 0) + r.n;
-        if (r.state === "active" && r.type !== null) {
-          const w = `${r.type}:${r.event}`;
-          waits.set(w, (waits.get(w) ?? 0) + r.n);
-        }
-      }
-      try {
-        const la = readFileSync("/proc/loadavg", "utf8").split(" ")[3] ?? "1/0";
-        runnable += Math.max(0, Number(la.split("/")[0]) - 1);
-      } catch {
-        // not Linux
-      }
-      await sleep(SAMPLE_MS - (performance.now() - t));
-    }
-    const per = (n: number) => (samples ? n / samples : 0);
-    return {
-      samples,
-      mean: Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, per(v)])),
-      waits: [...waits.entries()]
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, 5)
-        .map(([k, v]) => [k, per(v)]),
-      runnable: per(runnable),
-    };
-  })();
-}
-
-// -- checks through SQL ----------------------------------------------------------------------------
-
-async function check(pool: pg.Pool, services: Service[]) {
-  const ids = services.map((s) => s.id);
-  const stored = (
-    await pool.query<{ alerts: number; occurrences: string; ungrouped: number; transactions: number }>(
-      `SELECT count(*)::int AS alerts, coalesce(sum(occurrences), 0)::text AS occurrences,
-              count(*) FILTER (WHERE group_id IS NULL)::int AS ungrouped,
-              count(DISTINCT first_seen_at)::int AS transactions
-         FROM alerts WHERE service_id = ANY ($1::bigint[])`,
-      [ids],
-    )
-  ).rows[0] ?? { alerts: 0, occurrences: "0", ungrouped: 0, transactions: 0 };
-  const { rows } = await pool.query<{ open: number; pages: number }>(
-    `SELECT (SELECT count(*) FROM incidents i
-              WHERE i.title LIKE s.name || ': %' AND i.state = ANY ($2::text[]))::int AS open,
-            (SELECT count(*) FROM pages p JOIN incidents i ON i.id = p.incident_id
-              WHERE i.title LIKE s.name || ': %')::int AS pages
-       FROM services s WHERE s.id = ANY ($1::bigint[])`,
-    [ids, [...openStates]],
-  );
-  return {
-    ...stored,
-    occurrences: Number(stored.occurrences),
-    services: rows.length,
-    maxOpenIncidents: Math.max(0, ...rows.map((r) => r.open)),
-    maxPages: Math.max(0, ...rows.map((r) => r.pages)),
-    servicesWithIncident: rows.filter((r) => r.open > 0).length,
-  };
-}
-
 // -- shapes and phases -----------------------------------------------------------------------------
 
-type Shape = { name: string; kind: "events" | "alertmanager"; hot: boolean };
+type Shape = { name: string; kind: Kind; hot: boolean };
 const shapes: Shape[] = [
   { name: "Events v2, 1 a request, 50 services", kind: "events", hot: false },
   { name: "Events v2, 1 a request, one hot service", kind: "events", hot: true },
