@@ -41,7 +41,7 @@ export const description =
   "alert intake: Firebreak on one hot service and on 50, singles and batches at 8 and 50 connections, beside Alertmanager and raw pg upserts; a storm with the server's peak RSS";
 
 /** Issue 21: every Firebreak shape at least Alertmanager's rate (same kind, same connections), p99 under 50 ms. */
-const targets = { overAlertmanager: 1, p99Ms: 50, stormRssMiB: 500 } as const;
+const targets = { overAlertmanager: 1, p99Ms: 50, stormRssMB: 500 } as const;
 const AM_BATCH = 10;
 /** A refused request is retried after min(Retry-After, this); a bench need not wait like a sender. */
 const RETRY_CAP_MS = 1000;
@@ -1040,10 +1040,13 @@ function figuresOf(f: FigureInput) {
       },
       stormMemory: storm
         ? {
-            rule: `a storm of ${int(storm.alerts)} alerts over ${int(storm.services)} services drains with the server's RSS < ${targets.stormRssMiB} MB`,
+            rule: `a storm of ${int(storm.alerts)} alerts over ${int(storm.services)} services drains with the server's RSS < ${targets.stormRssMB} MB`,
             applies: storm.alerts >= 1_000_000 && storm.services >= 1000,
             peakMiB: Math.max(storm.peakRssMiB, storm.hwmMiB),
-            met: storm.complete && Math.max(storm.peakRssMiB, storm.hwmMiB) < targets.stormRssMiB,
+            // MB as the issue states it: 10^6 bytes (500 MB is 477 MiB).
+            met:
+              storm.complete &&
+              (Math.max(storm.peakRssMiB, storm.hwmMiB) * 2 ** 20) / 1e6 < targets.stormRssMB,
           }
         : null,
     },
@@ -1227,7 +1230,7 @@ function report(f: Figures): string {
   const sm = f.targets.stormMemory;
   if (sm)
     lines.push(
-      `target (${sm.rule}): ${sm.met ? "MET" : "MISSED"} — ${sm.peakMiB.toFixed(0)} MiB${sm.applies ? "" : " (the target is for 1,000,000 alerts over 1,000 services: --storm 1000000 --storm-services 1000 --storm-only)"}`,
+      `target (${sm.rule}): ${sm.met ? "MET" : "MISSED"} — ${sm.peakMiB.toFixed(0)} MiB = ${((sm.peakMiB * 2 ** 20) / 1e6).toFixed(0)} MB${sm.applies ? "" : " (the target is for 1,000,000 alerts over 1,000 services: --storm 1000000 --storm-services 1000 --storm-only)"}`,
     );
   lines.push("");
   return lines.join("\n");
