@@ -4,10 +4,15 @@
  * so client-side routes survive a reload. Everything else the server answers keeps its own routes
  * and its problem+json 404s: this is the last route Fastify tries.
  */
+
+import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
+import { constants, createBrotliCompress, createGzip } from "node:zlib";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { App } from "../platform/http.ts";
+import { readSessionCookie } from "../platform/session.ts";
 import { type Asset, loadWebBuild, pickEncoding, type WebBuild } from "./assets.ts";
+import { type FirstScreenData, pageLocale, renderFirstScreen } from "./first-screen.ts";
 
 export const defaultDistDir = fileURLToPath(new URL("../../web/dist/", import.meta.url));
 
@@ -91,6 +96,93 @@ function send(req: FastifyRequest, reply: FastifyReply, asset: Asset, vary: stri
   return reply.send(encoding === "br" ? asset.br : encoding === "gzip" ? asset.gzip : asset.body);
 }
 
+/** Where index.html's app container starts: the first screen's HTML goes right before it. */
+const ROOT_TAG = '<div id="root"></div>';
+/**
+ * First in the head of a page that may hold the first screen: early.ts, which runs after it has been
+ * parsed, then asks for nothing, as the page brings the answers (or the app asks for them itself).
+ */
+const FIRST_SCREEN_META = '<meta name="firebreak-first-screen" content="">';
+
+/** The API paths whose answers the page carries (web/src/early.ts asks for the same when they are not). */
+const firstScreenPaths = ["/session", "/policy", "/incidents?limit=200"] as const;
+
+/**
+ * The signed-in person's incidents list as HTML, for `/` and the unfiltered `/incidents`, and the
+ * API's answers it was made from, as JSON data blocks for the app to start from (the requests
+ * early.ts would make); or null: signed out, or any answer not a success. The API itself is asked,
+ * with the browser's own cookie, so the page holds what that browser may see and nothing more.
+ */
+async function firstScreenFor(app: App, req: FastifyRequest): Promise<string | null> {
+  const cookie = req.headers.cookie;
+  // Side by side: an expired cookie costs three refusals, a live one no round of waiting.
+  const answers = await Promise.all(
+    firstScreenPaths.map((path) =>
+      app.inject({
+        method: "GET",
+        url: `/api/v1${path}`,
+        headers: { cookie, accept: "application/json", "x-firebreak-client": "web" },
+      }),
+    ),
+  );
+  if (answers.some((a) => a.statusCode !== 200)) return null;
+  const [session, policy, list] = answers.map((a) => a.json()) as [unknown, unknown, { incidents: unknown }];
+  const data = { session, policy, incidents: list.incidents } as FirstScreenData;
+  const html = renderFirstScreen(data, Date.now(), pageLocale(req.headers["accept-language"]));
+  // Not script (type application/json): the content security policy has nothing to allow. `<` as
+  // \u003c, which JSON reads as the same character, so no text in them can end the element.
+  const blocks = answers.map(
+    (a, i) =>
+      `<script type="application/json" class="first-screen-answer" data-path="${firstScreenPaths[i]}">${a.body.replace(/</g, "\\u003c")}</script>`,
+  );
+  return html + blocks.join("");
+}
+
+/** Pages that may hold the first screen: `/` and the unfiltered list, for a browser with a session. */
+const mayHoldFirstScreen = (req: FastifyRequest, pathname: string) =>
+  (pathname === "/" || pathname === "/incidents") &&
+  !req.url.includes("?") &&
+  readSessionCookie(req.headers.cookie) !== undefined;
+
+/**
+ * index.html with the first screen in it, streamed: everything before the app's container at once
+ * (the browser starts on the scripts and styles while the list is read), then the list and the
+ * rest. The page is this person's own, so no cache stores it; without a list it is the plain page.
+ */
+function sendWithFirstScreen(app: App, req: FastifyRequest, reply: FastifyReply, index: Asset) {
+  const html = index.body.toString("utf8");
+  const at = html.indexOf(ROOT_TAG);
+  const encoding = pickEncoding(req.headers["accept-encoding"], index);
+  // Fast settings: each page is compressed for one answer, on the way to the first screen.
+  const out =
+    encoding === "br"
+      ? createBrotliCompress({ params: { [constants.BROTLI_PARAM_QUALITY]: 5 } })
+      : encoding === "gzip"
+        ? createGzip({ level: 6 })
+        : new PassThrough();
+  reply
+    .headers(securityHeaders)
+    .header("cache-control", "no-store")
+    .header("vary", "accept, accept-encoding, cookie")
+    .type(index.contentType);
+  if (encoding) reply.header("content-encoding", encoding);
+  // The home screen's chunks, preloaded at low priority for a page without the list, would now only
+  // compete with the page itself: the router asks for them once the app runs.
+  const head = html
+    .slice(0, at)
+    .replace("<head>", `<head>${FIRST_SCREEN_META}`)
+    .replace(/\s*<link rel="modulepreload" crossorigin fetchpriority="low" href="[^"]*">/g, "");
+  out.write(head);
+  if ("flush" in out) out.flush();
+  void firstScreenFor(app, req)
+    .catch((err: unknown) => {
+      req.log.warn({ err }, "the first screen's list could not be rendered: serving the plain page");
+      return null;
+    })
+    .then((first) => out.end(`${first ?? ""}${html.slice(at)}`));
+  return reply.send(out);
+}
+
 export function webAppRoutes(opts: { distDir?: string } = {}) {
   const dir = opts.distDir ?? defaultDistDir;
   let build: WebBuild | null = null;
@@ -122,6 +214,12 @@ export function webAppRoutes(opts: { distDir?: string } = {}) {
           .type("text/html; charset=utf-8")
           .send(notBuiltPage);
       }
+      if (
+        mayHoldFirstScreen(req, pathname) &&
+        built.index.body.includes(ROOT_TAG) &&
+        built.index.body.includes("<head>")
+      )
+        return sendWithFirstScreen(app, req, reply, built.index);
       return send(req, reply, built.index, ["accept"]);
     });
   };

@@ -34,8 +34,10 @@ const get = (path: string): Promise<Response> => {
 
 const { pathname, search } = window.location;
 // The sign-in screen asks for nothing before someone signs in. On a reload both scripts may come
-// from the cache, and the app may then have started first: it asks for itself.
-if (pathname !== "/sign-in" && window.firebreakEarly === undefined) {
+// from the cache, and the app may then have started first: it asks for itself. A page the server
+// marked (first in its head) brings these answers itself (src/web/routes.ts, lib/first-screen.ts).
+const pageBringsAnswers = document.querySelector('meta[name="firebreak-first-screen"]') !== null;
+if (pathname !== "/sign-in" && window.firebreakEarly === undefined && !pageBringsAnswers) {
   const early: EarlyRequests = { "/session": get("/session"), "/policy": get("/policy") };
   // The home is the incidents list; unfiltered, it asks for this (lib/search.ts listQuery).
   if ((pathname === "/" || pathname === "/incidents") && search === "") {

@@ -4,7 +4,7 @@
  */
 import { useQuery, useSuspenseQuery } from "@tanstack/react-query";
 import { getRouteApi, Link, useNavigate, useRouteContext } from "@tanstack/react-router";
-import { useRef } from "react";
+import { useEffect, useRef } from "react";
 import { useIncidentListStream } from "../api/live.ts";
 import { incidentsQuery, policyQuery } from "../api/queries.ts";
 import type { Incident } from "../api/types.ts";
@@ -12,6 +12,7 @@ import { SeverityBadge, StateBadge } from "../components/Badges.tsx";
 import { ErrorNote } from "../components/ErrorNote.tsx";
 import { LiveIndicator } from "../components/LiveIndicator.tsx";
 import { Time } from "../components/Time.tsx";
+import { showApp } from "../lib/first-screen.ts";
 import { groupByState, incidentTitle, isOpen, stateLabel } from "../lib/incidents.ts";
 import { useShortcuts } from "../lib/keyboard.ts";
 import { isFiltered, listQuery } from "../lib/search.ts";
@@ -57,6 +58,11 @@ export function Incidents() {
     "/": () => searchRef.current?.focus(),
     d: () => void navigate({ to: "/incidents/new" }),
   });
+
+  // The server's copy of this list (index.html) gives way once this one is rendered (or failed).
+  useEffect(() => {
+    if (!list.isPending) showApp();
+  }, [list.isPending]);
 
   const groups = groupByState(
     list.data ?? [],
