@@ -166,13 +166,9 @@ function sendWithFirstScreen(app: App, req: FastifyRequest, reply: FastifyReply,
     .header("vary", "accept, accept-encoding, cookie")
     .type(index.contentType);
   if (encoding) reply.header("content-encoding", encoding);
-  // The home screen's chunks, preloaded at low priority for a page without the list, would now only
-  // compete with the page itself: the router asks for them once the app runs.
-  const head = html
-    .slice(0, at)
-    .replace("<head>", `<head>${FIRST_SCREEN_META}`)
-    .replace(/\s*<link rel="modulepreload" crossorigin fetchpriority="low" href="[^"]*">/g, "");
-  out.write(head);
+  // The home screen's chunks stay preloaded: without them the app's own list would wait for a round
+  // of requests after the app has started (in a run under load, 770 ms after DOMContentLoaded, not ~200).
+  out.write(html.slice(0, at).replace("<head>", `<head>${FIRST_SCREEN_META}`));
   if ("flush" in out) out.flush();
   void firstScreenFor(app, req)
     .catch((err: unknown) => {
