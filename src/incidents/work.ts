@@ -82,8 +82,10 @@ export function createWorkCommands(deps: {
       return events.map((e) => ({ ...e, pinned: pinned.has(e.id) }));
     },
 
-    /** A free-text note; internal notes are seen only by participants and admins (DATA-2). */
-    /** `opts.alone`: see `appendOnly` (the notes route, for a request without an Idempotency-Key). */
+    /**
+     * A free-text note; internal notes are seen only by participants and admins (DATA-2).
+     * `opts.alone`: see `appendOnly` (the notes route, for a request without an Idempotency-Key).
+     */
     async addNote(
       actor: Actor,
       id: number,
