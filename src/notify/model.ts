@@ -118,18 +118,8 @@ export function oneLine(value: string, max = 200): string {
   return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
 }
 
-const htmlEntities: Record<string, string> = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&#39;",
-};
-
-/** Escapes text for HTML element content and quoted attribute values. */
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => htmlEntities[c] ?? c);
-}
+/** Escapes text for HTML element content and quoted attribute values (one helper for every page). */
+export { escapeHtml } from "../platform/html.ts";
 
 /** The plain-text body every text-based channel sends: the text, then one line per link. */
 export function plainText(n: Notification): string {

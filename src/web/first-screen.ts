@@ -9,6 +9,10 @@
  * private incidents left out. Every text is escaped; nothing here is script.
  */
 import { states } from "../incidents/states.ts";
+import { escapeHtml as escapeText } from "../platform/html.ts";
+
+/** Text and attribute values (always written in double quotes); ids are numbers. */
+const escapeHtml = (value: string | number): string => escapeText(String(value));
 
 /** The parts of the API's answers the list shows (GET /session, /policy, /incidents). */
 export type FirstScreenData = {
@@ -26,16 +30,6 @@ export type FirstScreenData = {
     blocks: { deployments: boolean };
   }[];
 };
-
-const escapes: Record<string, string> = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&#39;",
-};
-/** For text and for attribute values (always written in double quotes). */
-export const escapeHtml = (value: unknown): string => String(value).replace(/[&<>"']/g, (c) => escapes[c]!);
 
 // The web app's words and order (web/src/lib/incidents.ts, which the app's own screen uses).
 const stateLabel: Record<string, string> = {
@@ -127,7 +121,7 @@ export function renderFirstScreen(data: FirstScreenData, now: number, locale: st
     .filter((g) => g.incidents.length > 0)
     .map(
       (g) =>
-        `<section aria-labelledby="first-group-${g.state}" class="group"><h2 id="first-group-${g.state}">${escapeHtml(stateLabel[g.state])} <span class="count">(${g.incidents.length})</span></h2><ul class="incident-list">${g.incidents.map(row).join("")}</ul></section>`,
+        `<section aria-labelledby="first-group-${g.state}" class="group"><h2 id="first-group-${g.state}">${escapeHtml(stateLabel[g.state] ?? g.state)} <span class="count">(${g.incidents.length})</span></h2><ul class="incident-list">${g.incidents.map(row).join("")}</ul></section>`,
     );
   return [
     // No id="main" and no skip link: the app's own are in the document beside these.

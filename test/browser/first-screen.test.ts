@@ -171,6 +171,38 @@ describe("the first screen inside index.html", browserTest, () => {
     await page.context().close();
   });
 
+  it("reads row for row as the app's own list: the copy's wording and order are the app's", async () => {
+    // Without JavaScript the page is the server's copy alone.
+    const state = await (await b.signedIn(alice)).context().storageState();
+    const still = await b.browser.newContext({
+      baseURL: b.t.base,
+      storageState: state,
+      javaScriptEnabled: false,
+    });
+    const copyPage = await still.newPage();
+    await copyPage.goto("/incidents");
+    const rowsOf = (p: Page, within: string) =>
+      p
+        .locator(`${within} .group`)
+        .evaluateAll((groups) =>
+          groups.map((g) => [
+            g.querySelector("h2")?.textContent?.trim(),
+            ...[...g.querySelectorAll(".incident-row")].map((r) =>
+              r.textContent?.replace(/\s+/g, " ").trim(),
+            ),
+          ]),
+        );
+    const copy = await rowsOf(copyPage, "#first-screen");
+    await still.close();
+    const page = await coldPage();
+    await page.goto("/incidents");
+    await hidden(page.locator("#first-screen"));
+    const app = await rowsOf(page, "#root");
+    expect(copy.length).toBeGreaterThan(0);
+    expect(copy).toEqual(app);
+    await page.context().close();
+  });
+
   it("gives way to the app's own list, which then works as always", async () => {
     const page = await coldPage();
     await page.goto("/incidents");
