@@ -411,7 +411,7 @@ export function createAlertService(deps: AlertServiceDeps) {
   const batcher = createBatcher(write, {
     maxBatch: deps.intake?.maxBatch ?? 500,
     maxConcurrent: deps.intake?.maxConcurrent ?? 4,
-    maxQueued: deps.intake?.maxQueued ?? 20_000,
+    maxQueued: deps.intake?.maxQueued ?? 10_000,
   });
 
   const silence = createSourceSilence({

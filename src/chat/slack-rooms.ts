@@ -18,7 +18,7 @@
 import { sql } from "kysely";
 import type { EventDraft, Incident } from "../incidents/model.ts";
 import { announcementChannelsOf, channelNameOf, videoBridgeOf } from "../incidents/places.ts";
-import type { Task } from "../incidents/store.ts";
+import type { Task } from "../incidents/tasks-store.ts";
 import type { Clock } from "../platform/clock.ts";
 import type { Jobs } from "../platform/jobs.ts";
 import type { Logger } from "../platform/logger.ts";

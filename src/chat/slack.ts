@@ -5,7 +5,8 @@
  */
 import type { IncidentService } from "../incidents/service.ts";
 import type { IncidentDb } from "../incidents/store.ts";
-import { listParticipants, listTasks } from "../incidents/store.ts";
+import { listParticipants } from "../incidents/store.ts";
+import { listTasks } from "../incidents/tasks-store.ts";
 import type { Clock } from "../platform/clock.ts";
 import type { Jobs } from "../platform/jobs.ts";
 import type { Logger } from "../platform/logger.ts";

@@ -5,7 +5,8 @@ import { nextUpdateDue } from "./fields.ts";
 import { blocksDeploys, earliestClose, type Incident, labelsOf, nextStates, states } from "./model.ts";
 import { rolesWithOwner } from "./people.ts";
 import { videoBridgeOf } from "./places.ts";
-import type { Task, TimelineEvent, UserRef } from "./store.ts";
+import type { TimelineEvent, UserRef } from "./store.ts";
+import type { Task } from "./tasks-store.ts";
 
 const text = (max: number) => z.string().max(max);
 export const userInput = z

@@ -26,8 +26,10 @@ import * as fields from "./fields.ts";
 import type { Decision, EventDraft, ImpactLevel, Incident, State, Visibility } from "./model.ts";
 import * as model from "./model.ts";
 import * as people from "./people.ts";
-import type { IncidentDb, IncidentFilter, Task, TimelineEvent } from "./store.ts";
+import type { IncidentDb, IncidentFilter, TimelineEvent } from "./store.ts";
 import * as store from "./store.ts";
+import type { Task } from "./tasks-store.ts";
+import * as taskStore from "./tasks-store.ts";
 import { createWorkCommands } from "./work.ts";
 
 /** What other capabilities write on an incident's timeline (pages, alerts, the status page, notices). */
@@ -414,7 +416,7 @@ export function createIncidentService(deps: IncidentDeps) {
     addRoomMessage: work.addRoomMessage,
     /** A task changed outside the work commands (made a corrective action, FU-2): its followers hear of it. */
     async taskChanged(tx: IncidentDb, taskId: number): Promise<void> {
-      const task = await store.getTask(tx, taskId);
+      const task = await taskStore.getTask(tx, taskId);
       const incident = task && (await store.getIncident(tx, task.incidentId));
       if (!task || !incident) return;
       for (const f of deps.followers ?? []) await f.taskChanged(tx, task, incident);
@@ -576,7 +578,7 @@ export function createIncidentService(deps: IncidentDeps) {
     const c = ctx(systemActor);
     const d = fields.merge(duplicate, primary, reason, c);
     const dup = await write(tx, d.duplicate, actorId, run);
-    await store.moveTasks(tx, duplicate.id, primary.id);
+    await taskStore.moveTasks(tx, duplicate.id, primary.id);
     // The duplicate's participants keep sight of the work they were part of.
     const people = await store.listParticipants(tx, duplicate.id);
     await store.addParticipants(tx, primary.id, [...(actorId ? [actorId] : []), ...people], c.now);
@@ -651,7 +653,7 @@ export function createIncidentService(deps: IncidentDeps) {
         await work.insertTask(tx, incidentId, { ...task, assigneeId: null }, null);
       },
       /** An action or follow-up, wherever a merge moved it. */
-      task: (tx: IncidentDb, taskId: number) => store.getTask(tx, taskId),
+      task: (tx: IncidentDb, taskId: number) => taskStore.getTask(tx, taskId),
       isAutomation: (tx: IncidentDb, userId: number) => store.isAutomationUser(tx, userId),
       async templateValues(tx: IncidentDb, incidentId: number) {
         const i = await store.getIncident(tx, incidentId);
@@ -659,7 +661,7 @@ export function createIncidentService(deps: IncidentDeps) {
         const latest = await store.latestStatusUpdate(tx, incidentId);
         const due = fields.nextUpdateDue(policyNow(), i);
         const owner = (await store.findUsers(tx, [i.ownerId])).get(i.ownerId);
-        const tasks = (await store.listTasks(tx, incidentId)).filter((t) => t.state === "open");
+        const tasks = (await taskStore.listTasks(tx, incidentId)).filter((t) => t.state === "open");
         return {
           id: String(i.id),
           title: i.title,

@@ -15,8 +15,10 @@ import {
 } from "./access.ts";
 import { postStatusUpdate } from "./fields.ts";
 import type { Context, EventDraft, Incident } from "./model.ts";
-import type { IncidentDb, Task, TimelineEvent } from "./store.ts";
+import type { IncidentDb, TimelineEvent } from "./store.ts";
 import * as store from "./store.ts";
+import type { Task } from "./tasks-store.ts";
+import * as taskStore from "./tasks-store.ts";
 
 type Command = (
   actor: Actor,
@@ -167,7 +169,7 @@ export function createWorkCommands(deps: {
 
     async tasks(actor: Actor, id: number): Promise<Task[]> {
       await visibleIncident(db, actor, id, false);
-      return store.listTasks(db, id);
+      return taskStore.listTasks(db, id);
     },
 
     async addTask(
@@ -199,7 +201,7 @@ export function createWorkCommands(deps: {
       assertNoRedData({ title: changes.title });
       return db.transaction().execute(async (tx) => {
         await visibleIncident(tx, actor, id, true);
-        const task = await store.lockTask(tx, id, taskId);
+        const task = await taskStore.lockTask(tx, id, taskId);
         if (!task) throw notFound(`action or follow-up on incident ${id}:`, taskId);
         const assigneeId =
           changes.assignee === undefined
@@ -218,7 +220,7 @@ export function createWorkCommands(deps: {
         const changed = (["title", "state", "assigneeId"] as const).filter((k) => next[k] !== task[k]);
         if (changed.length === 0)
           throw new AppError("conflict", "nothing to change: the values are the same");
-        await store.updateTask(tx, next);
+        await taskStore.updateTask(tx, next);
         await store.appendEvents(tx, id, actor.id, now, [
           {
             kind: "action-changed",
@@ -246,7 +248,7 @@ export function createWorkCommands(deps: {
     actorId: number | null,
   ): Promise<Task> {
     const now = clock.now();
-    const task = await store.insertTask(tx, {
+    const task = await taskStore.insertTask(tx, {
       incidentId: id,
       kind: t.kind,
       title: t.title,

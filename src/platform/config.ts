@@ -48,7 +48,7 @@ export const settings = {
     doc: "A status page slug (e.g. `default`) to serve at `/` too, for a host that is only a status page.",
   },
   ALERT_INTAKE_MAX_QUEUED: {
-    default: "20000",
+    default: "10000",
     doc: "Alert events a replica holds waiting to be written; beyond it senders get 429/503 with Retry-After.",
   },
   DATABASE_CONNECT_TIMEOUT_MS: {

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { declare, type Incident, states } from "../incidents/model.ts";
-import type { Task } from "../incidents/store.ts";
+import type { Task } from "../incidents/tasks-store.ts";
 import { loadPolicy } from "../policy/load.ts";
 import { applyLabels, followUpIssue, incidentIssue, labelChange, markerOf, trackerOf } from "./model.ts";
 

@@ -5,7 +5,7 @@
  */
 import type { Incident } from "../incidents/model.ts";
 import { labelsOf } from "../incidents/model.ts";
-import type { Task } from "../incidents/store.ts";
+import type { Task } from "../incidents/tasks-store.ts";
 import { findType, type Policy } from "../policy/model.ts";
 
 export type TrackerKind = "gitlab" | "github";

@@ -10,7 +10,7 @@
  * earlier answer was lost finds the issue by the marker in its description instead.
  */
 import type { Incident } from "../incidents/model.ts";
-import type { Task } from "../incidents/store.ts";
+import type { Task } from "../incidents/tasks-store.ts";
 import type { Clock } from "../platform/clock.ts";
 import type { Jobs } from "../platform/jobs.ts";
 import type { Logger } from "../platform/logger.ts";
