@@ -378,14 +378,12 @@ export function createAlertService(deps: AlertServiceDeps) {
     const joined = (r: UpsertedAlert) =>
       r.inserted && r.group_id !== null && joinGroup.get(r.service_id) === r.group_id;
     const rest = opened.filter((r) => !joined(r));
-    const joinedGroups = new Set(opened.filter(joined).map((r) => r.service_id));
-    const touched = [...joinedGroups]
-      .map((id) => seen.get(id))
-      .filter((s): s is LockedService => s !== undefined && s.group_id !== null && stale(s, now))
-      .map((s): { groupId: number; pageId: number | null } => ({
-        groupId: s.group_id as number,
-        pageId: null,
-      }));
+    // Their groups' last-alert times, moved on at most once a second (see stale).
+    const touched: { groupId: number; pageId: number | null }[] = [];
+    for (const id of new Set(opened.filter(joined).map((r) => r.service_id))) {
+      const s = seen.get(id);
+      if (s?.group_id != null && stale(s, now)) touched.push({ groupId: s.group_id, pageId: null });
+    }
     const resolved = rows.filter((r) => r.status === "resolved" && r.previous_status !== "resolved");
     const acked = rows.filter((r) => r.status === "acknowledged" && r.previous_status === "firing");
     if (rest.length) touched.push(...(await place(tx, rest, now, seen)));

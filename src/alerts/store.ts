@@ -201,7 +201,7 @@ export async function upsertTriggered(
   db: AlertDb,
   alerts: FoldedAlert[],
   now: Date,
-  /** The open group a service's new alerts join as they are inserted (see joinableGroups). */
+  /** The open group a service's new alerts join as they are inserted (service id → group id; see writeRound). */
   joinGroup: ReadonlyMap<number, number> = new Map(),
 ): Promise<UpsertedAlert[]> {
   if (alerts.length === 0) return [];
