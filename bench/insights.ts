@@ -27,6 +27,7 @@ import { migrate } from "../src/platform/migrate.ts";
 import {
   type CpuGroups,
   cpuMsSoFar,
+  log,
   machine,
   ms,
   openBenchDatabase,
@@ -300,7 +301,7 @@ export async function run(args: string[]): Promise<void> {
       database.db,
     );
 
-    const insights = createInsights({ db: database.db, clock: { now: () => T } });
+    const insights = createInsights({ db: database.db, clock: { now: () => T }, log });
     const admin: Viewer = { id: 1, admin: true };
     const responder: Viewer = { id: 2, admin: false };
     const twoYears: InsightsFilter = { from: new Date(T.getTime() - 730 * DAY), to: T };

@@ -27,7 +27,7 @@ import type { IncidentDb } from "./incidents/store.ts";
 import { createLiveIncidents, listenForIncidentChanges } from "./incidents/stream.ts";
 import { registerInsightsMetrics } from "./insights/metrics.ts";
 import { insightsRoutes } from "./insights/routes.ts";
-import { createInsights } from "./insights/service.ts";
+import { createInsights, REFRESH_EVERY_MS } from "./insights/service.ts";
 import { createChannels } from "./notify/registry.ts";
 import { calendarFeedRoutes, oncallRoutes } from "./oncall/routes.ts";
 import { createOncallService } from "./oncall/service.ts";
@@ -145,6 +145,11 @@ export type AppDeps = {
   trustedProxies?: string[];
   /** How long the audit log keeps entries (default 365 days). */
   auditRetentionDays?: number;
+  /**
+   * How often the insights figures that commands marked stale are recomputed in the background
+   * (default 1 s; 0: only when insights are read, which always recompute first).
+   */
+  insightsRefreshMs?: number;
   /** Live incident streams: how often an idle stream sends a keep-alive comment (default 20 s). */
   streamKeepAliveMs?: number;
   /** READYZ_TIMEOUT_MS, METRICS_TOKEN, and whether METRICS_LISTEN serves /metrics elsewhere. */
@@ -213,7 +218,7 @@ export async function buildApp(deps: AppDeps) {
   });
   const teams = createTeams({ db: database.db, clock });
   const audit = createAudit({ db: database.db, clock, log, retentionDays: deps.auditRetentionDays ?? 365 });
-  const insights = createInsights({ db: database.db, clock });
+  const insights = createInsights({ db: database.db, clock, log });
   registerInsightsMetrics(metrics.registry, insights);
   const oidc = deps.oidc && createOidc({ db: database.db, clock, log, config: deps.oidc, publicUrl, signIn });
   /** SEV-5: the urgency of a page for an incident of this severity, now. */
@@ -741,11 +746,13 @@ export async function buildApp(deps: AppDeps) {
   await app.register(webAppRoutes());
   await statusListener.start();
   const stopAuditSweep = audit.startSweeping();
+  const stopInsightsRefresh = insights.startRefreshing(deps.insightsRefreshMs ?? REFRESH_EVERY_MS);
   await incidentChanges.start();
   // Open streams would hold the server open: end them first (browsers reconnect elsewhere).
   app.addHook("preClose", async () => live.closeAll());
   app.addHook("onClose", async () => {
     stopAuditSweep();
+    await stopInsightsRefresh();
     stopFollowing();
     await statusListener.stop();
     await incidentChanges.stop();
@@ -771,6 +778,7 @@ export async function buildApp(deps: AppDeps) {
       reviews,
       customers,
       support,
+      insights,
     },
     policy,
     jobs,

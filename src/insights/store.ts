@@ -48,6 +48,15 @@ async function read<T>(db: Db, query: RawBuilder<T>) {
 }
 
 /**
+ * Recomputes the figures rows that commands marked stale since the last drain (migration 0032), one
+ * drain at a time across replicas; how many markers it took.
+ */
+export async function drain(db: Db): Promise<number> {
+  const r = await sql<{ taken: number }>`SELECT insights_drain() AS taken`.execute(db);
+  return r.rows[0]?.taken ?? 0;
+}
+
+/**
  * The figures row `r` (of an incident, read as the primary it counts as: `root_id` and the root's
  * visibility, severity and type) passes the viewer and the filters (not the window); null when
  * nothing restricts. `root`: `r` is a counted incident's own row, whose `service_ids` are its own.

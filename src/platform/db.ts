@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { Kysely, PostgresDialect, type Transaction } from "kysely";
 import pg from "pg";
 import type { Logger } from "./logger.ts";
@@ -54,6 +55,27 @@ export const defaultTimeouts: DatabaseTimeouts = { connectMs: 5_000, statementMs
  */
 const CLIENT_DEADLINE_GRACE_MS = 1_000;
 
+/**
+ * Statements with parameters go out named (prepared once per connection): PostgreSQL parses an
+ * unnamed one again on every execution and plans it every time, where a named one is parsed once
+ * and, after a few executions, can keep a generic plan — planning was a quarter of PostgreSQL's time
+ * on the incident commands (docs/decisions/0014-named-statements.md). The names are the texts'
+ * hashes, so one text has one name on every connection. Bounded: past MAX_NAMED distinct texts
+ * (statements built with a varying shape), new ones go out unnamed as before.
+ */
+const MAX_NAMED = 2_000;
+const statementNames = new Map<string, string>();
+
+export function statementName(text: string, values: readonly unknown[]): string | null {
+  if (values.length === 0) return null; // may hold several statements, which only the simple protocol runs
+  const known = statementNames.get(text);
+  if (known) return known;
+  if (statementNames.size >= MAX_NAMED) return null;
+  const name = `fb_${createHash("sha1").update(text).digest("base64url")}`;
+  statementNames.set(text, name);
+  return name;
+}
+
 /** Marks an error raised while connecting: whatever PostgreSQL said, the database was unreachable. */
 const CONNECT_FAILED = Symbol("connect failed");
 
@@ -77,6 +99,9 @@ class GuardedClient extends pg.Client {
 
   // biome-ignore lint/suspicious/noExplicitAny: as above
   override query(...args: any[]): any {
+    const name =
+      typeof args[0] === "string" && Array.isArray(args[1]) ? statementName(args[0], args[1]) : null;
+    if (name) args.splice(0, 2, { name, text: args[0], values: args[1] });
     const last = args.length - 1;
     const callback = args[last];
     if (typeof callback === "function") {

@@ -71,6 +71,7 @@ const page = async (incidentId: number) => {
 };
 
 async function figures(id: number): Promise<FigureRow> {
+  await t.services.insights.refresh();
   const r = await sql<FigureRow>`SELECT incident_id, root_id, counted, private, severity, type, live,
       mttd, mtta, mttm, mttr, service_ids, review_required, review_due_at, review_completed_at,
       corrective_count, corrective_open_due, corrective_done
@@ -79,6 +80,7 @@ async function figures(id: number): Promise<FigureRow> {
   return r.rows[0] as FigureRow;
 }
 async function pagesOf(userId: number) {
+  await t.services.insights.refresh();
   const r = await sql<{ page_id: number; at: Date; night: boolean; weekend: boolean }>`
     SELECT page_id, at, night, weekend FROM insights_pages WHERE user_id = ${userId} ORDER BY page_id`.execute(
     t.database.db,
@@ -353,7 +355,7 @@ describe("reviews, corrective actions and services", () => {
 });
 
 describe("concurrent changes to one incident's figures", () => {
-  it("an acknowledgement committed while the incident's resolution waits is kept", async () => {
+  it("an acknowledgement and a resolution committed at once are both kept, neither waiting for the other", async () => {
     at("2026-11-04T10:00:00Z");
     const w = await declare("S3");
     const p = await page(w);
@@ -368,29 +370,54 @@ describe("concurrent changes to one incident's figures", () => {
         [p],
       );
       await resolver.query("BEGIN");
-      const pid = (await resolver.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]?.pid;
-      // The resolution's trigger waits for the acknowledgement's lock on the figures row…
-      const resolving = resolver.query(
-        "UPDATE incidents SET resolved_at = '2026-11-04T11:00:00Z' WHERE id = $1",
-        [w],
-      );
-      for (let polls = 0; ; polls++) {
-        const waiting = await t.database.pool.query(
-          "SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'",
-          [pid],
-        );
-        if (waiting.rowCount) break;
-        expect(polls, "the resolution should wait for the acknowledgement's row lock").toBeLessThan(10_000);
-      }
-      // …which commits first: the resolution then reads it instead of overwriting it.
-      await acker.query("COMMIT");
-      await resolving;
+      // The figures are no longer recomputed in the change's transaction: the resolution's
+      // statement finishes while the acknowledgement is still open.
+      await resolver.query("UPDATE incidents SET resolved_at = '2026-11-04T11:00:00Z' WHERE id = $1", [w]);
       await resolver.query("COMMIT");
+      await acker.query("COMMIT");
     } finally {
       await acker.end();
       await resolver.end();
     }
     expect(await figures(w)).toMatchObject({ mtta: 240, mttr: 3600 });
+  });
+
+  it("a refresh leaves a change still open for the next one, which takes it in once committed", async () => {
+    at("2026-11-05T10:00:00Z");
+    const w = await declare("S3");
+    expect(await figures(w)).toMatchObject({ severity: "S3" });
+    const changer = new pg.Client({ connectionString: t.url });
+    await changer.connect();
+    try {
+      await changer.query("BEGIN");
+      await changer.query("UPDATE incidents SET severity = 'S2' WHERE id = $1", [w]);
+      // A refresh while it is open cannot see it, and must not lose its mark.
+      await t.services.insights.refresh();
+      expect(await figures(w)).toMatchObject({ severity: "S3" });
+      await changer.query("COMMIT");
+    } finally {
+      await changer.end();
+    }
+    expect(await figures(w)).toMatchObject({ severity: "S2" });
+  });
+
+  it("a command's transaction only marks the incident; a refresh writes its row", async () => {
+    at("2026-11-06T10:00:00Z");
+    const w = await declare("S4");
+    const stale = async () =>
+      (
+        await sql<{
+          n: number;
+        }>`SELECT count(*)::int AS n FROM insights_stale WHERE incident_id = ${w}`.execute(t.database.db)
+      ).rows[0]?.n;
+    const row = async () =>
+      (await sql`SELECT 1 FROM insights_incidents WHERE incident_id = ${w}`.execute(t.database.db)).rows
+        .length;
+    expect(await stale()).toBe(1);
+    expect(await row()).toBe(0);
+    expect(await t.services.insights.refresh()).toBeGreaterThanOrEqual(1);
+    expect(await stale()).toBe(0);
+    expect(await row()).toBe(1);
   });
 });
 
@@ -401,6 +428,7 @@ describe("the migration's backfill", () => {
       incidents: (await sql`SELECT * FROM insights_incidents ORDER BY incident_id`.execute(db)).rows,
       pages: (await sql`SELECT * FROM insights_pages ORDER BY page_id, user_id`.execute(db)).rows,
     });
+    await t.services.insights.refresh();
     const byTriggers = await kept();
     expect(byTriggers.incidents.length).toBeGreaterThan(2);
     // The migration's backfill: it deletes and writes every row again, set-based.

@@ -88,6 +88,11 @@ export async function startTestApp(
     trustedProxies?: string[];
     /** PROMETHEUS_URL (a real Prometheus, test/support/prometheus.ts) and a short schedule. */
     serviceLevels?: AppDeps["serviceLevels"];
+    /**
+     * The insights figures' background refresh. Default: off, so what a test finds stale stays so
+     * until it reads insights (which refresh first) or calls `services.insights.refresh()`.
+     */
+    insightsRefreshMs?: number;
   } = {},
 ) {
   const url = opts.databaseUrl ?? (await createTestDatabase());
@@ -114,6 +119,7 @@ export async function startTestApp(
     localSignIn: opts.localSignIn,
     trustedProxies: opts.trustedProxies,
     serviceLevels: opts.serviceLevels,
+    insightsRefreshMs: opts.insightsRefreshMs ?? 0,
   });
   await app.listen({ port: 0, host: "127.0.0.1" });
   const address = app.server.address();

@@ -1,0 +1,57 @@
+/**
+ * Statements with parameters are prepared once per connection (decision 0014): PostgreSQL holds
+ * them by the text's name, so a second run binds and executes without parsing again.
+ */
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Database, openDatabase, statementName } from "../../src/platform/db.ts";
+import { createTestDatabase } from "../support/database.ts";
+
+let database: Database;
+
+beforeAll(async () => {
+  database = openDatabase(await createTestDatabase(), 1);
+});
+afterAll(() => database?.close());
+
+/** The connection's prepared statements (the pool has one connection, so it is always the same). */
+const prepared = async () =>
+  (
+    await sql<{
+      name: string;
+      statement: string;
+    }>`SELECT name, statement FROM pg_prepared_statements`.execute(database.db)
+  ).rows;
+
+describe("named statements", () => {
+  it("a statement with parameters is prepared once on the connection, under its text's name", async () => {
+    const text = "SELECT count(*)::int AS n FROM users WHERE id > $1";
+    const name = statementName(text, [0]);
+    expect(name).toMatch(/^fb_/);
+    expect((await prepared()).map((p) => p.name)).not.toContain(name);
+    for (let i = 0; i < 3; i++)
+      expect((await database.pool.query(text, [i])).rows[0]?.n).toBeGreaterThanOrEqual(0);
+    const mine = (await prepared()).filter((p) => p.name === name);
+    expect(mine).toEqual([{ name, statement: text }]);
+  });
+
+  it("Kysely's queries are named the same way; one text, one name", async () => {
+    await sql`SELECT id FROM users WHERE username = ${"nobody"}`.execute(database.db);
+    await sql`SELECT id FROM users WHERE username = ${"somebody"}`.execute(database.db);
+    const mine = (await prepared()).filter((p) => p.statement === "SELECT id FROM users WHERE username = $1");
+    expect(mine).toHaveLength(1);
+  });
+
+  it("a query without parameters is not prepared: it may hold several statements", async () => {
+    const text = "SELECT 1 AS a; SELECT 2 AS b";
+    expect(statementName(text, [])).toBeNull();
+    await database.pool.query(text);
+    expect((await prepared()).map((p) => p.statement)).not.toContain(text);
+  });
+
+  it("a parameter error on a named statement leaves the connection usable", async () => {
+    const text = "SELECT $1::int AS n";
+    await expect(database.pool.query(text, ["not a number"])).rejects.toMatchObject({ code: "22P02" });
+    expect((await database.pool.query(text, ["7"])).rows[0]?.n).toBe(7);
+  });
+});
