@@ -73,11 +73,20 @@ export function createInsights(deps: { db: Db; clock: Clock; log: Logger }) {
     startRefreshing(everyMs: number): () => Promise<void> {
       if (everyMs <= 0) return async () => undefined;
       let running: Promise<unknown> | null = null;
+      // Logged once per outage, not every second of it.
+      let failing = false;
       const timer = setInterval(() => {
         running ??= store
           .drain(db)
-          .catch((err: unknown) =>
-            log.warn({ err }, "refreshing the insights figures failed; the next read retries"),
+          .then(
+            () => {
+              failing = false;
+            },
+            (err: unknown) => {
+              if (!failing)
+                log.warn({ err }, "refreshing the insights figures failed; retrying every second");
+              failing = true;
+            },
           )
           .finally(() => {
             running = null;
