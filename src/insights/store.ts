@@ -38,11 +38,14 @@ type Frag = RawBuilder<unknown>;
 
 /**
  * Runs one query with room to sort and hash in memory: over two years its sorts (percentiles,
- * groups) and hash tables outgrow PostgreSQL's default 4 MB work_mem and spill to disk.
+ * groups) and hash tables outgrow PostgreSQL's default 4 MB work_mem and spill to disk. Planned for
+ * its own window every time: the statement goes out named (decision 0014), and a generic plan,
+ * made without the window's dates, read every alert of two years for the noisiest alerts (p99 69 →
+ * 269 ms); planning costs well under a millisecond of queries that take tens.
  */
 async function read<T>(db: Db, query: RawBuilder<T>) {
   return db.transaction().execute(async (tx) => {
-    await sql`SET LOCAL work_mem = '32MB'`.execute(tx);
+    await sql`SET LOCAL work_mem = '32MB'; SET LOCAL plan_cache_mode = force_custom_plan`.execute(tx);
     return query.execute(tx);
   });
 }
