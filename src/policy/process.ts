@@ -209,10 +209,9 @@ export function createProcess(deps: ProcessDeps) {
     const pending = (rows.list ?? (await store.clocksFor(tx, subject))).filter((r) => r.state === "pending");
     const wanted = new Set(want.map((c) => c.key));
     const have = new Set(pending.map((p) => p.key));
-    const cancel = pending.filter((p) => !wanted.has(p.key)).map((p) => p.key);
-    await store.deleteClocks(tx, cancel);
-    await store.insertClocks(
+    await store.replaceClocks(
       tx,
+      pending.filter((p) => !wanted.has(p.key)).map((p) => p.key),
       want.filter((c) => !have.has(c.key)).map((c) => rowOf(subject, c, now)),
     );
   }

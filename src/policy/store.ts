@@ -66,6 +66,23 @@ export async function insertClocks(db: ProcessDb, rows: NewClock[]): Promise<voi
     .execute();
 }
 
+/**
+ * Cancels these pending clocks and arms those, in one statement when there are both (a command that
+ * re-arms a clock, as a status update does COMM-1's). The two sets never share a key.
+ */
+export async function replaceClocks(db: ProcessDb, cancel: string[], arm: NewClock[]): Promise<void> {
+  if (cancel.length === 0) return insertClocks(db, arm);
+  if (arm.length === 0) return deleteClocks(db, cancel);
+  await db
+    .with("cancelled", (q) =>
+      q.deleteFrom("process_clocks").where("key", "in", cancel).where("state", "=", "pending"),
+    )
+    .insertInto("process_clocks")
+    .values(arm)
+    .onConflict((oc) => oc.column("key").doNothing())
+    .execute();
+}
+
 export async function deleteClocks(db: ProcessDb, keys: string[]): Promise<void> {
   if (keys.length === 0) return;
   await db.deleteFrom("process_clocks").where("key", "in", keys).where("state", "=", "pending").execute();

@@ -5,6 +5,7 @@
  * about round trips, not timings. The refusals a note's one statement folds in (DATA-3, merged)
  * still answer as before.
  */
+import { sql } from "kysely";
 import type pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { declare, expectProblem, read, timeline } from "../api/helpers.ts";
@@ -142,6 +143,32 @@ describe("issue 21: round trips of incident commands", () => {
     expect([after.state, after.severity]).toEqual(["fixing", "S4"]);
     const people = await kim.request("GET", on(i.id, "/participants"));
     expect(JSON.stringify(people.body)).toContain(`"id":${lou.id}`);
+  });
+
+  it("COMM-1: a status update re-arms the update clock in one statement, the old one cancelled", async () => {
+    const i = await declare(kim, { title: "Slow pages" });
+    await kim.request("POST", on(i.id, "/status"), { status: "investigating" });
+    // Through Kysely: this file's pool hands out connections by promise only (recordStatements).
+    const pendingComm1 = async () =>
+      (
+        await sql<{ key: string; due_at: Date }>`SELECT key, due_at FROM process_clocks
+          WHERE incident_id = ${i.id} AND rule_id = 'COMM-1' AND state = 'pending'`.execute(t.database.db)
+      ).rows;
+    const before = await pendingComm1();
+    expect(before).toHaveLength(1);
+    t.clock.advanceMinutes(10);
+    const sent = await statementsOf(
+      () =>
+        kim.request("POST", on(i.id, "/updates"), { impact: "Pages load slowly.", actions: "Scaling out." }),
+      201,
+    );
+    expect(writesOf(sent, /process_clocks/), sent.join("\n")).toEqual([
+      expect.stringMatching(/^with "cancelled" as \(delete from "process_clocks"/),
+    ]);
+    const after = await pendingComm1();
+    expect(after).toHaveLength(1);
+    expect(after[0]?.key).not.toBe(before[0]?.key);
+    expect(after[0]?.due_at.getTime()).toBe((before[0]?.due_at.getTime() ?? 0) + 10 * 60_000);
   });
 
   it("a declare inserts the incident, its first events and its people in one statement", async () => {
