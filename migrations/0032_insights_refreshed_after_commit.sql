@@ -19,18 +19,29 @@ CREATE FUNCTION insights_mark(ids bigint[], roots boolean) RETURNS void LANGUAGE
   SELECT DISTINCT x, roots FROM unnest(ids) x WHERE x IS NOT NULL
 $$;
 
--- Recomputes every stale row, one drain at a time (a transaction-scoped advisory lock): a reader
--- whose drain waited for another one's reads that one's rows once it has committed. The markers
--- are taken by a statement that runs after the lock is held, so it sees every marker committed
--- before; a marker committed later is left for the next drain. Returns how many markers it took.
-CREATE FUNCTION insights_drain() RETURNS integer LANGUAGE plpgsql AS $$
+-- Recomputes the stale rows of up to `max` markers, one drain at a time (a transaction-scoped
+-- advisory lock): a reader whose drain waited for another one's reads that one's rows once it has
+-- committed. The markers are taken by a statement that runs after the lock is held, so it sees
+-- every marker committed before; a marker committed later is left for the next drain. Returns how
+-- many markers it took: the caller drains again, in a new transaction, until fewer than `max` were
+-- left, so a backlog is worked off in bounded transactions.
+--
+-- The alert counts of every incident refreshed (and of its duplicates) are then brought to the
+-- primary and `live` its figures row now has, whether or not the row changed: an incident declined
+-- and back in triage between two drains leaves its row as it was, while alerts counted in between
+-- copied `live` = false from the incidents; an intake transaction that was still open when an
+-- earlier drain moved the row marked its incident (below), so it is reconciled here.
+CREATE FUNCTION insights_drain(max integer) RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE
   own bigint[];
   rooted bigint[];
+  touched bigint[];
   taken integer;
 BEGIN
   PERFORM pg_advisory_xact_lock(hashtext('insights_drain'));
-  WITH gone AS (DELETE FROM insights_stale RETURNING incident_id, roots)
+  WITH gone AS (
+    DELETE FROM insights_stale s USING (SELECT ctid FROM insights_stale LIMIT max) x
+    WHERE s.ctid = x.ctid RETURNING s.incident_id, s.roots)
   SELECT count(*),
     coalesce(array_agg(DISTINCT incident_id) FILTER (WHERE NOT roots), '{}'),
     coalesce(array_agg(DISTINCT incident_id) FILTER (WHERE roots), '{}')
@@ -40,6 +51,13 @@ BEGIN
   END IF;
   IF cardinality(rooted) > 0 THEN
     PERFORM insights_refresh_roots(rooted);
+  END IF;
+  touched := own || rooted || ARRAY(SELECT f.root_id FROM insights_incidents f WHERE f.incident_id = ANY (rooted));
+  IF cardinality(touched) > 0 THEN
+    UPDATE insights_alert_counts c SET root_id = f.root_id, live = f.live
+    FROM insights_incidents f
+    WHERE c.incident_id = f.incident_id AND (f.incident_id = ANY (touched) OR f.root_id = ANY (touched))
+      AND (c.root_id IS DISTINCT FROM f.root_id OR c.live IS DISTINCT FROM f.live);
   END IF;
   RETURN taken;
 END
@@ -111,8 +129,10 @@ $$;
 -- The alert counts (0031) copy the primary an alert's incident counts as and whether that counts.
 -- They read it from the incidents themselves now, the same definition as the figures row's
 -- root_id and live: the figures row of a new incident is written only by the next drain, and an
--- intake statement must not count its alerts as nobody's meanwhile. When a drain moves a figures
--- row's root or live, insights_alert_counts_root (0031) still brings the counts along.
+-- intake statement must not count its alerts as nobody's meanwhile. Each statement also marks the
+-- incidents it counted for: a decline or a merge may commit while the intake transaction is open,
+-- and the drain that follows it cannot see the intake's rows yet; the mark commits with them, so
+-- the next drain brings them to the incident's primary and `live` (insights_drain above).
 CREATE FUNCTION insights_alert_scope(incident bigint) RETURNS TABLE (root_id bigint, live boolean)
 LANGUAGE sql STABLE AS $$
   SELECT r.id, r.state NOT IN ('declined', 'merged')
@@ -134,6 +154,8 @@ BEGIN
   ORDER BY d.group_id NULLS FIRST, d.service_id, d.day
   ON CONFLICT (group_id, service_id, day, writer) DO UPDATE
     SET alerts = c.alerts + excluded.alerts, occurrences = c.occurrences + excluded.occurrences;
+  PERFORM insights_mark(ARRAY(SELECT g.incident_id FROM alert_groups g
+    WHERE g.id IN (SELECT n.group_id FROM inserted n)), false);
   RETURN NULL;
 END
 $$;
@@ -159,6 +181,11 @@ BEGIN
   ORDER BY d.group_id NULLS FIRST, d.service_id, d.day
   ON CONFLICT (group_id, service_id, day, writer) DO UPDATE
     SET alerts = c.alerts + excluded.alerts, occurrences = c.occurrences + excluded.occurrences;
+  PERFORM insights_mark(ARRAY(SELECT g.incident_id FROM alert_groups g
+    WHERE g.id IN (SELECT x.group_id FROM old_rows o JOIN new_rows n ON n.id = o.id
+      CROSS JOIN LATERAL (VALUES (o.group_id), (n.group_id)) x(group_id)
+      WHERE o.occurrences IS DISTINCT FROM n.occurrences OR o.group_id IS DISTINCT FROM n.group_id
+        OR o.service_id IS DISTINCT FROM n.service_id OR o.first_seen_at IS DISTINCT FROM n.first_seen_at)), false);
   RETURN NULL;
 END
 $$;
@@ -177,6 +204,8 @@ BEGIN
   ORDER BY d.group_id NULLS FIRST, d.service_id, d.day
   ON CONFLICT (group_id, service_id, day, writer) DO UPDATE
     SET alerts = c.alerts + excluded.alerts, occurrences = c.occurrences + excluded.occurrences;
+  PERFORM insights_mark(ARRAY(SELECT g.incident_id FROM alert_groups g
+    WHERE g.id IN (SELECT o.group_id FROM old_rows o)), false);
   -- Keys left with nothing to count go, every writer's row of them: a service deleted takes its
   -- groups before this runs, so the rows just added could not name the group's incident.
   DELETE FROM insights_alert_counts c

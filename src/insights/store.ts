@@ -50,13 +50,25 @@ async function read<T>(db: Db, query: RawBuilder<T>) {
   });
 }
 
+/** Markers a drain takes in one transaction: a backlog is worked off in bounded steps. */
+export const DRAIN_BATCH = 500;
+
+/** At most this many batches a call: writers marking faster than a drain must not hold a reader. */
+const MAX_DRAIN_BATCHES = 100;
+
 /**
- * Recomputes the figures rows that commands marked stale since the last drain (migration 0032), one
- * drain at a time across replicas; how many markers it took.
+ * Recomputes the figures rows that commands marked stale (migration 0032), one drain at a time
+ * across replicas, a batch per transaction until none is left; how many markers it took.
  */
 export async function drain(db: Db): Promise<number> {
-  const r = await sql<{ taken: number }>`SELECT insights_drain() AS taken`.execute(db);
-  return r.rows[0]?.taken ?? 0;
+  let total = 0;
+  for (let batch = 0; batch < MAX_DRAIN_BATCHES; batch++) {
+    const r = await sql<{ taken: number }>`SELECT insights_drain(${DRAIN_BATCH}::int) AS taken`.execute(db);
+    const taken = r.rows[0]?.taken ?? 0;
+    total += taken;
+    if (taken < DRAIN_BATCH) break;
+  }
+  return total;
 }
 
 /**

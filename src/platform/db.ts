@@ -76,6 +76,12 @@ export function statementName(text: string, values: readonly unknown[]): string 
   return name;
 }
 
+/** A prepared statement whose table's columns changed under it (SQLSTATE 0A000). */
+const isStalePlan = (err: { code?: unknown; message?: unknown }) =>
+  err.code === "0A000" &&
+  typeof err.message === "string" &&
+  /^cached plan must not change result type/.test(err.message);
+
 /** Marks an error raised while connecting: whatever PostgreSQL said, the database was unreachable. */
 const CONNECT_FAILED = Symbol("connect failed");
 
@@ -106,19 +112,26 @@ class GuardedClient extends pg.Client {
     const callback = args[last];
     if (typeof callback === "function") {
       args[last] = (err: unknown, res: unknown) => {
-        this.dropIfTimedOut(err);
+        this.dropIfUnusable(err);
         callback(err, res);
       };
     }
     // biome-ignore lint/suspicious/noExplicitAny: as above
     const result = (super.query as (...a: any[]) => any)(...args);
     if (result && typeof result.then === "function")
-      result.then(undefined, (err: unknown) => this.dropIfTimedOut(err));
+      result.then(undefined, (err: unknown) => this.dropIfUnusable(err));
     return result;
   }
 
-  private dropIfTimedOut(err: unknown): void {
-    if (err instanceof Error && err.message === "Query read timeout") this.end().catch(() => undefined);
+  /**
+   * Closes the connection after a client-side timeout (above), or when a statement it prepared no
+   * longer matches its table (a column added by a newer replica's migration): every later run of
+   * that statement on this connection would fail the same way, and a new connection prepares it
+   * afresh. The request that met it answers 503 with Retry-After (`isDatabaseUnavailable`).
+   */
+  private dropIfUnusable(err: unknown): void {
+    if (err instanceof Error && (err.message === "Query read timeout" || isStalePlan(err)))
+      this.end().catch(() => undefined);
   }
 }
 
@@ -183,7 +196,7 @@ const unreachableMessages = [
 export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
   if (!err || typeof err !== "object" || depth > 3) return false;
   const e = err as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
-  if (CONNECT_FAILED in e) return true;
+  if (CONNECT_FAILED in e || isStalePlan(e)) return true;
   const code = typeof e.code === "string" ? e.code : "";
   if (unreachableCodes.has(code)) return true;
   if (/^08[0-9A-Z]{3}$/.test(code) || ["57P01", "57P02", "57P03", "53300", "57014"].includes(code))

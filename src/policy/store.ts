@@ -68,11 +68,15 @@ export async function insertClocks(db: ProcessDb, rows: NewClock[]): Promise<voi
 
 /**
  * Cancels these pending clocks and arms those, in one statement when there are both (a command that
- * re-arms a clock, as a status update does COMM-1's). The two sets never share a key.
+ * re-arms a clock, as a status update does COMM-1's). A key in both sets takes two statements: in
+ * one, the insert would see the old row and skip, and the delete would then remove it.
  */
 export async function replaceClocks(db: ProcessDb, cancel: string[], arm: NewClock[]): Promise<void> {
-  if (cancel.length === 0) return insertClocks(db, arm);
-  if (arm.length === 0) return deleteClocks(db, cancel);
+  const cancelled = new Set(cancel);
+  if (cancel.length === 0 || arm.length === 0 || arm.some((c) => cancelled.has(c.key))) {
+    await deleteClocks(db, cancel);
+    return insertClocks(db, arm);
+  }
   await db
     .with("cancelled", (q) =>
       q.deleteFrom("process_clocks").where("key", "in", cancel).where("state", "=", "pending"),

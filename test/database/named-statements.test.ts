@@ -4,7 +4,7 @@
  */
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Database, openDatabase, statementName } from "../../src/platform/db.ts";
+import { type Database, isDatabaseUnavailable, openDatabase, statementName } from "../../src/platform/db.ts";
 import { createTestDatabase } from "../support/database.ts";
 
 let database: Database;
@@ -53,5 +53,21 @@ describe("named statements", () => {
     const text = "SELECT $1::int AS n";
     await expect(database.pool.query(text, ["not a number"])).rejects.toMatchObject({ code: "22P02" });
     expect((await database.pool.query(text, ["7"])).rows[0]?.n).toBe(7);
+  });
+
+  it("a statement prepared before its table changed fails as unavailable once, then runs on a new connection", async () => {
+    await database.pool.query("CREATE TABLE named_scratch (id int)");
+    await database.pool.query("INSERT INTO named_scratch VALUES (1)");
+    const text = "SELECT * FROM named_scratch WHERE id >= $1";
+    expect((await database.pool.query(text, [0])).rows).toEqual([{ id: 1 }]);
+    // What a newer replica's migration does under this one.
+    await database.pool.query("ALTER TABLE named_scratch ADD COLUMN note text");
+    const stale = await database.pool.query(text, [0]).then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(stale).toMatchObject({ code: "0A000" });
+    expect(isDatabaseUnavailable(stale)).toBe(true);
+    expect((await database.pool.query(text, [0])).rows).toEqual([{ id: 1, note: null }]);
   });
 });

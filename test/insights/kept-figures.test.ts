@@ -12,6 +12,7 @@
 import { sql } from "kysely";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DRAIN_BATCH } from "../../src/insights/store.ts";
 import { startTestApp, type TestApp } from "../support/app.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON from the API, read loosely in assertions
@@ -418,6 +419,28 @@ describe("concurrent changes to one incident's figures", () => {
     expect(await t.services.insights.refresh()).toBeGreaterThanOrEqual(1);
     expect(await stale()).toBe(0);
     expect(await row()).toBe(1);
+  });
+});
+
+describe("a backlog of stale figures", () => {
+  it("one drain takes at most its batch; a refresh drains batch after batch until none is left", async () => {
+    at("2026-11-07T10:00:00Z");
+    const w = await declare("S3");
+    await t.services.insights.refresh();
+    const backlog = DRAIN_BATCH * 2 + 7;
+    await sql`INSERT INTO insights_stale (incident_id, roots)
+      SELECT ${w}::bigint, false FROM generate_series(1, ${backlog}::int)`.execute(t.database.db);
+    const left = async () =>
+      (await sql<{ n: number }>`SELECT count(*)::int AS n FROM insights_stale`.execute(t.database.db)).rows[0]
+        ?.n;
+    const one = await sql<{ taken: number }>`SELECT insights_drain(${DRAIN_BATCH}::int) AS taken`.execute(
+      t.database.db,
+    );
+    expect(one.rows[0]?.taken).toBe(DRAIN_BATCH);
+    expect(await left()).toBe(backlog - DRAIN_BATCH);
+    expect(await t.services.insights.refresh()).toBe(backlog - DRAIN_BATCH);
+    expect(await left()).toBe(0);
+    expect(await figures(w)).toMatchObject({ severity: "S3", counted: true });
   });
 });
 
