@@ -154,8 +154,9 @@ BEGIN
   ORDER BY d.group_id NULLS FIRST, d.service_id, d.day
   ON CONFLICT (group_id, service_id, day, writer) DO UPDATE
     SET alerts = c.alerts + excluded.alerts, occurrences = c.occurrences + excluded.occurrences;
-  PERFORM insights_mark(ARRAY(SELECT g.incident_id FROM alert_groups g
-    WHERE g.id IN (SELECT n.group_id FROM inserted n)), false);
+  INSERT INTO insights_stale (incident_id, roots)
+  SELECT DISTINCT g.incident_id, false FROM alert_groups g
+  WHERE g.incident_id IS NOT NULL AND g.id IN (SELECT n.group_id FROM inserted n);
   RETURN NULL;
 END
 $$;
@@ -181,11 +182,12 @@ BEGIN
   ORDER BY d.group_id NULLS FIRST, d.service_id, d.day
   ON CONFLICT (group_id, service_id, day, writer) DO UPDATE
     SET alerts = c.alerts + excluded.alerts, occurrences = c.occurrences + excluded.occurrences;
-  PERFORM insights_mark(ARRAY(SELECT g.incident_id FROM alert_groups g
-    WHERE g.id IN (SELECT x.group_id FROM old_rows o JOIN new_rows n ON n.id = o.id
+  INSERT INTO insights_stale (incident_id, roots)
+  SELECT DISTINCT g.incident_id, false FROM alert_groups g
+  WHERE g.incident_id IS NOT NULL AND g.id IN (SELECT x.group_id FROM old_rows o JOIN new_rows n ON n.id = o.id
       CROSS JOIN LATERAL (VALUES (o.group_id), (n.group_id)) x(group_id)
       WHERE o.occurrences IS DISTINCT FROM n.occurrences OR o.group_id IS DISTINCT FROM n.group_id
-        OR o.service_id IS DISTINCT FROM n.service_id OR o.first_seen_at IS DISTINCT FROM n.first_seen_at)), false);
+        OR o.service_id IS DISTINCT FROM n.service_id OR o.first_seen_at IS DISTINCT FROM n.first_seen_at);
   RETURN NULL;
 END
 $$;
@@ -204,8 +206,9 @@ BEGIN
   ORDER BY d.group_id NULLS FIRST, d.service_id, d.day
   ON CONFLICT (group_id, service_id, day, writer) DO UPDATE
     SET alerts = c.alerts + excluded.alerts, occurrences = c.occurrences + excluded.occurrences;
-  PERFORM insights_mark(ARRAY(SELECT g.incident_id FROM alert_groups g
-    WHERE g.id IN (SELECT o.group_id FROM old_rows o)), false);
+  INSERT INTO insights_stale (incident_id, roots)
+  SELECT DISTINCT g.incident_id, false FROM alert_groups g
+  WHERE g.incident_id IS NOT NULL AND g.id IN (SELECT o.group_id FROM old_rows o);
   -- Keys left with nothing to count go, every writer's row of them: a service deleted takes its
   -- groups before this runs, so the rows just added could not name the group's incident.
   DELETE FROM insights_alert_counts c
