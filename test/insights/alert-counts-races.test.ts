@@ -8,6 +8,7 @@ import { sql } from "kysely";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../support/app.ts";
+import { sendEvent } from "../support/events.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON from the API, read loosely in assertions
 type Json = any;
@@ -21,20 +22,6 @@ const keys: Record<"flip" | "open", { id: number; key: string }> = {
 async function ok(r: { status: number; body: Json }, status = 200) {
   expect(r.status, JSON.stringify(r.body)).toBe(status);
   return r.body;
-}
-async function fire(key: string, dedup: string) {
-  const r = await fetch(`${t.base}/v2/enqueue`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      routing_key: key,
-      event_action: "trigger",
-      dedup_key: dedup,
-      payload: { summary: `${dedup} on db-1`, source: "db-1", severity: "critical" },
-    }),
-  });
-  expect(r.status, await r.text()).toBe(202);
-  await t.runJobs();
 }
 async function incidentOf(serviceId: number): Promise<number> {
   const r = await sql<{ incident_id: number }>`SELECT DISTINCT g.incident_id FROM alerts a
@@ -88,7 +75,7 @@ afterAll(() => t?.close());
 
 describe("alert counts and a decline racing intake", () => {
   it("declined and back in triage between two refreshes: alerts counted meanwhile end up live", async () => {
-    await fire(keys.flip.key, "replication-lag");
+    await sendEvent(t, { key: keys.flip.key, dedup: "replication-lag" });
     const x = await incidentOf(keys.flip.id);
     await t.services.insights.refresh();
     const admin = await connection();
@@ -111,7 +98,7 @@ describe("alert counts and a decline racing intake", () => {
   });
 
   it("an intake transaction open while a decline commits and a refresh runs is counted as declined", async () => {
-    await fire(keys.open.key, "disk-full");
+    await sendEvent(t, { key: keys.open.key, dedup: "disk-full" });
     const y = await incidentOf(keys.open.id);
     await t.services.insights.refresh();
     const admin = await connection();

@@ -17,6 +17,7 @@ import { sql } from "kysely";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../support/app.ts";
+import { sendEvent } from "../support/events.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON from the API, read loosely in assertions
 type Json = any;
@@ -37,20 +38,8 @@ async function ok(r: { status: number; body: Json }, status = 200) {
   expect(r.status, JSON.stringify(r.body)).toBe(status);
   return r.body;
 }
-async function send(key: string, action: "trigger" | "resolve", dedup: string) {
-  const r = await fetch(`${t.base}/v2/enqueue`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      routing_key: key,
-      event_action: action,
-      dedup_key: dedup,
-      payload: { summary: `${dedup} on host-1`, source: "host-1", severity: "critical" },
-    }),
-  });
-  expect(r.status, await r.text()).toBe(202);
-  await t.runJobs();
-}
+const send = (key: string, action: "trigger" | "resolve", dedup: string) =>
+  sendEvent(t, { key, action, dedup });
 async function incidentOf(serviceId: number, dedup: string): Promise<number> {
   const r = await sql<{ incident_id: number }>`SELECT g.incident_id FROM alerts a
     JOIN alert_groups g ON g.id = a.group_id WHERE a.service_id = ${serviceId} AND a.dedup_key = ${dedup}`.execute(

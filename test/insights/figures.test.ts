@@ -19,6 +19,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../support/app.ts";
+import { sendEvent } from "../support/events.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON from the API, read loosely in assertions
 type Json = any;
@@ -73,20 +74,8 @@ const policy = async (name: string, userId: number, timeZone: string) =>
       201,
     )
   ).id as number;
-const enqueue = async (key: string, dedup: string, summary: string) => {
-  const r = await fetch(`${t.base}/v2/enqueue`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      routing_key: key,
-      event_action: "trigger",
-      dedup_key: dedup,
-      payload: { summary, source: "api-1", severity: "critical" },
-    }),
-  });
-  expect(r.status).toBe(202);
-  await t.runJobs();
-};
+const enqueue = (key: string, dedup: string, summary: string) =>
+  sendEvent(t, { key, dedup, summary, source: "api-1" });
 
 /** A corrective action (FU-2): a follow-up marked corrective with an owner and a due date. */
 const corrective = async (id: number, due: string, done: boolean) => {
