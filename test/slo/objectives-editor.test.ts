@@ -91,6 +91,49 @@ describe("the objectives editor", browserTest, () => {
     );
   });
 
+  it("takes input only once the saved lines have arrived, so nothing typed is overwritten by them", async () => {
+    const made = await b.t.admin.request("POST", "/api/v1/status-pages/default/components", {
+      name: "Search",
+    });
+    expect(made.status).toBe(201);
+    const objectives = `/api/v1/status-pages/default/components/${made.body.id}/objectives`;
+    const saved = await b.t.admin.request("PUT", objectives, {
+      objectives: [{ kind: "error_ratio", query: "search:error_ratio", threshold: 0.05 }],
+    });
+    expect(saved.status, JSON.stringify(saved.body)).toBe(200);
+
+    const page = await b.signedIn(ada);
+    // The saved lines are held back until the panel has been looked at while they are on their way.
+    let release = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let asked = () => {};
+    const requested = new Promise<void>((r) => {
+      asked = r;
+    });
+    await page.route(`**${objectives}`, async (route) => {
+      if (route.request().method() === "GET") {
+        asked();
+        await held;
+      }
+      await route.fallback();
+    });
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Status page" }).click();
+    await page.getByRole("button", { name: "Service levels of Search" }).click();
+    const panel = await visible(page.getByRole("region", { name: "Service levels of Search" }));
+    await requested;
+    expect(await panel.getByRole("textbox").count()).toBe(0);
+    await visible(panel.getByText("Loading the objectives…"));
+
+    release();
+    const errorRatio = panel.getByRole("group", { name: "Error-ratio objective" });
+    await expect
+      .poll(() => errorRatio.getByLabel("PromQL (one series)").inputValue())
+      .toBe("search:error_ratio");
+    expect(await errorRatio.getByLabel("Threshold", { exact: false }).inputValue()).toBe("0.05");
+  });
+
   it("maps an alert service to the component, with the status its open alerts propose, and unmaps it", async () => {
     await b.t.seedOnCall(); // a service pages an escalation policy
     const service = await b.t.admin.request("POST", "/api/v1/services", { name: "checkout-api" });

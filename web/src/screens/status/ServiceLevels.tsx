@@ -5,7 +5,7 @@
  * Below them, the alert services whose open alerts propose the component's status.
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { type FormEvent, useEffect, useState } from "react";
+import { type FormEvent, useState } from "react";
 import type { ServiceLevelsView } from "../../../../src/slo/routes.ts";
 import { api } from "../../api/client.ts";
 import { ErrorNote } from "../../components/ErrorNote.tsx";
@@ -32,9 +32,9 @@ const path = (slug: string, id: number) =>
   `/status-pages/${encodeURIComponent(slug)}/components/${id}/objectives`;
 const key = (slug: string, id: number) => ["status-admin", slug, "service-levels", id] as const;
 
-function linesOf(v: ServiceLevelsView | undefined): Record<Kind, Line> {
+function linesOf(v: ServiceLevelsView): Record<Kind, Line> {
   const line = (k: Kind): Line => {
-    const o = v?.objectives.find((x) => x.kind === k);
+    const o = v.objectives.find((x) => x.kind === k);
     return { query: o?.query ?? "", threshold: o ? String(o.threshold) : "" };
   };
   return { apdex: line("apdex"), error_ratio: line("error_ratio"), outage: line("outage") };
@@ -49,37 +49,10 @@ export function ServiceLevels({
   componentId: number;
   name: string;
 }) {
-  const queryClient = useQueryClient();
   const view = useQuery({
     queryKey: key(slug, componentId),
     queryFn: () => api<ServiceLevelsView>("GET", path(slug, componentId)),
   });
-  const [lines, setLines] = useState<Record<Kind, Line>>(linesOf(undefined));
-  const [loaded, setLoaded] = useState(false);
-  useEffect(() => {
-    if (view.data && !loaded) {
-      setLines(linesOf(view.data));
-      setLoaded(true);
-    }
-  }, [view.data, loaded]);
-  const save = useMutation({
-    mutationFn: () =>
-      api<ServiceLevelsView>("PUT", path(slug, componentId), {
-        objectives: kinds
-          .filter(({ kind }) => lines[kind].query.trim() !== "")
-          .map(({ kind }) => ({
-            kind,
-            query: lines[kind].query.trim(),
-            threshold: Number(lines[kind].threshold),
-          })),
-      }),
-    onSuccess: (saved) => queryClient.setQueryData(key(slug, componentId), saved),
-  });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    save.mutate();
-  };
-  const judged = (k: Kind) => view.data?.objectives.find((o) => o.kind === k);
   const open = view.data?.breaches.filter((b) => b.endedAt === null) ?? [];
 
   return (
@@ -102,51 +75,94 @@ export function ServiceLevels({
         </p>
       ))}
       <ErrorNote error={view.error} />
-      <form onSubmit={submit}>
-        {kinds.map(({ kind, label, hint }) => {
-          const j = judged(kind);
-          return (
-            <fieldset key={kind}>
-              <legend>{label}</legend>
-              <label>
-                PromQL (one series)
-                <textarea
-                  rows={2}
-                  value={lines[kind].query}
-                  onChange={(e) => setLines({ ...lines, [kind]: { ...lines[kind], query: e.target.value } })}
-                />
-              </label>
-              <label>
-                Threshold <span className="muted">{hint}</span>
-                <input
-                  inputMode="decimal"
-                  value={lines[kind].threshold}
-                  onChange={(e) =>
-                    setLines({ ...lines, [kind]: { ...lines[kind], threshold: e.target.value } })
-                  }
-                />
-              </label>
-              {j?.lastState ? (
-                <p className="muted">
-                  Last judged {j.lastEvaluatedAt ? new Date(j.lastEvaluatedAt).toLocaleTimeString() : ""}:{" "}
-                  {j.lastState}
-                  {j.lastValue !== null ? ` (${j.lastValue})` : ""}
-                  {j.lastReason ? ` — ${j.lastReason}` : ""}
-                </p>
-              ) : null}
-            </fieldset>
-          );
-        })}
-        <div className="button-row">
-          <button type="submit" className="primary" disabled={save.isPending}>
-            Save objectives
-          </button>
-          {save.isSuccess ? <span role="status">Saved.</span> : null}
-        </div>
-        <ErrorNote error={save.error} />
-      </form>
-      {view.data ? <AlertServices slug={slug} componentId={componentId} view={view.data} /> : null}
+      {view.isPending ? <p aria-busy="true">Loading the objectives…</p> : null}
+      {/* The form starts from the saved lines, so it waits for them: typing into it earlier would be
+          overwritten when they arrive. */}
+      {view.data ? (
+        <>
+          <Objectives slug={slug} componentId={componentId} view={view.data} />
+          <AlertServices slug={slug} componentId={componentId} view={view.data} />
+        </>
+      ) : null}
     </section>
+  );
+}
+
+/** The three lines, edited together and saved at once; each shows what was last judged. */
+function Objectives({
+  slug,
+  componentId,
+  view,
+}: {
+  slug: string;
+  componentId: number;
+  view: ServiceLevelsView;
+}) {
+  const queryClient = useQueryClient();
+  const [lines, setLines] = useState<Record<Kind, Line>>(() => linesOf(view));
+  const save = useMutation({
+    mutationFn: () =>
+      api<ServiceLevelsView>("PUT", path(slug, componentId), {
+        objectives: kinds
+          .filter(({ kind }) => lines[kind].query.trim() !== "")
+          .map(({ kind }) => ({
+            kind,
+            query: lines[kind].query.trim(),
+            threshold: Number(lines[kind].threshold),
+          })),
+      }),
+    onSuccess: (saved) => queryClient.setQueryData(key(slug, componentId), saved),
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    save.mutate();
+  };
+  const judged = (k: Kind) => view.objectives.find((o) => o.kind === k);
+
+  return (
+    <form onSubmit={submit}>
+      {kinds.map(({ kind, label, hint }) => {
+        const j = judged(kind);
+        return (
+          <fieldset key={kind}>
+            <legend>{label}</legend>
+            <label>
+              PromQL (one series)
+              <textarea
+                rows={2}
+                value={lines[kind].query}
+                onChange={(e) => setLines({ ...lines, [kind]: { ...lines[kind], query: e.target.value } })}
+              />
+            </label>
+            <label>
+              Threshold <span className="muted">{hint}</span>
+              <input
+                inputMode="decimal"
+                value={lines[kind].threshold}
+                onChange={(e) =>
+                  setLines({ ...lines, [kind]: { ...lines[kind], threshold: e.target.value } })
+                }
+              />
+            </label>
+            {j?.lastState ? (
+              <p className="muted">
+                Last judged {j.lastEvaluatedAt ? new Date(j.lastEvaluatedAt).toLocaleTimeString() : ""}:{" "}
+                {j.lastState}
+                {j.lastValue !== null ? ` (${j.lastValue})` : ""}
+                {j.lastReason ? ` — ${j.lastReason}` : ""}
+              </p>
+            ) : null}
+          </fieldset>
+        );
+      })}
+      <div className="button-row">
+        <button type="submit" className="primary" disabled={save.isPending}>
+          Save objectives
+        </button>
+        {save.isSuccess ? <span role="status">Saved.</span> : null}
+      </div>
+      <ErrorNote error={save.error} />
+    </form>
   );
 }
 
