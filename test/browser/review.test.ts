@@ -125,4 +125,63 @@ describe("the review screen", browserTest, () => {
     await visible(page.getByRole("heading", { level: 1, name: "Post-incident review" }));
     expect(await sidewaysScroll(page)).toBeLessThanOrEqual(0);
   });
+
+  it("REV-1: offers the owner and reviewers only once the people have arrived, so saving keeps the saved ones", async () => {
+    const bob = await b.person("bob", "responder", "Bob Baker");
+    const i = await alice.api.request("POST", "/api/v1/incidents", {
+      title: "Search times out",
+      type: "GitLab.com",
+      severity: "S2",
+      status: "active",
+    });
+    expect(i.status, JSON.stringify(i.body)).toBe(201);
+    const review = `/api/v1/incidents/${i.body.id}/review`;
+    const set = await alice.api.request("PATCH", review, {
+      owner: bob.id,
+      reviewers: [alice.id, bob.id],
+      dueAt: "2026-03-20T17:00:00Z",
+    });
+    expect(set.status, JSON.stringify(set.body)).toBe(200);
+
+    const page = await b.signedIn(alice);
+    // The people (the owner's and reviewers' options) are held back until the settings have been
+    // looked at while they are on their way.
+    let release = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let asked = () => {};
+    const requested = new Promise<void>((r) => {
+      asked = r;
+    });
+    await page.route("**/api/v1/users", async (route) => {
+      if (route.request().method() === "GET") {
+        asked();
+        await held;
+      }
+      await route.fallback();
+    });
+    await page.goto(`/incidents/${i.body.id}/review`);
+    await visible(page.getByRole("heading", { level: 1, name: "Post-incident review" }));
+    const settings = page.locator("details").filter({ hasText: "Owner, reviewers, due date, meeting" });
+    await settings.getByText("Owner, reviewers, due date, meeting").click();
+    await requested;
+    // A form made now would show the first person as owner and no reviewers, and saving it would say so.
+    expect(await settings.getByRole("combobox", { name: "Owner" }).count()).toBe(0);
+    await visible(settings.getByText("Loading the people…"));
+
+    release();
+    const owner = settings.getByRole("combobox", { name: "Owner" });
+    await expect.poll(() => owner.inputValue()).toBe(String(bob.id));
+    expect(
+      await settings.getByRole("listbox", { name: "Reviewers" }).locator("option:checked").allInnerTexts(),
+    ).toEqual(["Alice Archer (@alice)", "Bob Baker (@bob)"]);
+    await settings.getByLabel(/^Meeting/).fill("2026-03-10T15:00");
+    await settings.getByRole("button", { name: "Save review settings" }).click();
+    await expect.poll(async () => (await alice.api.get(review)).body.meetingAt).toEqual(expect.any(String));
+    expect((await alice.api.get(review)).body).toMatchObject({
+      ownerId: bob.id,
+      reviewerIds: [alice.id, bob.id],
+    });
+  });
 });

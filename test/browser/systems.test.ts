@@ -82,4 +82,62 @@ describe("the systems screen and the incident's systems", browserTest, () => {
     await visible(small.getByRole("rowheader", { name: "Zendesk" }));
     expect(await sidewaysScroll(small)).toBe(0);
   });
+
+  it("offers the incident's systems to change only once its saved links have arrived, so saving keeps them", async () => {
+    const billing = await b.t.admin.request("POST", "/api/v1/systems", {
+      name: "Billing",
+      criticality: "business-critical",
+    });
+    expect(billing.status, JSON.stringify(billing.body)).toBe(201);
+    const wiki = await b.t.admin.request("POST", "/api/v1/systems", {
+      name: "Wiki",
+      criticality: "administrative",
+    });
+    expect(wiki.status, JSON.stringify(wiki.body)).toBe(201);
+    const declared = await rui.api.request("POST", "/api/v1/incidents", {
+      type: "Gameday",
+      status: "active",
+      title: "Invoices go out late",
+      severity: "S3",
+    });
+    expect(declared.status, JSON.stringify(declared.body)).toBe(201);
+    const links = `/api/v1/incidents/${declared.body.id}/systems`;
+    const linked = await rui.api.request("PUT", links, { systems: [billing.body.id] });
+    expect(linked.status, JSON.stringify(linked.body)).toBe(200);
+
+    const page = await b.signedIn(rui);
+    // The saved links are held back until the panel has been looked at while they are on their way.
+    let release = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let asked = () => {};
+    const requested = new Promise<void>((r) => {
+      asked = r;
+    });
+    await page.route(`**${links}`, async (route) => {
+      if (route.request().method() === "GET") {
+        asked();
+        await held;
+      }
+      await route.fallback();
+    });
+    await page.goto(`/incidents/${declared.body.id}`);
+    const panel = await visible(page.getByRole("region", { name: "Support systems" }));
+    await requested;
+    // A form opened now would show Billing unticked, and saving it would unlink Billing.
+    expect(await panel.getByRole("button", { name: "Change systems" }).count()).toBe(0);
+    expect(await panel.getByRole("checkbox").count()).toBe(0);
+    await visible(panel.getByText("Loading the incident's systems…"));
+
+    release();
+    await panel.getByRole("button", { name: "Change systems" }).click();
+    expect(await panel.getByRole("checkbox", { name: /Billing/ }).isChecked()).toBe(true);
+    await panel.getByRole("checkbox", { name: /Wiki/ }).check();
+    await panel.getByRole("button", { name: "Save systems" }).click();
+    await visible(panel.locator("p").filter({ hasText: /from .*Wiki \(Administrative\)/ }));
+    await expect
+      .poll(async () => (await rui.api.get(links)).body.systems.map((s: { name: string }) => s.name).sort())
+      .toEqual(["Billing", "Wiki"]);
+  });
 });

@@ -84,23 +84,27 @@ export function Systems({ incident }: { incident: Incident }) {
       ) : v ? (
         <p className="muted">Touches no support system.</p>
       ) : null}
-      {editing ? (
+      {view.isPending || catalogue.isPending ? <p aria-busy="true">Loading the incident's systems…</p> : null}
+      <ErrorNote error={catalogue.error} />
+      {/* The boxes start from the saved links, so they wait for them (and for the catalogue): a form
+          opened earlier would show them unticked, and saving it would unlink them. */}
+      {!v || !catalogue.data ? null : editing ? (
         <form onSubmit={submit} className="stack compact" aria-label="Systems the incident touches">
-          {(catalogue.data?.systems ?? []).map((s) => (
+          {catalogue.data.systems.map((s) => (
             <label key={s.id} className="check">
               <input
                 type="checkbox"
                 name="system"
                 value={s.id}
-                defaultChecked={v?.systems.some((x) => x.id === s.id)}
+                defaultChecked={v.systems.some((x) => x.id === s.id)}
               />{" "}
               {s.name} <span className="muted">({s.criticalityName})</span>
             </label>
           ))}
-          {catalogue.data?.systems.length === 0 ? (
+          {catalogue.data.systems.length === 0 ? (
             <p className="hint">The catalogue is empty: admins add systems under Systems.</p>
           ) : null}
-          <ErrorNote error={save.error ?? catalogue.error} />
+          <ErrorNote error={save.error} />
           <div>
             <button type="submit" disabled={save.isPending}>
               Save systems

@@ -39,44 +39,50 @@ export function ReviewSettings({ review }: { review: Review }) {
   return (
     <details className="disclosure">
       <summary>Owner, reviewers, due date, meeting</summary>
-      <form
-        className="stack compact"
-        onSubmit={submit}
-        key={`${review.ownerId}-${review.dueAt}-${review.meetingAt}-${review.reviewerIds.join()}`}
-      >
-        <label>
-          Owner
-          <select name="owner" defaultValue={review.ownerId ?? ""}>
-            {people.map((u) => (
-              <option key={u.id} value={u.id}>
-                {u.name} (@{u.username})
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Reviewers
-          <select name="reviewers" multiple defaultValue={review.reviewerIds.map(String)}>
-            {people.map((u) => (
-              <option key={u.id} value={u.id}>
-                {u.name} (@{u.username})
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Due (your time)
-          <input type="datetime-local" name="dueAt" defaultValue={toLocalInput(review.dueAt)} />
-        </label>
-        <label>
-          Meeting (optional; reviews are asynchronous by default)
-          <input type="datetime-local" name="meetingAt" defaultValue={toLocalInput(review.meetingAt)} />
-        </label>
-        <ErrorNote error={update.error} />
-        <button type="submit" disabled={update.isPending}>
-          Save review settings
-        </button>
-      </form>
+      <ErrorNote error={users.error} />
+      {users.isPending ? <p aria-busy="true">Loading the people…</p> : null}
+      {/* The owner and reviewers are chosen among the people, so the form waits for them: made
+          earlier, it would show the first person as owner and no reviewers, and saving would say so. */}
+      {users.data ? (
+        <form
+          className="stack compact"
+          onSubmit={submit}
+          key={`${review.ownerId}-${review.dueAt}-${review.meetingAt}-${review.reviewerIds.join()}`}
+        >
+          <label>
+            Owner
+            <select name="owner" defaultValue={review.ownerId ?? ""}>
+              {people.map((u) => (
+                <option key={u.id} value={u.id}>
+                  {u.name} (@{u.username})
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Reviewers
+            <select name="reviewers" multiple defaultValue={review.reviewerIds.map(String)}>
+              {people.map((u) => (
+                <option key={u.id} value={u.id}>
+                  {u.name} (@{u.username})
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Due (your time)
+            <input type="datetime-local" name="dueAt" defaultValue={toLocalInput(review.dueAt)} />
+          </label>
+          <label>
+            Meeting (optional; reviews are asynchronous by default)
+            <input type="datetime-local" name="meetingAt" defaultValue={toLocalInput(review.meetingAt)} />
+          </label>
+          <ErrorNote error={update.error} />
+          <button type="submit" disabled={update.isPending}>
+            Save review settings
+          </button>
+        </form>
+      ) : null}
     </details>
   );
 }
