@@ -1,6 +1,6 @@
 /** SQL for services, integration keys, alerts, alert groups, changes, heartbeats and maintenance. */
 import { type ColumnType, type Generated, type Kysely, sql } from "kysely";
-import type { PlatformTables } from "../platform/db.ts";
+import { type PlatformTables, withCustomPlans } from "../platform/db.ts";
 import { type AlertStatus, type FoldedAlert, type GenericMapping, statusOf } from "./model.ts";
 
 type Json<T> = ColumnType<T, string, string>;
@@ -476,16 +476,24 @@ const alertRows = (db: AlertDb) =>
       "a.resolved_at",
     ]);
 
+/**
+ * Planned for its own filter every time (in its own transaction): the statement goes out named
+ * (decision 0014), and a generic plan, made without the service, walked every alert back from the
+ * newest for a quiet service's few (36 ms where a custom plan takes 8) and sorted all of a noisy
+ * service's for one status (100 ms, 0.4 custom).
+ */
 export async function listAlerts(
   db: AlertDb,
   f: { statuses?: AlertStatus[]; serviceId?: number; incidentId?: number; limit: number; before?: number },
 ): Promise<AlertRow[]> {
-  let q = alertRows(db);
-  if (f.statuses?.length) q = q.where("a.status", "in", f.statuses);
-  if (f.serviceId !== undefined) q = q.where("a.service_id", "=", f.serviceId);
-  if (f.incidentId !== undefined) q = q.where("g.incident_id", "=", f.incidentId);
-  if (f.before !== undefined) q = q.where("a.id", "<", f.before);
-  return (await q.orderBy("a.id", "desc").limit(f.limit).execute()) as AlertRow[];
+  return withCustomPlans(db, async (tx) => {
+    let q = alertRows(tx);
+    if (f.statuses?.length) q = q.where("a.status", "in", f.statuses);
+    if (f.serviceId !== undefined) q = q.where("a.service_id", "=", f.serviceId);
+    if (f.incidentId !== undefined) q = q.where("g.incident_id", "=", f.incidentId);
+    if (f.before !== undefined) q = q.where("a.id", "<", f.before);
+    return (await q.orderBy("a.id", "desc").limit(f.limit).execute()) as AlertRow[];
+  });
 }
 
 export async function getAlert(db: AlertDb, id: number): Promise<AlertRow | undefined> {

@@ -1,6 +1,6 @@
 /** SQL for the audit log. */
 import { type Kysely, sql } from "kysely";
-import type { Db, PlatformTables } from "../platform/db.ts";
+import { type Db, type PlatformTables, withCustomPlans } from "../platform/db.ts";
 import type { AuditAction, AuditEntry, NewAuditEntry } from "./model.ts";
 
 export type AuditTables = {
@@ -54,14 +54,21 @@ export type AuditFilter = {
   limit: number;
 };
 
+/**
+ * Planned for its own filter every time: the statement goes out named (decision 0014), and a generic
+ * plan, made without the values, read the whole index for an active actor's or a common action's
+ * two years (38 and 46 ms where a custom plan takes 0.1) or walked back a year for an old window.
+ */
 export async function listEntries(db: Db, f: AuditFilter): Promise<AuditEntry[]> {
-  let q = audit(db).selectFrom("audit_log").selectAll();
-  if (f.actorId !== undefined) q = q.where("actor_id", "=", f.actorId);
-  if (f.action) q = q.where("action", "=", f.action);
-  if (f.since) q = q.where("at", ">=", f.since);
-  if (f.until) q = q.where("at", "<", f.until);
-  if (f.before !== undefined) q = q.where("id", "<", f.before);
-  const rows = await q.orderBy("id", "desc").limit(f.limit).execute();
+  const rows = await withCustomPlans(db, async (tx) => {
+    let q = audit(tx).selectFrom("audit_log").selectAll();
+    if (f.actorId !== undefined) q = q.where("actor_id", "=", f.actorId);
+    if (f.action) q = q.where("action", "=", f.action);
+    if (f.since) q = q.where("at", ">=", f.since);
+    if (f.until) q = q.where("at", "<", f.until);
+    if (f.before !== undefined) q = q.where("id", "<", f.before);
+    return q.orderBy("id", "desc").limit(f.limit).execute();
+  });
   return rows.map((r) => ({
     id: r.id,
     at: r.at,

@@ -7,7 +7,7 @@ import {
   type RawBuilder,
   sql,
 } from "kysely";
-import type { PlatformTables } from "../platform/db.ts";
+import { type PlatformTables, withCustomPlans } from "../platform/db.ts";
 import type { ClosedIncident, EventDraft, Incident, State, Visibility } from "./model.ts";
 
 export interface IncidentTables {
@@ -415,20 +415,25 @@ export type IncidentFilter = {
   beforeId?: number;
 };
 
+/**
+ * Planned for its own filter every time (in its own transaction): the statement goes out named
+ * (decision 0014), and a generic plan, made without the states, walked every incident back from the
+ * newest for the few open ones (13 ms where a custom plan reads them by state in 0.1).
+ */
 export async function listIncidents(db: IncidentDb, viewer: Viewer, f: IncidentFilter): Promise<Incident[]> {
-  let q = db.selectFrom("incidents").selectAll();
-  if (!viewer.admin) q = q.where((eb) => seenBy(eb, viewer));
-  if (f.states?.length) q = q.where("state", "in", f.states);
-  if (f.severities?.length) q = q.where("severity", "in", f.severities);
-  if (f.types?.length) q = q.where("type", "in", f.types);
-  if (f.ownerId !== undefined) q = q.where("owner_id", "=", f.ownerId);
-  if (f.search) q = q.where("title", "ilike", `%${f.search.replace(/[\\%_]/g, "\\$&")}%`);
-  if (f.beforeId !== undefined) q = q.where("id", "<", f.beforeId);
-  if (f.ids !== undefined) {
-    if (f.ids.length === 0) return [];
-    q = q.where("id", "in", f.ids);
-  }
-  const rows = await q.orderBy("id", "desc").limit(f.limit).execute();
+  if (f.ids?.length === 0) return [];
+  const rows = await withCustomPlans(db, async (tx) => {
+    let q = tx.selectFrom("incidents").selectAll();
+    if (!viewer.admin) q = q.where((eb) => seenBy(eb, viewer));
+    if (f.states?.length) q = q.where("state", "in", f.states);
+    if (f.severities?.length) q = q.where("severity", "in", f.severities);
+    if (f.types?.length) q = q.where("type", "in", f.types);
+    if (f.ownerId !== undefined) q = q.where("owner_id", "=", f.ownerId);
+    if (f.search) q = q.where("title", "ilike", `%${f.search.replace(/[\\%_]/g, "\\$&")}%`);
+    if (f.beforeId !== undefined) q = q.where("id", "<", f.beforeId);
+    if (f.ids !== undefined) q = q.where("id", "in", f.ids);
+    return q.orderBy("id", "desc").limit(f.limit).execute();
+  });
   return rows.map(fromRow);
 }
 

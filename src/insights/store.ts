@@ -14,7 +14,7 @@
  * - severity, type and service filters on the (primary) incident.
  */
 import { type RawBuilder, sql } from "kysely";
-import type { Db } from "../platform/db.ts";
+import { type Db, withCustomPlans } from "../platform/db.ts";
 import {
   alertDays,
   bucketEdges,
@@ -44,10 +44,7 @@ type Frag = RawBuilder<unknown>;
  * 269 ms); planning costs well under a millisecond of queries that take tens.
  */
 async function read<T>(db: Db, query: RawBuilder<T>) {
-  return db.transaction().execute(async (tx) => {
-    await sql`SET LOCAL work_mem = '32MB'; SET LOCAL plan_cache_mode = force_custom_plan`.execute(tx);
-    return query.execute(tx);
-  });
+  return withCustomPlans(db, (tx) => query.execute(tx), "SET LOCAL work_mem = '32MB'; ");
 }
 
 /** Markers a drain takes in one transaction: a backlog is worked off in bounded steps. */

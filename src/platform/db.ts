@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { Kysely, PostgresDialect, type Transaction } from "kysely";
+import { Kysely, PostgresDialect, sql, type Transaction } from "kysely";
 import pg from "pg";
 import type { Logger } from "./logger.ts";
 
@@ -133,6 +133,23 @@ class GuardedClient extends pg.Client {
     if (err instanceof Error && (err.message === "Query read timeout" || isStalePlan(err)))
       this.end().catch(() => undefined);
   }
+}
+
+/**
+ * Runs `read` in a transaction whose statements are planned for their own values every time. For
+ * reads whose parameters decide how much is read (optional filters, windows, `ORDER BY … LIMIT`):
+ * their statements go out named (decision 0014), and a generic plan, made without the values, can
+ * read far more than the values need. `settings` adds more `SET LOCAL`s (fixed text, never input).
+ */
+export function withCustomPlans<T, R>(
+  db: Kysely<T>,
+  read: (tx: Transaction<T>) => Promise<R>,
+  settings = "",
+): Promise<R> {
+  return db.transaction().execute(async (tx) => {
+    await sql.raw(`${settings}SET LOCAL plan_cache_mode = force_custom_plan`).execute(tx);
+    return read(tx);
+  });
 }
 
 export function openDatabase(

@@ -4,6 +4,9 @@
  */
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AlertDb, listAlerts } from "../../src/alerts/store.ts";
+import { listEntries } from "../../src/audit/store.ts";
+import { type IncidentDb, listIncidents } from "../../src/incidents/store.ts";
 import { type Database, isDatabaseUnavailable, openDatabase, statementName } from "../../src/platform/db.ts";
 import { createTestDatabase } from "../support/database.ts";
 
@@ -69,5 +72,57 @@ describe("named statements", () => {
     expect(stale).toMatchObject({ code: "0A000" });
     expect(isDatabaseUnavailable(stale)).toBe(true);
     expect((await database.pool.query(text, [0])).rows).toEqual([{ id: 1, note: null }]);
+  });
+});
+
+describe("list reads with filters are planned for their own values", () => {
+  /** How the connection has planned its prepared statements whose text is `LIKE` the pattern. */
+  const plans = async (pattern: string) =>
+    (
+      await sql<{ generic_plans: number; custom_plans: number }>`
+        SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE ${pattern}`.execute(
+        database.db,
+      )
+    ).rows;
+  const day = 86_400_000;
+  const now = new Date();
+
+  // Past the five runs after which PostgreSQL may keep a generic plan. Measured on 200k audit
+  // entries, 500k alerts and 50k incidents (decision 0014), a generic plan read the whole index
+  // for a rare value: the audit log of an active actor over two years (38 ms, 0.1 custom), a quiet
+  // service's alerts (36 ms, 8 custom), the open incidents (13 ms, 0.1 custom).
+  const runs = 8;
+
+  it("the audit log's window", async () => {
+    for (let i = 0; i < runs; i++)
+      await listEntries(database.db, {
+        actorId: 1 + (i % 2),
+        since: new Date(+now - 730 * day),
+        until: now,
+        limit: 100,
+      });
+    expect(await plans('select * from "audit_log" where "actor_id" = $1 and "at" >= $2 %')).toEqual([
+      { generic_plans: 0, custom_plans: runs },
+    ]);
+  });
+
+  it("the alert list", async () => {
+    for (let i = 0; i < runs; i++)
+      await listAlerts(database.db as unknown as AlertDb, { serviceId: 1 + (i % 2), limit: 100 });
+    expect(
+      await plans('select "a"."id", % where "a"."service_id" = $1 order by "a"."id" desc limit $2'),
+    ).toEqual([{ generic_plans: 0, custom_plans: runs }]);
+  });
+
+  it("the incident list", async () => {
+    for (let i = 0; i < runs; i++)
+      await listIncidents(
+        database.db as unknown as IncidentDb,
+        { id: 1, admin: true },
+        { states: ["triage", "investigating", "fixing", "monitoring"], limit: 100 },
+      );
+    expect(await plans('select * from "incidents" where "state" in ($1, $2, $3, $4) order by %')).toEqual([
+      { generic_plans: 0, custom_plans: runs },
+    ]);
   });
 });
