@@ -140,4 +140,42 @@ describe("the systems screen and the incident's systems", browserTest, () => {
       .poll(async () => (await rui.api.get(links)).body.systems.map((s: { name: string }) => s.name).sort())
       .toEqual(["Billing", "Wiki"]);
   });
+
+  it("sets a new system's criticality to Business Operational once the levels have arrived, and adds it so", async () => {
+    const page = await b.signedIn(ada);
+    // The catalogue, which brings the criticality levels, is held back until the form has been looked at.
+    let release = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let asked = () => {};
+    const requested = new Promise<void>((r) => {
+      asked = r;
+    });
+    await page.route("**/api/v1/systems", async (route) => {
+      if (route.request().method() === "GET") {
+        asked();
+        await held;
+      }
+      await route.fallback();
+    });
+    await page.goto("/systems");
+    await visible(page.getByRole("heading", { name: "Systems", level: 1 }));
+    await requested;
+    const form = page.getByRole("region", { name: "New system" });
+    expect(await form.getByLabel("Criticality").count()).toBe(0);
+    await visible(form.getByText("Loading the criticality levels…"));
+
+    release();
+    const select = form.getByLabel("Criticality");
+    await expect.poll(() => select.locator("option").count()).toBeGreaterThan(0);
+    expect(await select.inputValue()).toBe("business-operational");
+    await form.getByRole("textbox", { name: "Name" }).fill("Status mailer");
+    await form.getByRole("button", { name: "Add system" }).click();
+    await visible(page.getByRole("rowheader", { name: "Status mailer" }));
+    const stored = (await b.t.admin.get("/api/v1/systems")).body.systems.find(
+      (s: { name: string }) => s.name === "Status mailer",
+    );
+    expect(stored?.criticality).toBe("business-operational");
+  });
 });

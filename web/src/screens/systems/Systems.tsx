@@ -209,28 +209,35 @@ export function Systems() {
       {admin ? (
         <section aria-labelledby="new-system-heading" className="group panel">
           <h2 id="new-system-heading">New system</h2>
-          <form className="stack compact" onSubmit={submit}>
-            <label>
-              Name
-              <input name="name" required maxLength={200} />
-            </label>
-            <label>
-              Criticality
-              <select name="criticality" defaultValue="business-operational">
-                {criticalities.map((c) => (
-                  <option key={c.id} value={c.id}>
-                    {c.rank}. {c.name}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <ErrorNote error={add.error} />
-            <div>
-              <button type="submit" disabled={add.isPending}>
-                Add system
-              </button>
-            </div>
-          </form>
+          {/* Only once the levels have arrived: the select's default applies to the options it mounts with. */}
+          {criticalities.length === 0 ? (
+            systems.isPending ? (
+              <p aria-busy="true">Loading the criticality levels…</p>
+            ) : null
+          ) : (
+            <form className="stack compact" onSubmit={submit}>
+              <label>
+                Name
+                <input name="name" required maxLength={200} />
+              </label>
+              <label>
+                Criticality
+                <select name="criticality" defaultValue="business-operational">
+                  {criticalities.map((c) => (
+                    <option key={c.id} value={c.id}>
+                      {c.rank}. {c.name}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <ErrorNote error={add.error} />
+              <div>
+                <button type="submit" disabled={add.isPending}>
+                  Add system
+                </button>
+              </div>
+            </form>
+          )}
         </section>
       ) : (
         <p className="hint">Admins add systems and change their criticality.</p>
