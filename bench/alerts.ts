@@ -340,7 +340,12 @@ async function startFirebreak(url: string, poolSize: number, cleanup: Cleanup, p
 
 /** `count` services named `<prefix>-<i>` through the API (default escalation policy), 8 at a time. */
 async function createServices(base: string, token: string, prefix: string, count: number) {
-  const admin = httpClient(base, { connections: 8, headers: { authorization: `Bearer ${token}` } });
+  // Keyed POSTs, as the web app sends: the server then runs as one someone has used (decision 0015).
+  const admin = httpClient(base, {
+    connections: 8,
+    headers: { authorization: `Bearer ${token}` },
+    idempotencyKeys: true,
+  });
   try {
     const out: Service[] = new Array(count);
     let next = 0;

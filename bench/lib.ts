@@ -4,7 +4,7 @@
  * tests: they print figures and a ratio to a baseline measured in the same run.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
@@ -307,10 +307,19 @@ export type HttpClient = {
   close(): void;
 };
 
-/** Plain `http.request` over a keep-alive agent: one socket per concurrent client, loopback only. */
+/**
+ * Plain `http.request` over a keep-alive agent: one socket per concurrent client, loopback only.
+ * With `idempotencyKeys`, every POST carries a fresh Idempotency-Key, as the web app's and the
+ * CLI's do.
+ */
 export function httpClient(
   base: string,
-  opts: { connections: number; headers?: Record<string, string>; timeoutMs?: number },
+  opts: {
+    connections: number;
+    headers?: Record<string, string>;
+    timeoutMs?: number;
+    idempotencyKeys?: boolean;
+  },
 ): HttpClient {
   const url = new URL(base);
   if (url.hostname !== "127.0.0.1") throw new Error(`benchmarks talk to 127.0.0.1 only, not ${url.hostname}`);
@@ -321,6 +330,7 @@ export function httpClient(
       new Promise((resolve, reject) => {
         const payload = body === undefined ? undefined : JSON.stringify(body);
         const headers: Record<string, string | number> = { ...opts.headers };
+        if (opts.idempotencyKeys && method === "POST") headers["idempotency-key"] = `"${randomUUID()}"`;
         if (payload !== undefined) {
           headers["content-type"] = "application/json";
           headers["content-length"] = Buffer.byteLength(payload);

@@ -12,7 +12,6 @@
  * answer is serialized, and the answer is written in it too: a commit without its answer cannot
  * happen, and the answer goes out only after the commit.
  */
-import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash, randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from "fastify";
 import { type Kysely, sql, type TransactionBuilder } from "kysely";
@@ -21,6 +20,7 @@ import type { Db } from "./db.ts";
 import { AppError, invalid, problemOf } from "./errors.ts";
 import type { DueRunner } from "./jobs.ts";
 import type { Logger } from "./logger.ts";
+import { requestContext } from "./request-context.ts";
 
 export const IDEMPOTENCY_HEADER = "idempotency-key";
 export const REPLAYED_HEADER = "idempotent-replayed";
@@ -113,6 +113,8 @@ type Attempt = Scope & {
   done: boolean;
   /** A command's transaction held open for the answer. */
   held?: Held;
+  /** Ends the request's context (see request-context.ts); called once its answer is settled. */
+  leave?: () => void;
 };
 type Held = {
   /** The answer to write and commit; null commits the mark alone; "rollback" undoes the command. */
@@ -141,7 +143,7 @@ export function createIdempotency(deps: {
   const { clock, log } = deps;
   let held = 0;
   const db = deps.db.withTables<IdempotencyTables>() as unknown as KeyDb;
-  const current = new AsyncLocalStorage<Attempt>();
+  const current = requestContext<Attempt>();
   const attempts = new WeakMap<FastifyRequest, Attempt>();
 
   const where = (s: Scope) =>
@@ -249,7 +251,7 @@ export function createIdempotency(deps: {
     builder: TransactionBuilder<unknown>,
     callback: (tx: AnyKysely) => Promise<T>,
   ): Promise<T> {
-    const a = current.getStore();
+    const a = current.get();
     if (!a || a.done) return builder.execute(callback as never) as Promise<T>;
     // A second transaction: the held one commits first, or it could wait on the held one's locks.
     const failed = await endHeld(a, null);
@@ -368,7 +370,7 @@ export function createIdempotency(deps: {
           return;
         }
         attempts.set(req, outcome.attempt);
-        current.run(outcome.attempt, () => done());
+        outcome.attempt.leave = current.enter(outcome.attempt, () => done());
       },
       (err: Error) => done(err),
     );
@@ -407,6 +409,7 @@ export function createIdempotency(deps: {
       return payload;
     } finally {
       a.done = true;
+      a.leave?.();
     }
   }
 
