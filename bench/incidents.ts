@@ -60,6 +60,8 @@ const usage = `usage: npm run bench -- incidents [options]
   --rate R        open loop: R round trips (R inserts for the baseline) a second over all clients,
                   instead of each client going flat out (the default, closed loop)
   --pool N        DATABASE_POOL_SIZE of the server (default ${settings.DATABASE_POOL_SIZE.default})
+  --web           as a responder in the web app: a responder's token (no audit entry, which an
+                  admin's changes get) and a fresh Idempotency-Key on every POST
   --profile       write a V8 CPU profile of the server (to a temp dir) and print its top functions
   --json          print the figures as JSON
 `;
@@ -101,7 +103,7 @@ async function baseline(pool: pg.Pool, load: LoadOptions) {
 async function firebreak(
   url: string,
   load: LoadOptions,
-  opts: { poolSize: number; profileDir?: string },
+  opts: { poolSize: number; profileDir?: string; web: boolean },
   cleanup: Cleanup,
 ) {
   const {
@@ -117,9 +119,12 @@ async function firebreak(
   const type = loadPolicy().incidentTypes.find((t) => !t.security)?.name ?? "GitLab.com";
   const client = httpClient(base, {
     connections: load.clients,
-    headers: { authorization: `Bearer ${token}` },
+    headers: { authorization: `Bearer ${opts.web ? await responderToken(base, token) : token}` },
+    idempotencyKeys: opts.web,
   });
-  say(`load: ${load.clients} clients, ${describeLoad(load)}`);
+  say(
+    `load: ${load.clients} clients${opts.web ? " as a responder with keyed POSTs" : ""}, ${describeLoad(load)}`,
+  );
   const cpu = () => ({ ...(load.cpu?.() ?? {}), server: { tree: server.proc.pid ?? 0 } });
   const me = JSON.parse((await client.request("GET", "/api/v1/me")).body) as { id: number };
   const result = await runLoad({ ...load, cpu }, async (_client, rec, n) => {
@@ -167,6 +172,25 @@ async function firebreak(
   return { ...result, overall: overall(result.recorder) };
 }
 
+/** A responder's API token, made through the admin's. */
+async function responderToken(base: string, adminToken: string): Promise<string> {
+  const admin = httpClient(base, { connections: 1, headers: { authorization: `Bearer ${adminToken}` } });
+  try {
+    const u = await admin.request("POST", "/api/v1/users", {
+      username: "bench-responder",
+      name: "Bench Responder",
+      role: "responder",
+    });
+    expectStatus(u, 201, "responder");
+    const id = (JSON.parse(u.body) as { id: number }).id;
+    const t = await admin.request("POST", `/api/v1/users/${id}/tokens`, { name: "bench" });
+    expectStatus(t, 201, "responder's token");
+    return (JSON.parse(t.body) as { token: string }).token;
+  } finally {
+    admin.close();
+  }
+}
+
 /** Every request of a round trip together. */
 function overall(rec: Recorder): { stats: Stats; requestsPerSecond: number } {
   return {
@@ -184,6 +208,7 @@ export async function run(argv: string[]): Promise<void> {
       warmup: { type: "string" },
       rate: { type: "string" },
       pool: { type: "string" },
+      web: { type: "boolean", default: false },
       profile: { type: "boolean", default: false },
       json: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
@@ -234,7 +259,7 @@ export async function run(argv: string[]): Promise<void> {
     await endPool();
 
     say(`firebreak: starting the server (DATABASE_POOL_SIZE=${poolSize})…`);
-    const fb = await firebreak(db.url, load, { poolSize, profileDir }, cleanup);
+    const fb = await firebreak(db.url, load, { poolSize, profileDir, web: values.web }, cleanup);
     const figures = figuresOf(load, poolSize, db, base, fb);
     process.stdout.write(values.json ? `${JSON.stringify(figures, null, 2)}\n` : report(figures));
 
