@@ -8,6 +8,7 @@ import {
   type BrowserApp,
   browserTest,
   focused,
+  holdGets,
   type Person,
   phone,
   screenshot,
@@ -146,21 +147,7 @@ describe("the review screen", browserTest, () => {
     const page = await b.signedIn(alice);
     // The people (the owner's and reviewers' options) are held back until the settings have been
     // looked at while they are on their way.
-    let release = () => {};
-    const held = new Promise<void>((r) => {
-      release = r;
-    });
-    let asked = () => {};
-    const requested = new Promise<void>((r) => {
-      asked = r;
-    });
-    await page.route("**/api/v1/users", async (route) => {
-      if (route.request().method() === "GET") {
-        asked();
-        await held;
-      }
-      await route.fallback();
-    });
+    const { requested, release } = await holdGets(page, "**/api/v1/users");
     await page.goto(`/incidents/${i.body.id}/review`);
     await visible(page.getByRole("heading", { level: 1, name: "Post-incident review" }));
     const settings = page.locator("details").filter({ hasText: "Owner, reviewers, due date, meeting" });

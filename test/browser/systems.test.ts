@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type BrowserApp,
   browserTest,
+  holdGets,
   type Person,
   phone,
   screenshot,
@@ -107,21 +108,7 @@ describe("the systems screen and the incident's systems", browserTest, () => {
 
     const page = await b.signedIn(rui);
     // The saved links are held back until the panel has been looked at while they are on their way.
-    let release = () => {};
-    const held = new Promise<void>((r) => {
-      release = r;
-    });
-    let asked = () => {};
-    const requested = new Promise<void>((r) => {
-      asked = r;
-    });
-    await page.route(`**${links}`, async (route) => {
-      if (route.request().method() === "GET") {
-        asked();
-        await held;
-      }
-      await route.fallback();
-    });
+    const { requested, release } = await holdGets(page, `**${links}`);
     await page.goto(`/incidents/${declared.body.id}`);
     const panel = await visible(page.getByRole("region", { name: "Support systems" }));
     await requested;
@@ -144,21 +131,7 @@ describe("the systems screen and the incident's systems", browserTest, () => {
   it("sets a new system's criticality to Business Operational once the levels have arrived, and adds it so", async () => {
     const page = await b.signedIn(ada);
     // The catalogue, which brings the criticality levels, is held back until the form has been looked at.
-    let release = () => {};
-    const held = new Promise<void>((r) => {
-      release = r;
-    });
-    let asked = () => {};
-    const requested = new Promise<void>((r) => {
-      asked = r;
-    });
-    await page.route("**/api/v1/systems", async (route) => {
-      if (route.request().method() === "GET") {
-        asked();
-        await held;
-      }
-      await route.fallback();
-    });
+    const { requested, release } = await holdGets(page, "**/api/v1/systems");
     await page.goto("/systems");
     await visible(page.getByRole("heading", { name: "Systems", level: 1 }));
     await requested;

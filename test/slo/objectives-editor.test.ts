@@ -6,7 +6,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../support/alertmanager.ts";
-import { type BrowserApp, browserTest, type Person, startBrowserApp, visible } from "../support/browser.ts";
+import {
+  type BrowserApp,
+  browserTest,
+  holdGets,
+  type Person,
+  startBrowserApp,
+  visible,
+} from "../support/browser.ts";
 import {
   type RunningPrometheus,
   type ServiceTarget,
@@ -104,21 +111,7 @@ describe("the objectives editor", browserTest, () => {
 
     const page = await b.signedIn(ada);
     // The saved lines are held back until the panel has been looked at while they are on their way.
-    let release = () => {};
-    const held = new Promise<void>((r) => {
-      release = r;
-    });
-    let asked = () => {};
-    const requested = new Promise<void>((r) => {
-      asked = r;
-    });
-    await page.route(`**${objectives}`, async (route) => {
-      if (route.request().method() === "GET") {
-        asked();
-        await held;
-      }
-      await route.fallback();
-    });
+    const { requested, release } = await holdGets(page, `**${objectives}`);
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Status page" }).click();
     await page.getByRole("button", { name: "Service levels of Search" }).click();
     const panel = await visible(page.getByRole("region", { name: "Service levels of Search" }));

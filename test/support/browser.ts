@@ -126,6 +126,32 @@ export function documentLoads(page: Page): Promise<string[]> {
   );
 }
 
+/**
+ * Holds back the page's GETs of `url` (a glob) until `release()`: `requested` settles when the
+ * first is asked for. For checking what a screen offers while its data is on the way.
+ */
+export async function holdGets(
+  page: Page,
+  url: string,
+): Promise<{ requested: Promise<void>; release(): void }> {
+  let release = () => {};
+  const held = new Promise<void>((r) => {
+    release = r;
+  });
+  let asked = () => {};
+  const requested = new Promise<void>((r) => {
+    asked = r;
+  });
+  await page.route(url, async (route) => {
+    if (route.request().method() === "GET") {
+      asked();
+      await held;
+    }
+    await route.fallback();
+  });
+  return { requested, release };
+}
+
 /** Waits until the locator shows (playwright's own auto-waiting), failing after `timeout`. */
 export async function visible(locator: Locator, timeout = WAIT_MS): Promise<Locator> {
   await locator.waitFor({ state: "visible", timeout });

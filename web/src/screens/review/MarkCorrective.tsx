@@ -8,6 +8,7 @@ import { api } from "../../api/client.ts";
 import { keys, tasksQuery, usersQuery } from "../../api/queries.ts";
 import { reviewKey } from "../../api/reviews.ts";
 import { ErrorNote } from "../../components/ErrorNote.tsx";
+import { PersonOptions } from "../../components/PersonOptions.tsx";
 
 export function MarkCorrective({ incidentId, corrective }: { incidentId: number; corrective: number[] }) {
   const queryClient = useQueryClient();
@@ -54,13 +55,7 @@ export function MarkCorrective({ incidentId, corrective }: { incidentId: number;
       <label>
         Owner
         <select name="assignee">
-          {(users.data ?? [])
-            .filter((u) => u.active)
-            .map((u) => (
-              <option key={u.id} value={u.id}>
-                {u.name} (@{u.username})
-              </option>
-            ))}
+          <PersonOptions people={(users.data ?? []).filter((u) => u.active)} />
         </select>
       </label>
       <label>

@@ -5,6 +5,7 @@ import { api } from "../../api/client.ts";
 import { usersQuery } from "../../api/queries.ts";
 import { type Review, reviewKey } from "../../api/reviews.ts";
 import { ErrorNote } from "../../components/ErrorNote.tsx";
+import { PersonOptions } from "../../components/PersonOptions.tsx";
 
 /** An ISO time as a datetime-local input's value, in the browser's time zone. */
 export function toLocalInput(iso: string | null): string {
@@ -52,21 +53,13 @@ export function ReviewSettings({ review }: { review: Review }) {
           <label>
             Owner
             <select name="owner" defaultValue={review.ownerId ?? ""}>
-              {people.map((u) => (
-                <option key={u.id} value={u.id}>
-                  {u.name} (@{u.username})
-                </option>
-              ))}
+              <PersonOptions people={people} />
             </select>
           </label>
           <label>
             Reviewers
             <select name="reviewers" multiple defaultValue={review.reviewerIds.map(String)}>
-              {people.map((u) => (
-                <option key={u.id} value={u.id}>
-                  {u.name} (@{u.username})
-                </option>
-              ))}
+              <PersonOptions people={people} />
             </select>
           </label>
           <label>

@@ -88,16 +88,11 @@ export function ServiceLevels({
   );
 }
 
+/** What each part of the panel works on: one component's service levels, as last read. */
+type PanelProps = { slug: string; componentId: number; view: ServiceLevelsView };
+
 /** The three lines, edited together and saved at once; each shows what was last judged. */
-function Objectives({
-  slug,
-  componentId,
-  view,
-}: {
-  slug: string;
-  componentId: number;
-  view: ServiceLevelsView;
-}) {
+function Objectives({ slug, componentId, view }: PanelProps) {
   const queryClient = useQueryClient();
   const [lines, setLines] = useState<Record<Kind, Line>>(() => linesOf(view));
   const save = useMutation({
@@ -167,15 +162,7 @@ function Objectives({
 }
 
 /** Which services' open alerts propose this component's status (a draft, like a breach). */
-function AlertServices({
-  slug,
-  componentId,
-  view,
-}: {
-  slug: string;
-  componentId: number;
-  view: ServiceLevelsView;
-}) {
+function AlertServices({ slug, componentId, view }: PanelProps) {
   const queryClient = useQueryClient();
   const services = useQuery({
     queryKey: ["status-admin", "services"],
