@@ -127,7 +127,7 @@ describe("the review screen", browserTest, () => {
     expect(await sidewaysScroll(page)).toBeLessThanOrEqual(0);
   });
 
-  it("REV-1: offers the owner and reviewers only once the people have arrived, so saving keeps the saved ones", async () => {
+  it("offers the owner and reviewers only once the people have arrived, so saving keeps the saved ones", async () => {
     const bob = await b.person("bob", "responder", "Bob Baker");
     const i = await alice.api.request("POST", "/api/v1/incidents", {
       title: "Search times out",
