@@ -6,13 +6,13 @@
 import type { FastifyRequest } from "fastify";
 import { z } from "zod";
 import { actorOf } from "../platform/auth.ts";
+import { Overloaded } from "../platform/batcher.ts";
 import { isDatabaseUnavailable } from "../platform/db.ts";
 import { AppError } from "../platform/errors.ts";
 import { type App, toAppError } from "../platform/http.ts";
 import type { Metrics } from "../platform/metrics.ts";
 import { findRedData } from "../platform/reddata.ts";
 import { ofTeams, teamQuery } from "../platform/team-filter.ts";
-import { Overloaded } from "./batcher.ts";
 import {
   type AlertEvent,
   DEDUP_KEY_MAX,

@@ -12,12 +12,12 @@ import type { Urgency } from "../paging/model.ts";
 import type { PagingService } from "../paging/service.ts";
 import type { PagingDb } from "../paging/store.ts";
 import { type Actor, hashToken } from "../platform/auth.ts";
+import { createBatcher } from "../platform/batcher.ts";
 import type { Clock } from "../platform/clock.ts";
 import { AppError, invalid, notFound } from "../platform/errors.ts";
 import type { Jobs } from "../platform/jobs.ts";
 import type { Logger } from "../platform/logger.ts";
 import type { PolicySource } from "../policy/source.ts";
-import { createBatcher } from "./batcher.ts";
 import {
   type AlertEvent,
   type AlertStatus,
@@ -394,7 +394,7 @@ export function createAlertService(deps: AlertServiceDeps) {
     if (resolved.length || acked.length) await settle(tx, groupsOf(resolved), groupsOf(acked));
   }
 
-  /** One transaction for a whole batch of events (see batcher.ts). */
+  /** One transaction for a whole batch of events (see platform/batcher.ts). */
   async function write(items: IntakeItem[]): Promise<IntakeResult[]> {
     const now = clock.now();
     const rounds = foldBatch(items);

@@ -5,6 +5,7 @@
  * removes only what is past it; behind a trusted proxy the client's own address is recorded.
  */
 import { sql } from "kysely";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../support/app.ts";
 import { declare } from "./helpers.ts";
@@ -95,6 +96,56 @@ describe("the audit log", () => {
       target: `users ${zoe.id}`,
       status: 200,
     });
+  });
+
+  it("records each of many admin changes at once before its answer, several to a commit", async () => {
+    // The log is locked, so the first entries wait and the rest gather behind them.
+    const holder = new pg.Client({ connectionString: t.url });
+    await holder.connect();
+    const n = 30;
+    try {
+      await holder.query("BEGIN");
+      await holder.query("LOCK TABLE audit_log IN EXCLUSIVE MODE");
+      let answered = 0;
+      const changes = Array.from({ length: n }, (_, i) =>
+        t.admin
+          .request("POST", "/api/v1/users", { username: `batch-${i}`, name: `Batch ${i}`, role: "viewer" })
+          .then((r) => {
+            answered++;
+            return r;
+          }),
+      );
+      const made = async () =>
+        Number(
+          (await holder.query("SELECT count(*) FROM users WHERE username LIKE 'batch-%'")).rows[0].count,
+        );
+      await expect.poll(made, { timeout: 10_000 }).toBe(n);
+      const waiting = async () =>
+        Number(
+          (
+            await holder.query(
+              "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'insert into \"audit_log\"%'",
+            )
+          ).rows[0].count,
+        );
+      await expect.poll(waiting, { timeout: 10_000 }).toBeGreaterThan(0);
+      expect(answered).toBe(0); // no answer before its entry is written
+      await holder.query("COMMIT");
+
+      const replies = await Promise.all(changes);
+      for (const r of replies) expect(r.status, JSON.stringify(r.body)).toBe(201);
+      const ids = replies.map((r) => String(r.headers.get("x-request-id")));
+      const rows = (
+        await holder.query<{ request_id: string; commit: string }>(
+          "SELECT request_id, xmin::text AS commit FROM audit_log WHERE request_id = ANY($1)",
+          [ids],
+        )
+      ).rows;
+      expect(rows.map((r) => r.request_id).sort()).toEqual([...ids].sort());
+      expect(new Set(rows.map((r) => r.commit)).size).toBeLessThan(n);
+    } finally {
+      await holder.end();
+    }
   });
 
   it("records every read of a private incident, and none of a public one", async () => {

@@ -1,7 +1,7 @@
 /**
- * Group commit for alert intake. Requests hand in their alert events and wait; whatever arrives
- * while earlier batches are being written goes into the next batch, written in one transaction.
- * An idle server writes each request at once; a busy one writes hundreds of events per commit.
+ * Group commit (alert intake, audit entries). Requests hand in their items and wait; whatever
+ * arrives while earlier batches are being written goes into the next batch, written in one
+ * transaction. An idle server writes each request at once; a busy one writes hundreds per commit.
  * The queue is bounded: beyond it, callers are told to come back later (429/503 with Retry-After)
  * instead of being accepted and dropped.
  */
