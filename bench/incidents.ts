@@ -22,6 +22,7 @@ import {
   postmasterPid,
   type Recorder,
   rate,
+  responderToken,
   runLoad,
   type Stats,
   say,
@@ -119,7 +120,7 @@ async function firebreak(
   const type = loadPolicy().incidentTypes.find((t) => !t.security)?.name ?? "GitLab.com";
   const client = httpClient(base, {
     connections: load.clients,
-    headers: { authorization: `Bearer ${opts.web ? await responderToken(base, token) : token}` },
+    headers: { authorization: `Bearer ${opts.web ? await responderOf(base, token) : token}` },
     idempotencyKeys: opts.web,
   });
   say(
@@ -172,20 +173,11 @@ async function firebreak(
   return { ...result, overall: overall(result.recorder) };
 }
 
-/** A responder's API token, made through the admin's. */
-async function responderToken(base: string, adminToken: string): Promise<string> {
+/** A responder's token, made through the admin's. */
+async function responderOf(base: string, adminToken: string): Promise<string> {
   const admin = httpClient(base, { connections: 1, headers: { authorization: `Bearer ${adminToken}` } });
   try {
-    const u = await admin.request("POST", "/api/v1/users", {
-      username: "bench-responder",
-      name: "Bench Responder",
-      role: "responder",
-    });
-    expectStatus(u, 201, "responder");
-    const id = (JSON.parse(u.body) as { id: number }).id;
-    const t = await admin.request("POST", `/api/v1/users/${id}/tokens`, { name: "bench" });
-    expectStatus(t, 201, "responder's token");
-    return (JSON.parse(t.body) as { token: string }).token;
+    return await responderToken(admin, "bench-responder");
   } finally {
     admin.close();
   }

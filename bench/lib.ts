@@ -354,6 +354,24 @@ export function httpClient(
   };
 }
 
+/** A new responder's API token, made through an admin's client (the user `username`). */
+export async function responderToken(admin: HttpClient, username: string): Promise<string> {
+  const made = (r: HttpReply, what: string) => {
+    if (r.status !== 201)
+      throw new Error(`${what}: expected HTTP 201, got ${r.status}: ${r.body.slice(0, 300)}`);
+    return JSON.parse(r.body) as { id: number; token: string };
+  };
+  const u = made(
+    await admin.request("POST", "/api/v1/users", { username, name: username, role: "responder" }),
+    "responder",
+  );
+  const t = made(
+    await admin.request("POST", `/api/v1/users/${u.id}/tokens`, { name: "bench" }),
+    "responder's token",
+  );
+  return t.token;
+}
+
 /** Polls `url` until it answers 200; fails early if `child` exits, or after `timeoutMs`. */
 export async function waitForOk(url: string, timeoutMs: number, child?: Child): Promise<void> {
   const deadline = performance.now() + timeoutMs;

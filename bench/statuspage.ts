@@ -24,6 +24,7 @@ import {
   positiveNumber,
   postmasterPid,
   rate,
+  responderToken,
   runLoad,
   type Stats,
   say,
@@ -519,19 +520,9 @@ async function buildPage(admin: HttpClient, writer: HttpClient, db: pg.Pool): Pr
 
 /** A responder with an API token, who drafts what the admin publishes. */
 async function responderClient(admin: HttpClient, base: string): Promise<HttpClient> {
-  const u = ok(
-    await admin.request("POST", "/api/v1/users", {
-      username: "bench-writer",
-      name: "Bench Writer",
-      role: "responder",
-    }),
-    201,
-    "responder",
-  );
-  const t = ok(await admin.request("POST", `/api/v1/users/${u.id}/tokens`, { name: "bench" }), 201, "token");
   return httpClient(base, {
     connections: 1,
-    headers: { authorization: `Bearer ${t.token as string}` },
+    headers: { authorization: `Bearer ${await responderToken(admin, "bench-writer")}` },
     idempotencyKeys: true,
   });
 }

@@ -44,7 +44,7 @@ type Frag = RawBuilder<unknown>;
  * 269 ms); planning costs well under a millisecond of queries that take tens.
  */
 async function read<T>(db: Db, query: RawBuilder<T>) {
-  return withCustomPlans(db, (tx) => query.execute(tx), "SET LOCAL work_mem = '32MB'; ");
+  return withCustomPlans(db, (tx) => query.execute(tx), ["SET LOCAL work_mem = '32MB'"]);
 }
 
 /** Markers a drain takes in one transaction: a backlog is worked off in bounded steps. */

@@ -139,15 +139,15 @@ class GuardedClient extends pg.Client {
  * Runs `read` in a transaction whose statements are planned for their own values every time. For
  * reads whose parameters decide how much is read (optional filters, windows, `ORDER BY … LIMIT`):
  * their statements go out named (decision 0014), and a generic plan, made without the values, can
- * read far more than the values need. `settings` adds more `SET LOCAL`s (fixed text, never input).
+ * read far more than the values need. `settings` are more `SET LOCAL`s (fixed text, never input).
  */
 export function withCustomPlans<T, R>(
   db: Kysely<T>,
   read: (tx: Transaction<T>) => Promise<R>,
-  settings = "",
+  settings: string[] = [],
 ): Promise<R> {
   return db.transaction().execute(async (tx) => {
-    await sql.raw(`${settings}SET LOCAL plan_cache_mode = force_custom_plan`).execute(tx);
+    await sql.raw([...settings, "SET LOCAL plan_cache_mode = force_custom_plan"].join("; ")).execute(tx);
     return read(tx);
   });
 }
