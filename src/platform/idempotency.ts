@@ -8,9 +8,9 @@
  * short statement of its own. Then every transaction the handler's commands run marks the key
  * `committed` inside that same transaction, fenced by the attempt's owner id — so a command that
  * committed is never run again, even if the process died before answering. On routes listed in
- * `answerInTransaction` (declaring an incident), the command's transaction stays open until the
- * answer is serialized, and the answer is written in it too: a commit without its answer cannot
- * happen, and the answer goes out only after the commit.
+ * `answerInTransaction` (declaring an incident and the commands on one), the command's transaction
+ * stays open until the answer is serialized, and the answer is written in it too: a commit without
+ * its answer cannot happen, and the answer goes out only after the commit.
  */
 import { createHash, randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from "fastify";
@@ -38,8 +38,29 @@ const DEFER_MAX_MS = 10_000;
 const SWEEP_EVERY_MS = 10 * 60_000;
 const SWEEP_BATCH = 1000;
 
-/** Routes whose answer is written in the command's own transaction (see the module comment). */
-export const answerInTransaction: ReadonlySet<string> = new Set(["POST /api/v1/incidents"]);
+/**
+ * Routes whose answer is written in the command's own transaction (see the module comment): each
+ * runs one command and then only presents its result — it writes nothing more and reads nothing
+ * the command wrote on another connection (decision 0009). Names and tracker issues the answers
+ * show are not written by these commands (trackers claim their issues in a job after the commit).
+ */
+export const answerInTransaction: ReadonlySet<string> = new Set(
+  [
+    "",
+    "/:id/status",
+    "/:id/severity",
+    "/:id/owner",
+    "/:id/escalate",
+    "/:id/impact",
+    "/:id/labels",
+    "/:id/visibility",
+    "/:id/merge",
+    "/:id/participants",
+    "/:id/notes",
+    "/:id/updates",
+    "/:id/tasks",
+  ].map((path) => `POST /api/v1/incidents${path}`),
+);
 
 /** The OpenAPI description every keyed route shares (docs/incidents.md has the whole story). */
 export const HEADER_DOC =

@@ -211,9 +211,54 @@ describe("the key commits with the command, or not at all", () => {
     expect(retried.headers.get("idempotent-replayed")).toBeNull();
   });
 
+  it("every keyed command on an incident writes its answer in its own transaction, and a retry replays it", async () => {
+    const i = (await declare("Commands answered in their transaction", "k-cmd-0")).body;
+    const other = (await declare("Merged away", "k-cmd-1")).body;
+    const on = (id: number, rest: string) => `/api/v1/incidents/${id}${rest}`;
+    // Escalating hands ownership to the IM holder (without one, and no policy to page, it is a 409).
+    expect((await t.admin.request("PUT", on(i.id, "/roles/IM"), { user: "bob" })).status).toBe(200);
+    const commands: [string, string, unknown, number][] = [
+      ["status", on(i.id, "/status"), { status: "fixing" }, 200],
+      ["severity", on(i.id, "/severity"), { severity: "S4", reason: "fewer customers" }, 200],
+      ["escalate", on(i.id, "/escalate"), { reason: "needs coordination" }, 200],
+      ["owner", on(i.id, "/owner"), { owner: 1, reason: "hand-back" }, 200],
+      ["impact", on(i.id, "/impact"), { edge: "started" }, 200],
+      ["labels", on(i.id, "/labels"), { label: "customer-facing" }, 200],
+      ["visibility", on(i.id, "/visibility"), { visibility: "private", reason: "leaked key" }, 200],
+      ["participants", on(i.id, "/participants"), { user: "bob" }, 201],
+      ["notes", on(i.id, "/notes"), { body: "rolled back" }, 201],
+      ["updates", on(i.id, "/updates"), { impact: "Some errors.", actions: "Rolling back." }, 201],
+      ["tasks", on(i.id, "/tasks"), { kind: "action", title: "Roll back" }, 201],
+      ["merge", on(other.id, "/merge"), { into: i.id, reason: "same cause" }, 200],
+    ];
+    for (const [name, path, body, status] of commands) {
+      const key = `k-cmd-${name}`;
+      const first = await t.admin.request("POST", path, body, keyed(key));
+      expect(first.status, `${name}: ${JSON.stringify(first.body)}`).toBe(status);
+      // The last timeline event and the key's answer were written by one transaction (xmin), so a
+      // commit without its answer cannot happen.
+      const incidentId = Number(/incidents\/(\d+)/.exec(path)?.[1]);
+      const same = await t.database.pool.query(
+        `SELECT k.status, k.xmin::text = e.xmin::text AS same FROM idempotency_keys k,
+           (SELECT xmin FROM timeline_events WHERE incident_id = $1 ORDER BY id DESC LIMIT 1) e
+         WHERE k.key = $2`,
+        [incidentId, key],
+      );
+      expect(same.rows, name).toEqual([{ status, same: true }]);
+      const again = await t.admin.request("POST", path, body, keyed(key));
+      expect(again.headers.get("idempotent-replayed"), name).toBe("true");
+      expect([again.status, again.body], name).toEqual([first.status, first.body]);
+    }
+    const after = (await t.admin.get(on(i.id, ""))).body;
+    expect([after.state, after.visibility, after.owner.id]).toEqual(["fixing", "private", 1]);
+    const events = (await t.admin.get(on(i.id, "/timeline"))).body.events as Json[];
+    expect(events.filter((e) => e.kind === "note" && e.body === "rolled back")).toHaveLength(1);
+  });
+
   it("a command that committed but whose answer was lost is never run again", async () => {
-    // What a kill -9 between the commit and storing the answer would leave on a route whose answer
-    // is stored after its transaction (declaring writes its answer in the transaction instead).
+    // What a kill -9 between the commit and storing the answer would leave where the answer is
+    // stored after the transaction: on routes not held for their answer, and on every route while
+    // half the pool is held already.
     const i = (await declare("Lost answer", "k-lost-0")).body;
     const note = () =>
       t.admin.request("POST", `/api/v1/incidents/${i.id}/notes`, { body: "lost" }, keyed("k-lost"));
