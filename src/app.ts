@@ -1,9 +1,11 @@
 /** Wires the capabilities onto one HTTP server. Used by `firebreak serve`, the tests and the benchmarks. */
 import { readFileSync } from "node:fs";
 import { eventsV1Routes } from "./alerts/events-v1.ts";
+import { eventsV2Routes } from "./alerts/events-v2.ts";
 import { grafanaOnCallRoutes } from "./alerts/grafana-oncall.ts";
+import { intakeRoutes } from "./alerts/intake-routes.ts";
 import { opsgenieRoutes } from "./alerts/opsgenie.ts";
-import { alertRoutes, eventsV2Routes, intakeRoutes } from "./alerts/routes.ts";
+import { alertRoutes } from "./alerts/routes.ts";
 import { createSelfMonitor } from "./alerts/self-monitor.ts";
 import { createAlertService } from "./alerts/service.ts";
 import type { AlertDb } from "./alerts/store.ts";

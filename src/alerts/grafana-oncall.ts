@@ -10,8 +10,8 @@ import { AppError } from "../platform/errors.ts";
 import type { App } from "../platform/http.ts";
 import type { Metrics } from "../platform/metrics.ts";
 import { findRedData } from "../platform/reddata.ts";
+import { INTAKE_BODY_LIMIT, withIntakeErrors } from "./intake-routes.ts";
 import { DEDUP_KEY_MAX } from "./model.ts";
-import { INTAKE_BODY_LIMIT, withIntakeErrors } from "./routes.ts";
 import type { AlertService } from "./service.ts";
 import { fromFormattedWebhook, fromGrafanaAlerting } from "./vendor-model.ts";
 

@@ -13,7 +13,7 @@ import type { Clock } from "../platform/clock.ts";
 import { type App, toAppError } from "../platform/http.ts";
 import type { Metrics } from "../platform/metrics.ts";
 import { findRedData } from "../platform/reddata.ts";
-import { INTAKE_BODY_LIMIT, withIntakeErrors } from "./routes.ts";
+import { INTAKE_BODY_LIMIT, withIntakeErrors } from "./intake-routes.ts";
 import type { AlertService, Integration } from "./service.ts";
 import type { AlertRow } from "./store.ts";
 import { actionOn, fromOpsgenieCreate, opsgeniePriorities, vendorKey } from "./vendor-model.ts";

@@ -4,7 +4,8 @@
  * A new key's secret goes alone to standard output (the server shows it only once), with where to
  * send alerts on standard error, so `KEY=$(firebreak service key create web prometheus)` works.
  */
-import type { IntakeEndpointsView, ServiceView } from "../alerts/routes.ts";
+import type { IntakeEndpointsView } from "../alerts/routes.ts";
+import type { ServiceView } from "../alerts/schemas.ts";
 import { type Call, type Command, id, optional, write } from "./args.ts";
 import { UsageError } from "./client.ts";
 import { clip, table, when } from "./format.ts";

@@ -3,7 +3,7 @@
  * for alerts, so the screen re-reads on focus and on a timer. Types come from the server's schemas.
  */
 import { queryOptions } from "@tanstack/react-query";
-import type { AlertView, ServiceView } from "../../../src/alerts/routes.ts";
+import type { AlertView, ServiceView } from "../../../src/alerts/schemas.ts";
 import { api, withQuery } from "./client.ts";
 
 export type Alert = AlertView;
