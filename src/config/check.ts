@@ -20,7 +20,7 @@ const newRef = (username: string) => `+${username}`;
 export const isNewRef = (ref: string) => ref.startsWith("+");
 export const newRefUsername = (ref: string) => ref.slice(1);
 
-/** The generic webhook's mapping, as the integration-keys API takes it (src/alerts/routes.ts). */
+/** The generic webhook's mapping, as the integration-keys API takes it (src/alerts/schemas.ts). */
 const mappingSchema = z
   .object({
     summary: z.string().min(1),
