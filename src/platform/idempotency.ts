@@ -39,7 +39,8 @@ const SWEEP_EVERY_MS = 10 * 60_000;
 const SWEEP_BATCH = 1000;
 
 /**
- * Routes whose answer is written in the command's own transaction (see the module comment): each
+ * Routes whose answer is written in the command's own transaction (see the module comment): an
+ * incident's commands and a page's (a responder's clicks, retried on flaky phone networks); each
  * runs one command and then only presents its result — it writes nothing more and reads nothing
  * the command wrote on another connection (decision 0009). Names and tracker issues the answers
  * show are not written by these commands (trackers claim their issues in a job after the commit).
@@ -59,7 +60,13 @@ export const answerInTransaction: ReadonlySet<string> = new Set(
     "/:id/notes",
     "/:id/updates",
     "/:id/tasks",
-  ].map((path) => `POST /api/v1/incidents${path}`),
+  ]
+    .map((path) => `POST /api/v1/incidents${path}`)
+    .concat(
+      ["", "/:id/acknowledge", "/:id/resolve", "/:id/escalate", "/:id/reassign"].map(
+        (path) => `POST /api/v1/pages${path}`,
+      ),
+    ),
 );
 
 /** The OpenAPI description every keyed route shares (docs/incidents.md has the whole story). */

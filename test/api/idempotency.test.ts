@@ -255,6 +255,51 @@ describe("the key commits with the command, or not at all", () => {
     expect(events.filter((e) => e.kind === "note" && e.body === "rolled back")).toHaveLength(1);
   });
 
+  it("keyed page commands (page, escalate, reassign, acknowledge, resolve) write their answer in their transaction", async () => {
+    const policy = async (name: string) => {
+      const r = await t.admin.request("POST", "/api/v1/escalation-policies", {
+        name,
+        levels: [0, 1].map(() => ({ timeoutMinutes: 15, targets: [{ kind: "user", id: bob.id }] })),
+      });
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      return r.body.id as number;
+    };
+    const first = await policy("Keyed answers, first");
+    const second = await policy("Keyed answers, second");
+    const paged = await t.admin.request(
+      "POST",
+      "/api/v1/pages",
+      { policyId: first, title: "Disk full" },
+      keyed("k-page"),
+    );
+    expect(paged.status, JSON.stringify(paged.body)).toBe(201);
+    const page = paged.body.id as number;
+    const commands: [string, string, unknown][] = [
+      ["k-page", "/api/v1/pages", { policyId: first, title: "Disk full" }],
+      ["k-page-escalate", `/api/v1/pages/${page}/escalate`, {}],
+      ["k-page-reassign", `/api/v1/pages/${page}/reassign`, { policyId: second }],
+      ["k-page-ack", `/api/v1/pages/${page}/acknowledge`, {}],
+      ["k-page-resolve", `/api/v1/pages/${page}/resolve`, {}],
+    ];
+    for (const [key, path, body] of commands) {
+      const r = key === "k-page" ? paged : await t.admin.request("POST", path, body, keyed(key));
+      expect(r.status, `${key}: ${JSON.stringify(r.body)}`).toBe(key === "k-page" ? 201 : 200);
+      // The page's last event and the key's answer share one transaction (xmin).
+      const same = await t.database.pool.query(
+        `SELECT k.status, k.xmin::text = e.xmin::text AS same FROM idempotency_keys k,
+           (SELECT xmin FROM page_events WHERE page_id = $1 ORDER BY id DESC LIMIT 1) e
+         WHERE k.key = $2`,
+        [page, key],
+      );
+      expect(same.rows, key).toEqual([{ status: r.status, same: true }]);
+      const again = await t.admin.request("POST", path, body, keyed(key));
+      expect(again.headers.get("idempotent-replayed"), key).toBe("true");
+      expect(again.body, key).toEqual(r.body);
+    }
+    const after = await t.admin.get(`/api/v1/pages/${page}`);
+    expect([after.body.state, after.body.policyId]).toEqual(["resolved", second]);
+  });
+
   it("a command that committed but whose answer was lost is never run again", async () => {
     // What a kill -9 between the commit and storing the answer would leave where the answer is
     // stored after the transaction: on routes not held for their answer, and on every route while
