@@ -9,7 +9,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Level } from "../paging/model.ts";
-import { canonicalJson } from "../platform/idempotency.ts";
+import { canonicalJson } from "../platform/idempotency-key.ts";
 import { type ConfigDocument, DOCUMENT_VERSION } from "./document.ts";
 import { compact, normalise } from "./stable.ts";
 

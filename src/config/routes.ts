@@ -3,7 +3,7 @@ import { stringify as stringifyYaml } from "yaml";
 import { z } from "zod";
 import { actorOf } from "../platform/auth.ts";
 import type { App } from "../platform/http.ts";
-import { HEADER_DOC } from "../platform/idempotency.ts";
+import { HEADER_DOC } from "../platform/idempotency-key.ts";
 import type { ConfigService } from "./service.ts";
 
 const tags = ["configuration"];

@@ -10,7 +10,7 @@ import { type Actor, forgetTokens } from "../platform/auth.ts";
 import type { Clock } from "../platform/clock.ts";
 import type { Db } from "../platform/db.ts";
 import { AppError } from "../platform/errors.ts";
-import { canonicalJson } from "../platform/idempotency.ts";
+import { canonicalJson } from "../platform/idempotency-key.ts";
 import type { Jobs } from "../platform/jobs.ts";
 import { defaultPolicyFile, PolicyError, parsePolicy } from "../policy/load.ts";
 import type { Policy } from "../policy/model.ts";

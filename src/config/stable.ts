@@ -3,7 +3,7 @@
  * default values left out — that export writes and plan compares in. Pure.
  */
 import { defaultBusinessHours } from "../paging/model.ts";
-import { canonicalJson } from "../platform/idempotency.ts";
+import { canonicalJson } from "../platform/idempotency-key.ts";
 import {
   type ComponentDoc,
   type ConfigDocument,

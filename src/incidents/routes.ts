@@ -3,7 +3,7 @@ import { z } from "zod";
 import { actorOf } from "../platform/auth.ts";
 import type { Clock } from "../platform/clock.ts";
 import type { App } from "../platform/http.ts";
-import { IDEMPOTENCY_HEADER } from "../platform/idempotency.ts";
+import { IDEMPOTENCY_HEADER } from "../platform/idempotency-key.ts";
 import type { PolicySource } from "../policy/source.ts";
 import type { Incident } from "./model.ts";
 import {

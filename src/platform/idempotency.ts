@@ -8,22 +8,28 @@
  * short statement of its own. Then every transaction the handler's commands run marks the key
  * `committed` inside that same transaction, fenced by the attempt's owner id — so a command that
  * committed is never run again, even if the process died before answering. On routes listed in
- * `answerInTransaction` (declaring an incident and the commands on one), the command's transaction
- * stays open until the answer is serialized, and the answer is written in it too: a commit without
- * its answer cannot happen, and the answer goes out only after the commit.
+ * `answerInTransaction` (idempotency-key.ts: an incident's and a page's commands), the command's
+ * transaction stays open until the answer is serialized, and the answer is written in it too: a
+ * commit without its answer cannot happen, and the answer goes out only after the commit.
  */
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from "fastify";
 import { type Kysely, sql, type TransactionBuilder } from "kysely";
 import type { Clock } from "./clock.ts";
 import type { Db } from "./db.ts";
-import { AppError, invalid, problemOf } from "./errors.ts";
+import { AppError, problemOf } from "./errors.ts";
+import {
+  answerInTransaction,
+  fingerprintOf,
+  HEADER_DOC,
+  IDEMPOTENCY_HEADER,
+  parseIdempotencyKey,
+  REPLAYED_HEADER,
+} from "./idempotency-key.ts";
 import type { DueRunner } from "./jobs.ts";
 import type { Logger } from "./logger.ts";
 import { requestContext } from "./request-context.ts";
 
-export const IDEMPOTENCY_HEADER = "idempotency-key";
-export const REPLAYED_HEADER = "idempotent-replayed";
 /** How long a key and its answer are kept. */
 export const KEEP_MS = 24 * 60 * 60_000;
 /**
@@ -37,41 +43,6 @@ const DEFER_MAX_MS = 10_000;
 /** How often a replica deletes expired keys. */
 const SWEEP_EVERY_MS = 10 * 60_000;
 const SWEEP_BATCH = 1000;
-
-/**
- * Routes whose answer is written in the command's own transaction (see the module comment): an
- * incident's commands and a page's (a responder's clicks, retried on flaky phone networks); each
- * runs one command and then only presents its result — it writes nothing more and reads nothing
- * the command wrote on another connection (decision 0009). Names and tracker issues the answers
- * show are not written by these commands (trackers claim their issues in a job after the commit).
- */
-export const answerInTransaction: ReadonlySet<string> = new Set(
-  [
-    "",
-    "/:id/status",
-    "/:id/severity",
-    "/:id/owner",
-    "/:id/escalate",
-    "/:id/impact",
-    "/:id/labels",
-    "/:id/visibility",
-    "/:id/merge",
-    "/:id/participants",
-    "/:id/notes",
-    "/:id/updates",
-    "/:id/tasks",
-  ]
-    .map((path) => `POST /api/v1/incidents${path}`)
-    .concat(
-      ["", "/:id/acknowledge", "/:id/resolve", "/:id/escalate", "/:id/reassign"].map(
-        (path) => `POST /api/v1/pages${path}`,
-      ),
-    ),
-);
-
-/** The OpenAPI description every keyed route shares (docs/incidents.md has the whole story). */
-export const HEADER_DOC =
-  "Idempotent with an `Idempotency-Key` header (1–255 visible ASCII characters, e.g. a UUID; the draft's quoted form is accepted too): a retry with the same key and body within 24 hours gets the first answer again with `Idempotent-Replayed: true`, nothing done twice; the same key with another body is a 422, and while the first is still running a 409 with Retry-After.";
 
 /** Answers that are not kept: a retry may well succeed (client timeouts, too early, rate limits). */
 const TRANSIENT = new Set([408, 425, 429]);
@@ -98,35 +69,6 @@ type KeyDb = Kysely<IdempotencyTables>;
 
 type Scope = { userId: number; method: string; route: string; key: string };
 export type Answer = { status: number; headers: Record<string, string>; body: string | null };
-
-/** The header's value: a Structured Field String (`"…"`, as the draft has it) or the bare key. */
-export function parseIdempotencyKey(raw: string | string[] | undefined): string | undefined {
-  if (raw === undefined) return undefined;
-  const problem = "must be one key of 1–255 visible ASCII characters, e.g. a UUID";
-  if (Array.isArray(raw)) throw invalid("Idempotency-Key", `${problem}; the header was sent more than once`);
-  let key = raw.trim();
-  if (key.length >= 2 && key.startsWith('"') && key.endsWith('"')) {
-    key = key.slice(1, -1).replace(/\\(["\\])/g, "$1");
-  }
-  if (!/^[\x21-\x7e]{1,255}$/.test(key)) throw invalid("Idempotency-Key", problem);
-  return key;
-}
-
-/** JSON with object keys sorted at every depth: equal requests have equal text. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) =>
-    v && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
-}
-
-/** What makes two requests the same request: the path (with its ids and query) and the body. */
-export function fingerprintOf(path: string, body: unknown): string {
-  return createHash("sha256")
-    .update(canonicalJson({ path, body: body ?? null }))
-    .digest("hex");
-}
 
 /** One attempt at a keyed request, from reservation to its answer. */
 type Attempt = Scope & {

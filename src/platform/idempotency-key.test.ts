@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AppError } from "./errors.ts";
-import { canonicalJson, fingerprintOf, parseIdempotencyKey } from "./idempotency.ts";
+import { canonicalJson, fingerprintOf, parseIdempotencyKey } from "./idempotency-key.ts";
 
 describe("the Idempotency-Key header", () => {
   it("takes a bare key or the draft's quoted form (a Structured Field String)", () => {
