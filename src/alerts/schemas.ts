@@ -157,17 +157,7 @@ export const changeSchema = z
     details: z.record(z.string(), z.unknown()),
   })
   .meta({ id: "ChangeEvent" });
-type ChangeRow = {
-  id: number;
-  service_id: number;
-  service_name?: string;
-  summary: string;
-  source: string;
-  kind: string;
-  happened_at: Date;
-  links: unknown[];
-  details: Record<string, unknown>;
-};
+type ChangeRow = Awaited<ReturnType<AlertService["listServiceChanges"]>>[number];
 export const presentChange = (c: ChangeRow) => ({
   id: c.id,
   serviceId: c.service_id,
