@@ -9,7 +9,7 @@ import { invalid } from "./errors.ts";
 export const IDEMPOTENCY_HEADER = "idempotency-key";
 export const REPLAYED_HEADER = "idempotent-replayed";
 /**
- * Routes whose answer is written in the command's own transaction (see the module comment): an
+ * Routes whose answer is written in the command's own transaction (idempotency.ts says how): an
  * incident's commands and a page's (a responder's clicks, retried on flaky phone networks); each
  * runs one command and then only presents its result — it writes nothing more and reads nothing
  * the command wrote on another connection (decision 0009). Names and tracker issues the answers
@@ -39,7 +39,7 @@ export const answerInTransaction: ReadonlySet<string> = new Set(
     ),
 );
 
-/** The OpenAPI description every keyed route shares (docs/incidents.md has the whole story). */
+/** The OpenAPI description every keyed route shares (docs/errors.md has the whole story). */
 export const HEADER_DOC =
   "Idempotent with an `Idempotency-Key` header (1–255 visible ASCII characters, e.g. a UUID; the draft's quoted form is accepted too): a retry with the same key and body within 24 hours gets the first answer again with `Idempotent-Replayed: true`, nothing done twice; the same key with another body is a 422, and while the first is still running a 409 with Retry-After.";
 

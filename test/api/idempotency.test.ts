@@ -33,6 +33,22 @@ async function keyRows(key: string) {
   return rows;
 }
 
+/** The key's kept status, and whether its answer was written by the transaction of the last event. */
+async function answerAndLastEvent(
+  key: string,
+  events: "timeline_events" | "page_events",
+  of: "incident_id" | "page_id",
+  id: number,
+) {
+  const { rows } = await t.database.pool.query(
+    `SELECT k.status, k.xmin::text = e.xmin::text AS same FROM idempotency_keys k,
+       (SELECT xmin FROM ${events} WHERE ${of} = $1 ORDER BY id DESC LIMIT 1) e
+     WHERE k.key = $2`,
+    [id, key],
+  );
+  return rows;
+}
+
 describe("Idempotency-Key on declaring an incident", () => {
   it("a retry with the same key and body gets the first answer, replayed; one incident exists", async () => {
     const first = await declare("Replayed checkout errors", "k-replay");
@@ -238,13 +254,9 @@ describe("the key commits with the command, or not at all", () => {
       // The last timeline event and the key's answer were written by one transaction (xmin), so a
       // commit without its answer cannot happen.
       const incidentId = Number(/incidents\/(\d+)/.exec(path)?.[1]);
-      const same = await t.database.pool.query(
-        `SELECT k.status, k.xmin::text = e.xmin::text AS same FROM idempotency_keys k,
-           (SELECT xmin FROM timeline_events WHERE incident_id = $1 ORDER BY id DESC LIMIT 1) e
-         WHERE k.key = $2`,
-        [incidentId, key],
-      );
-      expect(same.rows, name).toEqual([{ status, same: true }]);
+      expect(await answerAndLastEvent(key, "timeline_events", "incident_id", incidentId), name).toEqual([
+        { status, same: true },
+      ]);
       const again = await t.admin.request("POST", path, body, keyed(key));
       expect(again.headers.get("idempotent-replayed"), name).toBe("true");
       expect([again.status, again.body], name).toEqual([first.status, first.body]);
@@ -285,13 +297,9 @@ describe("the key commits with the command, or not at all", () => {
       const r = key === "k-page" ? paged : await t.admin.request("POST", path, body, keyed(key));
       expect(r.status, `${key}: ${JSON.stringify(r.body)}`).toBe(key === "k-page" ? 201 : 200);
       // The page's last event and the key's answer share one transaction (xmin).
-      const same = await t.database.pool.query(
-        `SELECT k.status, k.xmin::text = e.xmin::text AS same FROM idempotency_keys k,
-           (SELECT xmin FROM page_events WHERE page_id = $1 ORDER BY id DESC LIMIT 1) e
-         WHERE k.key = $2`,
-        [page, key],
-      );
-      expect(same.rows, key).toEqual([{ status: r.status, same: true }]);
+      expect(await answerAndLastEvent(key, "page_events", "page_id", page), key).toEqual([
+        { status: r.status, same: true },
+      ]);
       const again = await t.admin.request("POST", path, body, keyed(key));
       expect(again.headers.get("idempotent-replayed"), key).toBe("true");
       expect(again.body, key).toEqual(r.body);
