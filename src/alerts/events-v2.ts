@@ -66,10 +66,7 @@ const changeV2 = z.object({
   links: z.array(z.object({ href: z.string(), text: z.string().optional() })).optional(),
 });
 
-/**
- * `POST /v2/enqueue` and `POST /v2/change/enqueue`: requests and answers as the PagerDuty Events
- * API v2 defines them, so a sender that pages PagerDuty pages Firebreak by changing the URL.
- */
+/** The two routes, mounted under `/v2`; every refusal in the API's own shape (events-answers.ts). */
 export function eventsV2Routes(service: AlertService, metrics: Metrics) {
   const count = (integration: string, outcome: string) =>
     metrics.alertIntake.labels(integration, outcome).inc();
