@@ -407,6 +407,7 @@ export function createAlertService(deps: AlertServiceDeps) {
   }
 
   const batcher = createBatcher(write, {
+    what: "alert intake",
     maxBatch: deps.intake?.maxBatch ?? 500,
     maxConcurrent: deps.intake?.maxConcurrent ?? 4,
     maxQueued: deps.intake?.maxQueued ?? 10_000,

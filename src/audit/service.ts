@@ -36,7 +36,7 @@ export function createAudit({ db, clock, log, retentionDays }: AuditDeps) {
       await store.insertEntries(db, entries);
       return entries.map(() => undefined);
     },
-    { maxBatch: 200, maxConcurrent: 2, maxQueued: 10_000 },
+    { what: "the audit log", maxBatch: 200, maxConcurrent: 2, maxQueued: 10_000 },
   );
 
   async function write(entry: NewAuditEntry) {

@@ -53,6 +53,7 @@ function controlledWrite<I>() {
 }
 
 const opts = (over: Partial<Parameters<typeof createBatcher>[1]> = {}) => ({
+  what: "alert intake",
   maxBatch: 100,
   maxConcurrent: 1,
   maxQueued: 1000,

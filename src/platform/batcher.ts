@@ -8,13 +8,15 @@
 
 export class Overloaded extends Error {
   readonly retryAfterSeconds: number;
-  constructor(retryAfterSeconds: number) {
-    super(`alert intake is overloaded; retry after ${retryAfterSeconds} s`);
+  constructor(what: string, retryAfterSeconds: number) {
+    super(`${what} is overloaded; retry after ${retryAfterSeconds} s`);
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 
 export type BatcherOptions = {
+  /** What is batched, as a refusal names it ("alert intake", "the audit log"). */
+  what: string;
   /** Events per transaction at most. */
   maxBatch: number;
   /** Transactions in flight at once (each holds a pooled connection). */
@@ -66,7 +68,7 @@ export function createBatcher<I, O>(write: (items: I[]) => Promise<O[]>, opts: B
 
   /** Come back when the queue has drained: its length at the rate batches are written, 1–60 s. */
   const refusal = () =>
-    new Overloaded(Math.min(Math.max(Math.ceil(queue.length / Math.max(rate, 1)), 1), 60));
+    new Overloaded(opts.what, Math.min(Math.max(Math.ceil(queue.length / Math.max(rate, 1)), 1), 60));
 
   return {
     /** Resolves, per item, once its transaction has committed. */
